@@ -1,0 +1,24 @@
+"""The rehearsal exchange: a real HTTP and WebSocket server that imitates a Taiwan broker
+in front of TWSE, for rehearsing bursts before touching real money."""
+
+from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._clock import TAIPEI, Clock, ManualClock, SessionClock
+from tradeburst.exchange._faults import FaultRates
+from tradeburst.exchange._gateway import NetworkModel
+from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
+from tradeburst.exchange._server import Exchange, ExchangeConfig
+
+__all__ = [
+    "CONNECTION_LIMIT_MESSAGE",
+    "PROFILES",
+    "RATE_LIMIT_MESSAGE",
+    "TAIPEI",
+    "Account",
+    "Clock",
+    "Exchange",
+    "ExchangeConfig",
+    "FaultRates",
+    "ManualClock",
+    "NetworkModel",
+    "SessionClock",
+]

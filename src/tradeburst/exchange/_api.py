@@ -1,0 +1,114 @@
+"""The shapes of the HTTP API: request bodies (validated by msgspec as they are decoded)
+and the answer envelope, which mirrors the Fubon SDK's `Result{is_success, message, data}`.
+
+HTTP status codes: 200 whenever the exchange gave an answer, including a business refusal
+(`is_success: false`, with the reason); 400 for a malformed body; 401 for a missing or
+wrong key; 404 for an unknown order or symbol; 429 for a broker limit (the message
+contains `業務系統流量控管`); 503 for an injected error, when nothing was placed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from aiohttp import web
+
+from tradeburst.model import (
+    USER_DEF_MAX_LEN,
+    MarketType,
+    Order,
+    OrderType,
+    PriceType,
+    Side,
+    TimeInForce,
+)
+
+__all__ = [
+    "MAX_BATCH_ORDERS",
+    "BatchBody",
+    "Envelope",
+    "ModifyPriceBody",
+    "ModifyQuantityBody",
+    "PlaceOrderBody",
+    "error_response",
+    "json_response",
+]
+
+MAX_BATCH_ORDERS = 30
+
+Shares = Annotated[int, msgspec.Meta(gt=0, le=10**9, description="shares, not lots")]
+PriceTwd = Annotated[
+    Decimal, msgspec.Meta(description="TWD, as a string such as \"40.65\"; Limit orders only")
+]
+UserDef = Annotated[
+    str,
+    msgspec.Meta(
+        pattern="^[A-Za-z0-9]{1,10}$",
+        max_length=USER_DEF_MAX_LEN,
+        description="client tag: 1-10 letters or digits",
+    ),
+]
+Symbol = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9]{1,12}$")]
+
+
+class PlaceOrderBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    symbol: Symbol
+    buy_sell: Side
+    quantity: Shares
+    price: PriceTwd | None = None
+    price_type: PriceType = PriceType.LIMIT
+    time_in_force: TimeInForce = TimeInForce.ROD
+    market_type: MarketType = MarketType.COMMON
+    order_type: OrderType = OrderType.STOCK
+    user_def: UserDef | None = None
+
+    def to_order(self) -> Order:
+        """The model order; raises `OrderError` for a combination that cannot exist."""
+        return Order(
+            symbol=self.symbol,
+            side=self.buy_sell,
+            quantity=self.quantity,
+            price=self.price,
+            price_type=self.price_type,
+            time_in_force=self.time_in_force,
+            market_type=self.market_type,
+            order_type=self.order_type,
+            user_def=self.user_def,
+        )
+
+
+class BatchBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    orders: Annotated[list[PlaceOrderBody], msgspec.Meta(min_length=1, max_length=MAX_BATCH_ORDERS)]
+
+
+class ModifyPriceBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Exactly one of `price` (a new limit price) and `price_type` (LimitUp, LimitDown,
+    Reference)."""
+
+    price: PriceTwd | None = None
+    price_type: PriceType | None = None
+
+
+class ModifyQuantityBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    quantity: Annotated[
+        int, msgspec.Meta(ge=0, le=10**9, description="new size in shares, filled part included")
+    ]
+
+
+class Envelope(msgspec.Struct, kw_only=True):
+    is_success: bool
+    message: str | None = None
+    data: Any = None
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(body=_encode(payload), status=status, content_type="application/json")
+
+
+def error_response(status: int, message: str) -> web.Response:
+    return json_response(Envelope(is_success=False, message=message), status)

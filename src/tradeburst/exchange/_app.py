@@ -1,0 +1,396 @@
+"""The HTTP and WebSocket API of the rehearsal exchange: one handler per route, each a
+thin layer that decodes the body, applies the broker's limits and faults, asks the
+`Market`, flushes the `Store` and answers in the Fubon-shaped envelope.
+
+Broker behaviour comes in this order for an order action: the profile's rate limit (429,
+nothing counted against the market), the body (400), then the seeded fault, then the
+market. An ambiguous fault lets the market act and the store commit before the answer is
+lost, which is what makes it ambiguous to the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from tradeburst.exchange._accounts import HOUSE, Account
+from tradeburst.exchange._api import (
+    BatchBody,
+    Envelope,
+    ModifyPriceBody,
+    ModifyQuantityBody,
+    PlaceOrderBody,
+    error_response,
+    json_response,
+)
+from tradeburst.exchange._faults import Fault, FaultInjector
+from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of
+from tradeburst.exchange._market import Market, Refusal
+from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
+from tradeburst.exchange._records import OrderResult
+from tradeburst.exchange._store import Store
+from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
+from tradeburst.model import OrderError, OrderStatus, PriceType
+from tradeburst.rules import from_cents
+
+__all__ = ["ExchangeApp"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _Answered(Exception):
+    """Raised inside a handler to answer at once with `response`."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        self.response = response
+
+
+class ExchangeApp:
+    def __init__(
+        self,
+        *,
+        market: Market,
+        store: Store,
+        gateway: Gateway,
+        profile: LimitProfile,
+        faults: FaultInjector,
+        openapi: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.market = market
+        self.store = store
+        self.gateway = gateway
+        self.profile = profile
+        self.faults = faults
+        self._openapi = openapi
+        self._gates: dict[str, RateGate] = {}
+        self.streams = AccountStreams()
+        self.feed = MarketDataFeed(self.book_snapshot)
+        market.listeners.extend([store, self.streams, self.feed])
+        self._sockets: set[web.WebSocketResponse] = set()
+
+    def build(self) -> web.Application:
+        app = web.Application(middlewares=[self.gateway.middleware, self._answered])
+        app.router.add_get("/openapi.json", self.openapi)
+        app.router.add_get("/v1/time", self.time)
+        app.router.add_get("/v1/symbols", self.symbols)
+        app.router.add_get("/v1/quotes/{symbol}", self.quote)
+        app.router.add_post("/v1/orders", self.place)
+        app.router.add_post("/v1/orders/batch", self.place_batch)
+        app.router.add_get("/v1/orders", self.orders)
+        app.router.add_post("/v1/orders/{order_no}/cancel", self.cancel)
+        app.router.add_post("/v1/orders/{order_no}/modify-price", self.modify_price)
+        app.router.add_post("/v1/orders/{order_no}/modify-quantity", self.modify_quantity)
+        app.router.add_get("/v1/fills", self.fills)
+        app.router.add_get("/v1/stream", self.account_stream)
+        app.router.add_get("/v1/marketdata", self.market_data)
+        app.router.add_get("/v1/admin/orders", self.admin_orders)
+        app.router.add_get("/v1/admin/stats", self.admin_stats)
+        app.on_shutdown.append(self._close_sockets)
+        return app
+
+    @web.middleware
+    async def _answered(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        except _Answered as answered:
+            return answered.response
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _gate(self, account: Account, limit_class: LimitClass, orders: int = 1) -> None:
+        gate = self._gates.get(account.account)
+        if gate is None:
+            gate = self._gates[account.account] = RateGate(self.profile)
+        refusal = gate.admit(limit_class, self.market.clock.now_ns(), orders)
+        if refusal is not None:
+            self.gateway.stats.rate_limited += 1
+            raise _Answered(error_response(429, refusal))
+
+    @staticmethod
+    async def _decode(request: web.Request, kind: type[T]) -> T:
+        raw = await request.read()
+        try:
+            return msgspec.json.decode(raw or b"{}", type=kind)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise _Answered(error_response(400, f"invalid body: {exc}")) from None
+
+    async def _fault(self, request: web.Request) -> Fault | None:
+        """Apply the faults that strike before the market acts; return an ambiguous one."""
+        fault = self.faults.draw()
+        if fault is Fault.ERROR:
+            raise _Answered(
+                error_response(503, "injected fault: the broker failed before accepting; nothing placed")
+            )
+        if fault is Fault.RESET:
+            raise _Answered(self._abort(request))
+        if fault is Fault.STALL:
+            await asyncio.sleep(self.faults.rates.stall_ms / 1000)
+        return fault
+
+    async def _lose_answer(self, request: web.Request) -> web.StreamResponse:
+        """The ambiguous fault, after the market acted: close now, or hold then close."""
+        if self.faults.coin():
+            await asyncio.sleep(self.faults.rates.stall_ms / 1000)
+        return self._abort(request)
+
+    @staticmethod
+    def _abort(request: web.Request) -> web.StreamResponse:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=204)
+
+    def book_snapshot(self, symbol: str) -> dict[str, Any]:
+        bids, asks = self.market.books[symbol].depth(5)
+        return {
+            "symbol": symbol,
+            "bids": [{"price": from_cents(p), "size": q} for p, q in bids],
+            "asks": [{"price": from_cents(p), "size": q} for p, q in asks],
+            "time": self.market.clock.now_ns() // 1000,
+        }
+
+    # -- market information ---------------------------------------------------------------
+
+    async def openapi(self, request: web.Request) -> web.StreamResponse:
+        return json_response(self._openapi())
+
+    async def time(self, request: web.Request) -> web.StreamResponse:
+        return json_response({"exchange_time_ns": self.market.clock.now_ns(), "tz": "Asia/Taipei"})
+
+    async def symbols(self, request: web.Request) -> web.StreamResponse:
+        data = [
+            {
+                "symbol": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "reference_price": s.band.reference_twd,
+                "limitup_price": s.band.limit_up_twd,
+                "limitdown_price": s.band.limit_down_twd,
+            }
+            for s in self.market.symbols.values()
+        ]
+        return json_response(Envelope(is_success=True, data=data))
+
+    async def quote(self, request: web.Request) -> web.StreamResponse:
+        code = request.match_info["symbol"]
+        symbol = self.market.symbols.get(code)
+        if symbol is None:
+            return error_response(404, f"symbol {code} is not listed on this exchange")
+        self.market.sync()
+        book = self.market.books[code]
+        last = book.last_price_cents
+        data = {
+            **self.book_snapshot(code),
+            "phase": self.market.phase(),
+            "reference_price": symbol.band.reference_twd,
+            "limitup_price": symbol.band.limit_up_twd,
+            "limitdown_price": symbol.band.limit_down_twd,
+            "last_price": from_cents(last) if last is not None else None,
+            "total_volume": self.market.volume(code),
+        }
+        return json_response(Envelope(is_success=True, data=data))
+
+    # -- order actions --------------------------------------------------------------------
+
+    async def place(self, request: web.Request) -> web.StreamResponse:
+        account = account_of(request)
+        self._gate(account, LimitClass.ORDER)
+        body = await self._decode(request, PlaceOrderBody)
+        order = self._to_order(body)
+        fault = await self._fault(request)
+        record = self.market.place(account, order, received_ns_of(request))
+        self.store.flush()
+        if fault is Fault.AMBIGUOUS:
+            return await self._lose_answer(request)
+        return json_response(self._result(record))
+
+    async def place_batch(self, request: web.Request) -> web.StreamResponse:
+        account = account_of(request)
+        body = await self._decode(request, BatchBody)
+        self._gate(account, LimitClass.BATCH, len(body.orders))
+        orders = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
+        fault = await self._fault(request)
+        received_ns = received_ns_of(request)
+        records = [self.market.place(account, order, received_ns) for order in orders]
+        self.store.flush()
+        if fault is Fault.AMBIGUOUS:
+            return await self._lose_answer(request)
+        return json_response(Envelope(is_success=True, data=records))
+
+    async def cancel(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, None, lambda account, no, _: self.market.cancel(account, no))
+
+    async def modify_price(self, request: web.Request) -> web.StreamResponse:
+        def act(account: Account, order_no: str, body: ModifyPriceBody) -> OrderResult:
+            if (body.price is None) == (body.price_type is None):
+                raise _Answered(error_response(400, "give exactly one of price and price_type"))
+            if body.price_type is PriceType.LIMIT and body.price is None:
+                raise _Answered(error_response(400, "price_type Limit needs a price"))
+            return self.market.modify_price(
+                account, order_no, price=body.price, price_type=body.price_type or PriceType.LIMIT
+            )
+
+        return await self._change(request, ModifyPriceBody, act)
+
+    async def modify_quantity(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(
+            request,
+            ModifyQuantityBody,
+            lambda account, no, body: self.market.modify_quantity(account, no, body.quantity),
+        )
+
+    async def _change(
+        self,
+        request: web.Request,
+        kind: type[Any] | None,
+        act: Callable[[Account, str, Any], OrderResult],
+    ) -> web.StreamResponse:
+        account = account_of(request)
+        self._gate(account, LimitClass.ORDER)
+        body = await self._decode(request, kind) if kind is not None else None
+        order_no = request.match_info["order_no"]
+        if not self.market.owns(account, order_no):
+            return error_response(404, f"order {order_no} not found in account {account.account}")
+        fault = await self._fault(request)
+        try:
+            record = act(account, order_no, body)
+        except Refusal as refusal:
+            return json_response(
+                Envelope(is_success=False, message=refusal.message, data={"status": refusal.status})
+            )
+        finally:
+            self.store.flush()
+        if fault is Fault.AMBIGUOUS:
+            return await self._lose_answer(request)
+        return json_response(Envelope(is_success=True, data=record))
+
+    @staticmethod
+    def _to_order(body: PlaceOrderBody, where: str = "") -> Any:
+        try:
+            return body.to_order()
+        except OrderError as exc:
+            prefix = f"{where}: " if where else ""
+            raise _Answered(error_response(400, f"invalid order: {prefix}{exc}")) from None
+
+    @staticmethod
+    def _result(record: OrderResult) -> Envelope:
+        if record.status is OrderStatus.FAILED:
+            return Envelope(is_success=False, message=record.error_message, data=record)
+        return Envelope(is_success=True, data=record)
+
+    # -- account queries ------------------------------------------------------------------
+
+    async def orders(self, request: web.Request) -> web.StreamResponse:
+        account = account_of(request)
+        self._gate(account, LimitClass.QUERY)
+        self.market.sync()
+        user_def = request.query.get("user_def")
+        return json_response(Envelope(is_success=True, data=self.market.orders_of(account, user_def)))
+
+    async def fills(self, request: web.Request) -> web.StreamResponse:
+        account = account_of(request)
+        self._gate(account, LimitClass.QUERY)
+        return json_response(Envelope(is_success=True, data=self.market.fills_of(account)))
+
+    # -- streams --------------------------------------------------------------------------
+
+    async def account_stream(self, request: web.Request) -> web.StreamResponse:
+        socket = await self._open_socket(request)
+        subscriber = Subscriber(socket)
+        remove = self.streams.add(account_of(request).account, subscriber)
+        writer = asyncio.create_task(subscriber.drain())
+        try:
+            async for message in socket:
+                if message.type is WSMsgType.TEXT:
+                    await socket.send_json({"event": "error", "data": {"message": "this stream takes no messages"}})
+        finally:
+            remove()
+            writer.cancel()
+            self._sockets.discard(socket)
+        return socket
+
+    async def market_data(self, request: web.Request) -> web.StreamResponse:
+        socket = await self._open_socket(request)
+        subscriber = Subscriber(socket)
+        writer = asyncio.create_task(subscriber.drain())
+        try:
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                reply = self._market_data_command(message.data, subscriber)
+                if reply is not None:
+                    subscriber.push(msgspec.json.encode(reply))
+        finally:
+            self.feed.drop(subscriber)
+            writer.cancel()
+            self._sockets.discard(socket)
+        return socket
+
+    def _market_data_command(self, text: str, subscriber: Subscriber) -> dict[str, Any] | None:
+        try:
+            command = msgspec.json.decode(text)
+        except msgspec.DecodeError:
+            return {"event": "error", "data": {"message": "frames must be JSON objects"}}
+        if not isinstance(command, dict):
+            return {"event": "error", "data": {"message": "frames must be JSON objects"}}
+        event, data = command.get("event"), command.get("data")
+        if event not in ("subscribe", "unsubscribe") or not isinstance(data, dict):
+            return {
+                "event": "error",
+                "data": {"message": "send {\"event\": \"subscribe\", \"data\": {\"channel\", \"symbol\"}}"},
+            }
+        channel, symbol = data.get("channel"), data.get("symbol")
+        if channel not in MarketDataFeed.CHANNELS:
+            return {"event": "error", "data": {"message": f"channel must be one of {list(MarketDataFeed.CHANNELS)}"}}
+        if not isinstance(symbol, str) or symbol not in self.market.symbols:
+            return {"event": "error", "data": {"message": f"symbol {symbol!r} is not listed"}}
+        if event == "subscribe":
+            self.feed.subscribe(channel, symbol, subscriber)
+            return {"event": "subscribed", "data": {"channel": channel, "symbol": symbol}}
+        if self.feed.unsubscribe(channel, symbol, subscriber):
+            return {"event": "unsubscribed", "data": {"channel": channel, "symbol": symbol}}
+        return {"event": "error", "data": {"message": f"not subscribed to {channel} {symbol}"}}
+
+    async def _open_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(heartbeat=30.0)
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        return socket
+
+    async def _close_sockets(self, app: web.Application) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+
+    # -- admin ----------------------------------------------------------------------------
+
+    async def admin_orders(self, request: web.Request) -> web.StreamResponse:
+        orders = [
+            {
+                "account": r.account,
+                "user_def": r.user_def,
+                "order_no": r.order_no,
+                "status": r.status,
+                "received_ns": r.received_ns,
+            }
+            for r in self.market.all_orders()
+            if r.account != HOUSE.account and r.status is not OrderStatus.FAILED
+        ]
+        return json_response({"orders": orders})
+
+    async def admin_stats(self, request: web.Request) -> web.StreamResponse:
+        stats = self.gateway.stats
+        return json_response(
+            {
+                "requests": stats.requests,
+                "rate_limited": stats.rate_limited,
+                "connections_refused": stats.connection_refused,
+                "faults": {fault.value: count for fault, count in self.faults.counts.items()},
+            }
+        )
+

@@ -1,0 +1,87 @@
+"""The exchange's session clock: Asia/Taipei wall time, optionally started at a chosen
+time of day and run faster than real time, and a manual clock for tests.
+
+Everything that asks "what time is it on the exchange" takes a clock, so tests move time
+with `ManualClock.advance` instead of sleeping through real seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+__all__ = ["TAIPEI", "Clock", "ManualClock", "SessionClock", "exchange_datetime"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+_NS = 1_000_000_000
+
+
+def exchange_datetime(now_ns: int) -> datetime:
+    return datetime.fromtimestamp(now_ns / _NS, TAIPEI)
+
+
+class Clock(Protocol):
+    def now_ns(self) -> int:
+        """Exchange time, nanoseconds since the Unix epoch."""
+        ...
+
+    async def sleep_until(self, target_ns: int) -> None:
+        """Return once exchange time has reached `target_ns`."""
+        ...
+
+
+class SessionClock:
+    """Real time, or a day started at `start` (Asia/Taipei, today) running `speed` times
+    faster than the machine's monotonic clock."""
+
+    def __init__(
+        self,
+        *,
+        start: time_of_day | None = None,
+        speed: float = 1.0,
+        offset_ns: int = 0,
+        day: date | None = None,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._mono_origin_ns = time.monotonic_ns()
+        wall_ns = time.time_ns()
+        if start is not None:
+            today = day or datetime.fromtimestamp(wall_ns / _NS, TAIPEI).date()
+            wall_ns = int(datetime.combine(today, start, TAIPEI).timestamp() * _NS)
+        self._origin_ns = wall_ns + offset_ns
+
+    def now_ns(self) -> int:
+        elapsed = time.monotonic_ns() - self._mono_origin_ns
+        if self.speed != 1.0:
+            elapsed = int(elapsed * self.speed)
+        return self._origin_ns + elapsed
+
+    async def sleep_until(self, target_ns: int) -> None:
+        while (left_ns := target_ns - self.now_ns()) > 0:
+            await asyncio.sleep(left_ns / self.speed / _NS)
+
+
+class ManualClock:
+    """A clock that moves only when told to; sleepers wake when time passes their target."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now_ns = int(start.timestamp() * _NS)
+        self._moved = asyncio.Event()
+
+    def now_ns(self) -> int:
+        return self._now_ns
+
+    def advance(self, delta: timedelta) -> None:
+        self._now_ns += int(delta.total_seconds() * _NS)
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+    async def sleep_until(self, target_ns: int) -> None:
+        while self._now_ns < target_ns:
+            await self._moved.wait()

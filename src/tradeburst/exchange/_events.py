@@ -1,0 +1,33 @@
+"""What the market tells the rest of the exchange: a listener interface with no-op
+defaults, so the store, the account streams and the market-data feed each override only
+what they use."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeburst.exchange._records import FilledData, OrderResult
+
+__all__ = ["MarketListener"]
+
+
+class MarketListener:
+    def order_changed(self, record: OrderResult) -> None:
+        """An order record was created or changed (it is the live object; copy to keep)."""
+
+    def filled(self, fill: FilledData) -> None:
+        """One side of a trade filled part of an order."""
+
+    def traded(
+        self,
+        symbol: str,
+        price: Decimal,
+        quantity: int,
+        volume: int,
+        time_ns: int,
+        flag: str | None,
+    ) -> None:
+        """A trade printed; `flag` marks auction prints (`isOpen`, `isClose`)."""
+
+    def book_changed(self, symbol: str) -> None:
+        """The symbol's book changed; depth can be read from the market."""

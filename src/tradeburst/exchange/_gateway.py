@@ -1,0 +1,150 @@
+"""The broker's front door, as aiohttp middleware: who is calling (bearer key), how many
+connections they hold, the network they cross (latency, jitter, connection setup delay)
+and the receive stamp; and every error turned into the JSON envelope.
+
+One account's connections are tracked by transport; a transport that has closed no longer
+counts, so a client that reconnects is not locked out by its own past.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from tradeburst.exchange._accounts import Account, KeyRing
+from tradeburst.exchange._api import error_response
+from tradeburst.exchange._clock import Clock
+from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE
+
+__all__ = ["Gateway", "NetworkModel", "Stats", "account_of", "received_ns_of"]
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ACCOUNT = "tradeburst.account"
+RECEIVED_NS = "tradeburst.received_ns"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkModel:
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    connect_delay_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if min(self.latency_ms, self.jitter_ms, self.connect_delay_ms) < 0:
+            raise ValueError("latency, jitter and connection delay cannot be negative")
+
+
+@dataclass(slots=True)
+class Stats:
+    requests: int = 0
+    rate_limited: int = 0
+    connection_refused: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        keys: KeyRing,
+        admin_key: str,
+        clock: Clock,
+        network: NetworkModel,
+        connection_limit: int | None,
+        rng: random.Random,
+    ) -> None:
+        self._keys = keys
+        self._admin_key = KeyRing([admin_key])
+        self._clock = clock
+        self._network = network
+        self._connection_limit = connection_limit
+        self._rng = rng
+        self._seen: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
+        self._connections: dict[str, weakref.WeakSet[asyncio.BaseTransport]] = {}
+        self.stats = Stats()
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.stats.requests += 1
+        try:
+            await self._inbound(request)
+            request[RECEIVED_NS] = self._clock.now_ns()
+            refusal = self._authorize(request)
+            if refusal is not None:
+                return refusal
+            response = await handler(request)
+        except web.HTTPException as exc:
+            response = error_response(exc.status, exc.reason)
+        if not isinstance(response, web.WebSocketResponse):
+            await self._delay(self._network.latency_ms / 2)
+        return response
+
+    async def _inbound(self, request: web.Request) -> None:
+        transport = request.transport
+        delay_ms = self._network.latency_ms / 2
+        if transport is not None and transport not in self._seen:
+            self._seen.add(transport)
+            delay_ms += self._network.connect_delay_ms
+        await self._delay(delay_ms)
+
+    async def _delay(self, base_ms: float) -> None:
+        jitter = self._network.jitter_ms
+        delay_ms = base_ms + (self._rng.uniform(0, jitter) / 2 if jitter else 0.0)
+        if delay_ms > 0:
+            await asyncio.sleep(delay_ms / 1000)
+
+    def _authorize(self, request: web.Request) -> web.Response | None:
+        path = request.path
+        if not path.startswith("/v1/"):
+            return None
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key:
+            return error_response(401, "missing API key: send 'Authorization: Bearer KEY'")
+        if path.startswith("/v1/admin/"):
+            if self._admin_key.account_for(key) is None:
+                return error_response(401, "wrong admin key")
+            return None
+        account = self._keys.account_for(key)
+        if account is None:
+            return error_response(401, "wrong API key")
+        request[ACCOUNT] = account
+        return self._admit_connection(account, request.transport)
+
+    def _admit_connection(
+        self, account: Account, transport: asyncio.BaseTransport | None
+    ) -> web.Response | None:
+        if self._connection_limit is None or transport is None:
+            return None
+        held = self._connections.setdefault(account.account, weakref.WeakSet())
+        if transport in held:
+            return None
+        for old in list(held):
+            if old.is_closing():
+                held.discard(old)
+        if len(held) >= self._connection_limit:
+            self.stats.connection_refused += 1
+            return error_response(
+                429, CONNECTION_LIMIT_MESSAGE.format(limit=self._connection_limit)
+            )
+        held.add(transport)
+        return None
+
+
+
+def account_of(request: web.Request) -> Account:
+    account: Account = request[ACCOUNT]
+    return account
+
+
+def received_ns_of(request: web.Request) -> int:
+    received_ns: int = request[RECEIVED_NS]
+    return received_ns

@@ -1,0 +1,499 @@
+"""The matching venue: every book, every order record, the session phases and auctions.
+
+`Market` turns validated orders into Fubon-shaped `OrderResult` records, matches them in
+their symbol's `Book`, and tells its listeners about each change (persistence, streams,
+market data). It is synchronous and single-threaded: the server calls it from the event
+loop, so one request is one atomic step and the book can never be seen half-matched.
+
+Phase changes happen lazily: each call first brings the market up to the clock's time,
+running the opening auction at 09:00, dropping resting market orders at 13:25 and running
+the closing auction at 13:30, in that order, for whatever boundaries time has passed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._book import Book, BookOrder, Trade
+from tradeburst.exchange._clock import Clock, exchange_datetime
+from tradeburst.exchange._events import MarketListener
+from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.exchange._symbols import Symbol
+from tradeburst.model import (
+    FunctionType,
+    MarketType,
+    Order,
+    OrderStatus,
+    PriceType,
+    Side,
+)
+from tradeburst.rules import (
+    CLOSE_AUCTION,
+    CLOSING_CALL_START,
+    OPEN,
+    Phase,
+    from_cents,
+    order_type_problem,
+    phase_at,
+    quantity_problem,
+    to_cents,
+)
+
+__all__ = ["Market", "Refusal"]
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Refusal(Exception):
+    """The exchange refuses a change to an order; carries Fubon's failure status."""
+
+    def __init__(self, message: str, status: OrderStatus) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _order_no(number: int) -> str:
+    digits = []
+    for _ in range(5):
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+    return "".join(reversed(digits))
+
+
+def _clock_text(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+class Market:
+    def __init__(
+        self,
+        symbols: dict[str, Symbol],
+        clock: Clock,
+        *,
+        always_open: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.symbols = symbols
+        self.clock = clock
+        self.always_open = always_open
+        self.listeners: list[MarketListener] = []
+        self._rng = rng or random.Random()
+        self.books = {
+            code: Book(
+                code,
+                reference_cents=to_cents(symbol.band.reference_twd),
+                limit_down_cents=to_cents(symbol.band.limit_down_twd),
+                limit_up_cents=to_cents(symbol.band.limit_up_twd),
+                rng=self._rng,
+            )
+            for code, symbol in symbols.items()
+        }
+        self._records: dict[int, OrderResult] = {}
+        self._by_order_no: dict[str, int] = {}
+        self._by_account: dict[str, list[OrderResult]] = defaultdict(list)
+        self._fills: dict[str, list[FilledData]] = defaultdict(list)
+        self._accounts: dict[str, Account] = {}
+        self._volume: dict[str, int] = defaultdict(int)
+        self._next_seq = 1
+        self._next_order = 1
+        self._next_fill = 1
+        self._synced_ns = clock.now_ns()
+
+    # -- time and phases ------------------------------------------------------------------
+
+    def phase(self) -> Phase:
+        if self.always_open:
+            return Phase.CONTINUOUS
+        return phase_at(exchange_datetime(self.clock.now_ns()).time())
+
+    def sync(self) -> None:
+        """Run every phase change between the last call and now."""
+        now_ns = self.clock.now_ns()
+        if self.always_open or now_ns <= self._synced_ns:
+            return
+        day = exchange_datetime(now_ns).date()
+        tz = exchange_datetime(now_ns).tzinfo
+        steps = (
+            (OPEN, self._open_auction),
+            (CLOSING_CALL_START, self._drop_market_orders),
+            (CLOSE_AUCTION, self._close_auction),
+        )
+        for boundary, action in steps:
+            boundary_ns = int(datetime.combine(day, boundary, tz).timestamp() * 1e9)
+            if self._synced_ns < boundary_ns <= now_ns:
+                action()
+        self._synced_ns = now_ns
+
+    def next_boundary_ns(self) -> int | None:
+        """Exchange time of the next phase change today, if any."""
+        if self.always_open:
+            return None
+        now = exchange_datetime(self.clock.now_ns())
+        for boundary in (OPEN, CLOSING_CALL_START, CLOSE_AUCTION):
+            moment = datetime.combine(now.date(), boundary, now.tzinfo)
+            if moment > now:
+                return int(moment.timestamp() * 1e9)
+        return None
+
+    def _open_auction(self) -> None:
+        for book in self.books.values():
+            self._apply_trades(book, book.auction().trades, flag="isOpen")
+
+    def _close_auction(self) -> None:
+        for book in self.books.values():
+            self._apply_trades(book, book.auction().trades, flag="isClose")
+
+    def _drop_market_orders(self) -> None:
+        for book in self.books.values():
+            for resting in book.resting():
+                if resting.is_market:
+                    book.cancel(resting.order_id)
+                    self._finish_unfilled(self._records[resting.order_id])
+
+    # -- queries --------------------------------------------------------------------------
+
+    def orders_of(self, account: Account, user_def: str | None = None) -> list[OrderResult]:
+        records = self._by_account.get(account.account, [])
+        if user_def is None:
+            return list(records)
+        return [r for r in records if r.user_def == user_def]
+
+    def owns(self, account: Account, order_no: str) -> bool:
+        seq = self._by_order_no.get(order_no)
+        return seq is not None and self._records[seq].account == account.account
+
+    def fills_of(self, account: Account) -> list[FilledData]:
+        return list(self._fills.get(account.account, []))
+
+    def all_orders(self) -> Iterable[OrderResult]:
+        return self._records.values()
+
+    def volume(self, symbol: str) -> int:
+        return self._volume[symbol]
+
+    # -- order entry ----------------------------------------------------------------------
+
+    def place(self, account: Account, order: Order, received_ns: int) -> OrderResult:
+        """Accept or reject one order; an accepted order is matched at once if it can be."""
+        self.sync()
+        record = self._new_record(account, order, received_ns)
+        problem, price_cents = self._entry_problem(order)
+        if problem is not None:
+            record.status = OrderStatus.FAILED
+            record.function_type = FunctionType.FAILED
+            record.after_qty = 0
+            record.error_message = problem
+            self._changed(record)
+            return record
+        record.order_no = _order_no(self._next_order)
+        self._next_order += 1
+        self._by_order_no[record.order_no] = int(record.seq_no)
+        record.status = OrderStatus.ACCEPTED
+        record.function_type = FunctionType.NEW
+        if order.price_type is not PriceType.LIMIT and order.price_type is not PriceType.MARKET:
+            record.after_price = from_cents(price_cents)
+        self._changed(record)
+        book_order = BookOrder(
+            order_id=int(record.seq_no),
+            side=order.side,
+            price_cents=price_cents,
+            remaining=order.quantity,
+            time_in_force=order.time_in_force,
+            is_market=order.price_type is PriceType.MARKET,
+        )
+        self._enter(self.books[order.symbol], book_order, record)
+        return record
+
+    def cancel(self, account: Account, order_no: str) -> OrderResult:
+        self.sync()
+        record = self._owned(account, order_no)
+        if record.open_qty == 0:
+            raise Refusal(
+                f"order {order_no} can no longer be cancelled (status {record.status.value})",
+                OrderStatus.CANCEL_FAILED,
+            )
+        self._require_open_market(OrderStatus.CANCEL_FAILED)
+        self.books[record.stock_no].cancel(int(record.seq_no))
+        record.function_type = FunctionType.CANCEL
+        record.before_qty = record.after_qty
+        self._finish_unfilled(record)
+        return record
+
+    def modify_price(
+        self,
+        account: Account,
+        order_no: str,
+        *,
+        price: Decimal | None = None,
+        price_type: PriceType = PriceType.LIMIT,
+    ) -> OrderResult:
+        """Reprice a limit order; it loses its queue place, as a cancel and a new order."""
+        self.sync()
+        failed = OrderStatus.MODIFY_PRICE_FAILED
+        record = self._owned(account, order_no)
+        if record.open_qty == 0:
+            raise Refusal(f"order {order_no} is no longer working", failed)
+        if record.after_price_type is PriceType.MARKET or price_type is PriceType.MARKET:
+            raise Refusal("a market order cannot be repriced, nor a limit order made market", failed)
+        self._require_open_market(failed)
+        symbol = self.symbols[record.stock_no]
+        problem, new_cents = self._price_problem(symbol, price_type, price)
+        if problem is not None:
+            raise Refusal(problem, failed)
+        new_price = from_cents(new_cents)
+        if new_price == record.after_price:
+            raise Refusal(f"the new price {new_price} is the order's current price", failed)
+        book = self.books[record.stock_no]
+        old = book.cancel(int(record.seq_no))
+        assert old is not None
+        record.function_type = FunctionType.MODIFY_PRICE
+        record.before_price = record.after_price
+        record.after_price = new_price
+        record.after_price_type = price_type
+        record.last_time = self._now_text()
+        self._changed(record)
+        old.price_cents = new_cents
+        old.entered_pre_open = self.phase() is Phase.PRE_OPEN
+        self._enter(book, old, record)
+        return record
+
+    def modify_quantity(self, account: Account, order_no: str, quantity: int) -> OrderResult:
+        """Reduce an order to `quantity` shares, counting what has filled; keeps its place."""
+        self.sync()
+        failed = OrderStatus.MODIFY_QUANTITY_FAILED
+        record = self._owned(account, order_no)
+        if record.open_qty == 0:
+            raise Refusal(f"order {order_no} is no longer working", failed)
+        if not record.filled_qty <= quantity < record.after_qty:
+            raise Refusal(
+                f"quantity can only be reduced: {quantity} is not between the filled "
+                f"{record.filled_qty} and the current {record.after_qty} shares",
+                failed,
+            )
+        problem = quantity_problem(quantity - record.filled_qty or 1000, record.market_type)
+        if problem is not None:
+            raise Refusal(problem, failed)
+        self._require_open_market(failed)
+        record.function_type = FunctionType.MODIFY_QUANTITY
+        record.before_qty = record.after_qty
+        book = self.books[record.stock_no]
+        if quantity == record.filled_qty:
+            book.cancel(int(record.seq_no))
+            self._finish_unfilled(record)
+            return record
+        book.reduce(int(record.seq_no), quantity - record.filled_qty)
+        record.after_qty = quantity
+        record.last_time = self._now_text()
+        self._changed(record)
+        return record
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def restore(
+        self, accounts: Iterable[Account], records: Iterable[OrderResult], fills: Iterable[FilledData]
+    ) -> None:
+        """Load what a previous run stored; today's working orders go back in their books."""
+        by_name = {account.account: account for account in accounts}
+        today = self._today()
+        for record in sorted(records, key=lambda r: r.seq_no):
+            seq = int(record.seq_no)
+            self._records[seq] = record
+            self._by_account[record.account].append(record)
+            if record.order_no is not None:
+                self._by_order_no[record.order_no] = seq
+                self._next_order = max(self._next_order, int(record.order_no, 36) + 1)
+            self._next_seq = max(self._next_seq, seq + 1)
+            by_name.setdefault(record.account, Account(record.account, record.branch_no))
+            if record.date == today and record.open_qty > 0 and record.stock_no in self.books:
+                price = record.after_price or Decimal(0)
+                self.books[record.stock_no].rest(
+                    BookOrder(
+                        order_id=seq,
+                        side=record.buy_sell,
+                        price_cents=to_cents(price) if price else 0,
+                        remaining=record.open_qty,
+                        time_in_force=record.time_in_force,
+                        is_market=record.after_price_type is PriceType.MARKET,
+                    )
+                )
+        for fill in fills:
+            self._fills[fill.account].append(fill)
+            self._next_fill = max(self._next_fill, int(fill.filled_no) + 1)
+        self._accounts.update(by_name)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _today(self) -> str:
+        return exchange_datetime(self.clock.now_ns()).strftime("%Y/%m/%d")
+
+    def _now_text(self) -> str:
+        return _clock_text(exchange_datetime(self.clock.now_ns()))
+
+    def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
+        seq = self._next_seq
+        self._next_seq += 1
+        self._accounts[account.account] = account
+        record = OrderResult(
+            function_type=FunctionType.NEW,
+            date=self._today(),
+            seq_no=f"{seq:011d}",
+            branch_no=account.branch_no,
+            account=account.account,
+            order_no=None,
+            market_type=order.market_type,
+            stock_no=order.symbol,
+            buy_sell=order.side,
+            price_type=order.price_type,
+            price=order.price,
+            quantity=order.quantity,
+            time_in_force=order.time_in_force,
+            order_type=order.order_type,
+            status=OrderStatus.SENT_TO_BACKEND,
+            after_price_type=order.price_type,
+            after_price=order.price,
+            after_qty=order.quantity,
+            user_def=order.user_def,
+            last_time=self._now_text(),
+            received_ns=received_ns,
+        )
+        self._records[seq] = record
+        self._by_account[account.account].append(record)
+        return record
+
+    def _entry_problem(self, order: Order) -> tuple[str | None, int]:
+        """Why the exchange rejects `order`, and otherwise its price in cents."""
+        symbol = self.symbols.get(order.symbol)
+        if symbol is None:
+            return f"symbol {order.symbol} is not listed on this exchange", 0
+        if order.market_type is not MarketType.COMMON:
+            return f"market type {order.market_type} is not traded here; use Common", 0
+        problem = quantity_problem(order.quantity, order.market_type)
+        if problem is None:
+            problem = order_type_problem(self.phase(), order.price_type, order.time_in_force)
+        if problem is not None:
+            return problem, 0
+        if order.price_type is PriceType.MARKET:
+            band = symbol.band
+            limit = band.limit_up_twd if order.side is Side.BUY else band.limit_down_twd
+            return None, to_cents(limit)
+        return self._price_problem(symbol, order.price_type, order.price)
+
+    @staticmethod
+    def _price_problem(
+        symbol: Symbol, price_type: PriceType, price: Decimal | None
+    ) -> tuple[str | None, int]:
+        band = symbol.band
+        if price_type is PriceType.LIMIT_UP:
+            return None, to_cents(band.limit_up_twd)
+        if price_type is PriceType.LIMIT_DOWN:
+            return None, to_cents(band.limit_down_twd)
+        if price_type is PriceType.REFERENCE:
+            return None, to_cents(band.reference_twd)
+        if price is None:
+            return "a Limit order needs a price", 0
+        if not symbol.ladder.is_on_tick(price):
+            tick = symbol.ladder.tick_for(price)
+            return f"price {price} is not on the tick ladder (ticks of {tick} at this price)", 0
+        if price not in band:
+            return (
+                f"price {price} is outside today's limits "
+                f"{band.limit_down_twd}-{band.limit_up_twd} of {symbol.code}",
+                0,
+            )
+        return None, to_cents(price)
+
+    def _owned(self, account: Account, order_no: str) -> OrderResult:
+        seq = self._by_order_no.get(order_no)
+        record = self._records.get(seq) if seq is not None else None
+        if record is None or record.account != account.account:
+            raise KeyError(order_no)
+        return record
+
+    def _require_open_market(self, failed: OrderStatus) -> None:
+        if not self.phase().accepts_orders:
+            raise Refusal("the market is closed (orders are taken 08:30-13:30)", failed)
+
+    def _enter(self, book: Book, book_order: BookOrder, record: OrderResult) -> None:
+        if self.phase().is_call:
+            book_order.entered_pre_open = self.phase() is Phase.PRE_OPEN
+            book.rest(book_order)
+            self._book_changed(book)
+            return
+        trades = book.submit(book_order)
+        self._apply_trades(book, trades)
+        if book_order.remaining and book_order.order_id not in book:
+            self._finish_unfilled(record)
+        self._book_changed(book)
+
+    def _finish_unfilled(self, record: OrderResult) -> None:
+        """The rest of an order is gone (cancel, IOC/FOK remainder, dropped market order)."""
+        record.status = (
+            OrderStatus.PARTLY_FILLED_CANCELLED if record.filled_qty else OrderStatus.CANCELLED
+        )
+        record.last_time = self._now_text()
+        self._changed(record)
+        self._book_changed(self.books[record.stock_no])
+
+    def _apply_trades(self, book: Book, trades: list[Trade], flag: str | None = None) -> None:
+        if not trades:
+            return
+        now_ns = self.clock.now_ns()
+        now_text = _clock_text(exchange_datetime(now_ns))
+        for trade in trades:
+            price = from_cents(trade.price_cents)
+            self._volume[book.symbol] += trade.quantity
+            for order_id in (trade.buy_id, trade.sell_id):
+                self._fill(self._records[order_id], trade, price, now_ns, now_text)
+            for listener in self.listeners:
+                listener.traded(
+                    book.symbol, price, trade.quantity, self._volume[book.symbol], now_ns, flag
+                )
+        self._book_changed(book)
+
+    def _fill(
+        self, record: OrderResult, trade: Trade, price: Decimal, now_ns: int, now_text: str
+    ) -> None:
+        record.filled_qty += trade.quantity
+        record.filled_money += int(price * trade.quantity)
+        record.last_time = now_text
+        if record.filled_qty == record.after_qty:
+            record.status = OrderStatus.FILLED
+        self._changed(record)
+        assert record.order_no is not None
+        fill = FilledData(
+            date=record.date,
+            branch_no=record.branch_no,
+            account=record.account,
+            seq_no=record.seq_no,
+            order_no=record.order_no,
+            stock_no=record.stock_no,
+            buy_sell=record.buy_sell,
+            order_type=record.order_type,
+            filled_no=f"{self._next_fill:011d}",
+            filled_avg_price=(Decimal(record.filled_money) / record.filled_qty).quantize(
+                Decimal("0.0001")
+            ),
+            filled_qty=trade.quantity,
+            filled_price=price,
+            filled_time=now_text,
+            user_def=record.user_def,
+            filled_ns=now_ns,
+        )
+        self._next_fill += 1
+        self._fills[record.account].append(fill)
+        for listener in self.listeners:
+            listener.filled(fill)
+
+    def _changed(self, record: OrderResult) -> None:
+        for listener in self.listeners:
+            listener.order_changed(record)
+
+    def _book_changed(self, book: Book) -> None:
+        for listener in self.listeners:
+            listener.book_changed(book.symbol)

@@ -1,0 +1,83 @@
+"""What the exchange answers and stores: Fubon's `OrderResult` and `FilledData` fields,
+as msgspec structs that are at once the stored state and the JSON on the wire.
+
+Prices are `Decimal` (JSON strings), quantities shares, money whole TWD. `received_ns` is
+the exchange's receive stamp (exchange clock, ns since the epoch); Fubon has no such
+field, the admin API and the rush report need it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from tradeburst.model import (
+    FunctionType,
+    MarketType,
+    OrderStatus,
+    OrderType,
+    PriceType,
+    Side,
+    TimeInForce,
+)
+
+__all__ = ["FilledData", "OrderResult"]
+
+
+class OrderResult(msgspec.Struct, kw_only=True):
+    function_type: FunctionType | None
+    date: str
+    seq_no: str
+    branch_no: str
+    account: str
+    order_no: str | None
+    asset_type: int = 0
+    market: str = "TAIEX"
+    market_type: MarketType
+    stock_no: str
+    buy_sell: Side
+    price_type: PriceType
+    price: Decimal | None
+    quantity: int
+    time_in_force: TimeInForce
+    order_type: OrderType
+    is_pre_order: bool = False
+    status: OrderStatus
+    after_price_type: PriceType
+    after_price: Decimal | None
+    unit: int = 1000
+    after_qty: int
+    filled_qty: int = 0
+    filled_money: int = 0
+    before_qty: int | None = None
+    before_price: Decimal | None = None
+    user_def: str | None = None
+    last_time: str
+    error_message: str | None = None
+    received_ns: int = 0
+
+    @property
+    def open_qty(self) -> int:
+        """Shares still working: effective quantity less what has filled."""
+        if self.status.is_final or self.status is OrderStatus.FAILED:
+            return 0
+        return self.after_qty - self.filled_qty
+
+
+class FilledData(msgspec.Struct, kw_only=True):
+    date: str
+    branch_no: str
+    account: str
+    seq_no: str
+    order_no: str
+    stock_no: str
+    buy_sell: Side
+    order_type: OrderType
+    filled_no: str
+    filled_avg_price: Decimal
+    filled_qty: int
+    filled_price: Decimal
+    filled_time: str
+    user_def: str | None = None
+    filled_ns: int = 0

@@ -1,0 +1,172 @@
+"""Pushing events to WebSocket subscribers: each account's order and fill events, and the
+market data of each symbol (trades, 5-level books, trial matches).
+
+Every market-data message carries a `seq` that counts up by one per symbol and channel,
+and a subscription starts with a snapshot stamped with the current `seq`, so a client can
+tell a gap from a duplicate across a reconnect. Sending never blocks the market: messages
+go to a bounded queue per subscriber, and a subscriber that falls too far behind is
+disconnected rather than slowing everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from tradeburst.exchange._events import MarketListener
+from tradeburst.exchange._records import FilledData, OrderResult
+
+__all__ = ["AccountStreams", "MarketDataFeed", "Subscriber"]
+
+log = logging.getLogger(__name__)
+_QUEUE_LIMIT = 10_000
+_encode = msgspec.json.Encoder().encode
+
+
+class Subscriber:
+    """One WebSocket connection and the writer task that drains its queue."""
+
+    def __init__(self, socket: web.WebSocketResponse) -> None:
+        self.socket = socket
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(_QUEUE_LIMIT)
+
+    def push(self, message: bytes) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            log.warning("dropping a subscriber that is %d messages behind", _QUEUE_LIMIT)
+            self.queue = asyncio.Queue(1)
+            self.queue.put_nowait(b"")
+
+    async def drain(self) -> None:
+        """Send queued messages until the socket closes; an empty message means stop."""
+        while not self.socket.closed:
+            message = await self.queue.get()
+            if not message:
+                await self.socket.close(message=b"subscriber too slow")
+                return
+            await self.socket.send_str(message.decode())
+
+
+class AccountStreams(MarketListener):
+    """Order and fill events, each to the subscribers of its own account only."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+
+    def add(self, account: str, subscriber: Subscriber) -> Callable[[], None]:
+        self._subscribers[account].add(subscriber)
+        return lambda: self._subscribers[account].discard(subscriber)
+
+    def order_changed(self, record: OrderResult) -> None:
+        subscribers = self._subscribers.get(record.account)
+        if subscribers:
+            message = _encode({"event": "order", "data": record})
+            for subscriber in subscribers:
+                subscriber.push(message)
+
+    def filled(self, fill: FilledData) -> None:
+        subscribers = self._subscribers.get(fill.account)
+        if subscribers:
+            message = _encode({"event": "filled", "data": fill})
+            for subscriber in subscribers:
+                subscriber.push(message)
+
+
+class MarketDataFeed(MarketListener):
+    """Trades and books per symbol, numbered per (channel, symbol)."""
+
+    CHANNELS = ("trades", "books")
+
+    def __init__(self, book_snapshot: Callable[[str], dict[str, Any]]) -> None:
+        self._book_snapshot = book_snapshot
+        self._subscribers: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
+        self._seq: dict[tuple[str, str], int] = defaultdict(int)
+        self._last: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def subscribe(self, channel: str, symbol: str, subscriber: Subscriber) -> None:
+        key = (channel, symbol)
+        self._subscribers[key].add(subscriber)
+        snapshot = self._book_snapshot(symbol) if channel == "books" else self._last.get(key)
+        subscriber.push(
+            _encode(
+                {
+                    "event": "snapshot",
+                    "channel": channel,
+                    "symbol": symbol,
+                    "seq": self._seq[key],
+                    "data": snapshot,
+                }
+            )
+        )
+
+    def unsubscribe(self, channel: str, symbol: str, subscriber: Subscriber) -> bool:
+        subscribers = self._subscribers.get((channel, symbol))
+        if subscribers is None or subscriber not in subscribers:
+            return False
+        subscribers.discard(subscriber)
+        return True
+
+    def watched(self, channel: str) -> list[str]:
+        """Symbols with at least one subscriber on `channel`."""
+        return [sym for (ch, sym), subs in self._subscribers.items() if ch == channel and subs]
+
+    def drop(self, subscriber: Subscriber) -> None:
+        for subscribers in self._subscribers.values():
+            subscribers.discard(subscriber)
+
+    def traded(
+        self,
+        symbol: str,
+        price: Decimal,
+        quantity: int,
+        volume: int,
+        time_ns: int,
+        flag: str | None,
+    ) -> None:
+        data: dict[str, Any] = {
+            "symbol": symbol,
+            "price": price,
+            "size": quantity,
+            "volume": volume,
+            "time": time_ns // 1000,
+        }
+        if flag:
+            data[flag] = True
+        self._publish("trades", symbol, data)
+
+    def trial(self, symbol: str, price: Decimal, volume: int, time_ns: int) -> None:
+        """A trial match before an auction: what it would trade now."""
+        data = {"symbol": symbol, "price": price, "size": volume, "time": time_ns // 1000}
+        self._publish("trades", symbol, {**data, "isTrial": True})
+
+    def book_changed(self, symbol: str) -> None:
+        if self._subscribers.get(("books", symbol)):
+            self._publish("books", symbol, self._book_snapshot(symbol))
+        else:
+            self._seq[("books", symbol)] += 1
+
+    def _publish(self, channel: str, symbol: str, data: dict[str, Any]) -> None:
+        key = (channel, symbol)
+        self._seq[key] += 1
+        self._last[key] = data
+        subscribers = self._subscribers.get(key)
+        if subscribers:
+            message = _encode(
+                {
+                    "event": "data",
+                    "channel": channel,
+                    "symbol": symbol,
+                    "seq": self._seq[key],
+                    "data": data,
+                }
+            )
+            for subscriber in subscribers:
+                subscriber.push(message)

@@ -1,0 +1,43 @@
+"""Taiwan market rules: tick ladders, daily limits, lots, and the session timetable."""
+
+from tradeburst.rules._limits import DAILY_LIMIT_FRACTION, PriceBand, price_band
+from tradeburst.rules._lots import BOARD_LOT_SHARES, MAX_ORDER_SHARES, quantity_problem
+from tradeburst.rules._sessions import (
+    CLOSE_AUCTION,
+    CLOSING_CALL_START,
+    OPEN,
+    PRE_OPEN_START,
+    Phase,
+    order_type_problem,
+    phase_at,
+)
+from tradeburst.rules._ticks import (
+    ETF_TICKS,
+    STOCK_TICKS,
+    TickBand,
+    TickLadder,
+    from_cents,
+    to_cents,
+)
+
+__all__ = [
+    "BOARD_LOT_SHARES",
+    "CLOSE_AUCTION",
+    "CLOSING_CALL_START",
+    "DAILY_LIMIT_FRACTION",
+    "ETF_TICKS",
+    "MAX_ORDER_SHARES",
+    "OPEN",
+    "PRE_OPEN_START",
+    "STOCK_TICKS",
+    "Phase",
+    "PriceBand",
+    "TickBand",
+    "TickLadder",
+    "from_cents",
+    "order_type_problem",
+    "phase_at",
+    "price_band",
+    "quantity_problem",
+    "to_cents",
+]

@@ -1,0 +1,109 @@
+"""Tick ladders: which prices are valid, by price band (TWSE Operating Rules Art. 62).
+
+A ladder is data, not code, because the 5-TWD tick above 1000 is under review (January
+2026): build another `TickLadder` from bands and pass it where a ladder is taken.
+Prices are `Decimal`; every tick on both shipped ladders is a whole number of
+hundredths, so the exchange may also work in integer hundredths (`to_cents`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+__all__ = ["ETF_TICKS", "STOCK_TICKS", "TickBand", "TickLadder", "from_cents", "to_cents"]
+
+_CENT = Decimal("0.01")
+
+
+def to_cents(price: Decimal) -> int:
+    """Price in integer hundredths of a TWD; raises if it has finer precision."""
+    cents = price * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"price {price} is finer than 0.01 TWD")
+    return int(cents)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) * _CENT).quantize(_CENT)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TickBand:
+    """Prices at or above `lower_twd` (up to the next band) move in steps of `tick_twd`."""
+
+    lower_twd: Decimal
+    tick_twd: Decimal
+
+
+class TickLadder:
+    """An ordered set of bands; the first band must start at zero."""
+
+    def __init__(self, name: str, bands: Sequence[TickBand]) -> None:
+        if not bands or bands[0].lower_twd != 0:
+            raise ValueError("a tick ladder needs a first band starting at 0")
+        lowers = [band.lower_twd for band in bands]
+        if lowers != sorted(set(lowers)):
+            raise ValueError("tick bands must be in increasing order of their lower bound")
+        if any(band.tick_twd <= 0 for band in bands):
+            raise ValueError("every tick must be positive")
+        self.name = name
+        self.bands = tuple(bands)
+        self._lowers = lowers
+
+    def __repr__(self) -> str:
+        return f"TickLadder({self.name!r})"
+
+    def tick_for(self, price: Decimal) -> Decimal:
+        """The tick of the band `price` falls in."""
+        return self.bands[bisect_right(self._lowers, price) - 1].tick_twd
+
+    def is_on_tick(self, price: Decimal) -> bool:
+        return price > 0 and price % self.tick_for(price) == 0
+
+    def round_down(self, price: Decimal) -> Decimal:
+        """The largest valid price at or below `price`."""
+        tick = self.tick_for(price)
+        return (price / tick).to_integral_value(ROUND_FLOOR) * tick
+
+    def round_up(self, price: Decimal) -> Decimal:
+        """The smallest valid price at or above `price`."""
+        tick = self.tick_for(price)
+        candidate = (price / tick).to_integral_value(ROUND_CEILING) * tick
+        if not self.is_on_tick(candidate):
+            # Rounding up crossed into a band with a coarser tick: its lower bound is the
+            # first valid price there.
+            candidate = self.round_up(self._lowers[bisect_right(self._lowers, candidate) - 1])
+        return candidate
+
+    def step_up(self, price: Decimal) -> Decimal:
+        """The next valid price strictly above the valid `price`."""
+        return self.round_up(price + self.tick_for(price))
+
+    def step_down(self, price: Decimal) -> Decimal:
+        """The next valid price strictly below the valid `price`."""
+        below = price - self.tick_for(price - _CENT)
+        return self.round_down(below)
+
+
+def _ladder(name: str, *bands: tuple[str, str]) -> TickLadder:
+    return TickLadder(
+        name, [TickBand(lower_twd=Decimal(lower), tick_twd=Decimal(tick)) for lower, tick in bands]
+    )
+
+
+STOCK_TICKS = _ladder(
+    "stock",
+    ("0", "0.01"),
+    ("10", "0.05"),
+    ("50", "0.1"),
+    ("100", "0.5"),
+    ("500", "1"),
+    ("1000", "5"),
+)
+"""Common shares, TDRs and the like (Art. 62)."""
+
+ETF_TICKS = _ladder("etf", ("0", "0.01"), ("50", "0.05"))
+"""ETFs, ETNs and REIT beneficial certificates."""
