@@ -16,6 +16,7 @@ from tradeburst.rules._ticks import TickLadder
 __all__ = ["DAILY_LIMIT_FRACTION", "PriceBand", "price_band"]
 
 DAILY_LIMIT_FRACTION = Decimal("0.10")
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,5 +44,7 @@ def price_band(
         smallest = ladder.bands[0].tick_twd
         limit_down = max(ladder.step_down(reference_twd), smallest)
     return PriceBand(
-        reference_twd=reference_twd, limit_down_twd=limit_down, limit_up_twd=limit_up
+        reference_twd=reference_twd.quantize(_CENT),
+        limit_down_twd=limit_down.quantize(_CENT),
+        limit_up_twd=limit_up.quantize(_CENT),
     )

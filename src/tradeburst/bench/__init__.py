@@ -1,0 +1,5 @@
+"""Benchmarks: figures measured side by side in one run, never asserted in tests."""
+
+from tradeburst.bench._exchange import run_exchange_bench
+
+__all__ = ["run_exchange_bench"]

@@ -1,0 +1,104 @@
+"""`tradeburst bench exchange`: how fast the rehearsal exchange matches in-process, and how
+many orders per second it serves over HTTP next to a bare aiohttp handler measured in the
+same run with the same client loop. Each server runs in its own process so the client and
+the server do not share one core."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+
+from tradeburst.exchange import SessionClock
+from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._market import Market
+from tradeburst.exchange._symbols import load_symbols
+from tradeburst.model import Order, Side
+
+__all__ = ["run_exchange_bench"]
+
+_KEY = "bench-key"
+_WARMUP = 300
+
+
+def _match_per_s(orders: int) -> float:
+    symbols = load_symbols()
+    market = Market(symbols, SessionClock(), always_open=True, rng=random.Random(1))
+    rng = random.Random(2)
+    codes = ["2891", "2330", "2317", "0050"]
+    batch = []
+    for _ in range(orders):
+        symbol = symbols[rng.choice(codes)]
+        price = symbol.reference_twd
+        for _ in range(rng.randint(0, 4)):
+            price = symbol.ladder.step_up(price) if rng.random() < 0.5 else symbol.ladder.step_down(price)
+        batch.append(
+            Order(symbol=symbol.code, side=rng.choice((Side.BUY, Side.SELL)), quantity=1000 * rng.randint(1, 5), price=price)
+        )
+    account = Account("BENCH")
+    started = time.perf_counter()
+    for order in batch:
+        market.place(account, order, 0)
+    return orders / (time.perf_counter() - started)
+
+
+async def _start(*command: str) -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    assert process.stdout is not None
+    while True:
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        if not line:
+            raise RuntimeError(f"{command[2]} exited before it served")
+        if "listening on " in line:
+            return process, line.split("listening on ", 1)[1].split()[0]
+
+
+async def _http_per_s(url: str, orders: int, concurrency: int) -> float:
+    bodies: list[dict[str, Any]] = [
+        {"symbol": "2891", "buy_sell": side, "quantity": 1000, "price": str(Decimal("40.60"))}
+        for side in ("Buy", "Sell")
+    ]
+    headers = {"Authorization": f"Bearer {_KEY}"}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker(count: int, offset: int) -> None:
+            for index in range(count):
+                body = bodies[(index + offset) % 2]
+                async with session.post(url + "/v1/orders", json=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"benchmark order refused: HTTP {response.status}")
+
+        await asyncio.gather(*(worker(_WARMUP // concurrency, i) for i in range(concurrency)))
+        each = orders // concurrency
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(each, i) for i in range(concurrency)))
+        return each * concurrency / (time.perf_counter() - started)
+
+
+async def run_exchange_bench(*, orders: int, concurrency: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {"match_per_s": _match_per_s(orders)}
+    exchange_cmd = (
+        sys.executable, "-m", "tradeburst", "exchange", "--port", "0", "--db", ":memory:",
+        "--profile", "none", "--always-open", "--no-liquidity", "--api-key", _KEY, "--seed", "1",
+    )
+    bare_cmd = (sys.executable, "-m", "tradeburst.bench._bare_server")
+    for key, command in (("http_orders_per_s", exchange_cmd), ("http_bare_per_s", bare_cmd)):
+        process, url = await _start(*command)
+        try:
+            figures[key] = await _http_per_s(url, orders, concurrency)
+        finally:
+            process.terminate()
+            await process.wait()
+    figures["http_vs_bare_ratio"] = figures["http_orders_per_s"] / figures["http_bare_per_s"]
+    figures["orders"] = orders
+    figures["concurrency"] = concurrency
+    return figures

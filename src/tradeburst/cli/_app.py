@@ -1,0 +1,26 @@
+"""The `tradeburst` application and its sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+from tradeburst.cli._bench import bench_app
+from tradeburst.cli._demo import demo_command
+from tradeburst.cli._exchange import exchange_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tradeburst",
+    help="Rush batches of Taiwan stock orders as fast as the broker allows, and measure it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("exchange")(exchange_command)
+app.command("demo")(demo_command)
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    app()

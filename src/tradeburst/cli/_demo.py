@@ -1,0 +1,74 @@
+"""`tradeburst demo`: the main job on the embedded rehearsal exchange, with a report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tradeburst.demo import DemoResult, run_demo
+from tradeburst.summary import write_summary
+
+__all__ = ["demo_command"]
+
+_STATUS_NAMES = {10: "working", 30: "cancelled", 40: "part filled, cancelled", 50: "filled", 90: "rejected"}
+
+
+def demo_command(
+    orders: Annotated[int, typer.Option(min=1, max=5000, help="How many sample orders to send.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed of the sample batch and the exchange.")] = 7,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the run summary here.")] = None,
+) -> None:
+    """Start the rehearsal exchange at 08:59:57, send a sample batch before the open, report."""
+    console = Console(highlight=False)
+    console.print(f"Starting the rehearsal exchange at 08:59:57 exchange time; sending {orders} orders…")
+    result = asyncio.run(run_demo(orders, seed=seed))
+    _report(console, result)
+    if json_path is not None:
+        write_summary(result.summary, json_path)
+        console.print(f"summary written to {json_path}")
+
+
+def _report(console: Console, result: DemoResult) -> None:
+    summary = result.summary
+    timing = summary.timing
+    sent = Table(title="Sending (pre-open, Fubon limits)", show_header=False)
+    sent.add_row("orders", str(summary.orders.total))
+    sent.add_row("accepted", str(summary.orders.accepted))
+    sent.add_row("rejected by the exchange", str(summary.orders.rejected))
+    sent.add_row("unknown", str(summary.orders.unknown))
+    sent.add_row("rate-limit refusals", str(summary.rate_limit_rejections))
+    sent.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
+    sent.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
+    sent.add_row("efficiency", f"{timing.efficiency:.2f}")
+    sent.add_row("answer latency p50 / p99", f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms")
+    c = summary.classification
+    sent.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")
+    console.print(sent)
+
+    statuses = Counter(order["status"] for order in result.orders)
+    after = Table(title="After the 09:00 opening auction", show_header=False)
+    for status, count in sorted(statuses.items()):
+        after.add_row(_STATUS_NAMES.get(status, f"status {status}"), str(count))
+    console.print(after)
+
+    opening = Table(title="Opening prices")
+    for column in ("symbol", "reference", "open", "volume (shares)"):
+        opening.add_column(column, justify="right")
+    for quote in result.opening[:12]:
+        opening.add_row(
+            quote["symbol"],
+            str(quote["reference_price"]),
+            str(quote["last_price"] or "-"),
+            f"{quote['total_volume']:,}",
+        )
+    console.print(opening)
+    console.print(
+        "Note: TWSE ranks same-price orders entered before the open at random, so racing "
+        "before 09:00 buys no queue place."
+    )

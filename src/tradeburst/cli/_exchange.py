@@ -1,0 +1,101 @@
+"""`tradeburst exchange`: serve the rehearsal exchange until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tradeburst.cli._options import parse_clock, rate
+from tradeburst.exchange import PROFILES, Exchange, ExchangeConfig, FaultRates, NetworkModel
+
+__all__ = ["exchange_command"]
+
+
+def exchange_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    db: Annotated[str, typer.Option(help="SQLite file for orders and fills; ':memory:' keeps nothing.")] = "tradeburst-exchange.db",
+    api_key: Annotated[list[str] | None, typer.Option("--api-key", help="An account's API key (repeat for more accounts); one is generated when absent.")] = None,
+    admin_key: Annotated[str | None, typer.Option(help="Key of the admin API; generated when absent.")] = None,
+    profile: Annotated[str, typer.Option(help=f"Broker limits: {', '.join(PROFILES)}.")] = "fubon",
+    batch_counts_orders: Annotated[bool, typer.Option(help="A batch call also counts its orders toward the orders/s limit.")] = False,
+    clock: Annotated[str | None, typer.Option(help="Exchange time at start, HH:MM:SS Asia/Taipei (default: real time).")] = None,
+    speed: Annotated[float, typer.Option(help="Exchange seconds per real second.")] = 1.0,
+    always_open: Annotated[bool, typer.Option(help="Continuous trading all day, no auctions.")] = False,
+    latency_ms: Annotated[float, typer.Option(help="Base latency added to every answer.")] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(help="Random extra latency, up to this much.")] = 0.0,
+    connect_delay_ms: Annotated[float, typer.Option(help="Added to the first request of every new connection.")] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="Fraction of order actions refused before anything is placed (503).")] = 0.0,
+    ambiguous_rate: Annotated[float, typer.Option(help="Fraction of order actions carried out whose answer is then lost.")] = 0.0,
+    reset_rate: Annotated[float, typer.Option(help="Fraction of order actions whose connection is reset before anything is placed.")] = 0.0,
+    stall_rate: Annotated[float, typer.Option(help="Fraction of order actions answered only after --stall-ms.")] = 0.0,
+    stall_ms: Annotated[float, typer.Option(help="How long a stalled or lost answer is held.")] = 1000.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")] = None,
+    liquidity: Annotated[bool, typer.Option(help="Seed background liquidity so books are two-sided.")] = True,
+) -> None:
+    """Run the rehearsal exchange: matching, auctions, broker limits, latency and faults."""
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile")
+    if speed <= 0:
+        raise typer.BadParameter("must be positive", param_hint="--speed")
+    try:
+        network = NetworkModel(latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms)
+        faults = FaultRates(
+            error=rate(error_rate, "--error-rate"),
+            ambiguous=rate(ambiguous_rate, "--ambiguous-rate"),
+            reset=rate(reset_rate, "--reset-rate"),
+            stall=rate(stall_rate, "--stall-rate"),
+            stall_ms=stall_ms,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    config = ExchangeConfig(
+        host=host,
+        port=port,
+        db=db,
+        api_keys=tuple(api_key or ()),
+        admin_key=admin_key,
+        profile=profile,
+        batch_counts_orders=batch_counts_orders,
+        clock_start=parse_clock(clock),
+        speed=speed,
+        always_open=always_open,
+        network=network,
+        faults=faults,
+        seed=seed,
+        liquidity=liquidity,
+    )
+    try:
+        asyncio.run(_serve(config))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        Console(stderr=True).print(f"[red]cannot serve on {host}:{port}: {exc.strerror or exc}[/]")
+        raise typer.Exit(2) from None
+
+
+async def _serve(config: ExchangeConfig) -> None:
+    console = Console(highlight=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with Exchange(config) as exchange:
+        console.print(f"tradeburst exchange listening on {exchange.url}")
+        clock = config.clock_start.isoformat() if config.clock_start else "real time"
+        console.print(
+            f"  profile {config.profile} · clock {clock} Asia/Taipei · speed {config.speed}x"
+            f" · seed {exchange.seed} · db {config.db}"
+        )
+        for account, key in zip(exchange.accounts, exchange.api_keys, strict=True):
+            console.print(f"  account {account.account}  api key {key}")
+        console.print(f"  admin key {exchange.admin_key}")
+        console.print("  Ctrl-C stops it.")
+        sys.stdout.flush()
+        await stop.wait()
+    console.print("exchange stopped")

@@ -1,0 +1,114 @@
+"""The JSON summary every order-sending command writes (DESIGN.md, CLI contract), and the
+guide's latency classification: 🟢 realtime under 1000 ms, 🟡 delayed under 5000 ms,
+🔴 severe beyond; both thresholds configurable."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "Classification",
+    "FireError",
+    "Latency",
+    "LatencyThresholds",
+    "OrderCounts",
+    "Summary",
+    "Timing",
+    "percentile",
+    "write_summary",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LatencyThresholds:
+    realtime_ms: float = 1000.0
+    delayed_ms: float = 5000.0
+
+    def classify(self, latency_ms: float) -> str:
+        if latency_ms < self.realtime_ms:
+            return "realtime"
+        if latency_ms < self.delayed_ms:
+            return "delayed"
+        return "severe"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+class OrderCounts(msgspec.Struct, kw_only=True):
+    total: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    resent: int = 0
+
+
+class FireError(msgspec.Struct, kw_only=True):
+    p50: float = 0.0
+    p99: float = 0.0
+    max: float = 0.0
+
+
+class Timing(msgspec.Struct, kw_only=True):
+    elapsed_s: float = 0.0
+    lower_bound_s: float = 0.0
+    efficiency: float = 0.0
+    fire_error_us: FireError = msgspec.field(default_factory=FireError)
+
+
+class Latency(msgspec.Struct, kw_only=True):
+    p50: float = 0.0
+    p90: float = 0.0
+    p99: float = 0.0
+    max: float = 0.0
+
+    @classmethod
+    def of(cls, values_ms: Sequence[float]) -> Latency:
+        return cls(
+            p50=percentile(values_ms, 0.50),
+            p90=percentile(values_ms, 0.90),
+            p99=percentile(values_ms, 0.99),
+            max=max(values_ms, default=0.0),
+        )
+
+
+class Classification(msgspec.Struct, kw_only=True):
+    realtime: int = 0
+    delayed: int = 0
+    severe: int = 0
+
+    @classmethod
+    def of(cls, values_ms: Sequence[float], thresholds: LatencyThresholds) -> Classification:
+        counts = {"realtime": 0, "delayed": 0, "severe": 0}
+        for value in values_ms:
+            counts[thresholds.classify(value)] += 1
+        return cls(**counts)
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    command: str
+    broker: str
+    account: str
+    orders: OrderCounts
+    rate_limit_rejections: int = 0
+    timing: Timing = msgspec.field(default_factory=Timing)
+    latency_ms: Latency = msgspec.field(default_factory=Latency)
+    classification: Classification = msgspec.field(default_factory=Classification)
+    strategies: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+def write_summary(summary: Summary, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(summary), indent=2) + b"\n")
