@@ -30,9 +30,7 @@ async def _serve() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None
-    host, port = server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+    host, port = runner.addresses[0][:2]
     print(f"listening on http://{host}:{port}", flush=True)
     await asyncio.Event().wait()
 

@@ -36,9 +36,18 @@ def _match_per_s(orders: int) -> float:
         symbol = symbols[rng.choice(codes)]
         price = symbol.reference_twd
         for _ in range(rng.randint(0, 4)):
-            price = symbol.ladder.step_up(price) if rng.random() < 0.5 else symbol.ladder.step_down(price)
+            price = (
+                symbol.ladder.step_up(price)
+                if rng.random() < 0.5
+                else symbol.ladder.step_down(price)
+            )
         batch.append(
-            Order(symbol=symbol.code, side=rng.choice((Side.BUY, Side.SELL)), quantity=1000 * rng.randint(1, 5), price=price)
+            Order(
+                symbol=symbol.code,
+                side=rng.choice((Side.BUY, Side.SELL)),
+                quantity=1000 * rng.randint(1, 5),
+                price=price,
+            )
         )
     account = Account("BENCH")
     started = time.perf_counter()
@@ -87,8 +96,22 @@ async def _http_per_s(url: str, orders: int, concurrency: int) -> float:
 async def run_exchange_bench(*, orders: int, concurrency: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"match_per_s": _match_per_s(orders)}
     exchange_cmd = (
-        sys.executable, "-m", "tradeburst", "exchange", "--port", "0", "--db", ":memory:",
-        "--profile", "none", "--always-open", "--no-liquidity", "--api-key", _KEY, "--seed", "1",
+        sys.executable,
+        "-m",
+        "tradeburst",
+        "exchange",
+        "--port",
+        "0",
+        "--db",
+        ":memory:",
+        "--profile",
+        "none",
+        "--always-open",
+        "--no-liquidity",
+        "--api-key",
+        _KEY,
+        "--seed",
+        "1",
     )
     bare_cmd = (sys.executable, "-m", "tradeburst.bench._bare_server")
     for key, command in (("http_orders_per_s", exchange_cmd), ("http_bare_per_s", bare_cmd)):

@@ -14,21 +14,29 @@ from tradeburst.bench import run_exchange_bench
 
 __all__ = ["bench_app"]
 
-bench_app = typer.Typer(help="Benchmarks: figures measured side by side in one run.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: figures measured side by side in one run.", no_args_is_help=True
+)
 
 
 @bench_app.command("exchange")
 def exchange_bench(
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures here.")
+    ] = None,
     orders: Annotated[int, typer.Option(min=100, help="Orders per measurement.")] = 20_000,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Requests in flight over HTTP.")] = 16,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Requests in flight over HTTP.")
+    ] = 16,
 ) -> None:
     """Orders matched per second in-process, and orders per second over HTTP beside a bare
     aiohttp handler."""
     console = Console(highlight=False)
     figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency))
     for key, value in figures.items():
-        console.print(f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}")
+        console.print(
+            f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
+        )
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(figures, indent=2) + "\n")

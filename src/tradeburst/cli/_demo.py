@@ -16,17 +16,29 @@ from tradeburst.summary import write_summary
 
 __all__ = ["demo_command"]
 
-_STATUS_NAMES = {10: "working", 30: "cancelled", 40: "part filled, cancelled", 50: "filled", 90: "rejected"}
+_STATUS_NAMES = {
+    10: "working",
+    30: "cancelled",
+    40: "part filled, cancelled",
+    50: "filled",
+    90: "rejected",
+}
 
 
 def demo_command(
-    orders: Annotated[int, typer.Option(min=1, max=5000, help="How many sample orders to send.")] = 500,
+    orders: Annotated[
+        int, typer.Option(min=1, max=5000, help="How many sample orders to send.")
+    ] = 500,
     seed: Annotated[int, typer.Option(help="Seed of the sample batch and the exchange.")] = 7,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the run summary here.")] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the run summary here.")
+    ] = None,
 ) -> None:
     """Start the rehearsal exchange at 08:59:57, send a sample batch before the open, report."""
     console = Console(highlight=False)
-    console.print(f"Starting the rehearsal exchange at 08:59:57 exchange time; sending {orders} orders…")
+    console.print(
+        f"Starting the rehearsal exchange at 08:59:57 exchange time; sending {orders} orders…"
+    )
     result = asyncio.run(run_demo(orders, seed=seed))
     _report(console, result)
     if json_path is not None:
@@ -46,7 +58,10 @@ def _report(console: Console, result: DemoResult) -> None:
     sent.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
     sent.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
     sent.add_row("efficiency", f"{timing.efficiency:.2f}")
-    sent.add_row("answer latency p50 / p99", f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms")
+    sent.add_row(
+        "answer latency p50 / p99",
+        f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms",
+    )
     c = summary.classification
     sent.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")
     console.print(sent)

@@ -19,32 +19,73 @@ __all__ = ["exchange_command"]
 def exchange_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
-    db: Annotated[str, typer.Option(help="SQLite file for orders and fills; ':memory:' keeps nothing.")] = "tradeburst-exchange.db",
-    api_key: Annotated[list[str] | None, typer.Option("--api-key", help="An account's API key (repeat for more accounts); one is generated when absent.")] = None,
-    admin_key: Annotated[str | None, typer.Option(help="Key of the admin API; generated when absent.")] = None,
+    db: Annotated[
+        str, typer.Option(help="SQLite file for orders and fills; ':memory:' keeps nothing.")
+    ] = "tradeburst-exchange.db",
+    api_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--api-key",
+            help="An account's API key (repeat for more accounts); one is generated when absent.",
+        ),
+    ] = None,
+    admin_key: Annotated[
+        str | None, typer.Option(help="Key of the admin API; generated when absent.")
+    ] = None,
     profile: Annotated[str, typer.Option(help=f"Broker limits: {', '.join(PROFILES)}.")] = "fubon",
-    batch_counts_orders: Annotated[bool, typer.Option(help="A batch call also counts its orders toward the orders/s limit.")] = False,
-    clock: Annotated[str | None, typer.Option(help="Exchange time at start, HH:MM:SS Asia/Taipei (default: real time).")] = None,
+    batch_counts_orders: Annotated[
+        bool, typer.Option(help="A batch call also counts its orders toward the orders/s limit.")
+    ] = False,
+    clock: Annotated[
+        str | None,
+        typer.Option(help="Exchange time at start, HH:MM:SS Asia/Taipei (default: real time)."),
+    ] = None,
     speed: Annotated[float, typer.Option(help="Exchange seconds per real second.")] = 1.0,
-    always_open: Annotated[bool, typer.Option(help="Continuous trading all day, no auctions.")] = False,
+    always_open: Annotated[
+        bool, typer.Option(help="Continuous trading all day, no auctions.")
+    ] = False,
     latency_ms: Annotated[float, typer.Option(help="Base latency added to every answer.")] = 0.0,
     jitter_ms: Annotated[float, typer.Option(help="Random extra latency, up to this much.")] = 0.0,
-    connect_delay_ms: Annotated[float, typer.Option(help="Added to the first request of every new connection.")] = 0.0,
-    error_rate: Annotated[float, typer.Option(help="Fraction of order actions refused before anything is placed (503).")] = 0.0,
-    ambiguous_rate: Annotated[float, typer.Option(help="Fraction of order actions carried out whose answer is then lost.")] = 0.0,
-    reset_rate: Annotated[float, typer.Option(help="Fraction of order actions whose connection is reset before anything is placed.")] = 0.0,
-    stall_rate: Annotated[float, typer.Option(help="Fraction of order actions answered only after --stall-ms.")] = 0.0,
-    stall_ms: Annotated[float, typer.Option(help="How long a stalled or lost answer is held.")] = 1000.0,
-    seed: Annotated[int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")] = None,
-    liquidity: Annotated[bool, typer.Option(help="Seed background liquidity so books are two-sided.")] = True,
+    connect_delay_ms: Annotated[
+        float, typer.Option(help="Added to the first request of every new connection.")
+    ] = 0.0,
+    error_rate: Annotated[
+        float,
+        typer.Option(help="Fraction of order actions refused before anything is placed (503)."),
+    ] = 0.0,
+    ambiguous_rate: Annotated[
+        float, typer.Option(help="Fraction of order actions carried out whose answer is then lost.")
+    ] = 0.0,
+    reset_rate: Annotated[
+        float,
+        typer.Option(
+            help="Fraction of order actions whose connection is reset before anything is placed."
+        ),
+    ] = 0.0,
+    stall_rate: Annotated[
+        float, typer.Option(help="Fraction of order actions answered only after --stall-ms.")
+    ] = 0.0,
+    stall_ms: Annotated[
+        float, typer.Option(help="How long a stalled or lost answer is held.")
+    ] = 1000.0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")
+    ] = None,
+    liquidity: Annotated[
+        bool, typer.Option(help="Seed background liquidity so books are two-sided.")
+    ] = True,
 ) -> None:
     """Run the rehearsal exchange: matching, auctions, broker limits, latency and faults."""
     if profile not in PROFILES:
-        raise typer.BadParameter(f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile")
+        raise typer.BadParameter(
+            f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
+        )
     if speed <= 0:
         raise typer.BadParameter("must be positive", param_hint="--speed")
     try:
-        network = NetworkModel(latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms)
+        network = NetworkModel(
+            latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
+        )
         faults = FaultRates(
             error=rate(error_rate, "--error-rate"),
             ambiguous=rate(ambiguous_rate, "--ambiguous-rate"),

@@ -16,7 +16,9 @@ def parse_clock(value: str | None, option: str = "--clock") -> time | None:
     try:
         return time.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a time of day like 08:59:50", param_hint=option) from None
+        raise typer.BadParameter(
+            f"{value!r} is not a time of day like 08:59:50", param_hint=option
+        ) from None
 
 
 def rate(value: float, option: str) -> float:

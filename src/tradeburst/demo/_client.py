@@ -18,7 +18,14 @@ MAX_BATCH = 30
 class BatchAnswer:
     __slots__ = ("planned_ns", "received_ns", "results", "sent_ns", "status")
 
-    def __init__(self, planned_ns: int, sent_ns: int, received_ns: int, status: int, results: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        planned_ns: int,
+        sent_ns: int,
+        received_ns: int,
+        status: int,
+        results: list[dict[str, Any]],
+    ) -> None:
         self.planned_ns = planned_ns
         self.sent_ns = sent_ns
         self.received_ns = received_ns
@@ -44,7 +51,9 @@ class PlainClient:
         await self._session.close()
 
     async def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
-        async with self._session.get(self._url + path, headers=headers or self._headers) as response:
+        async with self._session.get(
+            self._url + path, headers=headers or self._headers
+        ) as response:
             return await response.json()
 
     async def send_batches(

@@ -43,7 +43,10 @@ class DemoResult:
 async def run_demo(count: int = 500, *, seed: int = 7) -> DemoResult:
     config = ExchangeConfig(profile="fubon", clock_start=DEMO_START, seed=seed, db=":memory:")
     batches_per_s = PROFILES["fubon"].limits[LimitClass.BATCH][0]
-    async with Exchange(config) as exchange, PlainClient(exchange.url, exchange.api_keys[0]) as client:
+    async with (
+        Exchange(config) as exchange,
+        PlainClient(exchange.url, exchange.api_keys[0]) as client,
+    ):
         symbols = (await client.get("/v1/symbols"))["data"]
         orders = sample_orders(symbols, count, seed)
         started = time.monotonic_ns()

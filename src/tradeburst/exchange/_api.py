@@ -40,7 +40,7 @@ MAX_BATCH_ORDERS = 30
 
 Shares = Annotated[int, msgspec.Meta(gt=0, le=10**9, description="shares, not lots")]
 PriceTwd = Annotated[
-    Decimal, msgspec.Meta(description="TWD, as a string such as \"40.65\"; Limit orders only")
+    Decimal, msgspec.Meta(description='TWD, as a string such as "40.65"; Limit orders only')
 ]
 UserDef = Annotated[
     str,

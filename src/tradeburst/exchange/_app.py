@@ -126,7 +126,9 @@ class ExchangeApp:
         fault = self.faults.draw()
         if fault is Fault.ERROR:
             raise _Answered(
-                error_response(503, "injected fault: the broker failed before accepting; nothing placed")
+                error_response(
+                    503, "injected fault: the broker failed before accepting; nothing placed"
+                )
             )
         if fault is Fault.RESET:
             raise _Answered(self._abort(request))
@@ -224,7 +226,9 @@ class ExchangeApp:
         return json_response(Envelope(is_success=True, data=records))
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
-        return await self._change(request, None, lambda account, no, _: self.market.cancel(account, no))
+        return await self._change(
+            request, None, lambda account, no, _: self.market.cancel(account, no)
+        )
 
     async def modify_price(self, request: web.Request) -> web.StreamResponse:
         def act(account: Account, order_no: str, body: ModifyPriceBody) -> OrderResult:
@@ -291,7 +295,9 @@ class ExchangeApp:
         self._gate(account, LimitClass.QUERY)
         self.market.sync()
         user_def = request.query.get("user_def")
-        return json_response(Envelope(is_success=True, data=self.market.orders_of(account, user_def)))
+        return json_response(
+            Envelope(is_success=True, data=self.market.orders_of(account, user_def))
+        )
 
     async def fills(self, request: web.Request) -> web.StreamResponse:
         account = account_of(request)
@@ -308,7 +314,9 @@ class ExchangeApp:
         try:
             async for message in socket:
                 if message.type is WSMsgType.TEXT:
-                    await socket.send_json({"event": "error", "data": {"message": "this stream takes no messages"}})
+                    await socket.send_json(
+                        {"event": "error", "data": {"message": "this stream takes no messages"}}
+                    )
         finally:
             remove()
             writer.cancel()
@@ -343,11 +351,14 @@ class ExchangeApp:
         if event not in ("subscribe", "unsubscribe") or not isinstance(data, dict):
             return {
                 "event": "error",
-                "data": {"message": "send {\"event\": \"subscribe\", \"data\": {\"channel\", \"symbol\"}}"},
+                "data": {"message": 'send {"event": "subscribe", "data": {"channel", "symbol"}}'},
             }
         channel, symbol = data.get("channel"), data.get("symbol")
         if channel not in MarketDataFeed.CHANNELS:
-            return {"event": "error", "data": {"message": f"channel must be one of {list(MarketDataFeed.CHANNELS)}"}}
+            return {
+                "event": "error",
+                "data": {"message": f"channel must be one of {list(MarketDataFeed.CHANNELS)}"},
+            }
         if not isinstance(symbol, str) or symbol not in self.market.symbols:
             return {"event": "error", "data": {"message": f"symbol {symbol!r} is not listed"}}
         if event == "subscribe":
@@ -393,4 +404,3 @@ class ExchangeApp:
                 "faults": {fault.value: count for fault, count in self.faults.counts.items()},
             }
         )
-

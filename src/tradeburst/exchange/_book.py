@@ -102,7 +102,7 @@ class _Side:
         return total
 
     def depth(self, levels: int) -> list[tuple[int, int]]:
-        out = []
+        out: list[tuple[int, int]] = []
         for price in self.prices_best_first():
             if len(out) == levels:
                 break
@@ -277,10 +277,10 @@ class Book:
         ask_prices = sorted(self._asks.levels)
         if not bid_prices or not ask_prices or bid_prices[0] < ask_prices[0]:
             return None, 0
-        anchor = self.last_price_cents if self.last_price_cents is not None else self.reference_cents
-        candidates = {
-            p for p in (*bid_prices, *ask_prices) if ask_prices[0] <= p <= bid_prices[0]
-        }
+        anchor = (
+            self.last_price_cents if self.last_price_cents is not None else self.reference_cents
+        )
+        candidates = {p for p in (*bid_prices, *ask_prices) if ask_prices[0] <= p <= bid_prices[0]}
         if ask_prices[0] <= anchor <= bid_prices[0]:
             candidates.add(anchor)
         bid_qty = {p: sum(o.remaining for o in self._bids.levels[p]) for p in bid_prices}

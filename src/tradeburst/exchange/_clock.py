@@ -63,7 +63,7 @@ class SessionClock:
         return self._origin_ns + elapsed
 
     async def sleep_until(self, target_ns: int) -> None:
-        while (left_ns := target_ns - self.now_ns()) > 0:
+        while (left_ns := target_ns - self.now_ns()) > 0:  # noqa: ASYNC110 - waiting for a time
             await asyncio.sleep(left_ns / self.speed / _NS)
 
 

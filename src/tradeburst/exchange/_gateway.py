@@ -139,7 +139,6 @@ class Gateway:
         return None
 
 
-
 def account_of(request: web.Request) -> Account:
     account: Account = request[ACCOUNT]
     return account

@@ -79,7 +79,9 @@ class Liquidity:
         price = start
         band = symbol.band
         for _ in range(levels):
-            price = symbol.ladder.step_down(price) if side is Side.BUY else symbol.ladder.step_up(price)
+            price = (
+                symbol.ladder.step_down(price) if side is Side.BUY else symbol.ladder.step_up(price)
+            )
             if price not in band:
                 return
             self._place(symbol, side, price, self._lots(5, 30))

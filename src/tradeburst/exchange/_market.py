@@ -240,7 +240,9 @@ class Market:
         if record.open_qty == 0:
             raise Refusal(f"order {order_no} is no longer working", failed)
         if record.after_price_type is PriceType.MARKET or price_type is PriceType.MARKET:
-            raise Refusal("a market order cannot be repriced, nor a limit order made market", failed)
+            raise Refusal(
+                "a market order cannot be repriced, nor a limit order made market", failed
+            )
         self._require_open_market(failed)
         symbol = self.symbols[record.stock_no]
         problem, new_cents = self._price_problem(symbol, price_type, price)
@@ -296,7 +298,10 @@ class Market:
     # -- persistence ----------------------------------------------------------------------
 
     def restore(
-        self, accounts: Iterable[Account], records: Iterable[OrderResult], fills: Iterable[FilledData]
+        self,
+        accounts: Iterable[Account],
+        records: Iterable[OrderResult],
+        fills: Iterable[FilledData],
     ) -> None:
         """Load what a previous run stored; today's working orders go back in their books."""
         by_name = {account.account: account for account in accounts}

@@ -60,46 +60,102 @@ def _path_param(name: str) -> dict[str, Any]:
 
 def openapi_spec() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
-        [PlaceOrderBody, BatchBody, ModifyPriceBody, ModifyQuantityBody, OrderResult, FilledData, Envelope],
+        [
+            PlaceOrderBody,
+            BatchBody,
+            ModifyPriceBody,
+            ModifyQuantityBody,
+            OrderResult,
+            FilledData,
+            Envelope,
+        ],
         ref_template=_REF,
     )
     order_no = [_path_param("order_no")]
     change_errors = (400, 404, 429, 503)
     paths: dict[str, Any] = {
         "/v1/time": {"get": _operation("Exchange clock: {exchange_time_ns, tz}", "the time")},
-        "/v1/symbols": {"get": _operation("Listed symbols with reference and limit prices", "symbols")},
+        "/v1/symbols": {
+            "get": _operation("Listed symbols with reference and limit prices", "symbols")
+        },
         "/v1/quotes/{symbol}": {
-            "get": _operation("5-level book, last price, volume and phase", "quote", 404, params=[_path_param("symbol")])
+            "get": _operation(
+                "5-level book, last price, volume and phase",
+                "quote",
+                404,
+                params=[_path_param("symbol")],
+            )
         },
         "/v1/orders": {
-            "post": _operation("Place one order", "OrderResult (is_success false if rejected)", 400, 429, 503, body="PlaceOrderBody"),
+            "post": _operation(
+                "Place one order",
+                "OrderResult (is_success false if rejected)",
+                400,
+                429,
+                503,
+                body="PlaceOrderBody",
+            ),
             "get": _operation(
-                "Today's order results of the account", "list of OrderResult", 429,
-                params=[{"name": "user_def", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "Today's order results of the account",
+                "list of OrderResult",
+                429,
+                params=[
+                    {
+                        "name": "user_def",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
             ),
         },
         "/v1/orders/batch": {
-            "post": _operation("Place up to 30 orders in one call", "list of OrderResult", 400, 429, 503, body="BatchBody")
+            "post": _operation(
+                "Place up to 30 orders in one call",
+                "list of OrderResult",
+                400,
+                429,
+                503,
+                body="BatchBody",
+            )
         },
         "/v1/orders/{order_no}/cancel": {
             "post": _operation("Cancel an order", "OrderResult", *change_errors, params=order_no)
         },
         "/v1/orders/{order_no}/modify-price": {
-            "post": _operation("Reprice a limit order", "OrderResult", *change_errors, body="ModifyPriceBody", params=order_no)
+            "post": _operation(
+                "Reprice a limit order",
+                "OrderResult",
+                *change_errors,
+                body="ModifyPriceBody",
+                params=order_no,
+            )
         },
         "/v1/orders/{order_no}/modify-quantity": {
-            "post": _operation("Reduce an order's quantity", "OrderResult", *change_errors, body="ModifyQuantityBody", params=order_no)
+            "post": _operation(
+                "Reduce an order's quantity",
+                "OrderResult",
+                *change_errors,
+                body="ModifyQuantityBody",
+                params=order_no,
+            )
         },
         "/v1/fills": {"get": _operation("Today's fills of the account", "list of FilledData", 429)},
-        "/v1/stream": {"get": _operation("WebSocket: the account's order and fill events", "upgrade")},
+        "/v1/stream": {
+            "get": _operation("WebSocket: the account's order and fill events", "upgrade")
+        },
         "/v1/marketdata": {
             "get": _operation(
                 "WebSocket: send {event: subscribe, data: {channel: trades|books, symbol}}",
                 "upgrade",
             )
         },
-        "/v1/admin/orders": {"get": _operation("Every accepted order of every account (admin key)", "orders")},
-        "/v1/admin/stats": {"get": _operation("Requests, rate-limit refusals, faults (admin key)", "stats")},
+        "/v1/admin/orders": {
+            "get": _operation("Every accepted order of every account (admin key)", "orders")
+        },
+        "/v1/admin/stats": {
+            "get": _operation("Requests, rate-limit refusals, faults (admin key)", "stats")
+        },
     }
     return {
         "openapi": "3.1.0",

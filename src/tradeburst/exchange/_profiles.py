@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
-    "RATE_LIMIT_MESSAGE",
     "PROFILES",
+    "RATE_LIMIT_MESSAGE",
     "LimitClass",
     "LimitProfile",
     "RateGate",
@@ -48,7 +48,11 @@ class LimitProfile:
 PROFILES: dict[str, LimitProfile] = {
     "fubon": LimitProfile(
         name="fubon",
-        limits={LimitClass.ORDER: (50, 1.0), LimitClass.BATCH: (10, 1.0), LimitClass.QUERY: (5, 1.0)},
+        limits={
+            LimitClass.ORDER: (50, 1.0),
+            LimitClass.BATCH: (10, 1.0),
+            LimitClass.QUERY: (5, 1.0),
+        },
         connections=10,
     ),
     "shioaji": LimitProfile(

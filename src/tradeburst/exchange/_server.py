@@ -92,7 +92,9 @@ class Exchange:
             faults=FaultInjector(config.faults, random.Random(seed + 2)),
             openapi=openapi_spec,
         )
-        self._liquidity = Liquidity(self.market, random.Random(seed + 3)) if config.liquidity else None
+        self._liquidity = (
+            Liquidity(self.market, random.Random(seed + 3)) if config.liquidity else None
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.url = ""
@@ -104,9 +106,7 @@ class Exchange:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()
-        server = site._server
-        assert server is not None
-        host, port = server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+        host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         self.market.sync()
         if self._liquidity is not None:

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Set up tradeburst on a machine with only Python 3.11+ and run it.
+
+    python3 run.py demo     # the main job on the embedded rehearsal exchange
+    python3 run.py test     # the test suite
+    python3 run.py check    # lint and type check
+    python3 run.py ARGS...  # any tradeburst command, e.g. `python3 run.py exchange --help`
+
+The first run creates `.venv` beside this file and installs the project with its pinned
+dependencies; later runs reinstall only when pyproject.toml has changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".tradeburst-installed"
+
+
+def ensure_installed() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py may be started by an older Python
+        sys.exit(f"tradeburst needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("creating .venv …", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("installing tradeburst and its pinned dependencies …", flush=True)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def main(args: list[str]) -> int:
+    ensure_installed()
+    python = str(BIN / "python")
+    if args[:1] == ["test"]:
+        command = [python, "-m", "pytest", *args[1:]]
+    elif args[:1] == ["check"]:
+        lint = subprocess.run([python, "-m", "ruff", "check", "src", "tests", "run.py"], cwd=ROOT)
+        types = subprocess.run([python, "-m", "mypy"], cwd=ROOT)
+        return lint.returncode or types.returncode
+    else:
+        command = [str(BIN / "tradeburst"), *(args or ["--help"])]
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
