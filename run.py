@@ -7,7 +7,8 @@
     python3 run.py ARGS...  # any tradeburst command, e.g. `python3 run.py exchange --help`
 
 The first run creates `.venv` beside this file and installs the project with its pinned
-dependencies; later runs reinstall only when pyproject.toml has changed.
+dependencies; later runs reinstall only when pyproject.toml or constraints.txt has changed.
+`constraints.txt` pins every transitive dependency, so a fresh machine gets what CI tested.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ STAMP = VENV / ".tradeburst-installed"
 def ensure_installed() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - run.py may be started by an older Python
         sys.exit(f"tradeburst needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
+    ).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -36,7 +39,8 @@ def ensure_installed() -> None:
         venv.create(VENV, with_pip=True)
     print("installing tradeburst and its pinned dependencies …", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--editable", f"{ROOT}[dev]"], check=True)
+    constraints = ["--constraint", str(ROOT / "constraints.txt")]
+    subprocess.run([*pip, *constraints, "--editable", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
 
 

@@ -278,9 +278,10 @@ class Market:
                 f"{record.filled_qty} and the current {record.after_qty} shares",
                 failed,
             )
-        problem = quantity_problem(quantity - record.filled_qty or 1000, record.market_type)
-        if problem is not None:
-            raise Refusal(problem, failed)
+        if quantity > record.filled_qty:
+            problem = quantity_problem(quantity - record.filled_qty, record.market_type)
+            if problem is not None:
+                raise Refusal(problem, failed)
         self._require_open_market(failed)
         record.function_type = FunctionType.MODIFY_QUANTITY
         record.before_qty = record.after_qty

@@ -1,0 +1,50 @@
+"""The command line: clear errors for bad options, and the demo's summary contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tradeburst.cli import app
+
+runner = CliRunner()
+
+
+def test_exchange_refuses_a_clock_that_is_not_a_time() -> None:
+    """A bad --clock exits 2 and names the option, with no traceback."""
+    result = runner.invoke(app, ["exchange", "--clock", "25:99"])
+    assert result.exit_code == 2
+    assert "--clock" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_exchange_refuses_a_fault_rate_above_one() -> None:
+    """A fault rate outside 0..1 exits 2 and names the option."""
+    result = runner.invoke(app, ["exchange", "--error-rate", "1.5"])
+    assert result.exit_code == 2
+    assert "--error-rate" in result.output
+
+
+def test_exchange_refuses_an_unknown_profile() -> None:
+    """An unknown broker profile exits 2 and lists the known ones."""
+    result = runner.invoke(app, ["exchange", "--profile", "nasdaq"])
+    assert result.exit_code == 2
+    assert "fubon" in result.output
+
+
+def test_demo_writes_the_summary_of_the_cli_contract(tmp_path: Path) -> None:
+    """The demo sends its batch within the Fubon limits and writes the contract's keys."""
+    out = tmp_path / "demo.json"
+    result = runner.invoke(app, ["demo", "--orders", "90", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text())
+    assert summary["command"] == "demo"
+    assert summary["orders"]["total"] == 90
+    assert summary["orders"]["accepted"] == 90
+    assert summary["rate_limit_rejections"] == 0
+    assert set(summary["timing"]) >= {"elapsed_s", "lower_bound_s", "efficiency", "fire_error_us"}
+    assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
+    assert sum(summary["classification"].values()) == 90
+    assert "opening auction" in result.output
