@@ -5,7 +5,8 @@ Every market-data message carries a `seq` that counts up by one per symbol and c
 and a subscription starts with a snapshot stamped with the current `seq`, so a client can
 tell a gap from a duplicate across a reconnect. Sending never blocks the market: messages
 go to a bounded queue per subscriber, and a subscriber that falls too far behind is
-disconnected rather than slowing everyone else.
+disconnected rather than slowing everyone else (it reconnects and resubscribes; the
+snapshot's `seq` tells it where it is).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._records import FilledData, OrderResult
@@ -36,22 +37,23 @@ class Subscriber:
     def __init__(self, socket: web.WebSocketResponse) -> None:
         self.socket = socket
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(_QUEUE_LIMIT)
+        self._closer: asyncio.Task[bool] | None = None
 
     def push(self, message: bytes) -> None:
+        if self._closer is not None:
+            return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
-            log.warning("dropping a subscriber that is %d messages behind", _QUEUE_LIMIT)
-            self.queue = asyncio.Queue(1)
-            self.queue.put_nowait(b"")
+            log.warning("closing a subscriber that is %d messages behind", _QUEUE_LIMIT)
+            self._closer = asyncio.get_running_loop().create_task(
+                self.socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+            )
 
     async def drain(self) -> None:
-        """Send queued messages until the socket closes; an empty message means stop."""
-        while not self.socket.closed:
+        """Send queued messages until the socket closes."""
+        while not self.socket.closed and self._closer is None:
             message = await self.queue.get()
-            if not message:
-                await self.socket.close(message=b"subscriber too slow")
-                return
             await self.socket.send_str(message.decode())
 
 
@@ -66,16 +68,15 @@ class AccountStreams(MarketListener):
         return lambda: self._subscribers[account].discard(subscriber)
 
     def order_changed(self, record: OrderResult) -> None:
-        subscribers = self._subscribers.get(record.account)
-        if subscribers:
-            message = _encode({"event": "order", "data": record})
-            for subscriber in subscribers:
-                subscriber.push(message)
+        self._push(record.account, "order", record)
 
     def filled(self, fill: FilledData) -> None:
-        subscribers = self._subscribers.get(fill.account)
+        self._push(fill.account, "filled", fill)
+
+    def _push(self, account: str, event: str, data: OrderResult | FilledData) -> None:
+        subscribers = self._subscribers.get(account)
         if subscribers:
-            message = _encode({"event": "filled", "data": fill})
+            message = _encode({"event": event, "data": data})
             for subscriber in subscribers:
                 subscriber.push(message)
 
