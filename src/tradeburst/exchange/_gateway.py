@@ -13,7 +13,7 @@ import logging
 import random
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -47,7 +47,6 @@ class Stats:
     requests: int = 0
     rate_limited: int = 0
     connection_refused: int = 0
-    by_path: dict[str, int] = field(default_factory=dict)
 
 
 class Gateway:
