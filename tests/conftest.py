@@ -29,7 +29,9 @@ class Api:
         async with self.session.get(self.url + path, headers=self.headers) as response:
             return response.status, await response.json(content_type=None)
 
-    async def post(self, path: str, body: Any = None, *, raw: bytes | None = None) -> tuple[int, Any]:
+    async def post(
+        self, path: str, body: Any = None, *, raw: bytes | None = None
+    ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
         async with self.session.post(self.url + path, headers=self.headers, **kwargs) as response:
             return response.status, await response.json(content_type=None)
@@ -87,7 +89,13 @@ def admin(session: aiohttp.ClientSession, exchange: Exchange) -> Api:
     return Api(session, exchange.url, ADMIN)
 
 
-def order(symbol: str = "2891", side: str = "Buy", quantity: int = 1000, price: str | None = "40.60", **extra: Any) -> dict[str, Any]:
+def order(
+    symbol: str = "2891",
+    side: str = "Buy",
+    quantity: int = 1000,
+    price: str | None = "40.60",
+    **extra: Any,
+) -> dict[str, Any]:
     """An order body for the API."""
     body: dict[str, Any] = {"symbol": symbol, "buy_sell": side, "quantity": quantity, **extra}
     if price is not None:
