@@ -121,7 +121,7 @@ def exchange_command(
 
 
 async def _serve(config: ExchangeConfig) -> None:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
