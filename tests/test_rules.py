@@ -120,8 +120,24 @@ def test_stock_tick_changes_at_each_band_edge(price: str, tick: str) -> None:
 
 @pytest.mark.parametrize(
     "price",
-    ["0.01", "9.99", "10", "10.05", "49.95", "50", "50.1", "99.9", "100", "100.5", "499.5"]
-    + ["500", "501", "999", "1000", "1005"],
+    [
+        "0.01",
+        "9.99",
+        "10",
+        "10.05",
+        "49.95",
+        "50",
+        "50.1",
+        "99.9",
+        "100",
+        "100.5",
+        "499.5",
+        "500",
+        "501",
+        "999",
+        "1000",
+        "1005",
+    ],
 )
 def test_stock_band_edge_prices_are_on_tick(price: str) -> None:
     """The prices on both sides of every stock band edge are valid."""
@@ -130,8 +146,22 @@ def test_stock_band_edge_prices_are_on_tick(price: str) -> None:
 
 @pytest.mark.parametrize(
     "price",
-    ["10.01", "10.04", "49.99", "50.05", "99.95", "100.1", "499.9", "500.5", "999.5"]
-    + ["1001", "1004", "0", "-5", "0.005"],
+    [
+        "10.01",
+        "10.04",
+        "49.99",
+        "50.05",
+        "99.95",
+        "100.1",
+        "499.9",
+        "500.5",
+        "999.5",
+        "1001",
+        "1004",
+        "0",
+        "-5",
+        "0.005",
+    ],
 )
 def test_stock_prices_off_tick_are_invalid(price: str) -> None:
     """A price finer than its band's tick, zero, or negative is not on the ladder."""
@@ -189,17 +219,38 @@ def test_rounding_keeps_an_on_tick_price(price: str) -> None:
     assert STOCK_TICKS.round_up(D(price)) == D(price)
 
 
-@pytest.mark.parametrize(("price", "down", "up"), [("49.991", "49.99", "50"), ("50.01", "50", "50.05")])
+@pytest.mark.parametrize(
+    ("price", "down", "up"), [("49.991", "49.99", "50"), ("50.01", "50", "50.05")]
+)
 def test_etf_rounding_across_50(price: str, down: str, up: str) -> None:
     """ETF prices round to 0.01 below 50 and to 0.05 from 50."""
     assert ETF_TICKS.round_down(D(price)) == D(down)
     assert ETF_TICKS.round_up(D(price)) == D(up)
 
 
+def test_round_up_into_a_band_whose_tick_does_not_fit_lands_on_its_first_valid_price() -> None:
+    """On a custom ladder whose 0.03 tick does not divide 1.00, 0.995 rounds up to 1.00."""
+    ladder = TickLadder(
+        "uneven",
+        [
+            TickBand(lower_twd=D(0), tick_twd=D("0.03")),
+            TickBand(lower_twd=D(1), tick_twd=D("0.05")),
+        ],
+    )
+    assert ladder.round_up(D("0.995")) == D(1)
+
+
 @pytest.mark.parametrize(
     ("price", "up"),
-    [("9.99", "10"), ("10", "10.05"), ("49.95", "50"), ("99.9", "100"), ("499.5", "500")]
-    + [("999", "1000"), ("1000", "1005")],
+    [
+        ("9.99", "10"),
+        ("10", "10.05"),
+        ("49.95", "50"),
+        ("99.9", "100"),
+        ("499.5", "500"),
+        ("999", "1000"),
+        ("1000", "1005"),
+    ],
 )
 def test_step_up_crosses_band_edges(price: str, up: str) -> None:
     """step_up gives the next valid price, with the tick of the band it lands in."""
@@ -208,8 +259,15 @@ def test_step_up_crosses_band_edges(price: str, up: str) -> None:
 
 @pytest.mark.parametrize(
     ("price", "down"),
-    [("10", "9.99"), ("10.05", "10"), ("50", "49.95"), ("100", "99.9"), ("500", "499.5")]
-    + [("1000", "999"), ("1005", "1000")],
+    [
+        ("10", "9.99"),
+        ("10.05", "10"),
+        ("50", "49.95"),
+        ("100", "99.9"),
+        ("500", "499.5"),
+        ("1000", "999"),
+        ("1005", "1000"),
+    ],
 )
 def test_step_down_crosses_band_edges(price: str, down: str) -> None:
     """step_down gives the previous valid price, with the tick of the band below an edge."""
@@ -429,7 +487,7 @@ def test_to_cents_and_back(price: str, cents: int) -> None:
 
 def test_to_cents_refuses_sub_cent_precision() -> None:
     """A price with a fraction of a cent has no integer-cent form."""
-    with pytest.raises(ValueError, match="finer than 0.01"):
+    with pytest.raises(ValueError, match=r"finer than 0\.01"):
         to_cents(D("10.005"))
 
 

@@ -7,9 +7,11 @@ plus O(log levels) per new level. Same-price orders entered before the open are 
 with the book's seeded random generator when the opening auction runs, so arriving first
 before 09:00 buys no queue place.
 
-Simplification: a market order takes the limit price on its side (limit-up for a buy,
-limit-down for a sell) as its order price; the unfilled rest of a ROD market order rests
-there, which keeps it at the top of its side as the rule requires.
+A market order takes the limit price on its side (limit-up for a buy, limit-down for a
+sell) as its order price and ranks ahead of limit orders there, so the unfilled rest of a
+ROD market order sits at the top of its side as the rule requires. Simplification: when
+such a resting market order is hit, it trades at that limit price rather than at the
+rule's converted reference price.
 """
 
 from __future__ import annotations
@@ -76,7 +78,12 @@ class _Side:
         if level is None:
             level = self.levels[order.price_cents] = deque()
             insort(self.prices, order.price_cents)
-        level.append(order)
+        if order.is_market:
+            # Art. 58-8: a market order ranks ahead of limit orders at its price.
+            ahead = next((i for i, o in enumerate(level) if not o.is_market), len(level))
+            level.insert(ahead, order)
+        else:
+            level.append(order)
 
     def remove(self, order: BookOrder) -> None:
         level = self.levels[order.price_cents]
@@ -258,16 +265,18 @@ class Book:
             del self._orders[resting.order_id]
 
     def _shuffle_pre_open(self) -> None:
+        """Orders entered before the open go first at their price, in random order."""
         for side in (self._bids, self._asks):
             for level in side.levels.values():
                 early = [o for o in level if o.entered_pre_open]
-                if len(early) > 1:
-                    self._rng.shuffle(early)
-                    late = [o for o in level if not o.entered_pre_open]
-                    level.clear()
-                    level.extend(early)
-                    level.extend(late)
-                for order in level:
+                if not early:
+                    continue
+                self._rng.shuffle(early)
+                late = [o for o in level if not o.entered_pre_open]
+                level.clear()
+                level.extend(early)
+                level.extend(late)
+                for order in early:
                     order.entered_pre_open = False
 
     def _auction_price(self) -> tuple[int | None, int]:

@@ -326,6 +326,7 @@ class Market:
                         remaining=record.open_qty,
                         time_in_force=record.time_in_force,
                         is_market=record.after_price_type is PriceType.MARKET,
+                        entered_pre_open=self.phase() is Phase.PRE_OPEN,
                     )
                 )
         for fill in fills:
