@@ -6,11 +6,12 @@ import random
 
 import aiohttp
 
-from conftest import Api, StartExchange
 from tradeburst.exchange import SessionClock
 from tradeburst.exchange._liquidity import Liquidity
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._symbols import load_symbols
+
+from conftest import Api, StartExchange
 
 
 def _market_with_liquidity(seed: int) -> tuple[Market, Liquidity]:

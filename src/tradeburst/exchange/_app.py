@@ -206,8 +206,10 @@ class ExchangeApp:
         body = await self._decode(request, PlaceOrderBody)
         order = self._to_order(body)
         fault = await self._fault(request)
-        record = self.market.place(account, order, received_ns_of(request))
-        self.store.flush()
+        try:
+            record = self.market.place(account, order, received_ns_of(request))
+        finally:
+            self.store.flush()
         if fault is Fault.AMBIGUOUS:
             return await self._lose_answer(request)
         return json_response(self._result(record))
@@ -219,8 +221,10 @@ class ExchangeApp:
         orders = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
         fault = await self._fault(request)
         received_ns = received_ns_of(request)
-        records = [self.market.place(account, order, received_ns) for order in orders]
-        self.store.flush()
+        try:
+            records = [self.market.place(account, order, received_ns) for order in orders]
+        finally:
+            self.store.flush()
         if fault is Fault.AMBIGUOUS:
             return await self._lose_answer(request)
         return json_response(Envelope(is_success=True, data=records))
@@ -362,8 +366,13 @@ class ExchangeApp:
         if not isinstance(symbol, str) or symbol not in self.market.symbols:
             return {"event": "error", "data": {"message": f"symbol {symbol!r} is not listed"}}
         if event == "subscribe":
+            subscriber.push(
+                msgspec.json.encode(
+                    {"event": "subscribed", "data": {"channel": channel, "symbol": symbol}}
+                )
+            )
             self.feed.subscribe(channel, symbol, subscriber)
-            return {"event": "subscribed", "data": {"channel": channel, "symbol": symbol}}
+            return None
         if self.feed.unsubscribe(channel, symbol, subscriber):
             return {"event": "unsubscribed", "data": {"channel": channel, "symbol": symbol}}
         return {"event": "error", "data": {"message": f"not subscribed to {channel} {symbol}"}}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import HOUSE
@@ -25,8 +26,16 @@ _LEVELS = 5
 
 
 class Liquidity:
-    def __init__(self, market: Market, rng: random.Random, *, interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        market: Market,
+        rng: random.Random,
+        *,
+        interval_s: float = 0.25,
+        after_step: Callable[[], None] = lambda: None,
+    ) -> None:
         self._market = market
+        self._after_step = after_step
         self._rng = rng
         self._interval_s = interval_s
         self._seeded = False
@@ -54,6 +63,8 @@ class Liquidity:
                 self.seed()
             elif self._market.phase() is Phase.CONTINUOUS:
                 self.step()
+            # A house trade may fill a user's order: store it before anyone hears of it.
+            self._after_step()
 
     def step(self) -> None:
         """One house action: take from a side (a trade), or refill a thin side."""

@@ -98,7 +98,6 @@ class Market:
         self._by_order_no: dict[str, int] = {}
         self._by_account: dict[str, list[OrderResult]] = defaultdict(list)
         self._fills: dict[str, list[FilledData]] = defaultdict(list)
-        self._accounts: dict[str, Account] = {}
         self._volume: dict[str, int] = defaultdict(int)
         self._next_seq = 1
         self._next_order = 1
@@ -182,8 +181,8 @@ class Market:
     def place(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         """Accept or reject one order; an accepted order is matched at once if it can be."""
         self.sync()
-        record = self._new_record(account, order, received_ns)
         problem, price_cents = self._entry_problem(order)
+        record = self._new_record(account, order, received_ns)
         if problem is not None:
             record.status = OrderStatus.FAILED
             record.function_type = FunctionType.FAILED
@@ -298,41 +297,56 @@ class Market:
 
     # -- persistence ----------------------------------------------------------------------
 
-    def restore(
-        self,
-        accounts: Iterable[Account],
-        records: Iterable[OrderResult],
-        fills: Iterable[FilledData],
-    ) -> None:
-        """Load what a previous run stored; today's working orders go back in their books."""
-        by_name = {account.account: account for account in accounts}
+    def restore(self, records: Iterable[OrderResult], fills: Iterable[FilledData]) -> None:
+        """Load what a previous run stored. Today's orders and fills come back, working
+        orders in their books at their old priority, with the day's volume and last price;
+        earlier days only move the numbering on. Phase changes that passed while the
+        exchange was down run on the next `sync`."""
         today = self._today()
         for record in sorted(records, key=lambda r: r.seq_no):
             seq = int(record.seq_no)
+            self._next_seq = max(self._next_seq, seq + 1)
+            if record.order_no is not None:
+                self._next_order = max(self._next_order, int(record.order_no, 36) + 1)
+            if record.date != today:
+                continue
             self._records[seq] = record
             self._by_account[record.account].append(record)
             if record.order_no is not None:
                 self._by_order_no[record.order_no] = seq
-                self._next_order = max(self._next_order, int(record.order_no, 36) + 1)
-            self._next_seq = max(self._next_seq, seq + 1)
-            by_name.setdefault(record.account, Account(record.account, record.branch_no))
-            if record.date == today and record.open_qty > 0 and record.stock_no in self.books:
-                price = record.after_price or Decimal(0)
-                self.books[record.stock_no].rest(
-                    BookOrder(
-                        order_id=seq,
-                        side=record.buy_sell,
-                        price_cents=to_cents(price) if price else 0,
-                        remaining=record.open_qty,
-                        time_in_force=record.time_in_force,
-                        is_market=record.after_price_type is PriceType.MARKET,
-                        entered_pre_open=self.phase() is Phase.PRE_OPEN,
-                    )
-                )
-        for fill in fills:
-            self._fills[fill.account].append(fill)
+            if record.open_qty > 0 and record.stock_no in self.books:
+                self._synced_ns = min(self._synced_ns, record.received_ns)
+                self.books[record.stock_no].rest(self._book_order_of(record))
+        for fill in sorted(fills, key=lambda f: f.filled_no):
             self._next_fill = max(self._next_fill, int(fill.filled_no) + 1)
-        self._accounts.update(by_name)
+            if fill.date != today:
+                continue
+            self._fills[fill.account].append(fill)
+            book = self.books.get(fill.stock_no)
+            if book is not None and fill.buy_sell is Side.BUY:
+                # Every trade fills one buy and one sell; count it once, on the buy.
+                self._volume[fill.stock_no] += fill.filled_qty
+                book.last_price_cents = to_cents(fill.filled_price)
+
+    def _book_order_of(self, record: OrderResult) -> BookOrder:
+        is_market = record.after_price_type is PriceType.MARKET
+        if is_market:
+            band = self.symbols[record.stock_no].band
+            price = band.limit_up_twd if record.buy_sell is Side.BUY else band.limit_down_twd
+        else:
+            assert record.after_price is not None
+            price = record.after_price
+        return BookOrder(
+            order_id=int(record.seq_no),
+            side=record.buy_sell,
+            price_cents=to_cents(price),
+            remaining=record.open_qty,
+            time_in_force=record.time_in_force,
+            is_market=is_market,
+            # Before the open every resting order was entered in the pre-open; after it,
+            # ranking is by arrival, which the sequence order of the restore keeps.
+            entered_pre_open=self.phase() is Phase.PRE_OPEN,
+        )
 
     # -- internals ------------------------------------------------------------------------
 
@@ -345,7 +359,6 @@ class Market:
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
         self._next_seq += 1
-        self._accounts[account.account] = account
         record = OrderResult(
             function_type=FunctionType.NEW,
             date=self._today(),
@@ -404,15 +417,18 @@ class Market:
             return None, to_cents(band.reference_twd)
         if price is None:
             return "a Limit order needs a price", 0
-        if not symbol.ladder.is_on_tick(price):
-            tick = symbol.ladder.tick_for(price)
-            return f"price {price} is not on the tick ladder (ticks of {tick} at this price)", 0
+        if not price.is_finite():
+            return f"price {price} is not a number", 0
+        # The band check comes first: it bounds the price, so the tick check stays cheap.
         if price not in band:
             return (
                 f"price {price} is outside today's limits "
                 f"{band.limit_down_twd}-{band.limit_up_twd} of {symbol.code}",
                 0,
             )
+        if not symbol.ladder.is_on_tick(price):
+            tick = symbol.ladder.tick_for(price)
+            return f"price {price} is not on the tick ladder (ticks of {tick} at this price)", 0
         return None, to_cents(price)
 
     def _owned(self, account: Account, order_no: str) -> OrderResult:

@@ -76,7 +76,7 @@ class Exchange:
             load_symbols(), self.clock, always_open=config.always_open, rng=random.Random(seed)
         )
         self.store = Store(config.db)
-        self.market.restore(self.accounts, *self.store.load())
+        self.market.restore(*self.store.load())
         self.api = ExchangeApp(
             market=self.market,
             store=self.store,
