@@ -74,7 +74,7 @@ class Gateway:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.stats.requests += 1
         try:
-            await self._inbound(request)
+            await self._sleep_ms(self._inbound_ms(request.transport))
             request[RECEIVED_NS] = self._clock.now_ns()
             refusal = self._authorize(request)
             if refusal is not None:
@@ -83,20 +83,24 @@ class Gateway:
         except web.HTTPException as exc:
             response = error_response(exc.status, exc.reason)
         if not isinstance(response, web.WebSocketResponse):
-            await self._delay(self._network.latency_ms / 2)
+            await self._sleep_ms(self._one_way_ms())
         return response
 
-    async def _inbound(self, request: web.Request) -> None:
-        transport = request.transport
-        delay_ms = self._network.latency_ms / 2
-        if transport is not None and transport not in self._seen:
+    def _inbound_ms(self, transport: asyncio.BaseTransport | None) -> float:
+        """One way of the trip, plus the setup delay on a connection's first request."""
+        delay_ms = self._one_way_ms()
+        if self._network.connect_delay_ms and transport is not None and transport not in self._seen:
             self._seen.add(transport)
             delay_ms += self._network.connect_delay_ms
-        await self._delay(delay_ms)
+        return delay_ms
 
-    async def _delay(self, base_ms: float) -> None:
-        jitter = self._network.jitter_ms
-        delay_ms = base_ms + (self._rng.uniform(0, jitter) / 2 if jitter else 0.0)
+    def _one_way_ms(self) -> float:
+        network = self._network
+        jitter_ms = self._rng.uniform(0, network.jitter_ms) if network.jitter_ms else 0.0
+        return (network.latency_ms + jitter_ms) / 2
+
+    @staticmethod
+    async def _sleep_ms(delay_ms: float) -> None:
         if delay_ms > 0:
             await asyncio.sleep(delay_ms / 1000)
 
