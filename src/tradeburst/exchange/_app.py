@@ -335,47 +335,12 @@ class ExchangeApp:
             async for message in socket:
                 if message.type is not WSMsgType.TEXT:
                     continue
-                reply = self._market_data_command(message.data, subscriber)
-                if reply is not None:
-                    subscriber.push(msgspec.json.encode(reply))
+                self.feed.command(message.data, subscriber, self.market.symbols)
         finally:
             self.feed.drop(subscriber)
             writer.cancel()
             self._sockets.discard(socket)
         return socket
-
-    def _market_data_command(self, text: str, subscriber: Subscriber) -> dict[str, Any] | None:
-        try:
-            command = msgspec.json.decode(text)
-        except msgspec.DecodeError:
-            return {"event": "error", "data": {"message": "frames must be JSON objects"}}
-        if not isinstance(command, dict):
-            return {"event": "error", "data": {"message": "frames must be JSON objects"}}
-        event, data = command.get("event"), command.get("data")
-        if event not in ("subscribe", "unsubscribe") or not isinstance(data, dict):
-            return {
-                "event": "error",
-                "data": {"message": 'send {"event": "subscribe", "data": {"channel", "symbol"}}'},
-            }
-        channel, symbol = data.get("channel"), data.get("symbol")
-        if channel not in MarketDataFeed.CHANNELS:
-            return {
-                "event": "error",
-                "data": {"message": f"channel must be one of {list(MarketDataFeed.CHANNELS)}"},
-            }
-        if not isinstance(symbol, str) or symbol not in self.market.symbols:
-            return {"event": "error", "data": {"message": f"symbol {symbol!r} is not listed"}}
-        if event == "subscribe":
-            subscriber.push(
-                msgspec.json.encode(
-                    {"event": "subscribed", "data": {"channel": channel, "symbol": symbol}}
-                )
-            )
-            self.feed.subscribe(channel, symbol, subscriber)
-            return None
-        if self.feed.unsubscribe(channel, symbol, subscriber):
-            return {"event": "unsubscribed", "data": {"channel": channel, "symbol": symbol}}
-        return {"event": "error", "data": {"message": f"not subscribed to {channel} {symbol}"}}
 
     async def _open_socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(heartbeat=30.0)

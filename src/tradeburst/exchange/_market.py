@@ -19,14 +19,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.exchange._clock import Clock, exchange_datetime
 from tradeburst.exchange._events import MarketListener
-from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.exchange._records import FilledData, OrderResult, clock_text, order_no_text
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
     FunctionType,
-    MarketType,
     Order,
     OrderStatus,
     PriceType,
@@ -38,15 +38,12 @@ from tradeburst.rules import (
     OPEN,
     Phase,
     from_cents,
-    order_type_problem,
     phase_at,
     quantity_problem,
     to_cents,
 )
 
 __all__ = ["Market", "Refusal"]
-
-_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class Refusal(Exception):
@@ -56,18 +53,6 @@ class Refusal(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def _order_no(number: int) -> str:
-    digits = []
-    for _ in range(5):
-        number, rest = divmod(number, 36)
-        digits.append(_BASE36[rest])
-    return "".join(reversed(digits))
-
-
-def _clock_text(moment: datetime) -> str:
-    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 class Market:
@@ -181,7 +166,7 @@ class Market:
     def place(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         """Accept or reject one order; an accepted order is matched at once if it can be."""
         self.sync()
-        problem, price_cents = self._entry_problem(order)
+        problem, price_cents = entry_problem(self.symbols.get(order.symbol), order, self.phase())
         record = self._new_record(account, order, received_ns)
         if problem is not None:
             record.status = OrderStatus.FAILED
@@ -190,7 +175,7 @@ class Market:
             record.error_message = problem
             self._changed(record)
             return record
-        record.order_no = _order_no(self._next_order)
+        record.order_no = order_no_text(self._next_order)
         self._next_order += 1
         self._by_order_no[record.order_no] = int(record.seq_no)
         record.status = OrderStatus.ACCEPTED
@@ -244,7 +229,7 @@ class Market:
             )
         self._require_open_market(failed)
         symbol = self.symbols[record.stock_no]
-        problem, new_cents = self._price_problem(symbol, price_type, price)
+        problem, new_cents = price_problem(symbol, price_type, price)
         if problem is not None:
             raise Refusal(problem, failed)
         new_price = from_cents(new_cents)
@@ -354,7 +339,7 @@ class Market:
         return exchange_datetime(self.clock.now_ns()).strftime("%Y/%m/%d")
 
     def _now_text(self) -> str:
-        return _clock_text(exchange_datetime(self.clock.now_ns()))
+        return clock_text(exchange_datetime(self.clock.now_ns()))
 
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
@@ -385,51 +370,6 @@ class Market:
         self._records[seq] = record
         self._by_account[account.account].append(record)
         return record
-
-    def _entry_problem(self, order: Order) -> tuple[str | None, int]:
-        """Why the exchange rejects `order`, and otherwise its price in cents."""
-        symbol = self.symbols.get(order.symbol)
-        if symbol is None:
-            return f"symbol {order.symbol} is not listed on this exchange", 0
-        if order.market_type is not MarketType.COMMON:
-            return f"market type {order.market_type} is not traded here; use Common", 0
-        problem = quantity_problem(order.quantity, order.market_type)
-        if problem is None:
-            problem = order_type_problem(self.phase(), order.price_type, order.time_in_force)
-        if problem is not None:
-            return problem, 0
-        if order.price_type is PriceType.MARKET:
-            band = symbol.band
-            limit = band.limit_up_twd if order.side is Side.BUY else band.limit_down_twd
-            return None, to_cents(limit)
-        return self._price_problem(symbol, order.price_type, order.price)
-
-    @staticmethod
-    def _price_problem(
-        symbol: Symbol, price_type: PriceType, price: Decimal | None
-    ) -> tuple[str | None, int]:
-        band = symbol.band
-        if price_type is PriceType.LIMIT_UP:
-            return None, to_cents(band.limit_up_twd)
-        if price_type is PriceType.LIMIT_DOWN:
-            return None, to_cents(band.limit_down_twd)
-        if price_type is PriceType.REFERENCE:
-            return None, to_cents(band.reference_twd)
-        if price is None:
-            return "a Limit order needs a price", 0
-        if not price.is_finite():
-            return f"price {price} is not a number", 0
-        # The band check comes first: it bounds the price, so the tick check stays cheap.
-        if price not in band:
-            return (
-                f"price {price} is outside today's limits "
-                f"{band.limit_down_twd}-{band.limit_up_twd} of {symbol.code}",
-                0,
-            )
-        if not symbol.ladder.is_on_tick(price):
-            tick = symbol.ladder.tick_for(price)
-            return f"price {price} is not on the tick ladder (ticks of {tick} at this price)", 0
-        return None, to_cents(price)
 
     def _owned(self, account: Account, order_no: str) -> OrderResult:
         seq = self._by_order_no.get(order_no)
@@ -467,7 +407,7 @@ class Market:
         if not trades:
             return
         now_ns = self.clock.now_ns()
-        now_text = _clock_text(exchange_datetime(now_ns))
+        now_text = clock_text(exchange_datetime(now_ns))
         for trade in trades:
             price = from_cents(trade.price_cents)
             self._volume[book.symbol] += trade.quantity

@@ -8,6 +8,7 @@ field, the admin API and the rush report need it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import msgspec
@@ -22,7 +23,23 @@ from tradeburst.model import (
     TimeInForce,
 )
 
-__all__ = ["FilledData", "OrderResult"]
+__all__ = ["FilledData", "OrderResult", "clock_text", "order_no_text"]
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def order_no_text(number: int) -> str:
+    """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
+    digits = []
+    for _ in range(5):
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+    return "".join(reversed(digits))
+
+
+def clock_text(moment: datetime) -> str:
+    """Fubon's `last_time` form, HH:MM:SS.fff."""
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 class OrderResult(msgspec.Struct, kw_only=True):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +91,36 @@ class MarketDataFeed(MarketListener):
         self._subscribers: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
         self._seq: dict[tuple[str, str], int] = defaultdict(int)
         self._last: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def command(self, text: str, subscriber: Subscriber, listed: Container[str]) -> None:
+        """Carry out one client frame (subscribe or unsubscribe), or answer an error event;
+        a bad frame never closes the socket."""
+        try:
+            command = msgspec.json.decode(text)
+        except msgspec.DecodeError:
+            command = None
+        if not isinstance(command, dict):
+            return _reply(subscriber, "error", message="frames must be JSON objects")
+        event, data = command.get("event"), command.get("data")
+        if event not in ("subscribe", "unsubscribe") or not isinstance(data, dict):
+            return _reply(
+                subscriber,
+                "error",
+                message='send {"event": "subscribe", "data": {"channel": ..., "symbol": ...}}',
+            )
+        channel, symbol = data.get("channel"), data.get("symbol")
+        if channel not in self.CHANNELS:
+            return _reply(
+                subscriber, "error", message=f"channel must be one of {list(self.CHANNELS)}"
+            )
+        if not isinstance(symbol, str) or symbol not in listed:
+            return _reply(subscriber, "error", message=f"symbol {symbol!r} is not listed")
+        if event == "subscribe":
+            _reply(subscriber, "subscribed", channel=channel, symbol=symbol)
+            return self.subscribe(channel, symbol, subscriber)
+        if self.unsubscribe(channel, symbol, subscriber):
+            return _reply(subscriber, "unsubscribed", channel=channel, symbol=symbol)
+        return _reply(subscriber, "error", message=f"not subscribed to {channel} {symbol}")
 
     def subscribe(self, channel: str, symbol: str, subscriber: Subscriber) -> None:
         key = (channel, symbol)
@@ -171,3 +201,7 @@ class MarketDataFeed(MarketListener):
             )
             for subscriber in subscribers:
                 subscriber.push(message)
+
+
+def _reply(subscriber: Subscriber, event: str, **data: Any) -> None:
+    subscriber.push(_encode({"event": event, "data": data}))
