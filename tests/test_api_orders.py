@@ -458,3 +458,33 @@ async def test_the_pre_open_refuses_market_ioc_and_fok(
 async def test_the_pre_open_takes_limit_rod_orders(pre_open_api: Api) -> None:
     """A limit ROD order in the pre-open is accepted."""
     assert (await place(pre_open_api, price="40.60"))["status"] == ACCEPTED
+
+
+async def test_a_long_user_def_is_cut_to_ten_with_a_warning(api: Api) -> None:
+    """As the Fubon SDK does, an 11-character tag is cut to 10 and the order still goes."""
+    status, body = await api.post("/v1/orders", order(price="40.00", user_def="ABCDEFGHIJK"))
+    assert status == 200
+    assert body["is_success"] is True
+    assert body["data"]["user_def"] == "ABCDEFGHIJ"
+    assert "自訂欄位長度超過10位元" in body["message"]
+
+
+@pytest.mark.parametrize("user_def", ["bad-chars!", "中信", ""])
+async def test_a_user_def_with_other_characters_is_cleared_with_a_warning(
+    api: Api, user_def: str
+) -> None:
+    """As the Fubon SDK does, a tag with other characters is cleared and the order still goes."""
+    status, body = await api.post("/v1/orders", order(price="40.00", user_def=user_def))
+    assert status == 200
+    assert body["is_success"] is True
+    assert body["data"]["user_def"] is None
+    assert "自訂欄位包含無效字元" in body["message"]
+
+
+async def test_a_batch_reports_which_user_defs_were_changed(api: Api) -> None:
+    """A batch answer names the orders whose tags the SDK rules changed."""
+    batch = [order(price="40.00", user_def="OK1"), order(price="40.00", user_def="NOT-OK")]
+    status, body = await api.post("/v1/orders/batch", {"orders": batch})
+    assert status == 200
+    assert [r["user_def"] for r in body["data"]] == ["OK1", None]
+    assert body["message"].startswith("orders[1]: ")

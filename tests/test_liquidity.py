@@ -17,7 +17,7 @@ from conftest import Api, StartExchange
 def _market_with_liquidity(seed: int) -> tuple[Market, Liquidity]:
     market = Market(load_symbols(), SessionClock(), always_open=True, rng=random.Random(seed))
     liquidity = Liquidity(market, random.Random(seed))
-    liquidity.seed()
+    liquidity.open_books()
     return market, liquidity
 
 

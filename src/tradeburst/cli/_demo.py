@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.demo import DemoResult, run_demo
+from tradeburst.demo import DemoResult, demo_start, run_demo
 from tradeburst.summary import write_summary
 
 __all__ = ["demo_command"]
@@ -34,10 +34,12 @@ def demo_command(
         Path | None, typer.Option("--json", help="Write the run summary here.")
     ] = None,
 ) -> None:
-    """Start the rehearsal exchange at 08:59:57, send a sample batch before the open, report."""
+    """Start the rehearsal exchange just before 09:00, send a sample batch in the pre-open,
+    and report what happened at the opening auction."""
     console = Console(highlight=False)
     console.print(
-        f"Starting the rehearsal exchange at 08:59:57 exchange time; sending {orders} orders…"
+        f"Starting the rehearsal exchange at {demo_start(orders)} exchange time; "
+        f"sending {orders} orders before the 09:00 open…"
     )
     result = asyncio.run(run_demo(orders, seed=seed))
     _report(console, result)

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["BatchAnswer", "PlainClient"]
+from tradeburst.exchange._api import MAX_BATCH_ORDERS
 
-MAX_BATCH = 30
+__all__ = ["BatchAnswer", "PlainClient"]
 
 
 class BatchAnswer:
@@ -60,7 +60,7 @@ class PlainClient:
         self, orders: list[dict[str, Any]], batches_per_s: int
     ) -> list[BatchAnswer]:
         """Send `orders` in batches of 30, never more than `batches_per_s` in one second."""
-        chunks = [orders[i : i + MAX_BATCH] for i in range(0, len(orders), MAX_BATCH)]
+        chunks = [orders[i : i + MAX_BATCH_ORDERS] for i in range(0, len(orders), MAX_BATCH_ORDERS)]
         flights: list[_Flight] = []
         for index, chunk in enumerate(chunks):
             planned_ns = time.monotonic_ns()

@@ -1,6 +1,7 @@
-"""`tradeburst demo`: start the rehearsal exchange a few seconds before 09:00 exchange
-time, send a sample batch in the pre-open through the plain client, wait for the opening
-auction, and gather what happened: acceptances, refusals, fills at the open, timing."""
+"""`tradeburst demo`: start the rehearsal exchange just early enough before 09:00 exchange
+time for the batch to fit in the pre-open, send a sample batch through the plain client,
+wait for the opening auction, and gather what happened: acceptances, refusals, fills at
+the open, timing."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Any
 
-from tradeburst.demo._client import MAX_BATCH, BatchAnswer, PlainClient
+from tradeburst.demo._client import BatchAnswer, PlainClient
 from tradeburst.demo._sample import sample_orders
 from tradeburst.exchange import PROFILES, Exchange, ExchangeConfig
+from tradeburst.exchange._api import MAX_BATCH_ORDERS
+from tradeburst.exchange._clock import on_day_of
 from tradeburst.exchange._profiles import LimitClass
+from tradeburst.rules import OPEN
 from tradeburst.summary import (
     Classification,
     FireError,
@@ -28,7 +33,7 @@ from tradeburst.summary import (
 
 __all__ = ["DemoResult", "run_demo"]
 
-DEMO_START = time_of_day(8, 59, 57)
+PRE_OPEN_MARGIN_S = 2
 OPEN_GRACE_S = 0.5
 
 
@@ -40,8 +45,15 @@ class DemoResult:
     opening: list[dict[str, Any]] = field(default_factory=list)
 
 
+def demo_start(count: int) -> time_of_day:
+    """Early enough before 09:00 that the whole batch lands in the pre-open."""
+    batches_per_s = PROFILES["fubon"].limits[LimitClass.BATCH][0]
+    lead_s = math.ceil(count / (batches_per_s * MAX_BATCH_ORDERS)) + PRE_OPEN_MARGIN_S
+    return (datetime.combine(date.today(), OPEN) - timedelta(seconds=lead_s)).time()
+
+
 async def run_demo(count: int = 500, *, seed: int = 7) -> DemoResult:
-    config = ExchangeConfig(profile="fubon", clock_start=DEMO_START, seed=seed, db=":memory:")
+    config = ExchangeConfig(profile="fubon", clock_start=demo_start(count), seed=seed)
     batches_per_s = PROFILES["fubon"].limits[LimitClass.BATCH][0]
     async with (
         Exchange(config) as exchange,
@@ -52,9 +64,7 @@ async def run_demo(count: int = 500, *, seed: int = 7) -> DemoResult:
         started = time.monotonic_ns()
         answers = await client.send_batches(orders, batches_per_s)
         elapsed_s = (time.monotonic_ns() - started) / 1e9
-        open_ns = exchange.market.next_boundary_ns()
-        if open_ns is not None:
-            await exchange.clock.sleep_until(open_ns)
+        await exchange.clock.sleep_until(on_day_of(exchange.clock.now_ns(), OPEN))
         await asyncio.sleep(OPEN_GRACE_S)
         results = (await client.get("/v1/orders"))["data"]
         admin = {"Authorization": f"Bearer {exchange.admin_key}"}
@@ -74,8 +84,8 @@ def _summary(
         (a.received_ns - a.sent_ns) / 1e6 for a in answers for _ in range(max(1, len(a.results)))
     ]
     fire_errors_us = [(a.sent_ns - a.planned_ns) / 1e3 for a in answers]
-    profile = exchange.api.profile
-    per_window = profile.limits[LimitClass.BATCH][0] * MAX_BATCH
+    profile = exchange.profile
+    per_window = profile.limits[LimitClass.BATCH][0] * MAX_BATCH_ORDERS
     lower_bound_s = (math.ceil(total / per_window) - 1) * 1.0 + min(latencies_ms, default=0.0) / 1e3
     return Summary(
         command="demo",

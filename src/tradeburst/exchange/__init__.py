@@ -6,7 +6,7 @@ from tradeburst.exchange._clock import TAIPEI, Clock, ManualClock, SessionClock
 from tradeburst.exchange._faults import FaultRates
 from tradeburst.exchange._gateway import NetworkModel
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
-from tradeburst.exchange._server import Exchange, ExchangeConfig
+from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
 
 __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
@@ -17,6 +17,7 @@ __all__ = [
     "Clock",
     "Exchange",
     "ExchangeConfig",
+    "ExchangeError",
     "FaultRates",
     "ManualClock",
     "NetworkModel",

@@ -23,6 +23,7 @@ from tradeburst.model import (
     PriceType,
     Side,
     TimeInForce,
+    is_valid_user_def,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ModifyQuantityBody",
     "PlaceOrderBody",
     "error_response",
+    "fubon_user_def",
     "json_response",
 ]
 
@@ -45,9 +47,9 @@ PriceTwd = Annotated[
 UserDef = Annotated[
     str,
     msgspec.Meta(
-        pattern="^[A-Za-z0-9]{1,10}$",
-        max_length=USER_DEF_MAX_LEN,
-        description="client tag: 1-10 letters or digits",
+        max_length=64,
+        description="client tag; as the Fubon SDK does, cut to 10 characters, or cleared "
+        "if it holds anything but letters and digits, with a warning in `message`",
     ),
 ]
 Symbol = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9]{1,12}$")]
@@ -64,8 +66,9 @@ class PlaceOrderBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     order_type: OrderType = OrderType.STOCK
     user_def: UserDef | None = None
 
-    def to_order(self) -> Order:
-        """The model order; raises `OrderError` for a combination that cannot exist."""
+    def to_order(self, user_def: str | None) -> Order:
+        """The model order with the tag as kept; raises `OrderError` for a combination
+        that cannot exist."""
         return Order(
             symbol=self.symbol,
             side=self.buy_sell,
@@ -75,8 +78,25 @@ class PlaceOrderBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             time_in_force=self.time_in_force,
             market_type=self.market_type,
             order_type=self.order_type,
-            user_def=self.user_def,
+            user_def=user_def,
         )
+
+
+def fubon_user_def(raw: str | None) -> tuple[str | None, str | None]:
+    """What Fubon's SDK (2.3.1) sends for `raw`, and its warning: letters and digits only,
+    at most 10 of them; longer is cut, anything else is cleared. The order goes either way."""
+    if raw is None or (raw and len(raw) <= USER_DEF_MAX_LEN and is_valid_user_def(raw)):
+        return raw or None, None
+    if raw.isascii() and raw.isalnum():
+        kept = raw[:USER_DEF_MAX_LEN]
+        return (
+            kept,
+            f"[委託單資訊] 自訂欄位長度超過10位元，您的文字[{raw}]，系統將進行自動截取 ({kept})",
+        )
+    return (
+        None,
+        f"[委託單資訊] 自訂欄位包含無效字元[{raw}]，已清空該欄位；請使用英數字 (a-z, A-Z, 0-9)",
+    )
 
 
 class BatchBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -26,8 +26,10 @@ from tradeburst.exchange._api import (
     ModifyQuantityBody,
     PlaceOrderBody,
     error_response,
+    fubon_user_def,
     json_response,
 )
+from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
 from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of
 from tradeburst.exchange._market import Market, Refusal
@@ -35,7 +37,7 @@ from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
 from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
-from tradeburst.model import OrderError, OrderStatus, PriceType
+from tradeburst.model import Order, OrderError, OrderStatus, PriceType
 from tradeburst.rules import from_cents
 
 __all__ = ["ExchangeApp"]
@@ -59,6 +61,7 @@ class ExchangeApp:
         store: Store,
         gateway: Gateway,
         profile: LimitProfile,
+        broker_clock: Clock,
         faults: FaultInjector,
         openapi: Callable[[], dict[str, Any]],
     ) -> None:
@@ -66,6 +69,7 @@ class ExchangeApp:
         self.store = store
         self.gateway = gateway
         self.profile = profile
+        self._broker_clock = broker_clock
         self.faults = faults
         self._openapi = openapi
         self._gates: dict[str, RateGate] = {}
@@ -96,11 +100,15 @@ class ExchangeApp:
 
     @web.middleware
     async def _answered(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Answer `_Answered` at once; and whatever a request changed (an order, or an
+        auction its lazy phase change ran) is stored before the answer goes out."""
         try:
             response: web.StreamResponse = await handler(request)
-            return response
         except _Answered as answered:
-            return answered.response
+            response = answered.response
+        finally:
+            self.store.flush()
+        return response
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -108,7 +116,7 @@ class ExchangeApp:
         gate = self._gates.get(account.account)
         if gate is None:
             gate = self._gates[account.account] = RateGate(self.profile)
-        refusal = gate.admit(limit_class, self.market.clock.now_ns(), orders)
+        refusal = gate.admit(limit_class, self._broker_clock.now_ns(), orders)
         if refusal is not None:
             self.gateway.stats.rate_limited += 1
             raise _Answered(error_response(429, refusal))
@@ -137,7 +145,9 @@ class ExchangeApp:
         return fault
 
     async def _lose_answer(self, request: web.Request) -> web.StreamResponse:
-        """The ambiguous fault, after the market acted: close now, or hold then close."""
+        """The ambiguous fault, after the market acted: store, then close now or hold and
+        close."""
+        self.store.flush()
         if self.faults.coin():
             await asyncio.sleep(self.faults.rates.stall_ms / 1000)
         return self._abort(request)
@@ -204,30 +214,31 @@ class ExchangeApp:
         account = account_of(request)
         self._gate(account, LimitClass.ORDER)
         body = await self._decode(request, PlaceOrderBody)
-        order = self._to_order(body)
+        order, warning = self._to_order(body)
         fault = await self._fault(request)
-        try:
-            record = self.market.place(account, order, received_ns_of(request))
-        finally:
-            self.store.flush()
+        record = self.market.place(account, order, received_ns_of(request))
         if fault is Fault.AMBIGUOUS:
             return await self._lose_answer(request)
-        return json_response(self._result(record))
+        if record.status is OrderStatus.FAILED:
+            return json_response(
+                Envelope(is_success=False, message=record.error_message, data=record)
+            )
+        return json_response(Envelope(is_success=True, message=warning, data=record))
 
     async def place_batch(self, request: web.Request) -> web.StreamResponse:
         account = account_of(request)
         body = await self._decode(request, BatchBody)
         self._gate(account, LimitClass.BATCH, len(body.orders))
-        orders = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
+        checked = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
         fault = await self._fault(request)
         received_ns = received_ns_of(request)
-        try:
-            records = [self.market.place(account, order, received_ns) for order in orders]
-        finally:
-            self.store.flush()
+        records = [self.market.place(account, order, received_ns) for order, _ in checked]
         if fault is Fault.AMBIGUOUS:
             return await self._lose_answer(request)
-        return json_response(Envelope(is_success=True, data=records))
+        warnings = [f"orders[{i}]: {w}" for i, (_, w) in enumerate(checked) if w]
+        return json_response(
+            Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
+        )
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         return await self._change(
@@ -272,25 +283,19 @@ class ExchangeApp:
             return json_response(
                 Envelope(is_success=False, message=refusal.message, data={"status": refusal.status})
             )
-        finally:
-            self.store.flush()
         if fault is Fault.AMBIGUOUS:
             return await self._lose_answer(request)
         return json_response(Envelope(is_success=True, data=record))
 
     @staticmethod
-    def _to_order(body: PlaceOrderBody, where: str = "") -> Any:
+    def _to_order(body: PlaceOrderBody, where: str = "") -> tuple[Order, str | None]:
+        """The model order and the SDK's user_def warning, if any."""
+        user_def, warning = fubon_user_def(body.user_def)
         try:
-            return body.to_order()
+            return body.to_order(user_def), warning
         except OrderError as exc:
             prefix = f"{where}: " if where else ""
             raise _Answered(error_response(400, f"invalid order: {prefix}{exc}")) from None
-
-    @staticmethod
-    def _result(record: OrderResult) -> Envelope:
-        if record.status is OrderStatus.FAILED:
-            return Envelope(is_success=False, message=record.error_message, data=record)
-        return Envelope(is_success=True, data=record)
 
     # -- account queries ------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from datetime import time as time_of_day
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["TAIPEI", "Clock", "ManualClock", "SessionClock", "exchange_datetime"]
+__all__ = ["TAIPEI", "Clock", "ManualClock", "SessionClock", "exchange_datetime", "on_day_of"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 _NS = 1_000_000_000
@@ -22,6 +22,12 @@ _NS = 1_000_000_000
 
 def exchange_datetime(now_ns: int) -> datetime:
     return datetime.fromtimestamp(now_ns / _NS, TAIPEI)
+
+
+def on_day_of(moment_ns: int, at: time_of_day) -> int:
+    """Epoch ns of the time of day `at` (Asia/Taipei) on the exchange day of `moment_ns`."""
+    day = exchange_datetime(moment_ns)
+    return int(datetime.combine(day.date(), at, TAIPEI).timestamp() * _NS)
 
 
 class Clock(Protocol):

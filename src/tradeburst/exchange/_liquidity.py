@@ -38,14 +38,14 @@ class Liquidity:
         self._after_step = after_step
         self._rng = rng
         self._interval_s = interval_s
-        self._seeded = False
+        self._opened = False
 
-    def seed(self) -> None:
+    def open_books(self) -> None:
         """Quote every empty book, and seed the opening auction before the open."""
         phase = self._market.phase()
         if not phase.accepts_orders:
             return
-        self._seeded = True
+        self._opened = True
         for code, symbol in self._market.symbols.items():
             bids, asks = self._market.books[code].depth(_LEVELS)
             if not bids:
@@ -59,8 +59,8 @@ class Liquidity:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self._interval_s)
-            if not self._seeded:
-                self.seed()
+            if not self._opened:
+                self.open_books()
             elif self._market.phase() is Phase.CONTINUOUS:
                 self.step()
             # A house trade may fill a user's order: store it before anyone hears of it.

@@ -15,13 +15,13 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
-from tradeburst.exchange._clock import Clock, exchange_datetime
+from tradeburst.exchange._clock import TAIPEI, Clock, exchange_datetime, on_day_of
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._records import FilledData, OrderResult, clock_text, order_no_text
 from tradeburst.exchange._symbols import Symbol
@@ -55,6 +55,11 @@ class Refusal(Exception):
         self.status = status
 
 
+def _next_midnight_ns(moment_ns: int) -> int:
+    day = exchange_datetime(moment_ns).date() + timedelta(days=1)
+    return int(datetime.combine(day, time(0), TAIPEI).timestamp() * 1e9)
+
+
 class Market:
     def __init__(
         self,
@@ -69,16 +74,7 @@ class Market:
         self.always_open = always_open
         self.listeners: list[MarketListener] = []
         self._rng = rng or random.Random()
-        self.books = {
-            code: Book(
-                code,
-                reference_cents=to_cents(symbol.band.reference_twd),
-                limit_down_cents=to_cents(symbol.band.limit_down_twd),
-                limit_up_cents=to_cents(symbol.band.limit_up_twd),
-                rng=self._rng,
-            )
-            for code, symbol in symbols.items()
-        }
+        self.books = {code: self._new_book(symbol) for code, symbol in symbols.items()}
         self._records: dict[int, OrderResult] = {}
         self._by_order_no: dict[str, int] = {}
         self._by_account: dict[str, list[OrderResult]] = defaultdict(list)
@@ -97,33 +93,46 @@ class Market:
         return phase_at(exchange_datetime(self.clock.now_ns()).time())
 
     def sync(self) -> None:
-        """Run every phase change between the last call and now."""
+        """Run every phase change between the last call and now, day by day: the opening
+        auction at 09:00, dropping resting market orders at 13:25, the closing auction at
+        13:30, and at midnight a new day with empty books."""
         now_ns = self.clock.now_ns()
         if self.always_open or now_ns <= self._synced_ns:
             return
-        day = exchange_datetime(now_ns).date()
-        tz = exchange_datetime(now_ns).tzinfo
-        steps = (
+        while (day_end_ns := _next_midnight_ns(self._synced_ns)) <= now_ns:
+            self._run_boundaries(self._synced_ns, day_end_ns - 1)
+            self._start_day()
+            self._synced_ns = day_end_ns
+        self._run_boundaries(self._synced_ns, now_ns)
+        self._synced_ns = now_ns
+
+    def _run_boundaries(self, after_ns: int, until_ns: int) -> None:
+        for boundary, action in (
             (OPEN, self._open_auction),
             (CLOSING_CALL_START, self._drop_market_orders),
             (CLOSE_AUCTION, self._close_auction),
-        )
-        for boundary, action in steps:
-            boundary_ns = int(datetime.combine(day, boundary, tz).timestamp() * 1e9)
-            if self._synced_ns < boundary_ns <= now_ns:
+        ):
+            if after_ns < on_day_of(until_ns, boundary) <= until_ns:
                 action()
-        self._synced_ns = now_ns
+
+    def _start_day(self) -> None:
+        """Day orders end with their day: a new day starts with empty books and lists."""
+        self.books = {code: self._new_book(symbol) for code, symbol in self.symbols.items()}
+        self._records.clear()
+        self._by_order_no.clear()
+        self._by_account.clear()
+        self._fills.clear()
+        self._volume.clear()
 
     def next_boundary_ns(self) -> int | None:
-        """Exchange time of the next phase change today, if any."""
+        """Exchange time of the next phase change (or of the next day), None if always open."""
         if self.always_open:
             return None
-        now = exchange_datetime(self.clock.now_ns())
+        now_ns = self.clock.now_ns()
         for boundary in (OPEN, CLOSING_CALL_START, CLOSE_AUCTION):
-            moment = datetime.combine(now.date(), boundary, now.tzinfo)
-            if moment > now:
-                return int(moment.timestamp() * 1e9)
-        return None
+            if (moment_ns := on_day_of(now_ns, boundary)) > now_ns:
+                return moment_ns
+        return _next_midnight_ns(now_ns)
 
     def _open_auction(self) -> None:
         for book in self.books.values():
@@ -284,28 +293,39 @@ class Market:
 
     def restore(self, records: Iterable[OrderResult], fills: Iterable[FilledData]) -> None:
         """Load what a previous run stored. Today's orders and fills come back, working
-        orders in their books at their old priority, with the day's volume and last price;
-        earlier days only move the numbering on. Phase changes that passed while the
-        exchange was down run on the next `sync`."""
+        orders in their books in their old priority, with the day's volume and last price;
+        earlier days only move the numbering on. Phase changes between the last stored
+        activity and now run on the next `sync`, and only those."""
         today = self._today()
+        todays_records = []
         for record in sorted(records, key=lambda r: r.seq_no):
-            seq = int(record.seq_no)
-            self._next_seq = max(self._next_seq, seq + 1)
+            self._next_seq = max(self._next_seq, int(record.seq_no) + 1)
             if record.order_no is not None:
                 self._next_order = max(self._next_order, int(record.order_no, 36) + 1)
-            if record.date != today:
-                continue
+            if record.date == today:
+                todays_records.append(record)
+        todays_fills = []
+        for fill in sorted(fills, key=lambda f: f.filled_no):
+            self._next_fill = max(self._next_fill, int(fill.filled_no) + 1)
+            if fill.date == today:
+                todays_fills.append(fill)
+        last_activity_ns = max(
+            [r.received_ns for r in todays_records] + [f.filled_ns for f in todays_fills],
+            default=self._synced_ns,
+        )
+        self._synced_ns = min(self._synced_ns, last_activity_ns)
+        open_pending = self._synced_ns < on_day_of(self._synced_ns, OPEN)
+        for record in todays_records:
+            seq = int(record.seq_no)
             self._records[seq] = record
             self._by_account[record.account].append(record)
             if record.order_no is not None:
                 self._by_order_no[record.order_no] = seq
             if record.open_qty > 0 and record.stock_no in self.books:
-                self._synced_ns = min(self._synced_ns, record.received_ns)
-                self.books[record.stock_no].rest(self._book_order_of(record))
-        for fill in sorted(fills, key=lambda f: f.filled_no):
-            self._next_fill = max(self._next_fill, int(fill.filled_no) + 1)
-            if fill.date != today:
-                continue
+                book_order = self._book_order_of(record)
+                book_order.entered_pre_open = open_pending
+                self.books[record.stock_no].rest(book_order)
+        for fill in todays_fills:
             self._fills[fill.account].append(fill)
             book = self.books.get(fill.stock_no)
             if book is not None and fill.buy_sell is Side.BUY:
@@ -328,12 +348,18 @@ class Market:
             remaining=record.open_qty,
             time_in_force=record.time_in_force,
             is_market=is_market,
-            # Before the open every resting order was entered in the pre-open; after it,
-            # ranking is by arrival, which the sequence order of the restore keeps.
-            entered_pre_open=self.phase() is Phase.PRE_OPEN,
         )
 
     # -- internals ------------------------------------------------------------------------
+
+    def _new_book(self, symbol: Symbol) -> Book:
+        return Book(
+            symbol.code,
+            reference_cents=to_cents(symbol.band.reference_twd),
+            limit_down_cents=to_cents(symbol.band.limit_down_twd),
+            limit_up_cents=to_cents(symbol.band.limit_up_twd),
+            rng=self._rng,
+        )
 
     def _today(self) -> str:
         return exchange_datetime(self.clock.now_ns()).strftime("%Y/%m/%d")

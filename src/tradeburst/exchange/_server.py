@@ -7,10 +7,13 @@ command and every test fixture start the very same thing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
+import logging
+import math
 import random
+import sqlite3
 import warnings
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -28,9 +31,11 @@ from tradeburst.exchange._openapi import openapi_spec
 from tradeburst.exchange._profiles import PROFILES
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._symbols import load_symbols
-from tradeburst.rules import Phase, from_cents
+from tradeburst.rules import STOCK_TICKS, Phase, TickLadder, from_cents
 
-__all__ = ["Exchange", "ExchangeConfig"]
+__all__ = ["Exchange", "ExchangeConfig", "ExchangeError"]
+
+log = logging.getLogger(__name__)
 
 TRIAL_INTERVAL_S = 1.0
 
@@ -51,85 +56,126 @@ class ExchangeConfig:
     faults: FaultRates = field(default_factory=FaultRates)
     seed: int | None = None
     liquidity: bool = True
+    stock_ladder: TickLadder = STOCK_TICKS
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}")
-        if self.speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < self.speed < math.inf:
+            raise ValueError("speed must be a positive number")
+
+
+class ExchangeError(ValueError):
+    """The exchange cannot start as configured; the message says what to change."""
 
 
 class Exchange:
-    def __init__(self, config: ExchangeConfig, *, clock: Clock | None = None) -> None:
+    """The rehearsal exchange. `clock` is the session clock (time of day, auctions);
+    `broker_clock` times the broker's rate windows and defaults to real time, so a sped-up
+    session clock never loosens the limits. A test that injects `clock` moves both."""
+
+    def __init__(
+        self,
+        config: ExchangeConfig,
+        *,
+        clock: Clock | None = None,
+        broker_clock: Clock | None = None,
+    ) -> None:
         self.config = config
         self.api_keys = list(config.api_keys) or [new_key()]
         self.admin_key = config.admin_key or new_key()
         self.clock: Clock = clock or SessionClock(start=config.clock_start, speed=config.speed)
-        seed = config.seed if config.seed is not None else random.randrange(2**32)
-        self.seed = seed
-        keys = KeyRing(self.api_keys)
-        self.accounts = keys.accounts
-        profile = PROFILES[config.profile]
+        self.broker_clock: Clock = broker_clock or clock or SessionClock()
+        self.seed = config.seed if config.seed is not None else random.randrange(2**32)
+        self._keys = KeyRing(self.api_keys)
+        self.accounts = self._keys.accounts
+        self.profile = PROFILES[config.profile]
         if config.batch_counts_orders:
-            profile = dataclasses.replace(profile, batch_counts_orders=True)
+            self.profile = dataclasses.replace(self.profile, batch_counts_orders=True)
         self.market = Market(
-            load_symbols(), self.clock, always_open=config.always_open, rng=random.Random(seed)
+            load_symbols(config.stock_ladder),
+            self.clock,
+            always_open=config.always_open,
+            rng=random.Random(self.seed),
         )
-        self.store = Store(config.db)
-        self.market.restore(*self.store.load())
-        self.api = ExchangeApp(
-            market=self.market,
-            store=self.store,
-            gateway=Gateway(
-                keys=keys,
-                admin_key=self.admin_key,
-                clock=self.clock,
-                network=config.network,
-                connection_limit=profile.connections,
-                rng=random.Random(seed + 1),
-            ),
-            profile=profile,
-            faults=FaultInjector(config.faults, random.Random(seed + 2)),
-            openapi=openapi_spec,
-        )
-        self._liquidity = (
-            Liquidity(self.market, random.Random(seed + 3)) if config.liquidity else None
-        )
+        self.url = ""
+        self._store: Store | None = None
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.url = ""
         self._closed = False
 
     async def start(self) -> None:
-        app = self.api.build()
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        """Open the store, restore today's book, serve, and start the background work."""
+        self._store = store = self._open_store()
+        self.api = ExchangeApp(
+            market=self.market,
+            store=store,
+            gateway=Gateway(
+                keys=self._keys,
+                admin_key=self.admin_key,
+                clock=self.clock,
+                network=self.config.network,
+                connection_limit=self.profile.connections,
+                rng=random.Random(self.seed + 1),
+            ),
+            profile=self.profile,
+            broker_clock=self.broker_clock,
+            faults=FaultInjector(self.config.faults, random.Random(self.seed + 2)),
+            openapi=openapi_spec,
+        )
+        self._runner = web.AppRunner(self.api.build(), access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
+        try:
+            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
+        except OSError:
+            await self.aclose()
+            raise
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         self.market.sync()
-        if self._liquidity is not None:
-            self._liquidity.seed()
-            self.store.flush()
-            self._spawn(self._liquidity.run())
-        self._spawn(self._phase_changes())
+        store.flush()
+        if self.config.liquidity:
+            liquidity = Liquidity(self.market, random.Random(self.seed + 3), after_step=store.flush)
+            liquidity.open_books()
+            store.flush()
+            self._spawn(liquidity.run())
+        self._spawn(self._phase_changes(store))
         self._spawn(self._trial_matches())
 
-    def _spawn(self, work: Any) -> None:
+    def _open_store(self) -> Store:
+        try:
+            store = Store(self.config.db)
+            records, fills = store.load()
+        except sqlite3.Error as exc:
+            raise ExchangeError(f"cannot use --db {self.config.db}: {exc}") from None
+        latest_ns = max((r.received_ns for r in records), default=0)
+        if latest_ns > self.clock.now_ns():
+            store.close()
+            raise ExchangeError(
+                f"--db {self.config.db} holds orders received after the exchange's start time; "
+                "the clock cannot go back over a stored day: use a new --db or :memory:"
+            )
+        self.market.restore(records, fills)
+        return store
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
 
-    async def _phase_changes(self) -> None:
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("exchange background task failed", exc_info=task.exception())
+
+    async def _phase_changes(self, store: Store) -> None:
         while True:
             boundary = self.market.next_boundary_ns()
             if boundary is None:
-                await asyncio.sleep(60)
-            else:
-                await self.clock.sleep_until(boundary)
+                return
+            await self.clock.sleep_until(boundary)
             self.market.sync()
-            self.store.flush()
+            store.flush()
 
     async def _trial_matches(self) -> None:
         """Publish what each auction would trade now, to the symbols someone watches."""
@@ -144,17 +190,17 @@ class Exchange:
                     self.api.feed.trial(symbol, from_cents(price), volume, now_ns)
 
     async def aclose(self) -> None:
+        """Stop serving, stop the background work, and close the store. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        for task in list(self._tasks):
+        for task in self._tasks:
             task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
 
     async def __aenter__(self) -> Exchange:
         await self.start()
@@ -164,5 +210,5 @@ class Exchange:
         await self.aclose()
 
     def __del__(self) -> None:
-        if not getattr(self, "_closed", True) and getattr(self, "_runner", None) is not None:
+        if not getattr(self, "_closed", True) and getattr(self, "_store", None) is not None:
             warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=1)

@@ -30,12 +30,12 @@ class Symbol:
         return self.band.reference_twd
 
 
-def load_symbols() -> dict[str, Symbol]:
-    """Read the shipped symbol list, keyed by code."""
+def load_symbols(stock_ladder: TickLadder = STOCK_TICKS) -> dict[str, Symbol]:
+    """Read the shipped symbol list, keyed by code; shares follow `stock_ladder`."""
     text = resources.files("tradeburst.exchange").joinpath("data/symbols.csv").read_text("utf-8")
     symbols: dict[str, Symbol] = {}
     for row in csv.DictReader(text.splitlines()):
-        ladder = ETF_TICKS if row["kind"] == "etf" else STOCK_TICKS
+        ladder = ETF_TICKS if row["kind"] == "etf" else stock_ladder
         reference = Decimal(row["reference_twd"])
         symbols[row["symbol"]] = Symbol(
             code=row["symbol"],
