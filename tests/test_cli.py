@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tradeburst.cli import app
@@ -48,3 +49,39 @@ def test_demo_writes_the_summary_of_the_cli_contract(tmp_path: Path) -> None:
     assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
     assert sum(summary["classification"].values()) == 90
     assert "opening auction" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--port", "99999"], "--port"),
+        (["--speed", "nan"], "--speed"),
+        (["--speed", "0"], "--speed"),
+        (["--latency-ms", "inf"], "--latency-ms"),
+        (["--stall-ms", "nan"], "--stall-ms"),
+        (["--api-key", "same", "--api-key", "same"], "--api-key"),
+        (["--api-key", ""], "--api-key"),
+        (["--tick-above-1000", "0.001"], "--tick-above-1000"),
+    ],
+)
+def test_exchange_refuses_impossible_options(args: list[str], option: str) -> None:
+    """Impossible option values exit 2 naming the option, before anything is served."""
+    result = runner.invoke(app, ["exchange", *args])
+    assert result.exit_code == 2
+    assert option in result.output
+    assert "Traceback" not in result.output
+
+
+def test_exchange_refuses_a_database_it_cannot_open(tmp_path: Path) -> None:
+    """A --db in a folder that does not exist exits 2 with the reason."""
+    result = runner.invoke(app, ["exchange", "--port", "0", "--db", str(tmp_path / "no" / "x.db")])
+    assert result.exit_code == 2
+    assert "cannot use --db" in result.output
+
+
+def test_demo_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path) -> None:
+    """--json into a directory exits 2 at once instead of after the run."""
+    result = runner.invoke(app, ["demo", "--json", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--json" in result.output
+    assert "Starting" not in result.output

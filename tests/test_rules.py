@@ -630,3 +630,12 @@ def test_every_order_type_is_accepted_in_continuous_trading(
 ) -> None:
     """Market, IOC and FOK orders, like limit ROD, are taken in continuous trading."""
     assert order_type_problem(Phase.CONTINUOUS, price_type, tif) is None
+
+
+def test_the_band_above_1000_can_take_a_one_twd_tick() -> None:
+    """The reviewed 1-TWD tick above 1000 is a ladder change, not a code change."""
+    ladder = STOCK_TICKS.with_tick(Decimal(1000), Decimal(1))
+    assert ladder.is_on_tick(Decimal("1001"))
+    assert not STOCK_TICKS.is_on_tick(Decimal("1001"))
+    assert price_band(Decimal("1050"), ladder).limit_up_twd == Decimal("1155")
+    assert ladder.tick_for(Decimal("999")) == STOCK_TICKS.tick_for(Decimal("999"))

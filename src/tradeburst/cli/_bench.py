@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from tradeburst.bench import run_exchange_bench
+from tradeburst.cli._options import writable
 
 __all__ = ["bench_app"]
 
@@ -31,6 +32,7 @@ def exchange_bench(
 ) -> None:
     """Orders matched per second in-process, and orders per second over HTTP beside a bare
     aiohttp handler."""
+    json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency))
     for key, value in figures.items():

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tradeburst.cli._options import writable
 from tradeburst.demo import DemoResult, demo_start, run_demo
 from tradeburst.summary import write_summary
 
@@ -36,6 +37,7 @@ def demo_command(
 ) -> None:
     """Start the rehearsal exchange just before 09:00, send a sample batch in the pre-open,
     and report what happened at the opening auction."""
+    json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     console.print(
         f"Starting the rehearsal exchange at {demo_start(orders)} exchange time; "

@@ -5,23 +5,36 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from tradeburst.cli._options import parse_clock, rate
-from tradeburst.exchange import PROFILES, Exchange, ExchangeConfig, FaultRates, NetworkModel
+from tradeburst.cli._options import non_negative, parse_clock, rate, tick
+from tradeburst.exchange import (
+    PROFILES,
+    Exchange,
+    ExchangeConfig,
+    ExchangeError,
+    FaultRates,
+    NetworkModel,
+)
+from tradeburst.rules import STOCK_TICKS
 
 __all__ = ["exchange_command"]
 
 
 def exchange_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 8765,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
     db: Annotated[
-        str, typer.Option(help="SQLite file for orders and fills; ':memory:' keeps nothing.")
-    ] = "tradeburst-exchange.db",
+        str,
+        typer.Option(
+            help="SQLite file that keeps orders and fills across a kill and restart "
+            "(default: in memory, gone when the exchange stops)."
+        ),
+    ] = ":memory:",
     api_key: Annotated[
         list[str] | None,
         typer.Option(
@@ -74,42 +87,54 @@ def exchange_command(
     liquidity: Annotated[
         bool, typer.Option(help="Seed background liquidity so books are two-sided.")
     ] = True,
+    tick_above_1000: Annotated[
+        str,
+        typer.Option(help="Tick of shares priced at 1000 TWD and above (5 today; 1 is proposed)."),
+    ] = "5",
 ) -> None:
     """Run the rehearsal exchange: matching, auctions, broker limits, latency and faults."""
     if profile not in PROFILES:
         raise typer.BadParameter(
             f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
         )
-    if speed <= 0:
-        raise typer.BadParameter("must be positive", param_hint="--speed")
-    try:
-        network = NetworkModel(
-            latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
-        )
-        faults = FaultRates(
-            error=rate(error_rate, "--error-rate"),
-            ambiguous=rate(ambiguous_rate, "--ambiguous-rate"),
-            reset=rate(reset_rate, "--reset-rate"),
-            stall=rate(stall_rate, "--stall-rate"),
-            stall_ms=stall_ms,
-        )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    for value, option in (
+        (latency_ms, "--latency-ms"),
+        (jitter_ms, "--jitter-ms"),
+        (connect_delay_ms, "--connect-delay-ms"),
+        (stall_ms, "--stall-ms"),
+    ):
+        non_negative(value, option)
+    if non_negative(speed, "--speed") == 0:
+        raise typer.BadParameter("must be more than 0", param_hint="--speed")
+    keys = tuple(api_key or ())
+    if any(not key for key in keys) or len(set(keys)) != len(keys):
+        raise typer.BadParameter("keys must be distinct and not empty", param_hint="--api-key")
     config = ExchangeConfig(
         host=host,
         port=port,
         db=db,
-        api_keys=tuple(api_key or ()),
+        api_keys=keys,
         admin_key=admin_key,
         profile=profile,
         batch_counts_orders=batch_counts_orders,
         clock_start=parse_clock(clock),
         speed=speed,
         always_open=always_open,
-        network=network,
-        faults=faults,
+        network=NetworkModel(
+            latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
+        ),
+        faults=FaultRates(
+            error=rate(error_rate, "--error-rate"),
+            ambiguous=rate(ambiguous_rate, "--ambiguous-rate"),
+            reset=rate(reset_rate, "--reset-rate"),
+            stall=rate(stall_rate, "--stall-rate"),
+            stall_ms=stall_ms,
+        ),
         seed=seed,
         liquidity=liquidity,
+        stock_ladder=STOCK_TICKS.with_tick(
+            Decimal(1000), tick(tick_above_1000, "--tick-above-1000")
+        ),
     )
     try:
         asyncio.run(_serve(config))
@@ -117,6 +142,9 @@ def exchange_command(
         pass
     except OSError as exc:
         Console(stderr=True).print(f"[red]cannot serve on {host}:{port}: {exc.strerror or exc}[/]")
+        raise typer.Exit(2) from None
+    except ExchangeError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
 
 

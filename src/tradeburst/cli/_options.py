@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import os
 from datetime import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import typer
 
-__all__ = ["parse_clock", "rate"]
+__all__ = ["non_negative", "parse_clock", "rate", "tick", "writable"]
 
 
 def parse_clock(value: str | None, option: str = "--clock") -> time | None:
@@ -25,3 +29,35 @@ def rate(value: float, option: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise typer.BadParameter(f"{value} is not a fraction between 0 and 1", param_hint=option)
     return value
+
+
+def non_negative(value: float, option: str) -> float:
+    if not 0.0 <= value < math.inf:
+        raise typer.BadParameter(f"{value} is not a finite number of at least 0", param_hint=option)
+    return value
+
+
+def tick(value: str, option: str) -> Decimal:
+    """A positive price step in whole hundredths of a TWD."""
+    try:
+        step = Decimal(value)
+    except InvalidOperation:
+        step = Decimal(0)
+    if not step.is_finite() or step <= 0 or step % Decimal("0.01"):
+        raise typer.BadParameter(f"{value!r} is not a tick like 5 or 0.05", param_hint=option)
+    return step
+
+
+def writable(path: Path | None, option: str) -> Path | None:
+    """Check before the run, not after it, that its output can be written."""
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot create {path.parent}: {exc.strerror}", param_hint=option
+        ) from None
+    if path.is_dir() or not os.access(path.parent, os.W_OK):
+        raise typer.BadParameter(f"cannot write {path}", param_hint=option)
+    return path

@@ -51,7 +51,8 @@ class KeyRing:
         return [account for _, account in self._entries]
 
     def account_for(self, key: str) -> Account | None:
-        presented = key.encode()
+        # Header values arrive decoded leniently; undecodable bytes must not raise.
+        presented = key.encode("utf-8", "surrogateescape")
         found: Account | None = None
         for known, account in self._entries:
             if hmac.compare_digest(known, presented):

@@ -56,6 +56,18 @@ class TickLadder:
     def __repr__(self) -> str:
         return f"TickLadder({self.name!r})"
 
+    def with_tick(self, lower_twd: Decimal, tick_twd: Decimal) -> TickLadder:
+        """This ladder with the band starting at `lower_twd` stepping by `tick_twd`."""
+        if lower_twd not in self._lowers:
+            raise ValueError(f"the {self.name} ladder has no band starting at {lower_twd}")
+        bands = [
+            TickBand(
+                lower_twd=b.lower_twd, tick_twd=tick_twd if b.lower_twd == lower_twd else b.tick_twd
+            )
+            for b in self.bands
+        ]
+        return TickLadder(self.name, bands)
+
     def tick_for(self, price: Decimal) -> Decimal:
         """The tick of the band `price` falls in."""
         return self.bands[bisect_right(self._lowers, price) - 1].tick_twd
