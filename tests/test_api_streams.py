@@ -24,8 +24,7 @@ AUTH = {"Authorization": f"Bearer {KEY_A}"}
 async def stream(session: aiohttp.ClientSession, exchange: Exchange) -> AsyncIterator[Socket]:
     """Account A's event stream, known to be subscribed before the test places anything."""
     async with session.ws_connect(exchange.url + "/v1/stream", headers=AUTH) as socket:
-        await socket.send_str("ping")  # the stream's reply proves the subscription exists
-        assert (await receive(socket))["event"] == "error"
+        assert (await receive(socket))["event"] == "subscribed"
         yield socket
 
 
@@ -229,3 +228,27 @@ async def test_the_acknowledgement_comes_before_the_snapshot(feed: Socket) -> No
     """As on Fubon's feed, `subscribed` is the first answer and the snapshot follows it."""
     await feed.send_json({"event": "subscribe", "data": {"channel": "trades", "symbol": "2891"}})
     assert [(await receive(feed))["event"] for _ in range(2)] == ["subscribed", "snapshot"]
+
+
+async def test_account_events_are_numbered_one_by_one(
+    session: aiohttp.ClientSession, exchange: Exchange, api: Api
+) -> None:
+    """Account events carry a seq that grows by one; a new subscriber hears the last one."""
+    await place(api, price="40.00")
+    async with session.ws_connect(exchange.url + "/v1/stream", headers=AUTH) as socket:
+        hello = await receive(socket)
+        assert hello == {"event": "subscribed", "seq": 1}
+        await place(api, price="40.00")
+        await place(api, price="40.05")
+        numbers = [(await receive(socket))["seq"] for _ in range(2)]
+        assert numbers == [2, 3]
+
+
+async def test_the_account_stream_answers_frames_with_an_error_and_stays_open(
+    stream: Socket, api: Api
+) -> None:
+    """The account stream takes no frames: it says so and keeps streaming."""
+    await stream.send_str("hello")
+    assert (await receive(stream))["event"] == "error"
+    await place(api, price="40.00")
+    assert (await receive(stream))["event"] == "order"

@@ -135,19 +135,26 @@ class Market:
         return _next_midnight_ns(now_ns)
 
     def _open_auction(self) -> None:
-        for book in self.books.values():
-            self._apply_trades(book, book.auction().trades, flag="isOpen")
+        self._run_auctions(flag="isOpen")
 
     def _close_auction(self) -> None:
+        self._run_auctions(flag="isClose")
+
+    def _run_auctions(self, flag: str) -> None:
         for book in self.books.values():
-            self._apply_trades(book, book.auction().trades, flag="isClose")
+            trades = book.auction().trades
+            if trades:
+                self._apply_trades(book, trades, flag)
+                self._book_changed(book)
 
     def _drop_market_orders(self) -> None:
         for book in self.books.values():
-            for resting in book.resting():
-                if resting.is_market:
-                    book.cancel(resting.order_id)
-                    self._finish_unfilled(self._records[resting.order_id])
+            dropped = [o for o in book.resting() if o.is_market]
+            for resting in dropped:
+                book.cancel(resting.order_id)
+                self._finish_unfilled(self._records[resting.order_id])
+            if dropped:
+                self._book_changed(book)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -212,10 +219,12 @@ class Market:
                 OrderStatus.CANCEL_FAILED,
             )
         self._require_open_market(OrderStatus.CANCEL_FAILED)
-        self.books[record.stock_no].cancel(int(record.seq_no))
+        book = self.books[record.stock_no]
+        book.cancel(int(record.seq_no))
         record.function_type = FunctionType.CANCEL
         record.before_qty = record.after_qty
         self._finish_unfilled(record)
+        self._book_changed(book)
         return record
 
     def modify_price(
@@ -254,7 +263,6 @@ class Market:
         record.last_time = self._now_text()
         self._changed(record)
         old.price_cents = new_cents
-        old.entered_pre_open = self.phase() is Phase.PRE_OPEN
         self._enter(book, old, record)
         return record
 
@@ -282,11 +290,12 @@ class Market:
         if quantity == record.filled_qty:
             book.cancel(int(record.seq_no))
             self._finish_unfilled(record)
-            return record
-        book.reduce(int(record.seq_no), quantity - record.filled_qty)
-        record.after_qty = quantity
-        record.last_time = self._now_text()
-        self._changed(record)
+        else:
+            book.reduce(int(record.seq_no), quantity - record.filled_qty)
+            record.after_qty = quantity
+            record.last_time = self._now_text()
+            self._changed(record)
+        self._book_changed(book)
         return record
 
     # -- persistence ----------------------------------------------------------------------
@@ -409,15 +418,15 @@ class Market:
             raise Refusal("the market is closed (orders are taken 08:30-13:30)", failed)
 
     def _enter(self, book: Book, book_order: BookOrder, record: OrderResult) -> None:
-        if self.phase().is_call:
-            book_order.entered_pre_open = self.phase() is Phase.PRE_OPEN
+        """Queue the order (call phases) or match it (continuous trading)."""
+        phase = self.phase()
+        if phase.is_call:
+            book_order.entered_pre_open = phase is Phase.PRE_OPEN
             book.rest(book_order)
-            self._book_changed(book)
-            return
-        trades = book.submit(book_order)
-        self._apply_trades(book, trades)
-        if book_order.remaining and book_order.order_id not in book:
-            self._finish_unfilled(record)
+        else:
+            self._apply_trades(book, book.submit(book_order))
+            if book_order.remaining and book_order.order_id not in book:
+                self._finish_unfilled(record)
         self._book_changed(book)
 
     def _finish_unfilled(self, record: OrderResult) -> None:
@@ -427,7 +436,6 @@ class Market:
         )
         record.last_time = self._now_text()
         self._changed(record)
-        self._book_changed(self.books[record.stock_no])
 
     def _apply_trades(self, book: Book, trades: list[Trade], flag: str | None = None) -> None:
         if not trades:
@@ -443,7 +451,6 @@ class Market:
                 listener.traded(
                     book.symbol, price, trade.quantity, self._volume[book.symbol], now_ns, flag
                 )
-        self._book_changed(book)
 
     def _fill(
         self, record: OrderResult, trade: Trade, price: Decimal, now_ns: int, now_text: str

@@ -58,12 +58,19 @@ class Subscriber:
 
 
 class AccountStreams(MarketListener):
-    """Order and fill events, each to the subscribers of its own account only."""
+    """Order and fill events, each to the subscribers of its own account only.
+
+    Events are numbered per account. A new subscriber first gets `subscribed` with the
+    number of the last event, so after a reconnect a jump in `seq` shows what was missed;
+    the account's order results (`GET /v1/orders`) are the truth to reconcile with.
+    """
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+        self._seq: dict[str, int] = defaultdict(int)
 
     def add(self, account: str, subscriber: Subscriber) -> Callable[[], None]:
+        subscriber.push(_encode({"event": "subscribed", "seq": self._seq[account]}))
         self._subscribers[account].add(subscriber)
         return lambda: self._subscribers[account].discard(subscriber)
 
@@ -74,9 +81,10 @@ class AccountStreams(MarketListener):
         self._push(fill.account, "filled", fill)
 
     def _push(self, account: str, event: str, data: OrderResult | FilledData) -> None:
+        self._seq[account] += 1
         subscribers = self._subscribers.get(account)
         if subscribers:
-            message = _encode({"event": event, "data": data})
+            message = _encode({"event": event, "seq": self._seq[account], "data": data})
             for subscriber in subscribers:
                 subscriber.push(message)
 
