@@ -571,3 +571,47 @@ async def test_boundary_values_in_each_field_never_cause_a_server_error(
         if status >= 500:
             server_errors.append(body)
     assert server_errors == []
+
+
+async def _status_for_raw_authorization(exchange: Exchange, path: str, value: bytes) -> int:
+    """HTTP status of a GET whose Authorization header carries `value` byte for byte."""
+    host, port = exchange.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Authorization: " + value + b"\r\n\r\n"
+        )
+        await writer.drain()
+        status_line = await reader.readline()
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize("path", ["/v1/time", "/v1/admin/stats"])
+@pytest.mark.parametrize(
+    "value",
+    [b"Bearer \xff\xfe", b"Bearer \xed\xa0\x80", "Bearer 中信".encode(), b"Basic abc", b"Bearer"],
+)
+async def test_a_strange_authorization_header_is_401(
+    exchange: Exchange, path: str, value: bytes
+) -> None:
+    """Undecodable, non-ASCII or wrong-scheme keys are refused with 401, never a 500."""
+    assert await _status_for_raw_authorization(exchange, path, value) == 401
+
+
+async def test_fuzzed_authorization_headers_never_cause_a_server_error(exchange: Exchange) -> None:
+    """Any bytes in the Authorization header get a 4xx answer."""
+    loop = asyncio.get_running_loop()
+    header_bytes = st.binary(max_size=40).filter(lambda b: b"\r" not in b and b"\n" not in b)
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(value=header_bytes)
+    def probe(value: bytes) -> None:
+        status = asyncio.run_coroutine_threadsafe(
+            _status_for_raw_authorization(exchange, "/v1/orders", b"Bearer " + value), loop
+        ).result()
+        assert 400 <= status < 500
+
+    await asyncio.to_thread(probe)

@@ -19,6 +19,16 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from tradeburst.exchange._accounts import HOUSE, Account
+from tradeburst.exchange._answers import (
+    AdminOrder,
+    AdminOrders,
+    AdminStats,
+    BookLevel,
+    BookSnapshot,
+    Quote,
+    SymbolInfo,
+    TimeAnswer,
+)
 from tradeburst.exchange._api import (
     BatchBody,
     Envelope,
@@ -79,7 +89,7 @@ class ExchangeApp:
         self._sockets: set[web.WebSocketResponse] = set()
 
     def build(self) -> web.Application:
-        app = web.Application(middlewares=[self.gateway.middleware, self._answered])
+        self.app = app = web.Application(middlewares=[self.gateway.middleware, self._answered])
         app.router.add_get("/openapi.json", self.openapi)
         app.router.add_get("/v1/time", self.time)
         app.router.add_get("/v1/symbols", self.symbols)
@@ -158,14 +168,14 @@ class ExchangeApp:
             request.transport.abort()
         return web.Response(status=204)
 
-    def book_snapshot(self, symbol: str) -> dict[str, Any]:
+    def book_snapshot(self, symbol: str) -> BookSnapshot:
         bids, asks = self.market.books[symbol].depth(5)
-        return {
-            "symbol": symbol,
-            "bids": [{"price": from_cents(p), "size": q} for p, q in bids],
-            "asks": [{"price": from_cents(p), "size": q} for p, q in asks],
-            "time": self.market.clock.now_ns() // 1000,
-        }
+        return BookSnapshot(
+            symbol=symbol,
+            bids=[BookLevel(price=from_cents(p), size=q) for p, q in bids],
+            asks=[BookLevel(price=from_cents(p), size=q) for p, q in asks],
+            time=self.market.clock.now_ns() // 1000,
+        )
 
     # -- market information ---------------------------------------------------------------
 
@@ -173,18 +183,18 @@ class ExchangeApp:
         return json_response(self._openapi())
 
     async def time(self, request: web.Request) -> web.StreamResponse:
-        return json_response({"exchange_time_ns": self.market.clock.now_ns(), "tz": "Asia/Taipei"})
+        return json_response(TimeAnswer(exchange_time_ns=self.market.clock.now_ns()))
 
     async def symbols(self, request: web.Request) -> web.StreamResponse:
         data = [
-            {
-                "symbol": s.code,
-                "name": s.name,
-                "kind": s.kind,
-                "reference_price": s.band.reference_twd,
-                "limitup_price": s.band.limit_up_twd,
-                "limitdown_price": s.band.limit_down_twd,
-            }
+            SymbolInfo(
+                symbol=s.code,
+                name=s.name,
+                kind=s.kind,
+                reference_price=s.band.reference_twd,
+                limitup_price=s.band.limit_up_twd,
+                limitdown_price=s.band.limit_down_twd,
+            )
             for s in self.market.symbols.values()
         ]
         return json_response(Envelope(is_success=True, data=data))
@@ -195,17 +205,20 @@ class ExchangeApp:
         if symbol is None:
             return error_response(404, f"symbol {code} is not listed on this exchange")
         self.market.sync()
-        book = self.market.books[code]
-        last = book.last_price_cents
-        data = {
-            **self.book_snapshot(code),
-            "phase": self.market.phase(),
-            "reference_price": symbol.band.reference_twd,
-            "limitup_price": symbol.band.limit_up_twd,
-            "limitdown_price": symbol.band.limit_down_twd,
-            "last_price": from_cents(last) if last is not None else None,
-            "total_volume": self.market.volume(code),
-        }
+        last = self.market.books[code].last_price_cents
+        book = self.book_snapshot(code)
+        data = Quote(
+            symbol=code,
+            bids=book.bids,
+            asks=book.asks,
+            time=book.time,
+            phase=self.market.phase(),
+            reference_price=symbol.band.reference_twd,
+            limitup_price=symbol.band.limit_up_twd,
+            limitdown_price=symbol.band.limit_down_twd,
+            last_price=from_cents(last) if last is not None else None,
+            total_volume=self.market.volume(code),
+        )
         return json_response(Envelope(is_success=True, data=data))
 
     # -- order actions --------------------------------------------------------------------
@@ -319,33 +332,37 @@ class ExchangeApp:
         socket = await self._open_socket(request)
         subscriber = Subscriber(socket)
         remove = self.streams.add(account_of(request).account, subscriber)
-        writer = asyncio.create_task(subscriber.drain())
+        refusal = msgspec.json.encode(
+            {"event": "error", "data": {"message": "this stream takes no messages"}}
+        )
         try:
-            async for message in socket:
-                if message.type is WSMsgType.TEXT:
-                    await socket.send_json(
-                        {"event": "error", "data": {"message": "this stream takes no messages"}}
-                    )
+            await self._serve_socket(subscriber, lambda _: subscriber.push(refusal))
         finally:
             remove()
-            writer.cancel()
-            self._sockets.discard(socket)
         return socket
 
     async def market_data(self, request: web.Request) -> web.StreamResponse:
         socket = await self._open_socket(request)
         subscriber = Subscriber(socket)
-        writer = asyncio.create_task(subscriber.drain())
         try:
-            async for message in socket:
-                if message.type is not WSMsgType.TEXT:
-                    continue
-                self.feed.command(message.data, subscriber, self.market.symbols)
+            await self._serve_socket(
+                subscriber, lambda text: self.feed.command(text, subscriber, self.market.symbols)
+            )
         finally:
             self.feed.drop(subscriber)
-            writer.cancel()
-            self._sockets.discard(socket)
         return socket
+
+    async def _serve_socket(self, subscriber: Subscriber, on_text: Callable[[str], None]) -> None:
+        """Read the client's frames while a writer task sends the subscriber's queue."""
+        writer = asyncio.create_task(subscriber.drain())
+        try:
+            async for message in subscriber.socket:
+                if message.type is WSMsgType.TEXT:
+                    on_text(message.data)
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+            self._sockets.discard(subscriber.socket)
 
     async def _open_socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(heartbeat=30.0)
@@ -361,25 +378,25 @@ class ExchangeApp:
 
     async def admin_orders(self, request: web.Request) -> web.StreamResponse:
         orders = [
-            {
-                "account": r.account,
-                "user_def": r.user_def,
-                "order_no": r.order_no,
-                "status": r.status,
-                "received_ns": r.received_ns,
-            }
+            AdminOrder(
+                account=r.account,
+                user_def=r.user_def,
+                order_no=r.order_no,
+                status=r.status,
+                received_ns=r.received_ns,
+            )
             for r in self.market.all_orders()
             if r.account != HOUSE.account and r.status is not OrderStatus.FAILED
         ]
-        return json_response({"orders": orders})
+        return json_response(AdminOrders(orders=orders))
 
     async def admin_stats(self, request: web.Request) -> web.StreamResponse:
         stats = self.gateway.stats
         return json_response(
-            {
-                "requests": stats.requests,
-                "rate_limited": stats.rate_limited,
-                "connections_refused": stats.connection_refused,
-                "faults": {fault.value: count for fault, count in self.faults.counts.items()},
-            }
+            AdminStats(
+                requests=stats.requests,
+                rate_limited=stats.rate_limited,
+                connections_refused=stats.connection_refused,
+                faults={fault.value: count for fault, count in self.faults.counts.items()},
+            )
         )

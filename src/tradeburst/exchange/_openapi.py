@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from tradeburst.exchange._answers import AdminOrders, AdminStats, Quote, SymbolInfo, TimeAnswer
 from tradeburst.exchange._api import (
     BatchBody,
     Envelope,
@@ -29,7 +30,9 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": _REF.format(name=name)}
 
 
-def _answers(ok: str, *errors: int) -> dict[str, Any]:
+def _answers(data: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
+    """200 with the schema `data` (the bare envelope when None), then the error answers,
+    which always come in the envelope."""
     texts = {
         400: "malformed body or impossible order",
         401: "missing or wrong key",
@@ -37,14 +40,27 @@ def _answers(ok: str, *errors: int) -> dict[str, Any]:
         429: "broker limit (業務系統流量控管) or connection limit",
         503: "injected fault: nothing was placed",
     }
-    answers: dict[str, Any] = {"200": {"description": ok, "content": _json(_ref("Envelope"))}}
+    ok = data if data is not None else _ref("Envelope")
+    answers: dict[str, Any] = {"200": {"description": "answered", "content": _json(ok)}}
     for status in (401, *errors):
         answers[str(status)] = {"description": texts[status], "content": _json(_ref("Envelope"))}
     return answers
 
 
+def _enveloped(data: dict[str, Any]) -> dict[str, Any]:
+    return {"allOf": [_ref("Envelope"), {"type": "object", "properties": {"data": data}}]}
+
+
+def _list_of(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(name)}
+
+
 def _operation(
-    summary: str, ok: str, *errors: int, body: str | None = None, params: list[Any] | None = None
+    summary: str,
+    ok: dict[str, Any] | None,
+    *errors: int,
+    body: str | None = None,
+    params: list[Any] | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "responses": _answers(ok, *errors)}
     if body is not None:
@@ -58,6 +74,20 @@ def _path_param(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+_ACCOUNT_STREAM = (
+    "WebSocket. The server sends {event: subscribed, seq} and then, per account, numbered "
+    "{event: order, seq, data: OrderResult} and {event: filled, seq, data: FilledData}. "
+    "A jump in seq after a reconnect means events were missed: reconcile with GET /v1/orders."
+)
+_MARKET_DATA = (
+    "WebSocket. Send {event: subscribe|unsubscribe, data: {channel: trades|books, symbol}}. "
+    "The server answers {event: subscribed, data}, then {event: snapshot, channel, symbol, "
+    "seq, data} and numbered {event: data, channel, symbol, seq, data}: trades carry price, "
+    "size, volume, time (µs) and isOpen/isClose/isTrial flags; books are a BookSnapshot. "
+    "A bad frame gets {event: error, data: {message}} and the socket stays open."
+)
+
+
 def openapi_spec() -> dict[str, Any]:
     _, components = msgspec.json.schema_components(
         [
@@ -68,28 +98,36 @@ def openapi_spec() -> dict[str, Any]:
             OrderResult,
             FilledData,
             Envelope,
+            TimeAnswer,
+            SymbolInfo,
+            Quote,
+            AdminOrders,
+            AdminStats,
         ],
         ref_template=_REF,
     )
     order_no = [_path_param("order_no")]
     change_errors = (400, 404, 429, 503)
+    result = _enveloped(_ref("OrderResult"))
     paths: dict[str, Any] = {
-        "/v1/time": {"get": _operation("Exchange clock: {exchange_time_ns, tz}", "the time")},
+        "/v1/time": {"get": _operation("The exchange clock", _ref("TimeAnswer"))},
         "/v1/symbols": {
-            "get": _operation("Listed symbols with reference and limit prices", "symbols")
+            "get": _operation(
+                "Listed symbols with reference and limit prices", _enveloped(_list_of("SymbolInfo"))
+            )
         },
         "/v1/quotes/{symbol}": {
             "get": _operation(
                 "5-level book, last price, volume and phase",
-                "quote",
+                _enveloped(_ref("Quote")),
                 404,
                 params=[_path_param("symbol")],
             )
         },
         "/v1/orders": {
             "post": _operation(
-                "Place one order",
-                "OrderResult (is_success false if rejected)",
+                "Place one order (is_success false with the reason if the exchange rejects it)",
+                result,
                 400,
                 429,
                 503,
@@ -97,7 +135,7 @@ def openapi_spec() -> dict[str, Any]:
             ),
             "get": _operation(
                 "Today's order results of the account",
-                "list of OrderResult",
+                _enveloped(_list_of("OrderResult")),
                 429,
                 params=[
                     {
@@ -111,8 +149,8 @@ def openapi_spec() -> dict[str, Any]:
         },
         "/v1/orders/batch": {
             "post": _operation(
-                "Place up to 30 orders in one call",
-                "list of OrderResult",
+                "Place up to 30 orders in one call; each result says accepted or rejected",
+                _enveloped(_list_of("OrderResult")),
                 400,
                 429,
                 503,
@@ -120,12 +158,12 @@ def openapi_spec() -> dict[str, Any]:
             )
         },
         "/v1/orders/{order_no}/cancel": {
-            "post": _operation("Cancel an order", "OrderResult", *change_errors, params=order_no)
+            "post": _operation("Cancel an order", result, *change_errors, params=order_no)
         },
         "/v1/orders/{order_no}/modify-price": {
             "post": _operation(
-                "Reprice a limit order",
-                "OrderResult",
+                "Reprice a limit order (it loses its queue place)",
+                result,
                 *change_errors,
                 body="ModifyPriceBody",
                 params=order_no,
@@ -133,28 +171,35 @@ def openapi_spec() -> dict[str, Any]:
         },
         "/v1/orders/{order_no}/modify-quantity": {
             "post": _operation(
-                "Reduce an order's quantity",
-                "OrderResult",
+                "Reduce an order's quantity (it keeps its queue place)",
+                result,
                 *change_errors,
                 body="ModifyQuantityBody",
                 params=order_no,
             )
         },
-        "/v1/fills": {"get": _operation("Today's fills of the account", "list of FilledData", 429)},
-        "/v1/stream": {
-            "get": _operation("WebSocket: the account's order and fill events", "upgrade")
-        },
-        "/v1/marketdata": {
+        "/v1/fills": {
             "get": _operation(
-                "WebSocket: send {event: subscribe, data: {channel: trades|books, symbol}}",
-                "upgrade",
+                "Today's fills of the account", _enveloped(_list_of("FilledData")), 429
             )
         },
+        "/v1/stream": {
+            "get": {"summary": _ACCOUNT_STREAM, "responses": {"101": {"description": "upgrade"}}}
+        },
+        "/v1/marketdata": {
+            "get": {"summary": _MARKET_DATA, "responses": {"101": {"description": "upgrade"}}}
+        },
         "/v1/admin/orders": {
-            "get": _operation("Every accepted order of every account (admin key)", "orders")
+            "get": _operation(
+                "Every accepted order of every account, with receive stamps (admin key)",
+                _ref("AdminOrders"),
+            )
         },
         "/v1/admin/stats": {
-            "get": _operation("Requests, rate-limit refusals, faults (admin key)", "stats")
+            "get": _operation(
+                "Requests, rate-limit refusals, connection refusals, faults (admin key)",
+                _ref("AdminStats"),
+            )
         },
     }
     return {

@@ -94,11 +94,11 @@ class MarketDataFeed(MarketListener):
 
     CHANNELS = ("trades", "books")
 
-    def __init__(self, book_snapshot: Callable[[str], dict[str, Any]]) -> None:
+    def __init__(self, book_snapshot: Callable[[str], Any]) -> None:
         self._book_snapshot = book_snapshot
         self._subscribers: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
         self._seq: dict[tuple[str, str], int] = defaultdict(int)
-        self._last: dict[tuple[str, str], dict[str, Any]] = {}
+        self._last: dict[tuple[str, str], Any] = {}
 
     def command(self, text: str, subscriber: Subscriber, listed: Container[str]) -> None:
         """Carry out one client frame (subscribe or unsubscribe), or answer an error event;
@@ -192,7 +192,7 @@ class MarketDataFeed(MarketListener):
         else:
             self._seq[("books", symbol)] += 1
 
-    def _publish(self, channel: str, symbol: str, data: dict[str, Any]) -> None:
+    def _publish(self, channel: str, symbol: str, data: Any) -> None:
         key = (channel, symbol)
         self._seq[key] += 1
         self._last[key] = data
