@@ -117,7 +117,7 @@ class ExchangeApp:
         except _Answered as answered:
             response = answered.response
         finally:
-            self.store.flush()
+            await self.store.committed()
         return response
 
     # -- helpers --------------------------------------------------------------------------

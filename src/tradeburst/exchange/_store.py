@@ -1,15 +1,20 @@
 """Persistence: every order record and fill in SQLite (WAL), so an order the exchange has
 acknowledged survives `kill -9` and comes back on a restart with the same `--db`.
 
-The market marks records dirty through the listener interface; the server calls `flush`
-once per request, before it answers, so a whole batch is one transaction and nothing is
-acknowledged that is not yet in the database. WAL with `synchronous=NORMAL` puts each
-commit in the operating system's hands before `flush` returns, which is what surviving a
-killed process needs (surviving a power cut would need FULL, at a cost per commit).
+The market marks records dirty through the listener interface. Before a request is
+answered the server awaits `committed()`: the first request to ask schedules one commit at
+the end of the event loop's current round, and every request that changed something in
+that round waits for the same commit (a group commit). Nothing is acknowledged that is not
+yet in the database, and a burst of concurrent requests costs one commit, not one each.
+
+WAL with `synchronous=NORMAL` puts each commit in the operating system's hands before
+`flush` returns, which is what surviving a killed process needs (surviving a power cut
+would need FULL, at a cost per commit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -48,12 +53,32 @@ class Store(MarketListener):
         self._dirty: dict[str, OrderResult] = {}
         self._new_fills: list[FilledData] = []
         self._closed = False
+        self._commit: asyncio.Future[None] | None = None
 
     def order_changed(self, record: OrderResult) -> None:
         self._dirty[record.seq_no] = record
 
     def filled(self, fill: FilledData) -> None:
         self._new_fills.append(fill)
+
+    async def committed(self) -> None:
+        """Return once every change made so far is committed."""
+        if not self._dirty and not self._new_fills:
+            return
+        if self._commit is None:
+            self._commit = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._commit_round)
+        await asyncio.shield(self._commit)
+
+    def _commit_round(self) -> None:
+        commit, self._commit = self._commit, None
+        assert commit is not None
+        try:
+            self.flush()
+        except Exception as exc:
+            commit.set_exception(exc)
+        else:
+            commit.set_result(None)
 
     def flush(self) -> None:
         """Write every change since the last flush in one transaction."""
