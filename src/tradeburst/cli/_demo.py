@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,12 +18,18 @@ from tradeburst.summary import write_summary
 __all__ = ["demo_command"]
 
 _STATUS_NAMES = {
-    10: "working",
+    10: "working, nothing filled",
     30: "cancelled",
     40: "part filled, cancelled",
     50: "filled",
     90: "rejected",
 }
+
+
+def _outcome(order: dict[str, Any]) -> str:
+    if order["status"] == 10 and order["filled_qty"]:
+        return "working, part filled"
+    return _STATUS_NAMES.get(order["status"], f"status {order['status']}")
 
 
 def demo_command(
@@ -70,10 +76,10 @@ def _report(console: Console, result: DemoResult) -> None:
     sent.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")
     console.print(sent)
 
-    statuses = Counter(order["status"] for order in result.orders)
+    outcomes = Counter(_outcome(order) for order in result.orders)
     after = Table(title="After the 09:00 opening auction", show_header=False)
-    for status, count in sorted(statuses.items()):
-        after.add_row(_STATUS_NAMES.get(status, f"status {status}"), str(count))
+    for outcome, count in sorted(outcomes.items()):
+        after.add_row(outcome, str(count))
     console.print(after)
 
     opening = Table(title="Opening prices")

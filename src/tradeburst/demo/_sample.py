@@ -1,6 +1,6 @@
 """A sample opening batch: limit orders across the listed symbols, on the tick ladder and
-inside the limits, near the reference so that some trade at the open; deterministic for a
-seed."""
+inside the limits, a few ticks either side of the reference so that part of the batch
+crosses and trades at the open; deterministic for a seed."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ def sample_orders(symbols: list[dict[str, Any]], count: int, seed: int = 7) -> l
         ladder = ETF_TICKS if symbol["kind"] == "etf" else STOCK_TICKS
         price = Decimal(symbol["reference_price"])
         side = rng.choice(("Buy", "Sell"))
-        for _ in range(rng.randint(0, 3)):
-            price = ladder.step_down(price) if side == "Buy" else ladder.step_up(price)
+        # From three ticks passive to two ticks aggressive: some of the batch crosses, so
+        # the opening auction has real volume to match.
+        aggressive = rng.randint(-3, 2) * (1 if side == "Buy" else -1)
+        for _ in range(abs(aggressive)):
+            price = ladder.step_up(price) if aggressive > 0 else ladder.step_down(price)
         orders.append(
             {
                 "symbol": symbol["symbol"],

@@ -8,6 +8,7 @@ with `ManualClock.advance` instead of sleeping through real seconds.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
@@ -52,8 +53,8 @@ class SessionClock:
         offset_ns: int = 0,
         day: date | None = None,
     ) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < speed < math.inf:
+            raise ValueError("speed must be a positive number")
         self.speed = speed
         self._mono_origin_ns = time.monotonic_ns()
         wall_ns = time.time_ns()

@@ -77,7 +77,7 @@ class OrderResult(msgspec.Struct, kw_only=True):
     @property
     def open_qty(self) -> int:
         """Shares still working: effective quantity less what has filled."""
-        if self.status.is_final or self.status is OrderStatus.FAILED:
+        if self.status.is_final:
             return 0
         return self.after_qty - self.filled_qty
 

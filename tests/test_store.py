@@ -1,0 +1,72 @@
+"""The store commits a round of concurrent changes once, and keeps what it acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tradeburst.exchange._records import OrderResult
+from tradeburst.exchange._store import Store
+from tradeburst.model import MarketType, OrderStatus, OrderType, PriceType, Side, TimeInForce
+
+
+def _record(seq: int) -> OrderResult:
+    return OrderResult(
+        function_type=None,
+        date="2026/11/25",
+        seq_no=f"{seq:011d}",
+        branch_no="6460",
+        account="9800001",
+        order_no=f"{seq:05d}",
+        market_type=MarketType.COMMON,
+        stock_no="2891",
+        buy_sell=Side.BUY,
+        price_type=PriceType.LIMIT,
+        price=None,
+        quantity=1000,
+        time_in_force=TimeInForce.ROD,
+        order_type=OrderType.STOCK,
+        status=OrderStatus.ACCEPTED,
+        after_price_type=PriceType.LIMIT,
+        after_price=None,
+        after_qty=1000,
+        last_time="09:00:00.000",
+    )
+
+
+async def test_concurrent_changes_share_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten requests that change records in one loop round wait for a single commit."""
+    store = Store(tmp_path / "x.db")
+    commits = 0
+    real_flush = store.flush
+
+    def counting_flush() -> None:
+        nonlocal commits
+        commits += 1
+        real_flush()
+
+    monkeypatch.setattr(store, "flush", counting_flush)
+
+    async def request(seq: int) -> None:
+        store.order_changed(_record(seq))
+        await store.committed()
+
+    await asyncio.gather(*(request(seq) for seq in range(1, 11)))
+    assert commits == 1
+    store.close()
+    reopened = Store(tmp_path / "x.db")
+    records, _ = reopened.load()
+    assert sorted(int(r.seq_no) for r in records) == list(range(1, 11))
+    reopened.close()
+
+
+async def test_nothing_to_commit_returns_at_once(tmp_path: Path) -> None:
+    """With no change pending, waiting for the commit does not schedule one."""
+    store = Store(tmp_path / "x.db")
+    await store.committed()
+    assert store._commit is None
+    store.close()
