@@ -3,7 +3,7 @@
 
     python3 run.py demo     # the main job on the embedded rehearsal exchange
     python3 run.py test     # the test suite
-    python3 run.py check    # lint and type check
+    python3 run.py check    # lint, format check and type check
     python3 run.py ARGS...  # any tradeburst command, e.g. `python3 run.py exchange --help`
 
 The first run creates `.venv` beside this file and installs the project with its pinned
@@ -50,9 +50,13 @@ def main(args: list[str]) -> int:
     if args[:1] == ["test"]:
         command = [python, "-m", "pytest", *args[1:]]
     elif args[:1] == ["check"]:
-        lint = subprocess.run([python, "-m", "ruff", "check", "src", "tests", "run.py"], cwd=ROOT)
-        types = subprocess.run([python, "-m", "mypy"], cwd=ROOT)
-        return lint.returncode or types.returncode
+        paths = ["src", "tests", "run.py"]
+        steps = [
+            [python, "-m", "ruff", "check", *paths],
+            [python, "-m", "ruff", "format", "--check", *paths],
+            [python, "-m", "mypy"],
+        ]
+        return max(subprocess.run(step, cwd=ROOT).returncode for step in steps)
     else:
         command = [str(BIN / "tradeburst"), *(args or ["--help"])]
     return subprocess.run(command, cwd=ROOT).returncode

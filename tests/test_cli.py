@@ -85,3 +85,15 @@ def test_demo_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path)
     assert result.exit_code == 2
     assert "--json" in result.output
     assert "Starting" not in result.output
+
+
+def test_the_exchange_benchmark_writes_its_figures(tmp_path: Path) -> None:
+    """`bench exchange --json` writes positive figures under the issue's keys."""
+    out = tmp_path / "exchange.json"
+    result = runner.invoke(
+        app, ["bench", "exchange", "--orders", "300", "--concurrency", "4", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    for key in ("match_per_s", "http_orders_per_s", "http_bare_per_s"):
+        assert figures[key] > 0
