@@ -62,6 +62,7 @@ def test_demo_writes_the_summary_of_the_cli_contract(tmp_path: Path) -> None:
         (["--api-key", "same", "--api-key", "same"], "--api-key"),
         (["--api-key", ""], "--api-key"),
         (["--tick-above-1000", "0.001"], "--tick-above-1000"),
+        (["--error-rate", "0.6", "--reset-rate", "0.6"], "--reset-rate"),
     ],
 )
 def test_exchange_refuses_impossible_options(args: list[str], option: str) -> None:

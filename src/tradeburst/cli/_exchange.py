@@ -123,13 +123,7 @@ def exchange_command(
         network=NetworkModel(
             latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
         ),
-        faults=FaultRates(
-            error=rate(error_rate, "--error-rate"),
-            ambiguous=rate(ambiguous_rate, "--ambiguous-rate"),
-            reset=rate(reset_rate, "--reset-rate"),
-            stall=rate(stall_rate, "--stall-rate"),
-            stall_ms=stall_ms,
-        ),
+        faults=_fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
         seed=seed,
         liquidity=liquidity,
         stock_ladder=STOCK_TICKS.with_tick(
@@ -146,6 +140,22 @@ def exchange_command(
     except ExchangeError as exc:
         Console(stderr=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
+
+
+def _fault_rates(
+    error: float, ambiguous: float, reset: float, stall: float, stall_ms: float
+) -> FaultRates:
+    rates = {
+        "--error-rate": rate(error, "--error-rate"),
+        "--ambiguous-rate": rate(ambiguous, "--ambiguous-rate"),
+        "--reset-rate": rate(reset, "--reset-rate"),
+        "--stall-rate": rate(stall, "--stall-rate"),
+    }
+    if sum(rates.values()) > 1:
+        raise typer.BadParameter(
+            "the fault rates add up to more than 1", param_hint=", ".join(rates)
+        )
+    return FaultRates(error=error, ambiguous=ambiguous, reset=reset, stall=stall, stall_ms=stall_ms)
 
 
 async def _serve(config: ExchangeConfig) -> None:
