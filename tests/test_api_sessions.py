@@ -12,7 +12,7 @@ import pytest
 
 from tradeburst.exchange import ManualClock
 
-from _support import clock_at, move_to, orders_of, place, quote, record_of
+from _support import clock_at, later, move_to, orders_of, place, quote, record_of
 from conftest import KEY_A, Api, StartExchange, order
 
 ACCEPTED, CANCELLED, CANCEL_FAILED, FILLED, FAILED = 10, 30, 39, 50, 90
@@ -191,3 +191,18 @@ async def test_a_jump_across_the_whole_day_runs_both_auctions(
     move_to(clock, 14, 0)
     assert {r["status"] for r in await orders_of(day_api)} == {FILLED}
     assert len(await _fills(day_api)) == 2
+
+
+async def test_a_new_day_starts_with_empty_books_and_results(
+    day_api: Api, clock: ManualClock
+) -> None:
+    """Day orders end with their day: the next morning shows no orders, fills or depth."""
+    await place(day_api, side="Buy", price="40.00")
+    later(clock, 24 * 3600 - 60 * 25)  # 08:34 the next day
+    assert await orders_of(day_api) == []
+    assert await _fills(day_api) == []
+    book = await quote(day_api)
+    assert (book["bids"], book["asks"], book["total_volume"]) == ([], [], 0)
+    accepted = await place(day_api, side="Sell", price="40.00")
+    assert accepted["status"] == ACCEPTED
+    assert accepted["filled_qty"] == 0

@@ -15,7 +15,15 @@ from datetime import time as time_of_day
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-__all__ = ["TAIPEI", "Clock", "ManualClock", "SessionClock", "exchange_datetime", "on_day_of"]
+__all__ = [
+    "TAIPEI",
+    "Clock",
+    "ManualClock",
+    "SessionClock",
+    "exchange_datetime",
+    "next_midnight_ns",
+    "on_day_of",
+]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 _NS = 1_000_000_000
@@ -29,6 +37,12 @@ def on_day_of(moment_ns: int, at: time_of_day) -> int:
     """Epoch ns of the time of day `at` (Asia/Taipei) on the exchange day of `moment_ns`."""
     day = exchange_datetime(moment_ns)
     return int(datetime.combine(day.date(), at, TAIPEI).timestamp() * _NS)
+
+
+def next_midnight_ns(moment_ns: int) -> int:
+    """Epoch ns of the start of the exchange day after the one of `moment_ns`."""
+    day = exchange_datetime(moment_ns).date() + timedelta(days=1)
+    return int(datetime.combine(day, time_of_day(0), TAIPEI).timestamp() * _NS)
 
 
 class Clock(Protocol):

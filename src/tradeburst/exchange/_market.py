@@ -15,13 +15,12 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
-from tradeburst.exchange._clock import TAIPEI, Clock, exchange_datetime, on_day_of
+from tradeburst.exchange._clock import Clock, exchange_datetime, next_midnight_ns, on_day_of
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._records import FilledData, OrderResult, clock_text, order_no_text
 from tradeburst.exchange._symbols import Symbol
@@ -53,11 +52,6 @@ class Refusal(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def _next_midnight_ns(moment_ns: int) -> int:
-    day = exchange_datetime(moment_ns).date() + timedelta(days=1)
-    return int(datetime.combine(day, time(0), TAIPEI).timestamp() * 1e9)
 
 
 class Market:
@@ -99,7 +93,7 @@ class Market:
         now_ns = self.clock.now_ns()
         if self.always_open or now_ns <= self._synced_ns:
             return
-        while (day_end_ns := _next_midnight_ns(self._synced_ns)) <= now_ns:
+        while (day_end_ns := next_midnight_ns(self._synced_ns)) <= now_ns:
             self._run_boundaries(self._synced_ns, day_end_ns - 1)
             self._start_day()
             self._synced_ns = day_end_ns
@@ -132,7 +126,7 @@ class Market:
         for boundary in (OPEN, CLOSING_CALL_START, CLOSE_AUCTION):
             if (moment_ns := on_day_of(now_ns, boundary)) > now_ns:
                 return moment_ns
-        return _next_midnight_ns(now_ns)
+        return next_midnight_ns(now_ns)
 
     def _open_auction(self) -> None:
         self._run_auctions(flag="isOpen")
