@@ -5,6 +5,7 @@ the same faults for the same requests."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,7 @@ import pytest
 
 from tradeburst.exchange import Exchange, FaultRates, NetworkModel
 
-from _support import admin_orders, orders_of, place
+from _support import admin_orders, clock_at, move_to, orders_of, place
 from conftest import ADMIN, KEY_A, Api, StartExchange, order
 
 SHORT_STALL_MS = 50.0
@@ -222,3 +223,24 @@ def test_fault_rates_above_one_in_total_are_refused() -> None:
     """Fault rates that add up to more than 1 are refused at construction."""
     with pytest.raises(ValueError, match="add up"):
         FaultRates(error=0.6, reset=0.6)
+
+
+async def test_a_stalled_order_is_judged_when_it_arrives_not_when_answered(
+    start_exchange: StartExchange, session: aiohttp.ClientSession
+) -> None:
+    """A market order that arrives in the pre-open is refused even if its stalled answer
+    comes after 09:00: the stall delays the answer, not the order."""
+    clock = clock_at(8, 59, 59)
+    exchange = await start_exchange(
+        always_open=False, clock=clock, faults=FaultRates(stall=1.0, stall_ms=200)
+    )
+    api = _as(session, exchange)
+    answer = asyncio.create_task(api.post("/v1/orders", order(price=None, price_type="Market")))
+    while not exchange.api.gateway.stats.requests:  # noqa: ASYNC110 - the server's own count
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.05)  # same loop: the handler runs on until it stalls
+    move_to(clock, 9, 0, 1)
+    status, body = await answer
+    assert status == 200
+    assert body["is_success"] is False
+    assert "continuous trading" in body["message"]

@@ -63,6 +63,10 @@ class _Answered(Exception):
         self.response = response
 
 
+def _not_found(account: Account, order_no: str) -> web.Response:
+    return error_response(404, f"order {order_no} not found in account {account.account}")
+
+
 class ExchangeApp:
     def __init__(
         self,
@@ -139,8 +143,8 @@ class ExchangeApp:
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise _Answered(error_response(400, f"invalid body: {exc}")) from None
 
-    async def _fault(self, request: web.Request) -> Fault | None:
-        """Apply the faults that strike before the market acts; return an ambiguous one."""
+    def _fault_before(self, request: web.Request) -> Fault | None:
+        """Draw the fault; the ones that strike before the market acts answer at once."""
         fault = self.faults.draw()
         if fault is Fault.ERROR:
             raise _Answered(
@@ -150,17 +154,22 @@ class ExchangeApp:
             )
         if fault is Fault.RESET:
             raise _Answered(self._abort(request))
-        if fault is Fault.STALL:
-            await asyncio.sleep(self.faults.rates.stall_ms / 1000)
         return fault
 
-    async def _lose_answer(self, request: web.Request) -> web.StreamResponse:
-        """The ambiguous fault, after the market acted: store, then close now or hold and
-        close."""
+    async def _answer(
+        self, request: web.Request, fault: Fault | None, envelope: Envelope
+    ) -> web.StreamResponse:
+        """Answer after the market acted, unless the fault strikes the answer: a stall
+        delays it, an ambiguous fault loses it (at once, or after the stall time). The
+        change is stored first either way."""
+        if fault is not Fault.STALL and fault is not Fault.AMBIGUOUS:
+            return json_response(envelope)
         self.store.flush()
-        if self.faults.coin():
+        if fault is Fault.STALL or self.faults.coin():
             await asyncio.sleep(self.faults.rates.stall_ms / 1000)
-        return self._abort(request)
+        if fault is Fault.AMBIGUOUS:
+            return self._abort(request)
+        return json_response(envelope)
 
     @staticmethod
     def _abort(request: web.Request) -> web.StreamResponse:
@@ -228,30 +237,25 @@ class ExchangeApp:
         self._gate(account, LimitClass.ORDER)
         body = await self._decode(request, PlaceOrderBody)
         order, warning = self._to_order(body)
-        fault = await self._fault(request)
+        fault = self._fault_before(request)
         record = self.market.place(account, order, received_ns_of(request))
-        if fault is Fault.AMBIGUOUS:
-            return await self._lose_answer(request)
         if record.status is OrderStatus.FAILED:
-            return json_response(
-                Envelope(is_success=False, message=record.error_message, data=record)
-            )
-        return json_response(Envelope(is_success=True, message=warning, data=record))
+            envelope = Envelope(is_success=False, message=record.error_message, data=record)
+        else:
+            envelope = Envelope(is_success=True, message=warning, data=record)
+        return await self._answer(request, fault, envelope)
 
     async def place_batch(self, request: web.Request) -> web.StreamResponse:
         account = account_of(request)
         body = await self._decode(request, BatchBody)
         self._gate(account, LimitClass.BATCH, len(body.orders))
         checked = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
-        fault = await self._fault(request)
+        fault = self._fault_before(request)
         received_ns = received_ns_of(request)
         records = [self.market.place(account, order, received_ns) for order, _ in checked]
-        if fault is Fault.AMBIGUOUS:
-            return await self._lose_answer(request)
         warnings = [f"orders[{i}]: {w}" for i, (_, w) in enumerate(checked) if w]
-        return json_response(
-            Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
-        )
+        envelope = Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
+        return await self._answer(request, fault, envelope)
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         return await self._change(
@@ -288,17 +292,19 @@ class ExchangeApp:
         body = await self._decode(request, kind) if kind is not None else None
         order_no = request.match_info["order_no"]
         if not self.market.owns(account, order_no):
-            return error_response(404, f"order {order_no} not found in account {account.account}")
-        fault = await self._fault(request)
+            return _not_found(account, order_no)
+        fault = self._fault_before(request)
         try:
             record = act(account, order_no, body)
         except Refusal as refusal:
-            return json_response(
-                Envelope(is_success=False, message=refusal.message, data={"status": refusal.status})
+            envelope = Envelope(
+                is_success=False, message=refusal.message, data={"status": refusal.status}
             )
-        if fault is Fault.AMBIGUOUS:
-            return await self._lose_answer(request)
-        return json_response(Envelope(is_success=True, data=record))
+        except KeyError:
+            return _not_found(account, order_no)  # the day ended while the request waited
+        else:
+            envelope = Envelope(is_success=True, data=record)
+        return await self._answer(request, fault, envelope)
 
     @staticmethod
     def _to_order(body: PlaceOrderBody, where: str = "") -> tuple[Order, str | None]:
