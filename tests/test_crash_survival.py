@@ -169,6 +169,23 @@ async def test_restored_orders_keep_their_queue_order(
     assert [by_no[no]["status"] for no in bids] == [50, 10, 10]
 
 
+async def test_a_repriced_order_stays_behind_after_a_restart(
+    processes: list[Process], db: Path, fresh_session: aiohttp.ClientSession
+) -> None:
+    """An order repriced to a level joins its back, and is still there after the restart."""
+    api = await _start(processes, db, fresh_session)
+    repriced = (await place(api, price="40.45", user_def="LATER"))["order_no"]
+    first = (await place(api, price="40.50", user_def="FIRST"))["order_no"]
+    status, body = await api.post(f"/v1/orders/{repriced}/modify-price", {"price": "40.50"})
+    assert (status, body["is_success"]) == (200, True)
+    processes[-1].kill()
+
+    api = await _start(processes, db, fresh_session)
+    await place(api, side="Sell", price="40.50")
+    by_no = {r["order_no"]: r for r in await orders_of(api)}
+    assert (by_no[first]["status"], by_no[repriced]["status"]) == (50, 10)
+
+
 async def test_a_partly_filled_order_keeps_trading_after_a_restart(
     processes: list[Process], db: Path, fresh_session: aiohttp.ClientSession
 ) -> None:

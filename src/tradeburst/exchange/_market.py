@@ -77,6 +77,7 @@ class Market:
         self._next_seq = 1
         self._next_order = 1
         self._next_fill = 1
+        self._next_queue = 1
         self._synced_ns = clock.now_ns()
 
     # -- time and phases ------------------------------------------------------------------
@@ -324,6 +325,10 @@ class Market:
             self._by_account[record.account].append(record)
             if record.order_no is not None:
                 self._by_order_no[record.order_no] = seq
+            self._next_queue = max(self._next_queue, record.queue_seq + 1)
+        # Back in the books in the order they last entered them: a repriced order behind
+        # those that were at its new price before it.
+        for record in sorted(todays_records, key=lambda r: r.queue_seq):
             if record.open_qty > 0 and record.stock_no in self.books:
                 book_order = self._book_order_of(record)
                 book_order.entered_pre_open = open_pending
@@ -413,6 +418,8 @@ class Market:
 
     def _enter(self, book: Book, book_order: BookOrder, record: OrderResult) -> None:
         """Queue the order (call phases) or match it (continuous trading)."""
+        record.queue_seq = self._next_queue
+        self._next_queue += 1
         phase = self.phase()
         if phase.is_call:
             book_order.entered_pre_open = phase is Phase.PRE_OPEN

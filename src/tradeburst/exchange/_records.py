@@ -3,7 +3,9 @@ as msgspec structs that are at once the stored state and the JSON on the wire.
 
 Prices are `Decimal` (JSON strings), quantities shares, money whole TWD. `received_ns` is
 the exchange's receive stamp (exchange clock, ns since the epoch); Fubon has no such
-field, the admin API and the rush report need it.
+field, the admin API and the rush report need it. `queue_seq` (also ours) numbers the
+order's entries into its book; a reprice enters it again, so a restart can rebuild the
+queues in their true time priority.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class OrderResult(msgspec.Struct, kw_only=True):
     last_time: str
     error_message: str | None = None
     received_ns: int = 0
+    queue_seq: int = 0
 
     @property
     def open_qty(self) -> int:
