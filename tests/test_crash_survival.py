@@ -284,3 +284,18 @@ async def test_a_previous_days_order_is_not_in_todays_results(
     today.advance(timedelta(days=1))
     exchange = await start_exchange(db=str(db), clock=today)
     assert await orders_of(Api(session, exchange.url, KEY_A)) == []
+
+
+async def test_a_second_exchange_cannot_open_a_database_in_use(
+    processes: list[Process], db: Path, fresh_session: aiohttp.ClientSession
+) -> None:
+    """Two exchanges on one --db would overwrite each other's orders: the second exits 2."""
+    await _start(processes, db, fresh_session)
+    second = subprocess.run(
+        [sys.executable, "-m", "tradeburst", "exchange", "--port", "0", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+    )
+    assert second.returncode == 2
+    assert "in use by another exchange" in second.stderr + second.stdout

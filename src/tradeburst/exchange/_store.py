@@ -23,7 +23,11 @@ import msgspec
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._records import FilledData, OrderResult
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreInUse"]
+
+
+class StoreInUse(sqlite3.OperationalError):
+    """Another process holds the database."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -45,10 +49,23 @@ CREATE TABLE IF NOT EXISTS fills (
 
 class Store(MarketListener):
     def __init__(self, path: str | Path) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        """Open (or create) the database and hold it exclusively: two exchanges writing
+        one file would overwrite each other's orders. Raises `StoreInUse` if another
+        process holds it."""
+        self._db = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=0
+        )
+        try:
+            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
+            self._db.executescript(_SCHEMA)  # commits, still holding the lock
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if "locked" in str(exc):
+                raise StoreInUse(f"{path} is in use by another exchange") from None
+            raise
         self._encoder = msgspec.msgpack.Encoder()
         self._dirty: dict[str, OrderResult] = {}
         self._new_fills: list[FilledData] = []
