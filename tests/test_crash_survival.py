@@ -291,7 +291,8 @@ async def test_a_second_exchange_cannot_open_a_database_in_use(
 ) -> None:
     """Two exchanges on one --db would overwrite each other's orders: the second exits 2."""
     await _start(processes, db, fresh_session)
-    second = subprocess.run(
+    second = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "tradeburst", "exchange", "--port", "0", "--db", str(db)],
         capture_output=True,
         text=True,

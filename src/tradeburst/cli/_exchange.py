@@ -135,10 +135,12 @@ def exchange_command(
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        Console(stderr=True).print(f"[red]cannot serve on {host}:{port}: {exc.strerror or exc}[/]")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]cannot serve on {host}:{port}: {exc.strerror or exc}[/]"
+        )
         raise typer.Exit(2) from None
     except ExchangeError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
 
 

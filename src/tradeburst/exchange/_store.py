@@ -29,6 +29,7 @@ __all__ = ["Store", "StoreInUse"]
 class StoreInUse(sqlite3.OperationalError):
     """Another process holds the database."""
 
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
     seq INTEGER PRIMARY KEY,
