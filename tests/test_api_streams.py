@@ -237,7 +237,8 @@ async def test_account_events_are_numbered_one_by_one(
     await place(api, price="40.00")
     async with session.ws_connect(exchange.url + "/v1/stream", headers=AUTH) as socket:
         hello = await receive(socket)
-        assert hello == {"event": "subscribed", "seq": 1}
+        assert (hello["event"], hello["seq"]) == ("subscribed", 1)
+        assert hello["epoch"] > 0
         await place(api, price="40.00")
         await place(api, price="40.05")
         numbers = [(await receive(socket))["seq"] for _ in range(2)]
@@ -252,3 +253,22 @@ async def test_the_account_stream_answers_frames_with_an_error_and_stays_open(
     assert (await receive(stream))["event"] == "error"
     await place(api, price="40.00")
     assert (await receive(stream))["event"] == "order"
+
+
+async def test_a_deeply_nested_frame_is_an_error_not_a_closed_socket(feed: Socket) -> None:
+    """A frame nested past the decoder's depth gets an error event; the socket stays open."""
+    await feed.send_str("[" * 20_000)
+    assert (await receive(feed))["event"] == "error"
+    await feed.send_json({"event": "subscribe", "data": {"channel": "books", "symbol": "2891"}})
+    assert (await receive(feed))["event"] == "subscribed"
+
+
+async def test_an_oversized_frame_closes_only_that_socket(
+    session: aiohttp.ClientSession, exchange: Exchange, api: Api
+) -> None:
+    """A frame over the size limit closes its socket; the exchange goes on serving."""
+    async with session.ws_connect(exchange.url + "/v1/marketdata", headers=AUTH) as socket:
+        await socket.send_str("x" * 200_000)
+        message = await socket.receive(timeout=2)
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert (await place(api, price="40.00"))["status"] == 10

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -63,6 +64,10 @@ class _Answered(Exception):
         self.response = response
 
 
+_MAX_FRAME_BYTES = 64 * 1024
+"""Client frames are small commands; anything bigger is abuse."""
+
+
 def _not_found(account: Account, order_no: str) -> web.Response:
     return error_response(404, f"order {order_no} not found in account {account.account}")
 
@@ -87,8 +92,9 @@ class ExchangeApp:
         self.faults = faults
         self._openapi = openapi
         self._gates: dict[str, RateGate] = {}
-        self.streams = AccountStreams()
-        self.feed = MarketDataFeed(self.book_snapshot)
+        epoch = time.time_ns()
+        self.streams = AccountStreams(epoch)
+        self.feed = MarketDataFeed(self.book_snapshot, epoch)
         market.listeners.extend([store, self.streams, self.feed])
         self._sockets: set[web.WebSocketResponse] = set()
 
@@ -371,7 +377,7 @@ class ExchangeApp:
             self._sockets.discard(subscriber.socket)
 
     async def _open_socket(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse(heartbeat=30.0)
+        socket = web.WebSocketResponse(heartbeat=30.0, max_msg_size=_MAX_FRAME_BYTES)
         await socket.prepare(request)
         self._sockets.add(socket)
         return socket

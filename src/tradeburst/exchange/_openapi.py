@@ -75,15 +75,18 @@ def _path_param(name: str) -> dict[str, Any]:
 
 
 _ACCOUNT_STREAM = (
-    "WebSocket. The server sends {event: subscribed, seq} and then, per account, numbered "
-    "{event: order, seq, data: OrderResult} and {event: filled, seq, data: FilledData}. "
-    "A jump in seq after a reconnect means events were missed: reconcile with GET /v1/orders."
+    "WebSocket. The server sends {event: subscribed, epoch, seq} and then, per account, "
+    "numbered {event: order, seq, data: OrderResult} and {event: filled, seq, data: "
+    "FilledData}. "
+    "A jump in seq after a reconnect means events were missed, a new epoch that the exchange "
+    "restarted: reconcile with GET /v1/orders."
 )
 _MARKET_DATA = (
     "WebSocket. Send {event: subscribe|unsubscribe, data: {channel: trades|books, symbol}}. "
     "The server answers {event: subscribed, data}, then {event: snapshot, channel, symbol, "
-    "seq, data} and numbered {event: data, channel, symbol, seq, data}: trades carry price, "
-    "size, volume, time (µs) and isOpen/isClose/isTrial flags; books are a BookSnapshot. "
+    "epoch, seq, data} and numbered {event: data, channel, symbol, seq, data}: trades carry "
+    "price, size, volume, time (µs) and isOpen/isClose/isTrial flags; books are a "
+    "BookSnapshot. "
     "A bad frame gets {event: error, data: {message}} and the socket stays open."
 )
 

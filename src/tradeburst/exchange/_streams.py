@@ -3,10 +3,13 @@ market data of each symbol (trades, 5-level books, trial matches).
 
 Every market-data message carries a `seq` that counts up by one per symbol and channel,
 and a subscription starts with a snapshot stamped with the current `seq`, so a client can
-tell a gap from a duplicate across a reconnect. Sending never blocks the market: messages
-go to a bounded queue per subscriber, and a subscriber that falls too far behind is
-disconnected rather than slowing everyone else (it reconnects and resubscribes; the
-snapshot's `seq` tells it where it is).
+tell a gap from a duplicate across a reconnect. Numbers count within one run of the
+exchange, named by its `epoch` (the run's start, ns since the epoch): a new epoch after a
+reconnect means the exchange restarted and the numbering started again.
+
+Sending never blocks the market: messages go to a bounded queue per subscriber, and a
+subscriber that falls too far behind is disconnected rather than slowing everyone else (it
+reconnects and resubscribes; the snapshot's `seq` tells it where it is).
 """
 
 from __future__ import annotations
@@ -65,12 +68,14 @@ class AccountStreams(MarketListener):
     the account's order results (`GET /v1/orders`) are the truth to reconcile with.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, epoch: int) -> None:
+        self._epoch = epoch
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self._seq: dict[str, int] = defaultdict(int)
 
     def add(self, account: str, subscriber: Subscriber) -> Callable[[], None]:
-        subscriber.push(_encode({"event": "subscribed", "seq": self._seq[account]}))
+        hello = {"event": "subscribed", "epoch": self._epoch, "seq": self._seq[account]}
+        subscriber.push(_encode(hello))
         self._subscribers[account].add(subscriber)
         return lambda: self._subscribers[account].discard(subscriber)
 
@@ -94,8 +99,9 @@ class MarketDataFeed(MarketListener):
 
     CHANNELS = ("trades", "books")
 
-    def __init__(self, book_snapshot: Callable[[str], Any]) -> None:
+    def __init__(self, book_snapshot: Callable[[str], Any], epoch: int) -> None:
         self._book_snapshot = book_snapshot
+        self._epoch = epoch
         self._subscribers: dict[tuple[str, str], set[Subscriber]] = defaultdict(set)
         self._seq: dict[tuple[str, str], int] = defaultdict(int)
         self._last: dict[tuple[str, str], Any] = {}
@@ -105,7 +111,7 @@ class MarketDataFeed(MarketListener):
         a bad frame never closes the socket."""
         try:
             command = msgspec.json.decode(text)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             command = None
         if not isinstance(command, dict):
             return _reply(subscriber, "error", message="frames must be JSON objects")
@@ -140,6 +146,7 @@ class MarketDataFeed(MarketListener):
                     "event": "snapshot",
                     "channel": channel,
                     "symbol": symbol,
+                    "epoch": self._epoch,
                     "seq": self._seq[key],
                     "data": snapshot,
                 }
