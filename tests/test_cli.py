@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tradeburst.cli import app
+from tradeburst.cli._logging import _OneLine
 
 runner = CliRunner()
 
@@ -63,6 +66,9 @@ def test_demo_writes_the_summary_of_the_cli_contract(tmp_path: Path) -> None:
         (["--api-key", ""], "--api-key"),
         (["--tick-above-1000", "0.001"], "--tick-above-1000"),
         (["--error-rate", "0.6", "--reset-rate", "0.6"], "--reset-rate"),
+        (["--speed", "1e12"], "--speed"),
+        (["--tick-above-1000", "7"], "--tick-above-1000"),
+        (["--clock", "08:59:50+05:00"], "--clock"),
     ],
 )
 def test_exchange_refuses_impossible_options(args: list[str], option: str) -> None:
@@ -98,3 +104,18 @@ def test_the_exchange_benchmark_writes_its_figures(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     for key in ("match_per_s", "http_orders_per_s", "http_bare_per_s"):
         assert figures[key] > 0
+
+
+def test_log_records_are_one_line_without_a_traceback() -> None:
+    """A logged exception shows its type and message on the record's line, no traceback."""
+    try:
+        raise ConnectionResetError("Connection lost")
+    except ConnectionResetError:
+        record = logging.LogRecord(
+            "aiohttp.server", logging.ERROR, __file__, 1, "Error handling request", (), None
+        )
+        record.exc_info = sys.exc_info()
+    line = _OneLine().format(record)
+    assert line == (
+        "error: aiohttp.server: Error handling request (ConnectionResetError: Connection lost)"
+    )

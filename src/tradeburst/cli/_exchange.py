@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, parse_clock, rate, tick
 from tradeburst.exchange import (
     PROFILES,
@@ -20,9 +21,13 @@ from tradeburst.exchange import (
     FaultRates,
     NetworkModel,
 )
-from tradeburst.rules import STOCK_TICKS
+from tradeburst.exchange._symbols import load_symbols
+from tradeburst.rules import STOCK_TICKS, TickLadder
 
 __all__ = ["exchange_command"]
+
+MAX_SPEED = 10_000.0
+"""Beyond this a second of real time is hours of exchange time; nothing to rehearse."""
 
 
 def exchange_command(
@@ -104,8 +109,10 @@ def exchange_command(
         (stall_ms, "--stall-ms"),
     ):
         non_negative(value, option)
-    if non_negative(speed, "--speed") == 0:
-        raise typer.BadParameter("must be more than 0", param_hint="--speed")
+    if not 0 < non_negative(speed, "--speed") <= MAX_SPEED:
+        raise typer.BadParameter(
+            f"must be more than 0 and at most {MAX_SPEED:g}", param_hint="--speed"
+        )
     keys = tuple(api_key or ())
     if any(not key for key in keys) or len(set(keys)) != len(keys):
         raise typer.BadParameter("keys must be distinct and not empty", param_hint="--api-key")
@@ -126,10 +133,9 @@ def exchange_command(
         faults=_fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
         seed=seed,
         liquidity=liquidity,
-        stock_ladder=STOCK_TICKS.with_tick(
-            Decimal(1000), tick(tick_above_1000, "--tick-above-1000")
-        ),
+        stock_ladder=_stock_ladder(tick_above_1000),
     )
+    configure_logging()
     try:
         asyncio.run(_serve(config))
     except KeyboardInterrupt:
@@ -142,6 +148,16 @@ def exchange_command(
     except ExchangeError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
+
+
+def _stock_ladder(tick_above_1000: str) -> TickLadder:
+    """The share ladder with this tick above 1000, if every listed reference is on it."""
+    ladder = STOCK_TICKS.with_tick(Decimal(1000), tick(tick_above_1000, "--tick-above-1000"))
+    try:
+        load_symbols(ladder)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tick-above-1000") from None
+    return ladder
 
 
 def _fault_rates(

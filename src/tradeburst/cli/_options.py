@@ -18,11 +18,15 @@ def parse_clock(value: str | None, option: str = "--clock") -> time | None:
     if value is None:
         return None
     try:
-        return time.fromisoformat(value)
+        parsed = time.fromisoformat(value)
     except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None:
         raise typer.BadParameter(
-            f"{value!r} is not a time of day like 08:59:50", param_hint=option
-        ) from None
+            f"{value!r} is not a time of day like 08:59:50 (Asia/Taipei, no offset)",
+            param_hint=option,
+        )
+    return parsed
 
 
 def rate(value: float, option: str) -> float:

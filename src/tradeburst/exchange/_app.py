@@ -141,9 +141,12 @@ class ExchangeApp:
             self.gateway.stats.rate_limited += 1
             raise _Answered(error_response(429, refusal))
 
-    @staticmethod
-    async def _decode(request: web.Request, kind: type[T]) -> T:
-        raw = await request.read()
+    @classmethod
+    async def _decode(cls, request: web.Request, kind: type[T]) -> T:
+        try:
+            raw = await request.read()
+        except ConnectionResetError:  # the client left before its body arrived
+            raise _Answered(cls._abort(request)) from None
         try:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:

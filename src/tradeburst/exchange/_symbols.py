@@ -36,12 +36,11 @@ def load_symbols(stock_ladder: TickLadder = STOCK_TICKS) -> dict[str, Symbol]:
     symbols: dict[str, Symbol] = {}
     for row in csv.DictReader(text.splitlines()):
         ladder = ETF_TICKS if row["kind"] == "etf" else stock_ladder
-        reference = Decimal(row["reference_twd"])
+        try:
+            band = price_band(Decimal(row["reference_twd"]), ladder)
+        except ValueError as exc:
+            raise ValueError(f"symbol {row['symbol']}: {exc}") from None
         symbols[row["symbol"]] = Symbol(
-            code=row["symbol"],
-            name=row["name"],
-            kind=row["kind"],
-            ladder=ladder,
-            band=price_band(reference, ladder),
+            code=row["symbol"], name=row["name"], kind=row["kind"], ladder=ladder, band=band
         )
     return symbols
