@@ -151,6 +151,8 @@ class ExchangeApp:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise _Answered(error_response(400, f"invalid body: {exc}")) from None
+        except RecursionError:
+            raise _Answered(error_response(400, "invalid body: nested too deeply")) from None
 
     def _fault_before(self, request: web.Request) -> Fault | None:
         """Draw the fault; the ones that strike before the market acts answer at once."""
