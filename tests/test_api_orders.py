@@ -488,3 +488,30 @@ async def test_a_batch_reports_which_user_defs_were_changed(api: Api) -> None:
     assert status == 200
     assert [r["user_def"] for r in body["data"]] == ["OK1", None]
     assert body["message"].startswith("orders[1]: ")
+
+
+async def test_a_resting_market_order_trades_at_its_converted_price(api: Api, api_b: Api) -> None:
+    """A market sell into an empty bid side rests at the last trade price, not at
+    limit-down, so a later buy fills there (Art. 58-8)."""
+    await place(api, side="Buy", price="40.80")
+    await place(api_b, side="Sell", price="40.80")  # last trade 40.80
+    market = await place(api_b, side="Sell", price=None, price_type="Market")
+    assert market["status"] == 10
+    assert market["after_price"] == "40.80"
+    buy = await place(api, side="Buy", price="41.25")
+    assert (buy["filled_qty"], buy["filled_money"]) == (1000, 40800)
+
+
+async def test_a_cancel_leaves_the_filled_part_in_effect(api: Api, api_b: Api) -> None:
+    """after_qty of a cancelled, partly filled order is what filled (Fubon's effective
+    quantity), and before_qty what it was."""
+    bid = await place(api, side="Buy", price="40.60", quantity=5000)
+    await place(api_b, side="Sell", price="40.60", quantity=2000)
+    status, body = await api.post(f"/v1/orders/{bid['order_no']}/cancel")
+    assert status == 200
+    cancelled = body["data"]
+    assert (cancelled["status"], cancelled["before_qty"], cancelled["after_qty"]) == (
+        40,
+        5000,
+        2000,
+    )

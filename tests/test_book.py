@@ -348,6 +348,7 @@ class _Resting:
     price_cents: int
     remaining: int
     arrival: int
+    is_market: bool = False
 
 
 class ContinuousBookMachine(RuleBasedStateMachine):
@@ -362,11 +363,20 @@ class ContinuousBookMachine(RuleBasedStateMachine):
         self.original: dict[int, int] = {}
         self.filled: dict[int, int] = {}
         self.gone: dict[int, int] = {}  # dropped (IOC/FOK), cancelled or reduced away
+        self.last_price = REFERENCE
 
     def _priority(self, side: Side) -> list[_Resting]:
         same = [r for r in self.model if r.side is side]
         sign = -1 if side is BUY else 1
-        return sorted(same, key=lambda r: (sign * r.price_cents, r.arrival))
+        # Market orders rank ahead of limit orders at their price (Art. 58-8).
+        return sorted(same, key=lambda r: (sign * r.price_cents, not r.is_market, r.arrival))
+
+    def _converted_price(self, side: Side) -> int:
+        """Art. 58-8, from the model: the resting price of a market order's rest."""
+        best = [self._priority(s)[0].price_cents for s in (BUY, SELL) if self._priority(s)]
+        candidates = [self.last_price, *best]
+        price = max(candidates) if side is BUY else min(candidates)
+        return min(max(price, LIMIT_DOWN), LIMIT_UP)
 
     def _expected_trades(self, incoming: BookOrder) -> list[Trade]:
         is_buy = incoming.side is BUY
@@ -423,9 +433,15 @@ class ContinuousBookMachine(RuleBasedStateMachine):
             (resting,) = [r for r in self.model if r.order_id == resting_id]
             resting.remaining -= trade.quantity
         self.model = [r for r in self.model if r.remaining]
+        if trades:
+            self.last_price = trades[-1].price_cents
         left = shares - sum(t.quantity for t in trades)
         if left and tif is ROD:
-            self.model.append(_Resting(order_id, side, price, left, arrival=order_id))
+            if is_market:
+                price = self._converted_price(side)
+            self.model.append(
+                _Resting(order_id, side, price, left, arrival=order_id, is_market=is_market)
+            )
         else:
             self.gone[order_id] = left
 

@@ -244,17 +244,20 @@ async def test_orders_acknowledged_during_a_burst_survive_a_kill_mid_burst(
     assert {no: after.get(no) for no in acknowledged} == acknowledged
 
 
-async def test_a_resting_market_order_comes_back_at_its_limit_price(
+async def test_a_resting_market_order_comes_back_at_its_converted_price(
     processes: list[Process], db: Path, fresh_session: aiohttp.ClientSession
 ) -> None:
-    """A market sell resting at limit-down 36.55 is still at 36.55 after the restart."""
+    """A market sell into an empty book rests at its converted price (the reference 40.60,
+    Art. 58-8), and is still there after the restart."""
     api = await _start(processes, db, fresh_session)
     await place(api, side="Sell", price=None, price_type="Market")
-    assert (await quote(api))["asks"] == [{"price": "36.55", "size": 1000}]
+    assert (await quote(api))["asks"] == [{"price": "40.60", "size": 1000}]
     processes[-1].kill()
 
     api = await _start(processes, db, fresh_session)
-    assert (await quote(api))["asks"] == [{"price": "36.55", "size": 1000}]
+    assert (await quote(api))["asks"] == [{"price": "40.60", "size": 1000}]
+    buy = await place(api, side="Buy", price="41.25")
+    assert (buy["status"], buy["filled_money"]) == (50, 40600)
 
 
 async def test_the_days_volume_and_last_price_survive_a_restart(

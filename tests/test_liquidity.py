@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta
 
 import aiohttp
 
-from tradeburst.exchange import SessionClock
+from tradeburst.exchange import TAIPEI, ManualClock, SessionClock
 from tradeburst.exchange._liquidity import Liquidity
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._symbols import load_symbols
@@ -53,3 +54,18 @@ def test_the_same_seed_gives_the_same_house_actions() -> None:
     for code in first.symbols:
         assert first.volume(code) == second.volume(code)
         assert first.books[code].depth() == second.books[code].depth()
+
+
+def test_the_house_quotes_again_on_a_new_day() -> None:
+    """After midnight empties the books, the house's next tick quotes every book again."""
+    clock = ManualClock(datetime(2026, 11, 25, 9, 30, tzinfo=TAIPEI))
+    market = Market(load_symbols(), clock, rng=random.Random(1))
+    house = Liquidity(market, random.Random(1))
+    house.tick()
+    assert all(book.depth()[0] for book in market.books.values())
+    clock.advance(timedelta(hours=23, minutes=5))  # 08:35 the next day
+    house.tick()
+    for book in market.books.values():
+        bids, asks = book.depth()
+        assert len(bids) == 5
+        assert len(asks) == 5

@@ -7,11 +7,12 @@ plus O(log levels) per new level. Same-price orders entered before the open are 
 with the book's seeded random generator when the opening auction runs, so arriving first
 before 09:00 buys no queue place.
 
-A market order takes the limit price on its side (limit-up for a buy, limit-down for a
-sell) as its order price and ranks ahead of limit orders there, so the unfilled rest of a
-ROD market order sits at the top of its side as the rule requires. Simplification: when
-such a resting market order is hit, it trades at that limit price rather than at the
-rule's converted reference price.
+A market order sweeps up to the limit price of its side (limit-up for a buy, limit-down
+for a sell). The unfilled rest of a ROD market order then rests at its converted reference
+price (Art. 58-8: for a buy the highest of the last trade or reference, the best bid and
+the best ask; for a sell the lowest), ahead of limit orders at that price, and trades
+there when hit. Simplification: the converted price is fixed when the order rests, so a
+limit order priced better later ranks ahead of it.
 """
 
 from __future__ import annotations
@@ -189,8 +190,18 @@ class Book:
             return []
         trades = self._sweep(order, contra)
         if order.remaining and order.time_in_force is TimeInForce.ROD:
+            if order.is_market:
+                order.price_cents = self._converted_price(order.side)
             self.rest(order)
         return trades
+
+    def _converted_price(self, side: Side) -> int:
+        """Art. 58-8: a resting market buy is priced at the highest of the last trade (or
+        the reference), the best bid and the best ask; a sell at the lowest of them."""
+        candidates = [self.last_price_cents or self.reference_cents]
+        candidates += [p for p in (self.best_bid(), self.best_ask()) if p is not None]
+        price = max(candidates) if side is Side.BUY else min(candidates)
+        return min(max(price, self.limit_down_cents), self.limit_up_cents)
 
     def cancel(self, order_id: int) -> BookOrder | None:
         order = self._orders.pop(order_id, None)

@@ -1,7 +1,8 @@
 """Seeded background liquidity, so every book is two-sided and trades flow.
 
-At start the house account quotes five levels a side around each symbol's reference price
-(and, before the open, a few orders at the reference so the opening auction trades).
+At the start of each trading day (or of the exchange) the house account quotes five levels
+a side around each symbol's reference price (and, before the open, a few orders at the
+reference so the opening auction trades).
 While the market is open it then, every interval, either takes a few lots from one side
 of a random book, which prints a trade, or refills a side that has thinned out. The same
 seed gives the same sequence of house actions.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import HOUSE
@@ -38,14 +40,15 @@ class Liquidity:
         self._after_step = after_step
         self._rng = rng
         self._interval_s = interval_s
-        self._opened = False
+        self._opened_day: date | None = None
 
     def open_books(self) -> None:
         """Quote every empty book, and seed the opening auction before the open."""
+        self._market.sync()
         phase = self._market.phase()
         if not phase.accepts_orders:
             return
-        self._opened = True
+        self._opened_day = self._market.day
         for code, symbol in self._market.symbols.items():
             bids, asks = self._market.books[code].depth(_LEVELS)
             if not bids:
@@ -59,12 +62,17 @@ class Liquidity:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self._interval_s)
-            if not self._opened:
-                self.open_books()
-            elif self._market.phase() is Phase.CONTINUOUS:
-                self.step()
-            # A house trade may fill a user's order: store it before anyone hears of it.
-            self._after_step()
+            self.tick()
+
+    def tick(self) -> None:
+        """One interval's work: open a new day's books, or act while trading is continuous."""
+        self._market.sync()
+        if self._opened_day != self._market.day:
+            self.open_books()
+        elif self._market.phase() is Phase.CONTINUOUS:
+            self.step()
+        # A house trade may fill a user's order: store it before anyone hears of it.
+        self._after_step()
 
     def step(self) -> None:
         """One house action: take from a side (a trade), or refill a thin side."""

@@ -79,6 +79,8 @@ class Market:
         self._next_fill = 1
         self._next_queue = 1
         self._synced_ns = clock.now_ns()
+        self.day = exchange_datetime(self._synced_ns).date()
+        """The trading day the books belong to."""
 
     # -- time and phases ------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ class Market:
             return
         while (day_end_ns := next_midnight_ns(self._synced_ns)) <= now_ns:
             self._run_boundaries(self._synced_ns, day_end_ns - 1)
-            self._start_day()
+            self._start_day(day_end_ns)
             self._synced_ns = day_end_ns
         self._run_boundaries(self._synced_ns, now_ns)
         self._synced_ns = now_ns
@@ -110,8 +112,9 @@ class Market:
             if after_ns < on_day_of(until_ns, boundary) <= until_ns:
                 action()
 
-    def _start_day(self) -> None:
+    def _start_day(self, midnight_ns: int) -> None:
         """Day orders end with their day: a new day starts with empty books and lists."""
+        self.day = exchange_datetime(midnight_ns).date()
         self.books = {code: self._new_book(symbol) for code, symbol in self.symbols.items()}
         self._records.clear()
         self._by_order_no.clear()
@@ -342,20 +345,15 @@ class Market:
                 book.last_price_cents = to_cents(fill.filled_price)
 
     def _book_order_of(self, record: OrderResult) -> BookOrder:
-        is_market = record.after_price_type is PriceType.MARKET
-        if is_market:
-            band = self.symbols[record.stock_no].band
-            price = band.limit_up_twd if record.buy_sell is Side.BUY else band.limit_down_twd
-        else:
-            assert record.after_price is not None
-            price = record.after_price
+        assert record.after_price is not None  # a resting market order keeps its price
+        price = record.after_price
         return BookOrder(
             order_id=int(record.seq_no),
             side=record.buy_sell,
             price_cents=to_cents(price),
             remaining=record.open_qty,
             time_in_force=record.time_in_force,
-            is_market=is_market,
+            is_market=record.after_price_type is PriceType.MARKET,
         )
 
     # -- internals ------------------------------------------------------------------------
@@ -428,6 +426,10 @@ class Market:
             self._apply_trades(book, book.submit(book_order))
             if book_order.remaining and book_order.order_id not in book:
                 self._finish_unfilled(record)
+            elif book_order.is_market and book_order.order_id in book:
+                # It rests at its converted reference price; the record keeps it.
+                record.after_price = from_cents(book_order.price_cents)
+                self._changed(record)
         self._book_changed(book)
 
     def _finish_unfilled(self, record: OrderResult) -> None:
@@ -435,6 +437,7 @@ class Market:
         record.status = (
             OrderStatus.PARTLY_FILLED_CANCELLED if record.filled_qty else OrderStatus.CANCELLED
         )
+        record.after_qty = record.filled_qty  # what is left in effect: the filled part
         record.last_time = self._now_text()
         self._changed(record)
 
