@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -15,22 +16,15 @@ from tradeburst.exchange._api import MAX_BATCH_ORDERS
 __all__ = ["BatchAnswer", "PlainClient"]
 
 
+@dataclass(frozen=True, slots=True)
 class BatchAnswer:
-    __slots__ = ("planned_ns", "received_ns", "results", "sent_ns", "status")
+    """One batch call: when it was due, sent and answered (monotonic ns), and its results."""
 
-    def __init__(
-        self,
-        planned_ns: int,
-        sent_ns: int,
-        received_ns: int,
-        status: int,
-        results: list[dict[str, Any]],
-    ) -> None:
-        self.planned_ns = planned_ns
-        self.sent_ns = sent_ns
-        self.received_ns = received_ns
-        self.status = status
-        self.results = results
+    planned_ns: int
+    sent_ns: int
+    received_ns: int
+    status: int
+    results: list[dict[str, Any]]
 
 
 class PlainClient:
