@@ -12,36 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _books import BUY, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, SELL, new_book, order
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.model import Side
 
-BUY, SELL = Side.BUY, Side.SELL
-LOT = 1000
 TICK = 500
-LIMIT_DOWN, REFERENCE, LIMIT_UP = 90_000, 100_000, 110_000
 SEEDS = range(12)
-
-
-def new_book(seed: int = 0, reference_cents: int = REFERENCE) -> Book:
-    return Book(
-        "2330",
-        reference_cents=reference_cents,
-        limit_down_cents=LIMIT_DOWN,
-        limit_up_cents=LIMIT_UP,
-        rng=random.Random(seed),
-    )
-
-
-def order(
-    order_id: int, side: Side, price_cents: int, shares: int, *, pre_open: bool = False
-) -> BookOrder:
-    return BookOrder(
-        order_id=order_id,
-        side=side,
-        price_cents=price_cents,
-        remaining=shares,
-        entered_pre_open=pre_open,
-    )
 
 
 def rest_all(book: Book, *orders: BookOrder) -> Book:

@@ -5,7 +5,6 @@ Prices are integer cents; 100000 is 1000.00 TWD, where the tick is 5 TWD (500 ce
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import pytest
@@ -13,35 +12,9 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from _books import BUY, FOK, IOC, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, ROD, SELL, new_book, order
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.model import Side, TimeInForce
-
-BUY, SELL = Side.BUY, Side.SELL
-ROD, IOC, FOK = TimeInForce.ROD, TimeInForce.IOC, TimeInForce.FOK
-LOT = 1000
-LIMIT_DOWN, REFERENCE, LIMIT_UP = 90_000, 100_000, 110_000
-
-
-def new_book(seed: int = 0) -> Book:
-    return Book(
-        "2330",
-        reference_cents=REFERENCE,
-        limit_down_cents=LIMIT_DOWN,
-        limit_up_cents=LIMIT_UP,
-        rng=random.Random(seed),
-    )
-
-
-def order(
-    order_id: int, side: Side, price_cents: int, shares: int, tif: TimeInForce = ROD
-) -> BookOrder:
-    return BookOrder(
-        order_id=order_id,
-        side=side,
-        price_cents=price_cents,
-        remaining=shares,
-        time_in_force=tif,
-    )
 
 
 def book_with(*orders: BookOrder) -> Book:
