@@ -40,7 +40,6 @@ OPEN_GRACE_S = 0.5
 @dataclass(slots=True)
 class DemoResult:
     summary: Summary
-    url: str
     orders: list[dict[str, Any]] = field(default_factory=list)
     opening: list[dict[str, Any]] = field(default_factory=list)
 
@@ -72,7 +71,7 @@ async def run_demo(count: int = 500, *, seed: int = 7) -> DemoResult:
         traded = sorted({o["symbol"] for o in orders})
         quotes = [(await client.get(f"/v1/quotes/{code}"))["data"] for code in traded]
         summary = _summary(exchange, answers, count, elapsed_s, stats["rate_limited"])
-        return DemoResult(summary=summary, url=exchange.url, orders=results, opening=quotes)
+        return DemoResult(summary=summary, orders=results, opening=quotes)
 
 
 def _summary(
