@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Protocol
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "TAIPEI",
     "Clock",
+    "ExchangeDay",
     "ManualClock",
     "SessionClock",
     "exchange_datetime",
@@ -33,16 +35,60 @@ def exchange_datetime(now_ns: int) -> datetime:
     return datetime.fromtimestamp(now_ns / _NS, TAIPEI)
 
 
+@dataclass(frozen=True, slots=True)
+class ExchangeDay:
+    """One Asia/Taipei calendar day, for turning exchange nanoseconds into the day's times
+    and texts with integer arithmetic: the market asks on every order, and going through
+    `datetime` each time costs more than the matching."""
+
+    date: date
+    start_ns: int
+    end_ns: int
+    date_text: str
+    """Fubon's form, YYYY/MM/DD."""
+
+    @classmethod
+    def containing(cls, moment_ns: int) -> ExchangeDay:
+        day = exchange_datetime(moment_ns).date()
+        start = datetime.combine(day, time_of_day(0), TAIPEI)
+        end = datetime.combine(day + timedelta(days=1), time_of_day(0), TAIPEI)
+        return cls(
+            date=day,
+            start_ns=int(start.timestamp()) * _NS,
+            end_ns=int(end.timestamp()) * _NS,
+            date_text=day.strftime("%Y/%m/%d"),
+        )
+
+    def __contains__(self, moment_ns: object) -> bool:
+        return isinstance(moment_ns, int) and self.start_ns <= moment_ns < self.end_ns
+
+    def at(self, when: time_of_day) -> int:
+        """Epoch ns of the time of day `when` on this day."""
+        seconds = when.hour * 3600 + when.minute * 60 + when.second
+        return self.start_ns + seconds * _NS + when.microsecond * 1000
+
+    def time_of_day(self, moment_ns: int) -> time_of_day:
+        seconds, ns = divmod(moment_ns - self.start_ns, _NS)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        return time_of_day(hours, minutes, seconds, ns // 1000)
+
+    def clock_text(self, moment_ns: int) -> str:
+        """Fubon's `last_time` form, HH:MM:SS.fff."""
+        seconds, ns = divmod(moment_ns - self.start_ns, _NS)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{ns // 1_000_000:03d}"
+
+
 def on_day_of(moment_ns: int, at: time_of_day) -> int:
     """Epoch ns of the time of day `at` (Asia/Taipei) on the exchange day of `moment_ns`."""
-    day = exchange_datetime(moment_ns)
-    return int(datetime.combine(day.date(), at, TAIPEI).timestamp() * _NS)
+    return ExchangeDay.containing(moment_ns).at(at)
 
 
 def next_midnight_ns(moment_ns: int) -> int:
     """Epoch ns of the start of the exchange day after the one of `moment_ns`."""
-    day = exchange_datetime(moment_ns).date() + timedelta(days=1)
-    return int(datetime.combine(day, time_of_day(0), TAIPEI).timestamp() * _NS)
+    return ExchangeDay.containing(moment_ns).end_ns
 
 
 class Clock(Protocol):

@@ -20,9 +20,9 @@ from decimal import Decimal
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
-from tradeburst.exchange._clock import Clock, exchange_datetime, next_midnight_ns, on_day_of
+from tradeburst.exchange._clock import Clock, ExchangeDay
 from tradeburst.exchange._events import MarketListener
-from tradeburst.exchange._records import FilledData, OrderResult, clock_text, order_no_text
+from tradeburst.exchange._records import FilledData, OrderResult, order_no_text
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
     FunctionType,
@@ -79,7 +79,8 @@ class Market:
         self._next_fill = 1
         self._next_queue = 1
         self._synced_ns = clock.now_ns()
-        self.day = exchange_datetime(self._synced_ns).date()
+        self._calendar = ExchangeDay.containing(self._synced_ns)
+        self.day = self._calendar.date
         """The trading day the books belong to."""
 
     # -- time and phases ------------------------------------------------------------------
@@ -87,7 +88,8 @@ class Market:
     def phase(self) -> Phase:
         if self.always_open:
             return Phase.CONTINUOUS
-        return phase_at(exchange_datetime(self.clock.now_ns()).time())
+        now_ns = self.clock.now_ns()
+        return phase_at(self._day_of(now_ns).time_of_day(now_ns))
 
     def sync(self) -> None:
         """Run every phase change between the last call and now, day by day: the opening
@@ -96,7 +98,7 @@ class Market:
         now_ns = self.clock.now_ns()
         if self.always_open or now_ns <= self._synced_ns:
             return
-        while (day_end_ns := next_midnight_ns(self._synced_ns)) <= now_ns:
+        while (day_end_ns := self._day_of(self._synced_ns).end_ns) <= now_ns:
             self._run_boundaries(self._synced_ns, day_end_ns - 1)
             self._start_day(day_end_ns)
             self._synced_ns = day_end_ns
@@ -109,12 +111,12 @@ class Market:
             (CLOSING_CALL_START, self._drop_market_orders),
             (CLOSE_AUCTION, self._close_auction),
         ):
-            if after_ns < on_day_of(until_ns, boundary) <= until_ns:
+            if after_ns < self._day_of(until_ns).at(boundary) <= until_ns:
                 action()
 
     def _start_day(self, midnight_ns: int) -> None:
         """Day orders end with their day: a new day starts with empty books and lists."""
-        self.day = exchange_datetime(midnight_ns).date()
+        self.day = self._day_of(midnight_ns).date
         self.books = {code: self._new_book(symbol) for code, symbol in self.symbols.items()}
         self._records.clear()
         self._by_order_no.clear()
@@ -128,9 +130,9 @@ class Market:
             return None
         now_ns = self.clock.now_ns()
         for boundary in (OPEN, CLOSING_CALL_START, CLOSE_AUCTION):
-            if (moment_ns := on_day_of(now_ns, boundary)) > now_ns:
+            if (moment_ns := self._day_of(now_ns).at(boundary)) > now_ns:
                 return moment_ns
-        return next_midnight_ns(now_ns)
+        return self._day_of(now_ns).end_ns
 
     def _open_auction(self) -> None:
         self._run_auctions(flag="isOpen")
@@ -321,7 +323,7 @@ class Market:
             default=self._synced_ns,
         )
         self._synced_ns = min(self._synced_ns, last_activity_ns)
-        open_pending = self._synced_ns < on_day_of(self._synced_ns, OPEN)
+        open_pending = self._synced_ns < self._day_of(self._synced_ns).at(OPEN)
         for record in todays_records:
             seq = int(record.seq_no)
             self._records[seq] = record
@@ -367,11 +369,18 @@ class Market:
             rng=self._rng,
         )
 
+    def _day_of(self, moment_ns: int) -> ExchangeDay:
+        """The calendar day of `moment_ns`, kept while time stays in it."""
+        if moment_ns not in self._calendar:
+            self._calendar = ExchangeDay.containing(moment_ns)
+        return self._calendar
+
     def _today(self) -> str:
-        return exchange_datetime(self.clock.now_ns()).strftime("%Y/%m/%d")
+        return self._day_of(self.clock.now_ns()).date_text
 
     def _now_text(self) -> str:
-        return clock_text(exchange_datetime(self.clock.now_ns()))
+        now_ns = self.clock.now_ns()
+        return self._day_of(now_ns).clock_text(now_ns)
 
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
@@ -445,7 +454,7 @@ class Market:
         if not trades:
             return
         now_ns = self.clock.now_ns()
-        now_text = clock_text(exchange_datetime(now_ns))
+        now_text = self._day_of(now_ns).clock_text(now_ns)
         for trade in trades:
             price = from_cents(trade.price_cents)
             self._volume[book.symbol] += trade.quantity

@@ -10,7 +10,6 @@ queues in their true time priority.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 import msgspec
@@ -25,7 +24,7 @@ from tradeburst.model import (
     TimeInForce,
 )
 
-__all__ = ["FilledData", "OrderResult", "clock_text", "order_no_text"]
+__all__ = ["FilledData", "OrderResult", "order_no_text"]
 
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -37,11 +36,6 @@ def order_no_text(number: int) -> str:
         number, rest = divmod(number, 36)
         digits.append(_BASE36[rest])
     return "".join(reversed(digits))
-
-
-def clock_text(moment: datetime) -> str:
-    """Fubon's `last_time` form, HH:MM:SS.fff."""
-    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 class OrderResult(msgspec.Struct, kw_only=True):
