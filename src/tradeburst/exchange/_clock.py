@@ -32,7 +32,10 @@ _NS = 1_000_000_000
 
 
 def exchange_datetime(now_ns: int) -> datetime:
-    return datetime.fromtimestamp(now_ns / _NS, TAIPEI)
+    """Asia/Taipei wall time of `now_ns`, to the microsecond (integer arithmetic: a float
+    of epoch seconds can round across midnight)."""
+    seconds, ns = divmod(now_ns, _NS)
+    return datetime.fromtimestamp(seconds, TAIPEI).replace(microsecond=ns // 1000)
 
 
 @dataclass(frozen=True, slots=True)
