@@ -15,14 +15,16 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
-from tradeburst.exchange._clock import Clock, ExchangeDay
+from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._records import FilledData, OrderResult, order_no_text
+from tradeburst.exchange._schedule import Change, Schedule
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
     FunctionType,
@@ -32,12 +34,8 @@ from tradeburst.model import (
     Side,
 )
 from tradeburst.rules import (
-    CLOSE_AUCTION,
-    CLOSING_CALL_START,
-    OPEN,
     Phase,
     from_cents,
-    phase_at,
     quantity_problem,
     to_cents,
 )
@@ -65,7 +63,6 @@ class Market:
     ) -> None:
         self.symbols = symbols
         self.clock = clock
-        self.always_open = always_open
         self.listeners: list[MarketListener] = []
         self._rng = rng or random.Random()
         self.books = {code: self._new_book(symbol) for code, symbol in symbols.items()}
@@ -78,61 +75,42 @@ class Market:
         self._next_order = 1
         self._next_fill = 1
         self._next_queue = 1
-        self._synced_ns = clock.now_ns()
-        self._calendar = ExchangeDay.containing(self._synced_ns)
-        self.day = self._calendar.date
-        """The trading day the books belong to."""
+        self.schedule = Schedule(clock, always_open=always_open)
+        self._changes = {
+            Change.OPENING_AUCTION: self._open_auction,
+            Change.CLOSING_CALL: self._drop_market_orders,
+            Change.CLOSING_AUCTION: self._close_auction,
+            Change.NEW_DAY: self._start_day,
+        }
 
     # -- time and phases ------------------------------------------------------------------
 
+    @property
+    def day(self) -> date:
+        """The trading day the books belong to."""
+        return self.schedule.day
+
     def phase(self) -> Phase:
-        if self.always_open:
-            return Phase.CONTINUOUS
-        now_ns = self.clock.now_ns()
-        return phase_at(self._day_of(now_ns).time_of_day(now_ns))
+        return self.schedule.phase()
 
     def sync(self) -> None:
-        """Run every phase change between the last call and now, day by day: the opening
-        auction at 09:00, dropping resting market orders at 13:25, the closing auction at
-        13:30, and at midnight a new day with empty books."""
-        now_ns = self.clock.now_ns()
-        if self.always_open or now_ns <= self._synced_ns:
-            return
-        while (day_end_ns := self._day_of(self._synced_ns).end_ns) <= now_ns:
-            self._run_boundaries(self._synced_ns, day_end_ns - 1)
-            self._start_day(day_end_ns)
-            self._synced_ns = day_end_ns
-        self._run_boundaries(self._synced_ns, now_ns)
-        self._synced_ns = now_ns
+        """Carry out every phase change that has come due: the auctions, dropping resting
+        market orders when the closing call starts, and a new day with empty books."""
+        for change in self.schedule.due():
+            self._changes[change]()
 
-    def _run_boundaries(self, after_ns: int, until_ns: int) -> None:
-        for boundary, action in (
-            (OPEN, self._open_auction),
-            (CLOSING_CALL_START, self._drop_market_orders),
-            (CLOSE_AUCTION, self._close_auction),
-        ):
-            if after_ns < self._day_of(until_ns).at(boundary) <= until_ns:
-                action()
+    def next_boundary_ns(self) -> int | None:
+        """Exchange time of the next phase change (or of the next day), None if always open."""
+        return self.schedule.next_change_ns()
 
-    def _start_day(self, midnight_ns: int) -> None:
+    def _start_day(self) -> None:
         """Day orders end with their day: a new day starts with empty books and lists."""
-        self.day = self._day_of(midnight_ns).date
         self.books = {code: self._new_book(symbol) for code, symbol in self.symbols.items()}
         self._records.clear()
         self._by_order_no.clear()
         self._by_account.clear()
         self._fills.clear()
         self._volume.clear()
-
-    def next_boundary_ns(self) -> int | None:
-        """Exchange time of the next phase change (or of the next day), None if always open."""
-        if self.always_open:
-            return None
-        now_ns = self.clock.now_ns()
-        for boundary in (OPEN, CLOSING_CALL_START, CLOSE_AUCTION):
-            if (moment_ns := self._day_of(now_ns).at(boundary)) > now_ns:
-                return moment_ns
-        return self._day_of(now_ns).end_ns
 
     def _open_auction(self) -> None:
         self._run_auctions(flag="isOpen")
@@ -320,10 +298,9 @@ class Market:
                 todays_fills.append(fill)
         last_activity_ns = max(
             [r.received_ns for r in todays_records] + [f.filled_ns for f in todays_fills],
-            default=self._synced_ns,
+            default=self.clock.now_ns(),
         )
-        self._synced_ns = min(self._synced_ns, last_activity_ns)
-        open_pending = self._synced_ns < self._day_of(self._synced_ns).at(OPEN)
+        open_pending = self.schedule.resume_from(last_activity_ns)
         for record in todays_records:
             seq = int(record.seq_no)
             self._records[seq] = record
@@ -369,18 +346,12 @@ class Market:
             rng=self._rng,
         )
 
-    def _day_of(self, moment_ns: int) -> ExchangeDay:
-        """The calendar day of `moment_ns`, kept while time stays in it."""
-        if moment_ns not in self._calendar:
-            self._calendar = ExchangeDay.containing(moment_ns)
-        return self._calendar
-
     def _today(self) -> str:
-        return self._day_of(self.clock.now_ns()).date_text
+        return self.schedule.day_of(self.clock.now_ns()).date_text
 
     def _now_text(self) -> str:
         now_ns = self.clock.now_ns()
-        return self._day_of(now_ns).clock_text(now_ns)
+        return self.schedule.day_of(now_ns).clock_text(now_ns)
 
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
@@ -454,7 +425,7 @@ class Market:
         if not trades:
             return
         now_ns = self.clock.now_ns()
-        now_text = self._day_of(now_ns).clock_text(now_ns)
+        now_text = self.schedule.day_of(now_ns).clock_text(now_ns)
         for trade in trades:
             price = from_cents(trade.price_cents)
             self._volume[book.symbol] += trade.quantity
