@@ -46,7 +46,7 @@ class MarketMachine(RuleBasedStateMachine):
             symbol=SYMBOL,
             side=side,
             quantity=lots * 1000,
-            price=None if market else price,
+            price_twd=None if market else price,
             price_type=PriceType.MARKET if market else PriceType.LIMIT,
             time_in_force={"ioc": TimeInForce.IOC, "fok": TimeInForce.FOK}.get(
                 kind, TimeInForce.ROD

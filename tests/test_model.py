@@ -22,7 +22,7 @@ def test_a_market_order_takes_no_price() -> None:
             symbol="2330",
             side=Side.BUY,
             quantity=1000,
-            price=Decimal("1000"),
+            price_twd=Decimal("1000"),
             price_type=PriceType.MARKET,
         )
 
@@ -31,20 +31,26 @@ def test_a_market_order_takes_no_price() -> None:
 def test_quantity_must_be_positive(quantity: int) -> None:
     """Zero or negative share counts are refused."""
     with pytest.raises(OrderError, match="quantity"):
-        Order(symbol="2330", side=Side.SELL, quantity=quantity, price=Decimal("1000"))
+        Order(symbol="2330", side=Side.SELL, quantity=quantity, price_twd=Decimal("1000"))
 
 
 @pytest.mark.parametrize("user_def", ["", "ABCDEFGHIJK", "A-1", "台積"])
 def test_user_def_must_be_one_to_ten_letters_or_digits(user_def: str) -> None:
     """user_def outside Fubon's 1-10 alphanumerics is refused rather than cut or cleared."""
     with pytest.raises(OrderError, match="user_def"):
-        Order(symbol="2330", side=Side.BUY, quantity=1000, price=Decimal("1000"), user_def=user_def)
+        Order(
+            symbol="2330",
+            side=Side.BUY,
+            quantity=1000,
+            price_twd=Decimal("1000"),
+            user_def=user_def,
+        )
 
 
 def test_a_non_finite_price_is_refused() -> None:
     """NaN and infinity are not prices."""
     with pytest.raises(OrderError, match="price"):
-        Order(symbol="2330", side=Side.BUY, quantity=1000, price=Decimal("NaN"))
+        Order(symbol="2330", side=Side.BUY, quantity=1000, price_twd=Decimal("NaN"))
 
 
 def test_status_codes_are_fubons() -> None:

@@ -48,7 +48,7 @@ def _match_per_s(orders: int) -> float:
                 symbol=symbol.code,
                 side=rng.choice((Side.BUY, Side.SELL)),
                 quantity=1000 * rng.randint(1, 5),
-                price=price,
+                price_twd=price,
             )
         )
     account = Account("BENCH")

@@ -30,7 +30,7 @@ def entry_problem(symbol: Symbol | None, order: Order, phase: Phase) -> tuple[st
         band = symbol.band
         limit = band.limit_up_twd if order.side is Side.BUY else band.limit_down_twd
         return None, to_cents(limit)
-    return price_problem(symbol, order.price_type, order.price)
+    return price_problem(symbol, order.price_type, order.price_twd)
 
 
 def price_problem(

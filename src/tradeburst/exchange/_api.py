@@ -73,7 +73,7 @@ class PlaceOrderBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             symbol=self.symbol,
             side=self.buy_sell,
             quantity=self.quantity,
-            price=self.price,
+            price_twd=self.price,
             price_type=self.price_type,
             time_in_force=self.time_in_force,
             market_type=self.market_type,

@@ -120,7 +120,7 @@ class Liquidity:
             symbol=symbol.code,
             side=side,
             quantity=quantity,
-            price=price,
+            price_twd=price,
             price_type=PriceType.LIMIT,
             time_in_force=tif,
         )

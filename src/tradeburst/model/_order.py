@@ -37,7 +37,7 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
     symbol: str
     side: Side
     quantity: int
-    price: Decimal | None = None
+    price_twd: Decimal | None = None
     price_type: PriceType = PriceType.LIMIT
     time_in_force: TimeInForce = TimeInForce.ROD
     market_type: MarketType = MarketType.COMMON
@@ -50,12 +50,12 @@ class Order(msgspec.Struct, frozen=True, kw_only=True):
         if self.quantity <= 0:
             raise OrderError(f"quantity {self.quantity} must be a positive number of shares")
         if self.price_type is PriceType.LIMIT:
-            if self.price is None:
+            if self.price_twd is None:
                 raise OrderError("a Limit order needs a price")
-            if not self.price.is_finite() or self.price <= 0:
-                raise OrderError(f"price {self.price} must be a positive number")
-        elif self.price is not None:
-            raise OrderError(f"a {self.price_type} order takes no price (got {self.price})")
+            if not self.price_twd.is_finite() or self.price_twd <= 0:
+                raise OrderError(f"price {self.price_twd} must be a positive number")
+        elif self.price_twd is not None:
+            raise OrderError(f"a {self.price_type} order takes no price (got {self.price_twd})")
         if self.user_def is not None and not is_valid_user_def(self.user_def):
             raise OrderError(
                 f"user_def {self.user_def!r} must be 1-{USER_DEF_MAX_LEN} letters or digits"
@@ -69,7 +69,7 @@ class Fill(msgspec.Struct, frozen=True, kw_only=True):
     symbol: str
     side: Side
     quantity: int
-    price: Decimal
+    price_twd: Decimal
     filled_no: str
     time_ns: int
     user_def: str | None = None
