@@ -21,10 +21,6 @@ class Account:
     account: str
     branch_no: str = BRANCH_NO
 
-    @property
-    def is_house(self) -> bool:
-        return self is HOUSE
-
 
 HOUSE = Account("HOUSE")
 """The background liquidity provider; it has no key and is hidden from the admin order list."""

@@ -23,7 +23,6 @@ __all__ = [
     "ManualClock",
     "SessionClock",
     "exchange_datetime",
-    "next_midnight_ns",
     "on_day_of",
 ]
 
@@ -87,11 +86,6 @@ class ExchangeDay:
 def on_day_of(moment_ns: int, at: time_of_day) -> int:
     """Epoch ns of the time of day `at` (Asia/Taipei) on the exchange day of `moment_ns`."""
     return ExchangeDay.containing(moment_ns).at(at)
-
-
-def next_midnight_ns(moment_ns: int) -> int:
-    """Epoch ns of the start of the exchange day after the one of `moment_ns`."""
-    return ExchangeDay.containing(moment_ns).end_ns
 
 
 class Clock(Protocol):
