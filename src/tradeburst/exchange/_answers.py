@@ -16,10 +16,30 @@ __all__ = [
     "AdminStats",
     "BookLevel",
     "BookSnapshot",
+    "LimitWindow",
+    "LimitsAnswer",
     "Quote",
     "SymbolInfo",
     "TimeAnswer",
 ]
+
+
+class LimitWindow(msgspec.Struct, kw_only=True):
+    requests: int
+    window_s: float
+
+
+class LimitsAnswer(msgspec.Struct, kw_only=True):
+    """The broker limits the exchange enforces on the caller's account, so a client can keep
+    under them."""
+
+    account: str
+    profile: str
+    limits: dict[str, LimitWindow]
+    connections: int | None
+    batch_counts_orders: bool
+    max_batch_orders: int
+    suspension_s: float
 
 
 class TimeAnswer(msgspec.Struct, kw_only=True):

@@ -26,11 +26,14 @@ from tradeburst.exchange._answers import (
     AdminStats,
     BookLevel,
     BookSnapshot,
+    LimitsAnswer,
+    LimitWindow,
     Quote,
     SymbolInfo,
     TimeAnswer,
 )
 from tradeburst.exchange._api import (
+    MAX_BATCH_ORDERS,
     BatchBody,
     Envelope,
     ModifyPriceBody,
@@ -102,6 +105,7 @@ class ExchangeApp:
         self.app = app = web.Application(middlewares=[self.gateway.middleware, self._answered])
         app.router.add_get("/openapi.json", self.openapi)
         app.router.add_get("/v1/time", self.time)
+        app.router.add_get("/v1/limits", self.limits)
         app.router.add_get("/v1/symbols", self.symbols)
         app.router.add_get("/v1/quotes/{symbol}", self.quote)
         app.router.add_post("/v1/orders", self.place)
@@ -204,6 +208,22 @@ class ExchangeApp:
 
     async def time(self, request: web.Request) -> web.StreamResponse:
         return json_response(TimeAnswer(exchange_time_ns=self.market.clock.now_ns()))
+
+    async def limits(self, request: web.Request) -> web.StreamResponse:
+        profile = self.profile
+        data = LimitsAnswer(
+            account=account_of(request).account,
+            profile=profile.name,
+            limits={
+                cls.value: LimitWindow(requests=count, window_s=window_s)
+                for cls, (count, window_s) in profile.limits.items()
+            },
+            connections=profile.connections,
+            batch_counts_orders=profile.batch_counts_orders,
+            max_batch_orders=MAX_BATCH_ORDERS,
+            suspension_s=profile.suspension_s,
+        )
+        return json_response(Envelope(is_success=True, data=data))
 
     async def symbols(self, request: web.Request) -> web.StreamResponse:
         data = [

@@ -7,7 +7,14 @@ from typing import Any
 
 import msgspec
 
-from tradeburst.exchange._answers import AdminOrders, AdminStats, Quote, SymbolInfo, TimeAnswer
+from tradeburst.exchange._answers import (
+    AdminOrders,
+    AdminStats,
+    LimitsAnswer,
+    Quote,
+    SymbolInfo,
+    TimeAnswer,
+)
 from tradeburst.exchange._api import (
     BatchBody,
     Envelope,
@@ -102,6 +109,7 @@ def openapi_spec() -> dict[str, Any]:
             FilledData,
             Envelope,
             TimeAnswer,
+            LimitsAnswer,
             SymbolInfo,
             Quote,
             AdminOrders,
@@ -114,6 +122,11 @@ def openapi_spec() -> dict[str, Any]:
     result = _enveloped(_ref("OrderResult"))
     paths: dict[str, Any] = {
         "/v1/time": {"get": _operation("The exchange clock", _ref("TimeAnswer"))},
+        "/v1/limits": {
+            "get": _operation(
+                "The broker limits enforced on each account", _enveloped(_ref("LimitsAnswer"))
+            )
+        },
         "/v1/symbols": {
             "get": _operation(
                 "Listed symbols with reference and limit prices", _enveloped(_list_of("SymbolInfo"))

@@ -1,19 +1,13 @@
-"""Broker limit profiles, enforced per account the way brokers count: a sliding window of
-the last N seconds per limit class, refusing (not queueing) what goes over.
-
-Fubon Neo: 50 order actions/s, 10 batch calls/s, 5 account queries/s, 10 connections;
-refusals carry `業務系統流量控管`. Whether a batch also counts its orders toward the
-order limit is undocumented; the default is no (`batch_counts_orders=False`). Shioaji: 250
-order actions per 10 s, each order of a batch counting as one; a breach suspends the
-account for 60 s. `none`: no limits.
-A refused request does not count toward the window.
+"""The exchange's enforcement of a broker limit profile (`tradeburst.limits`), per account
+and the way brokers count: a sliding window of the last N seconds per limit class, refusing
+(not queueing) what goes over. A refused request does not count toward the window.
 """
 
 from __future__ import annotations
 
-import enum
 from collections import deque
-from dataclasses import dataclass, field
+
+from tradeburst.limits import PROFILES, RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
@@ -24,46 +18,8 @@ __all__ = [
     "RateGate",
 ]
 
-RATE_LIMIT_MESSAGE = "Login Error, 業務系統流量控管"
 CONNECTION_LIMIT_MESSAGE = "Login Error, 超過本應用程式連線限制==>[{limit}]"
 _NS = 1_000_000_000
-
-
-class LimitClass(enum.StrEnum):
-    ORDER = "order"
-    BATCH = "batch"
-    QUERY = "query"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LimitProfile:
-    name: str
-    limits: dict[LimitClass, tuple[int, float]] = field(default_factory=dict)
-    """Per class: (requests allowed, window in seconds)."""
-    connections: int | None = None
-    suspension_s: float = 0.0
-    batch_counts_orders: bool = False
-
-
-PROFILES: dict[str, LimitProfile] = {
-    "fubon": LimitProfile(
-        name="fubon",
-        limits={
-            LimitClass.ORDER: (50, 1.0),
-            LimitClass.BATCH: (10, 1.0),
-            LimitClass.QUERY: (5, 1.0),
-        },
-        connections=10,
-    ),
-    "shioaji": LimitProfile(
-        name="shioaji",
-        limits={LimitClass.ORDER: (250, 10.0)},
-        connections=5,
-        suspension_s=60.0,
-        batch_counts_orders=True,
-    ),
-    "none": LimitProfile(name="none"),
-}
 
 
 class RateGate:

@@ -1,0 +1,120 @@
+"""The `Broker` protocol: what the engine needs from any broker, in tradeburst's own
+terms. Transport stays behind it: the rehearsal exchange's HTTP client implements it with
+aiohttp, and a blocking vendor SDK implements it through a bounded executor.
+
+Answers are `OrderState`s (one per order, in request order for a batch); failures are the
+exceptions of `tradeburst.brokers._errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+import msgspec
+
+from tradeburst.limits import LimitProfile
+from tradeburst.model import Fill, Order, OrderStatus
+
+__all__ = ["Broker", "Capabilities", "Instrument", "OrderState"]
+
+
+class OrderState(msgspec.Struct, frozen=True, kw_only=True):
+    """One order as the broker last described it."""
+
+    user_def: str | None
+    order_no: str | None
+    status: OrderStatus
+    symbol: str
+    quantity: int
+    """Effective quantity in shares (after any reduction), filled part included."""
+    filled_qty: int = 0
+    message: str | None = None
+    last_time: str | None = None
+    """The broker's own time of the last change, as it writes it (HH:MM:SS.ffffff)."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not OrderStatus.FAILED
+
+    @property
+    def is_open(self) -> bool:
+        return not self.status.is_final and self.filled_qty < self.quantity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instrument:
+    """A listed symbol with today's reference and limit prices."""
+
+    symbol: str
+    name: str
+    kind: str
+    """`stock` or `etf`: which tick ladder applies."""
+    reference_twd: Decimal
+    limit_up_twd: Decimal
+    limit_down_twd: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    max_batch_orders: int
+    """Orders one batch call may carry; 1 when the broker has no batch call."""
+    connections: int
+    """Concurrent connections the broker allows this client."""
+
+
+class Broker(Protocol):
+    """An account at a broker. Open with `connect()` (log in, warm connections), close with
+    `aclose()`; both idempotent."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def profile(self) -> LimitProfile:
+        """The limits the broker declares for this account (valid after `connect`)."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def connect(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+    async def warm(self, connections: int) -> None:
+        """Open and hold `connections` connections so the burst pays no setup."""
+        ...
+
+    async def instruments(self) -> dict[str, Instrument]: ...
+
+    async def server_time_ns(self) -> int:
+        """The broker's clock, ns since the epoch."""
+        ...
+
+    async def place(self, order: Order) -> OrderState: ...
+
+    async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
+        """One call for up to `capabilities.max_batch_orders` orders; answers in order."""
+        ...
+
+    async def cancel(self, order_no: str) -> OrderState: ...
+
+    async def modify_price(self, order_no: str, price_twd: Decimal) -> OrderState: ...
+
+    async def modify_quantity(self, order_no: str, quantity: int) -> OrderState: ...
+
+    async def order_results(self, user_def: str | None = None) -> list[OrderState]:
+        """Today's orders of the account, or only those tagged `user_def`."""
+        ...
+
+    async def fills(self) -> list[Fill]: ...
+
+    def events(self) -> AsyncIterator[OrderState | Fill]:
+        """Order changes and fills as the broker pushes them."""
+        ...

@@ -1,0 +1,365 @@
+"""`SimBroker`: the `Broker` protocol over the rehearsal exchange's HTTP and WebSocket API.
+
+One `aiohttp.ClientSession` for the whole run; its `TCPConnector` holds at most
+`connections` keep-alive connections (the broker's connection limit), and `warm` opens them
+all before a burst so no order pays a connection setup. Request bodies are encoded with
+msgspec straight from the model `Order`.
+
+HTTP answers map onto the engine's outcomes: 200 is an answer (accepted or not, per
+order); 429 for rate is `RateLimited` and 503 is `NotSent` (nothing placed either way); a
+connection that could not be opened is `NotSent`; a connection lost after the request
+went out, or an answer that never came, is `AnswerLost`; 400 and 401 are `BrokerFatal`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
+from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
+from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
+from tradeburst.model import Fill, Order, OrderStatus, Side
+
+__all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
+
+DEFAULT_ANSWER_TIMEOUT_S = 30.0
+DEFAULT_CONNECTIONS = 16
+"""When the exchange declares no connection limit."""
+
+
+class _Result(msgspec.Struct, kw_only=True):
+    """The fields of the exchange's `OrderResult` the engine reads."""
+
+    user_def: str | None = None
+    order_no: str | None = None
+    status: int
+    stock_no: str = ""
+    after_qty: int = 0
+    filled_qty: int = 0
+    error_message: str | None = None
+    last_time: str | None = None
+
+    def state(self, message: str | None = None) -> OrderState:
+        return OrderState(
+            user_def=self.user_def,
+            order_no=self.order_no,
+            status=OrderStatus(self.status),
+            symbol=self.stock_no,
+            quantity=self.after_qty,
+            filled_qty=self.filled_qty,
+            message=self.error_message or message,
+            last_time=self.last_time,
+        )
+
+
+class _Answer(msgspec.Struct, kw_only=True):
+    is_success: bool
+    message: str | None = None
+    data: Any = None
+
+
+class _Filled(msgspec.Struct, kw_only=True):
+    order_no: str
+    stock_no: str
+    buy_sell: Side
+    filled_qty: int
+    filled_price: Decimal
+    filled_no: str
+    filled_ns: int = 0
+    user_def: str | None = None
+
+    def fill(self) -> Fill:
+        return Fill(
+            order_no=self.order_no,
+            symbol=self.stock_no,
+            side=self.buy_sell,
+            quantity=self.filled_qty,
+            price_twd=self.filled_price,
+            filled_no=self.filled_no,
+            time_ns=self.filled_ns,
+            user_def=self.user_def,
+        )
+
+
+class _Window(msgspec.Struct):
+    requests: int
+    window_s: float
+
+
+class _Limits(msgspec.Struct, kw_only=True):
+    account: str
+    profile: str
+    limits: dict[str, _Window]
+    connections: int | None
+    batch_counts_orders: bool
+    max_batch_orders: int
+    suspension_s: float
+
+
+class _Symbol(msgspec.Struct, kw_only=True):
+    symbol: str
+    name: str
+    kind: str
+    reference_price: Decimal
+    limitup_price: Decimal
+    limitdown_price: Decimal
+
+
+class _Event(msgspec.Struct, kw_only=True):
+    event: str
+    data: Any = None
+
+
+_encode = msgspec.json.Encoder(decimal_format="string").encode
+_decode_answer = msgspec.json.Decoder(_Answer).decode
+
+
+def order_body(order: Order) -> dict[str, Any]:
+    """The exchange's `PlaceOrderBody` for `order`."""
+    body: dict[str, Any] = {
+        "symbol": order.symbol,
+        "buy_sell": order.side,
+        "quantity": order.quantity,
+        "price_type": order.price_type,
+        "time_in_force": order.time_in_force,
+        "market_type": order.market_type,
+        "order_type": order.order_type,
+    }
+    if order.price_twd is not None:
+        body["price"] = order.price_twd
+    if order.user_def is not None:
+        body["user_def"] = order.user_def
+    return body
+
+
+class SimBroker:
+    """An account at the rehearsal exchange at `url`, reached with `api_key`."""
+
+    name = "sim"
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        connections: int | None = None,
+        answer_timeout_s: float = DEFAULT_ANSWER_TIMEOUT_S,
+    ) -> None:
+        self._url = url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        self._wanted_connections = connections
+        self._answer_timeout_s = answer_timeout_s
+        self._session: aiohttp.ClientSession | None = None
+        self._limits: _Limits | None = None
+
+    def __repr__(self) -> str:  # never the key
+        return f"SimBroker({self._url!r})"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> SimBroker:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def connect(self) -> None:
+        if self._session is not None:
+            return
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_read=self._answer_timeout_s),
+            connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=60),
+        )
+        try:
+            self._limits = msgspec.convert(await self._get("/v1/limits"), _Limits)
+        except BaseException:
+            await self.aclose()
+            raise
+        # Now that the broker has said how many connections it takes, size the pool.
+        connections = self.capabilities.connections
+        await self._session.close()
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_read=self._answer_timeout_s),
+            connector=aiohttp.TCPConnector(
+                limit=connections, limit_per_host=connections, keepalive_timeout=60
+            ),
+        )
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+    async def warm(self, connections: int) -> None:
+        """Open `connections` connections at once by sending that many clock reads together;
+        the pool keeps them alive for the burst."""
+        await asyncio.gather(*(self.server_time_ns() for _ in range(connections)))
+
+    # -- what the broker declares ---------------------------------------------------------
+
+    @property
+    def account(self) -> str:
+        return self._declared.account
+
+    @property
+    def profile(self) -> LimitProfile:
+        declared = self._declared
+        return LimitProfile(
+            name=declared.profile,
+            limits={
+                LimitClass(cls): (window.requests, window.window_s)
+                for cls, window in declared.limits.items()
+            },
+            connections=declared.connections,
+            suspension_s=declared.suspension_s,
+            batch_counts_orders=declared.batch_counts_orders,
+        )
+
+    @property
+    def capabilities(self) -> Capabilities:
+        declared = self._declared
+        connections = declared.connections or DEFAULT_CONNECTIONS
+        if self._wanted_connections is not None:
+            connections = min(connections, self._wanted_connections)
+        return Capabilities(max_batch_orders=declared.max_batch_orders, connections=connections)
+
+    @property
+    def _declared(self) -> _Limits:
+        if self._limits is None:
+            raise RuntimeError("SimBroker.connect() first")
+        return self._limits
+
+    async def instruments(self) -> dict[str, Instrument]:
+        symbols = msgspec.convert(await self._get("/v1/symbols"), list[_Symbol])
+        return {
+            s.symbol: Instrument(
+                symbol=s.symbol,
+                name=s.name,
+                kind=s.kind,
+                reference_twd=s.reference_price,
+                limit_up_twd=s.limitup_price,
+                limit_down_twd=s.limitdown_price,
+            )
+            for s in symbols
+        }
+
+    async def server_time_ns(self) -> int:
+        answer = await self._request("GET", "/v1/time")
+        return int(answer["exchange_time_ns"])
+
+    # -- order actions --------------------------------------------------------------------
+
+    async def place(self, order: Order) -> OrderState:
+        answer = _decode_answer(await self._post("/v1/orders", _encode(order_body(order))))
+        return msgspec.convert(answer.data, _Result).state(answer.message)
+
+    async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
+        body = _encode({"orders": [order_body(order) for order in orders]})
+        answer = _decode_answer(await self._post("/v1/orders/batch", body))
+        results = msgspec.convert(answer.data, list[_Result])
+        if len(results) != len(orders):
+            raise AnswerLost(f"batch of {len(orders)} answered with {len(results)} results")
+        return [result.state() for result in results]
+
+    async def cancel(self, order_no: str) -> OrderState:
+        return await self._change(order_no, "cancel", b"{}")
+
+    async def modify_price(self, order_no: str, price_twd: Decimal) -> OrderState:
+        return await self._change(order_no, "modify-price", _encode({"price": price_twd}))
+
+    async def modify_quantity(self, order_no: str, quantity: int) -> OrderState:
+        return await self._change(order_no, "modify-quantity", _encode({"quantity": quantity}))
+
+    async def _change(self, order_no: str, action: str, body: bytes) -> OrderState:
+        answer = _decode_answer(await self._post(f"/v1/orders/{order_no}/{action}", body))
+        if answer.is_success:
+            return msgspec.convert(answer.data, _Result).state()
+        status = OrderStatus((answer.data or {}).get("status", OrderStatus.FAILED))
+        return OrderState(
+            user_def=None,
+            order_no=order_no,
+            status=status,
+            symbol="",
+            quantity=0,
+            message=answer.message,
+        )
+
+    # -- queries --------------------------------------------------------------------------
+
+    async def order_results(self, user_def: str | None = None) -> list[OrderState]:
+        path = "/v1/orders" if user_def is None else f"/v1/orders?user_def={user_def}"
+        results = msgspec.convert(await self._get(path), list[_Result])
+        return [result.state() for result in results]
+
+    async def fills(self) -> list[Fill]:
+        return [f.fill() for f in msgspec.convert(await self._get("/v1/fills"), list[_Filled])]
+
+    async def events(self) -> AsyncIterator[OrderState | Fill]:
+        session = self._open_session()
+        async with session.ws_connect(self._url + "/v1/stream", headers=self._headers) as socket:
+            async for message in socket:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                event = msgspec.json.decode(message.data, type=_Event)
+                if event.event == "order":
+                    yield msgspec.convert(event.data, _Result).state()
+                elif event.event == "filled":
+                    yield msgspec.convert(event.data, _Filled).fill()
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("SimBroker.connect() first")
+        return self._session
+
+    async def _get(self, path: str) -> Any:
+        answer = msgspec.convert(await self._request("GET", path), _Answer)
+        if not answer.is_success:
+            raise BrokerFatal(f"GET {path}: {answer.message}")
+        return answer.data
+
+    async def _post(self, path: str, body: bytes) -> bytes:
+        raw: bytes = await self._request("POST", path, body, raw=True)
+        return raw
+
+    async def _request(
+        self, method: str, path: str, body: bytes | None = None, *, raw: bool = False
+    ) -> Any:
+        session = self._open_session()
+        try:
+            async with session.request(
+                method, self._url + path, data=body, headers=self._headers
+            ) as response:
+                payload = await response.read()
+                status = response.status
+        except aiohttp.ClientConnectorError as exc:
+            raise NotSent(f"{method} {path}: cannot connect: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise AnswerLost(f"{method} {path}: no answer ({type(exc).__name__})") from exc
+        if status == 200:
+            return payload if raw else msgspec.json.decode(payload)
+        message = _message_of(payload)
+        if status == 429:
+            if RATE_LIMIT_MESSAGE in message:
+                raise RateLimited(message)
+            raise NotSent(message)  # over the connection limit: nothing was placed
+        if status == 503:
+            raise NotSent(message)
+        if status in (400, 401, 404):
+            raise BrokerFatal(f"{method} {path}: HTTP {status}: {message}")
+        raise AnswerLost(f"{method} {path}: HTTP {status}: {message}")
+
+
+def _message_of(payload: bytes) -> str:
+    try:
+        return str(msgspec.json.decode(payload, type=_Answer).message or "")
+    except msgspec.DecodeError:
+        return payload[:200].decode("utf-8", "replace")

@@ -1,0 +1,56 @@
+"""Broker limit profiles: how many requests of each class a broker lets one account make
+in a sliding window of N seconds. The rehearsal exchange enforces them; the engine's
+throttle keeps under them. Both read the same table, so a rehearsal and a live run agree.
+
+Fubon Neo: 50 order actions/s, 10 batch calls/s (at most 30 orders each), 5 account
+queries/s, 10 connections; refusals carry `業務系統流量控管`. Whether a batch also counts
+its orders toward the order limit is undocumented; the default is no
+(`batch_counts_orders=False`). Shioaji: 250 order actions per 10 s, each order of a batch
+counting as one; a breach suspends the account for 60 s. `none`: no limits.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["PROFILES", "RATE_LIMIT_MESSAGE", "LimitClass", "LimitProfile"]
+
+RATE_LIMIT_MESSAGE = "Login Error, 業務系統流量控管"
+
+
+class LimitClass(enum.StrEnum):
+    ORDER = "order"
+    BATCH = "batch"
+    QUERY = "query"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LimitProfile:
+    name: str
+    limits: dict[LimitClass, tuple[int, float]] = field(default_factory=dict)
+    """Per class: (requests allowed, window in seconds)."""
+    connections: int | None = None
+    suspension_s: float = 0.0
+    batch_counts_orders: bool = False
+
+
+PROFILES: dict[str, LimitProfile] = {
+    "fubon": LimitProfile(
+        name="fubon",
+        limits={
+            LimitClass.ORDER: (50, 1.0),
+            LimitClass.BATCH: (10, 1.0),
+            LimitClass.QUERY: (5, 1.0),
+        },
+        connections=10,
+    ),
+    "shioaji": LimitProfile(
+        name="shioaji",
+        limits={LimitClass.ORDER: (250, 10.0)},
+        connections=5,
+        suspension_s=60.0,
+        batch_counts_orders=True,
+    ),
+    "none": LimitProfile(name="none"),
+}
