@@ -53,6 +53,8 @@ class OrderCounts(msgspec.Struct, kw_only=True):
     rejected: int = 0
     unknown: int = 0
     resent: int = 0
+    not_sent: int = 0
+    """Refused as not placed on every attempt (the broker unreachable): `resume` sends them."""
 
 
 class FireError(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ import typer
 from tradeburst.cli._bench import bench_app
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
+from tradeburst.cli._fire import fire_command, resume_command
 
 __all__ = ["app", "main"]
 
@@ -18,6 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("exchange")(exchange_command)
+app.command("fire")(fire_command)
+app.command("resume")(resume_command)
 app.command("demo")(demo_command)
 app.add_typer(bench_app, name="bench")
 

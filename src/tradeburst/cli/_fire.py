@@ -1,0 +1,392 @@
+"""`tradeburst fire ORDERS` and `tradeburst resume --journal PATH`: send a batch through the
+engine (or finish one), with a live view, a final table, the JSON summary and DESIGN.md's
+exit codes. The API key comes from `--api-key-file` (0600), `TRADEBURST_API_KEY` or
+`--api-key`, and is never printed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tradeburst.brokers import BrokerError, SimBroker
+from tradeburst.cli._keys import read_api_key
+from tradeburst.cli._logging import configure_logging
+from tradeburst.cli._options import non_negative, writable
+from tradeburst.cli._progress import LiveView
+from tradeburst.engine import (
+    DEFAULT_GRACE_S,
+    DEFAULT_HEADROOM_S,
+    DEFAULT_MAX_ORDERS,
+    DEFAULT_PRICE_COLLAR_PCT,
+    FireOptions,
+    FireResult,
+    InvalidInput,
+    JournalError,
+    ManualPacing,
+    RiskLimits,
+    exit_code,
+    fire,
+    resume,
+)
+from tradeburst.limits import PROFILES
+from tradeburst.summary import write_summary
+
+__all__ = ["fire_command", "resume_command"]
+
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+Url = Annotated[
+    str, typer.Option(envvar="TRADEBURST_URL", help="The broker: the rehearsal exchange's URL.")
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TRADEBURST_API_KEY",
+        show_envvar=True,
+        help="The account's API key (prefer the environment or --api-key-file).",
+    ),
+]
+ApiKeyFile = Annotated[
+    Path | None, typer.Option(help="A file holding the API key; must be mode 0600.")
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(help=f"Throttle by these limits ({', '.join(PROFILES)}) instead of the broker's."),
+]
+JsonPath = Annotated[Path | None, typer.Option("--json", help="Write the run summary here.")]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(min=1, max=1000, help="Requests in flight (default: the broker's connections)."),
+]
+GraceMs = Annotated[
+    float,
+    typer.Option(help="How long an order without an answer waits before the broker is asked."),
+]
+CancelOnAbort = Annotated[
+    bool, typer.Option(help="On Ctrl-C, cancel the orders of the run that are still open.")
+]
+
+
+def fire_command(
+    orders: Annotated[
+        Path,
+        typer.Argument(help="Orders file: CSV with a header, or JSON Lines.", show_default=False),
+    ],
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+    api_key_file: ApiKeyFile = None,
+    profile: Profile = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Journal file (default: journal/DAY-RUNID.sqlite here)."),
+    ] = None,
+    json_path: JsonPath = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="The guide's manual pacing: single orders in chunks of N…"),
+    ] = None,
+    delay_ms: Annotated[
+        float | None, typer.Option(help="…with this delay between chunks (needs --chunk-size).")
+    ] = None,
+    concurrency: Concurrency = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Orders per batch call (default: the broker's maximum; 1: none)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Check the orders and print the plan and its bound; send nothing.")
+    ] = False,
+    max_orders: Annotated[int, typer.Option(min=1, help="Most orders in one run.")] = (
+        DEFAULT_MAX_ORDERS
+    ),
+    max_qty: Annotated[int | None, typer.Option(min=1, help="Most shares in one order.")] = None,
+    max_notional: Annotated[
+        str | None, typer.Option(help="Most TWD in one order (price × shares).")
+    ] = None,
+    max_run_qty: Annotated[int | None, typer.Option(min=1, help="Most shares in the run.")] = None,
+    max_run_notional: Annotated[str | None, typer.Option(help="Most TWD in the run.")] = None,
+    price_collar_pct: Annotated[
+        str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
+    ] = str(DEFAULT_PRICE_COLLAR_PCT),
+    grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    headroom_ms: Annotated[
+        float, typer.Option(help="Margin added to every limit window.")
+    ] = DEFAULT_HEADROOM_S * 1000,
+    cancel_on_abort: CancelOnAbort = False,
+) -> None:
+    """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
+    lost. Nothing is sent if any order is wrong."""
+    json_path = writable(json_path, "--json")
+    pacing = _pacing(chunk_size, delay_ms)
+    options = FireOptions(
+        profile=_profile(profile),
+        journal=journal,
+        concurrency=concurrency,
+        max_batch=batch_size,
+        pacing=pacing,
+        risk=_risk(
+            max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
+        ),
+        grace_s=non_negative(grace_ms, "--grace-ms") / 1000,
+        headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
+        cancel_on_abort=cancel_on_abort,
+    )
+    key = read_api_key(api_key, api_key_file)
+    console = Console(highlight=False, soft_wrap=True)
+    configure_logging()
+
+    async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
+        broker = SimBroker(url, key)
+        try:
+            return await fire(
+                orders,
+                broker,
+                options,
+                dry_run=dry_run,
+                stop=stop,
+                watch=view.watch if view else None,
+            )
+        finally:
+            await broker.aclose()
+
+    result = _run(console, work, live=not dry_run)
+    if result.dry_run:
+        _print_plan(console, result)
+    else:
+        _print_result(console, result)
+    if json_path is not None:
+        write_summary(result.summary, json_path)
+        console.print(f"summary written to {json_path}")
+    raise typer.Exit(0 if result.dry_run else exit_code(result))
+
+
+def resume_command(
+    journal: Annotated[
+        Path, typer.Option(help="The journal of the run to finish.", show_default=False)
+    ],
+    url: Annotated[
+        str | None,
+        typer.Option(envvar="TRADEBURST_URL", help="The broker (default: the journal's)."),
+    ] = None,
+    api_key: ApiKey = None,
+    api_key_file: ApiKeyFile = None,
+    profile: Profile = None,
+    json_path: JsonPath = None,
+    concurrency: Concurrency = None,
+    grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    cancel_on_abort: CancelOnAbort = False,
+) -> None:
+    """After a crash or an abort: ask the broker what it has of the run, then send what it
+    does not. Nothing is placed twice."""
+    json_path = writable(json_path, "--json")
+    options = FireOptions(
+        profile=_profile(profile),
+        concurrency=concurrency,
+        grace_s=non_negative(grace_ms, "--grace-ms") / 1000,
+        cancel_on_abort=cancel_on_abort,
+    )
+    key = read_api_key(api_key, api_key_file)
+    console = Console(highlight=False, soft_wrap=True)
+    configure_logging()
+    target = url or _journal_url(journal)
+
+    async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
+        broker = SimBroker(target, key)
+        try:
+            return await resume(
+                journal, broker, options, stop=stop, watch=view.watch if view else None
+            )
+        finally:
+            await broker.aclose()
+
+    result = _run(console, work, live=True)
+    _print_result(console, result)
+    if json_path is not None:
+        write_summary(result.summary, json_path)
+        console.print(f"summary written to {json_path}")
+    raise typer.Exit(exit_code(result))
+
+
+# -- running ----------------------------------------------------------------------------
+
+
+def _run(
+    console: Console,
+    work: Callable[[asyncio.Event, LiveView | None], Awaitable[FireResult]],
+    *,
+    live: bool,
+) -> FireResult:
+    """Run `work` with Ctrl-C wired to its stop event; map the errors a user can cause to a
+    message and exit code 2."""
+
+    async def main() -> FireResult:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        current = asyncio.current_task()
+
+        def interrupt() -> None:
+            if stop.is_set() and current is not None:
+                current.cancel()  # a second Ctrl-C: stop waiting for answers
+            else:
+                console.print("[yellow]stopping: no new orders; waiting for answers…[/]")
+                stop.set()
+
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+        view = LiveView(console) if live else None
+        with view if view else contextlib.nullcontext():
+            ticker = asyncio.create_task(_tick(view)) if view else None
+            try:
+                return await work(stop, view)
+            finally:
+                if ticker:
+                    ticker.cancel()
+
+    error = Console(stderr=True, soft_wrap=True, highlight=False)
+    try:
+        return asyncio.run(main())
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            error.print(str(problem), markup=False)
+        error.print(f"[red]{len(exc.problems)} problems; nothing was sent[/]")
+        raise typer.Exit(2) from None
+    except JournalError as exc:
+        error.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    except BrokerError as exc:
+        error.print(f"[red]broker: {exc}[/]")
+        raise typer.Exit(2) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        error.print("[red]interrupted; run `tradeburst resume --journal …` to finish[/]")
+        raise typer.Exit(130) from None
+
+
+async def _tick(view: LiveView) -> None:
+    while True:
+        view.refresh()
+        await asyncio.sleep(0.1)
+
+
+# -- options ----------------------------------------------------------------------------
+
+
+def _profile(name: str | None) -> str | None:
+    if name is not None and name not in PROFILES:
+        raise typer.BadParameter(
+            f"{name!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
+        )
+    return name
+
+
+def _pacing(chunk_size: int | None, delay_ms: float | None) -> ManualPacing | None:
+    if chunk_size is None and delay_ms is None:
+        return None
+    if chunk_size is None or delay_ms is None:
+        raise typer.BadParameter("give both or neither", param_hint="--chunk-size, --delay-ms")
+    return ManualPacing(chunk_size=chunk_size, delay_s=non_negative(delay_ms, "--delay-ms") / 1000)
+
+
+def _twd(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount <= 0:
+        raise typer.BadParameter(f"{value!r} is not a positive amount", param_hint=option)
+    return amount
+
+
+def _risk(
+    max_orders: int,
+    max_qty: int | None,
+    max_notional: str | None,
+    max_run_qty: int | None,
+    max_run_notional: str | None,
+    price_collar_pct: str,
+) -> RiskLimits:
+    return RiskLimits(
+        max_orders=max_orders,
+        max_qty=max_qty,
+        max_notional_twd=_twd(max_notional, "--max-notional"),
+        max_run_qty=max_run_qty,
+        max_run_notional_twd=_twd(max_run_notional, "--max-run-notional"),
+        price_collar_pct=_twd(price_collar_pct, "--price-collar-pct"),
+    )
+
+
+def _journal_url(journal: Path) -> str:
+    from tradeburst.engine import Journal
+
+    try:
+        with Journal(journal, create=False) as opened:
+            return opened.run().url
+    except JournalError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--journal") from None
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def _print_plan(console: Console, result: FireResult) -> None:
+    schedule = result.plan
+    table = Table(title=f"Plan: {schedule.orders} orders under the {result.profile.name} limits")
+    for column in ("at (s)", "batch calls", "orders"):
+        table.add_column(column, justify="right")
+    windows = schedule.windows()
+    for at_s, calls, orders in windows[:20]:
+        table.add_row(f"{at_s:.3f}", str(calls), str(orders))
+    if len(windows) > 20:
+        table.add_row("…", "", f"{len(windows) - 20} more send times")
+    console.print(table)
+    console.print(
+        f"lower bound: {schedule.last_send_s:.3f} s of limits + one round trip "
+        f"({len(schedule.steps)} requests; dry run, nothing sent)"
+    )
+
+
+def _print_result(console: Console, result: FireResult) -> None:
+    summary = result.summary
+    orders = summary.orders
+    timing = summary.timing
+    table = Table(title=f"{summary.command}: {summary.broker} account {summary.account}")
+    table.add_column("")
+    table.add_column("", justify="right")
+    for label, value in (
+        ("orders", orders.total),
+        ("accepted", orders.accepted),
+        ("rejected by the broker", orders.rejected),
+        ("unknown", orders.unknown),
+        ("not sent (broker unreachable)", orders.not_sent),
+        ("resent after the broker did not have them", orders.resent),
+        ("rate-limit refusals", summary.rate_limit_rejections),
+    ):
+        table.add_row(label, str(value))
+    table.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
+    table.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
+    table.add_row("efficiency", f"{timing.efficiency:.2f}")
+    table.add_row(
+        "answer latency p50 / p99 / max",
+        f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} / "
+        f"{summary.latency_ms.max:.1f} ms",
+    )
+    c = summary.classification
+    table.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")
+    if result.cancelled:
+        table.add_row("cancelled on abort", str(result.cancelled))
+    console.print(table)
+    if result.journal is not None:
+        console.print(f"journal: {result.journal}")
+    if orders.unknown or orders.not_sent or result.interrupted:
+        console.print(
+            f"[yellow]not finished: run `tradeburst resume --journal {result.journal}`[/]"
+        )

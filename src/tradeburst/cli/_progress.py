@@ -1,0 +1,85 @@
+"""The live view of a run: a rich progress bar with what was sent, accepted, rejected and
+is unknown, and the send rate over the last second against the broker's limit."""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tradeburst.engine import Dispatcher
+from tradeburst.limits import LimitClass, LimitProfile
+
+__all__ = ["LiveView", "limit_text"]
+
+
+def limit_text(profile: LimitProfile, max_batch: int) -> str:
+    """The profile's order budget in words: `350 orders/s (50 single + 10 batch × 30)`."""
+    limits = profile.limits
+    if LimitClass.ORDER not in limits and LimitClass.BATCH not in limits:
+        return "no limit"
+    parts = []
+    total = 0.0
+    if LimitClass.ORDER in limits:
+        count, window_s = limits[LimitClass.ORDER]
+        total += count / window_s
+        parts.append(f"{count / window_s:g} single")
+    if LimitClass.BATCH in limits and max_batch > 1 and not profile.batch_counts_orders:
+        count, window_s = limits[LimitClass.BATCH]
+        total += count * max_batch / window_s
+        parts.append(f"{count / window_s:g} batch × {max_batch}")
+    return f"{total:g} orders/s ({' + '.join(parts)})"
+
+
+class LiveView:
+    def __init__(self, console: Console) -> None:
+        self._limit = ""
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=console,
+            refresh_per_second=10,
+            transient=False,
+        )
+        self._task = self._progress.add_task("settled", total=1, detail="", start=False)
+        self._dispatcher: Dispatcher | None = None
+
+    def __enter__(self) -> LiveView:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.refresh()
+        self._progress.__exit__(kind, error, tb)
+
+    def watch(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+        self._limit = limit_text(dispatcher.profile, dispatcher.max_batch)
+        self._progress.update(self._task, total=dispatcher.stats.total)
+        self._progress.start_task(self._task)
+        self.refresh()
+
+    def refresh(self) -> None:
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            return
+        stats = dispatcher.stats
+        horizon = time.monotonic_ns() - 1_000_000_000
+        recent = sum(size for t, size in stats.sends[-400:] if t > horizon)
+        detail = (
+            f"sent {stats.sent} · [green]accepted {stats.accepted}[/] · "
+            f"[red]rejected {stats.rejected}[/] · [yellow]unknown {stats.unknown}[/] · "
+            f"orders/s {recent} · limit {self._limit} · "
+            f"rate refusals {stats.rate_limit_rejections}"
+        )
+        self._progress.update(self._task, completed=stats.accepted + stats.rejected, detail=detail)

@@ -1,0 +1,46 @@
+"""The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
+
+from tradeburst.engine._dispatcher import (
+    DEFAULT_GRACE_S,
+    Dispatcher,
+    DispatchOptions,
+    DispatchStats,
+    ManualPacing,
+)
+from tradeburst.engine._fire import FireOptions, FireResult, InvalidInput, exit_code, fire, resume
+from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.engine._journal import Journal, JournalError, RunRecord
+from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
+from tradeburst.engine._planner import Plan, PlanStep, plan
+from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
+from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
+
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "DEFAULT_HEADROOM_S",
+    "DEFAULT_MAX_ORDERS",
+    "DEFAULT_PRICE_COLLAR_PCT",
+    "DispatchOptions",
+    "DispatchStats",
+    "Dispatcher",
+    "FireOptions",
+    "FireResult",
+    "InputProblem",
+    "Intent",
+    "IntentState",
+    "InvalidInput",
+    "Journal",
+    "JournalError",
+    "ManualPacing",
+    "OrderRow",
+    "Plan",
+    "PlanStep",
+    "RiskLimits",
+    "RunRecord",
+    "Throttle",
+    "exit_code",
+    "fire",
+    "plan",
+    "read_orders",
+    "resume",
+]

@@ -1,0 +1,407 @@
+"""The dispatcher: sends a run's pending intents through the throttle to the broker, and
+settles each one exactly once.
+
+One loop decides; each request runs as its own task. The loop sends the planner's next
+request whenever the throttle and the connection budget allow, and otherwise sleeps until
+a slot frees or an answer comes. Outcomes:
+
+- an answer: accepted or rejected, final (a rejection for rate is not a rejection: the
+  order was not placed and goes back to the queue);
+- `RateLimited`: nothing placed; back to the front of the queue, and the class backs off;
+- `NotSent`: nothing placed; back to the front of the queue, after a short back-off;
+- `AnswerLost`: UNKNOWN. Never resent blindly: after a grace period one query of the
+  account's orders settles every due UNKNOWN by `user_def`; what the broker does not have
+  goes back to the queue (and counts as resent).
+
+The guide's manual pacing (chunks of N single orders, a fixed delay between chunks) is
+a mode of the same loop, still under the throttle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradeburst.brokers import (
+    AnswerLost,
+    Broker,
+    BrokerFatal,
+    NotSent,
+    OrderState,
+    RateLimited,
+)
+from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.engine._journal import Journal
+from tradeburst.engine._planner import Request, next_ready_at, next_request
+from tradeburst.engine._throttle import Slots, Throttle
+from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
+
+__all__ = ["DispatchOptions", "DispatchStats", "Dispatcher", "ManualPacing"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE_S = 1.0
+DEFAULT_RECONCILE_TIMEOUT_S = 30.0
+DEFAULT_MAX_ATTEMPTS = 10
+RATE_BACKOFF_S = (0.05, 1.0)
+"""First and largest back-off after a rate-limit refusal; it doubles in between."""
+NOT_SENT_BACKOFF_S = (0.02, 2.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManualPacing:
+    """The guide's pacing: `chunk_size` single orders, then `delay_s` before the next chunk."""
+
+    chunk_size: int
+    delay_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchOptions:
+    concurrency: int
+    """Requests in flight at once (at most the broker's connections)."""
+    max_batch: int
+    """Orders in one batch call; 1 sends single orders only."""
+    grace_s: float = DEFAULT_GRACE_S
+    """How long an UNKNOWN waits before the broker is asked about it."""
+    reconcile_timeout_s: float = DEFAULT_RECONCILE_TIMEOUT_S
+    """How long to keep asking before leaving an intent UNKNOWN."""
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    """Sends of one intent that were refused as not placed before it is left unsent."""
+    pacing: ManualPacing | None = None
+
+
+@dataclass(slots=True)
+class DispatchStats:
+    """Live counters, read by the progress view."""
+
+    total: int = 0
+    sent: int = 0
+    """Orders sent (an order sent twice counts twice)."""
+    requests: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unknown: int = 0
+    resent: int = 0
+    not_sent: int = 0
+    rate_limit_rejections: int = 0
+    first_send_ns: int = 0
+    last_settle_ns: int = 0
+    latencies_ns: list[int] = field(default_factory=list)
+    """Send to answer, per order answered directly."""
+    sends: list[tuple[int, int]] = field(default_factory=list)
+    """(monotonic ns, orders) of each request, for the rate shown against the limit."""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        broker: Broker,
+        throttle: Throttle,
+        journal: Journal,
+        intents: Iterable[Intent],
+        options: DispatchOptions,
+        *,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._broker = broker
+        self._throttle = throttle
+        self._journal = journal
+        self._options = options
+        self._on_change = on_change
+        self.intents = list(intents)
+        self.stats = DispatchStats(total=len(self.intents))
+        self._pending: deque[Intent] = deque()
+        self._unknown: list[Intent] = []
+        for intent in self.intents:
+            if intent.state is IntentState.ACCEPTED:
+                self.stats.accepted += 1
+            elif intent.state is IntentState.REJECTED:
+                self.stats.rejected += 1
+            else:
+                intent.state = IntentState.PENDING
+                self._pending.append(intent)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._changed = asyncio.Event()
+        self._stopping = False
+        self._fatal: BrokerFatal | None = None
+        self._reconciling = False
+        self._reconcile_after = 0.0
+        self._not_sent_streak = 0
+        self._not_sent_until = 0.0
+        self._rate_streak = 0
+        self._chunk_left = 0
+        self._paced_until = 0.0
+        self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
+
+    # -- control --------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop sending (Ctrl-C): what is in flight is still answered and settled."""
+        self._stopping = True
+        self._changed.set()
+
+    @property
+    def profile(self) -> LimitProfile:
+        return self._throttle.profile
+
+    @property
+    def max_batch(self) -> int:
+        return 1 if self._options.pacing else self._options.max_batch
+
+    @property
+    def unsettled(self) -> list[Intent]:
+        return [i for i in self.intents if not i.state.is_final]
+
+    async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._journal.flush()
+        if self._fatal is not None:
+            raise self._fatal
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        options = self._options
+        while self._fatal is None:
+            now = loop.time()
+            if self._stopping:
+                if not self._tasks and not self._due_unknown(now, final=True):
+                    return
+            elif not self._pending and not self._tasks and not self._unknown:
+                return
+            wake = math.inf
+            if not self._stopping and self._pending and len(self._tasks) < options.concurrency:
+                ready = self._send_ready(now)
+                if ready:
+                    continue
+                wake = self._next_send_at(now)
+            if self._unknown and not self._reconciling:
+                due = self._due_unknown(now, final=self._stopping)
+                if due:
+                    self._spawn(self._reconcile(due))
+                    continue
+                wake = min(wake, self._next_reconcile_at())
+            self._changed.clear()
+            timeout = None if math.isinf(wake) else max(0.0, wake - loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _send_ready(self, now: float) -> bool:
+        """Send one request if one may go now; say whether one went."""
+        options = self._options
+        if now < self._not_sent_until or now < self._paced_until:
+            return False
+        max_batch = 1 if options.pacing else options.max_batch
+        request = next_request(self._throttle, len(self._pending), max_batch)
+        if request is None:
+            return False
+        slots = self._throttle.try_take(request.charges)
+        if slots is None:
+            return False
+        intents = [self._pending.popleft() for _ in range(request.size)]
+        self._spawn(self._send(intents, request, slots))
+        if options.pacing is not None:
+            self._chunk_left -= 1
+            if self._chunk_left <= 0:
+                self._chunk_left = options.pacing.chunk_size
+                if self.stats.requests > 1:
+                    self._paced_until = now + options.pacing.delay_s
+        return True
+
+    def _next_send_at(self, now: float) -> float:
+        max_batch = 1 if self._options.pacing else self._options.max_batch
+        return max(
+            next_ready_at(self._throttle, max_batch), self._not_sent_until, self._paced_until
+        )
+
+    async def _send(self, intents: list[Intent], request: Request, slots: Slots) -> None:
+        stats = self.stats
+        sent_ns = time.monotonic_ns()
+        stats.first_send_ns = stats.first_send_ns or sent_ns
+        stats.requests += 1
+        stats.sent += len(intents)
+        stats.sends.append((sent_ns, len(intents)))
+        for intent in intents:
+            intent.state = IntentState.IN_FLIGHT
+            intent.attempts += 1
+            intent.sent_ns = sent_ns + self._wall_offset_ns
+        try:
+            if request.batch:
+                answers = await self._broker.place_batch([i.order for i in intents])
+            else:
+                answers = [await self._broker.place(intents[0].order)]
+        except RateLimited as exc:
+            self._rate_refused(intents, request, str(exc))
+        except NotSent as exc:
+            self._not_placed(intents, str(exc))
+        except AnswerLost as exc:
+            self._lost(intents, str(exc))
+        except BrokerFatal as exc:
+            self._fatal = exc
+            self._requeue(intents)
+        else:
+            answered_ns = time.monotonic_ns()
+            refused_for_rate = []
+            for intent, answer in zip(intents, answers, strict=True):
+                if not answer.accepted and RATE_LIMIT_MESSAGE in (answer.message or ""):
+                    refused_for_rate.append(intent)
+                    continue
+                stats.latencies_ns.append(answered_ns - sent_ns)
+                self._settle(intent, answer, answered_ns)
+            if refused_for_rate:
+                self._rate_refused(refused_for_rate, request, RATE_LIMIT_MESSAGE)
+            else:
+                self._rate_streak = 0
+            self._not_sent_streak = 0
+        finally:
+            slots.release()
+            self._changed.set()
+            if self._on_change is not None:
+                self._on_change()
+
+    def _settle(self, intent: Intent, answer: OrderState, answered_ns: int) -> None:
+        if intent.state is IntentState.UNKNOWN:
+            self._unknown.remove(intent)
+            self.stats.unknown -= 1
+        intent.state = IntentState.ACCEPTED if answer.accepted else IntentState.REJECTED
+        intent.order_no = answer.order_no
+        intent.status = int(answer.status)
+        intent.message = answer.message
+        intent.last_time = answer.last_time
+        intent.answered_ns = answered_ns + self._wall_offset_ns
+        if answer.accepted:
+            self.stats.accepted += 1
+        else:
+            self.stats.rejected += 1
+        self.stats.last_settle_ns = answered_ns
+        self._journal.record(intent)
+
+    def _requeue(self, intents: list[Intent]) -> None:
+        for intent in reversed(intents):
+            intent.state = IntentState.PENDING
+            self._pending.appendleft(intent)
+            self._journal.record(intent)
+
+    def _rate_refused(self, intents: list[Intent], request: Request, message: str) -> None:
+        self.stats.rate_limit_rejections += 1
+        low, high = RATE_BACKOFF_S
+        backoff_s = min(high, low * 2**self._rate_streak)
+        self._rate_streak += 1
+        log.warning("rate limit refusal (%s); backing off %.0f ms", message, backoff_s * 1000)
+        for charge in request.charges:
+            self._throttle.penalize(charge.limit_class, backoff_s)
+        self._requeue(intents)
+
+    def _not_placed(self, intents: list[Intent], message: str) -> None:
+        low, high = NOT_SENT_BACKOFF_S
+        self._not_sent_until = asyncio.get_running_loop().time() + min(
+            high, low * 2**self._not_sent_streak
+        )
+        self._not_sent_streak += 1
+        log.info("not placed (%s); sending again", message)
+        again = []
+        for intent in intents:
+            intent.message = message
+            if intent.attempts >= self._options.max_attempts:
+                intent.state = IntentState.PENDING
+                self.stats.not_sent += 1
+                self._journal.record(intent)
+            else:
+                again.append(intent)
+        self._requeue(again)
+
+    def _lost(self, intents: list[Intent], message: str) -> None:
+        now = asyncio.get_running_loop().time()
+        log.info("answer lost (%s) for %d orders; will ask the broker", message, len(intents))
+        for intent in intents:
+            intent.state = IntentState.UNKNOWN
+            intent.lost_at = now
+            intent.message = message
+            self._unknown.append(intent)
+            self._journal.record(intent)
+        self.stats.unknown += len(intents)
+
+    # -- reconciling ----------------------------------------------------------------------
+
+    def _due_unknown(self, now: float, *, final: bool) -> list[Intent]:
+        if now < self._reconcile_after or self._reconciling:
+            return []
+        grace_s = self._options.grace_s
+        return [i for i in self._unknown if now - i.lost_at >= grace_s or final]
+
+    def _next_reconcile_at(self) -> float:
+        oldest = min((i.lost_at for i in self._unknown), default=math.inf)
+        return max(oldest + self._options.grace_s, self._reconcile_after)
+
+    async def _reconcile(self, due: list[Intent]) -> None:
+        """One query of the account's orders settles every due UNKNOWN."""
+        self._reconciling = True
+        loop = asyncio.get_running_loop()
+        slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
+        try:
+            states = await self._broker.order_results()
+        except (NotSent, AnswerLost) as exc:
+            log.info("reconciliation query failed (%s); trying again", exc)
+            self._reconcile_after = loop.time() + self._options.grace_s
+            now = loop.time()
+            for intent in due:
+                if now - intent.lost_at > self._options.reconcile_timeout_s:
+                    self._unknown.remove(intent)  # stays UNKNOWN: the user must look
+            return
+        except BrokerFatal as exc:
+            self._fatal = exc
+            return
+        finally:
+            slots.release()
+            self._reconciling = False
+            self._changed.set()
+        answered_ns = time.monotonic_ns()
+        by_user_def = {s.user_def: s for s in states if s.user_def}
+        lost = []
+        for intent in due:
+            if intent.state is not IntentState.UNKNOWN:
+                continue
+            found = by_user_def.get(intent.user_def)
+            if found is not None:
+                self._settle(intent, found, answered_ns)
+            else:
+                lost.append(intent)
+        for intent in lost:
+            self._unknown.remove(intent)
+            self.stats.unknown -= 1
+            intent.resent += 1
+            self.stats.resent += 1
+        if self._stopping:
+            for intent in lost:
+                intent.state = IntentState.PENDING
+                self._journal.record(intent)
+        else:
+            self._requeue(lost)
+        if self._on_change is not None:
+            self._on_change()
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        # The loop counts tasks in flight, so it must look again once one is gone.
+        self._tasks.discard(task)
+        self._changed.set()

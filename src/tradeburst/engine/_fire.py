@@ -1,0 +1,421 @@
+"""`fire` and `resume`: a whole run, from an orders file (or a journal) to the summary.
+
+fire: read and check every order (nothing is sent if any is wrong), connect, plan, pick a
+run id the broker has not seen today, journal the intents durably, warm the connections,
+dispatch, and summarize. resume: wait out the grace period after the journal's last
+write, ask the broker about every intent not settled, then dispatch what it does not have.
+Neither sends anything twice: an intent is only ever sent again after the broker said it
+does not have it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from tradeburst.brokers import Broker, BrokerError, OrderState
+from tradeburst.engine._dispatcher import (
+    DEFAULT_GRACE_S,
+    Dispatcher,
+    DispatchOptions,
+    ManualPacing,
+)
+from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
+from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.engine._journal import Journal, RunRecord
+from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
+from tradeburst.engine._planner import Plan, plan
+from tradeburst.engine._risk import RiskLimits
+from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
+from tradeburst.engine._validation import check_orders
+from tradeburst.limits import PROFILES, LimitClass, LimitProfile
+from tradeburst.model import Order
+from tradeburst.summary import (
+    Classification,
+    Latency,
+    LatencyThresholds,
+    OrderCounts,
+    Summary,
+    Timing,
+)
+
+__all__ = [
+    "FireOptions",
+    "FireResult",
+    "InvalidInput",
+    "exit_code",
+    "fire",
+    "resume",
+]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+DEFAULT_JOURNAL_DIR = Path("journal")
+_RTT_PROBES = 5
+
+
+class InvalidInput(Exception):
+    """The orders or the options are wrong; nothing was sent."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FireOptions:
+    profile: str | None = None
+    """A profile name to throttle by instead of the one the broker declares."""
+    journal: Path | None = None
+    concurrency: int | None = None
+    max_batch: int | None = None
+    pacing: ManualPacing | None = None
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    grace_s: float = DEFAULT_GRACE_S
+    headroom_s: float = DEFAULT_HEADROOM_S
+    cancel_on_abort: bool = False
+    thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
+
+
+@dataclass(slots=True, kw_only=True)
+class FireResult:
+    summary: Summary
+    plan: Plan
+    profile: LimitProfile
+    journal: Path | None = None
+    run_id: str | None = None
+    interrupted: bool = False
+    dry_run: bool = False
+    cancelled: int = 0
+    intents: list[Intent] = field(default_factory=list)
+
+
+def exit_code(result: FireResult) -> int:
+    """DESIGN.md's exit codes: 130 interrupted, 4 some unsettled, 3 some rejected, else 0."""
+    orders = result.summary.orders
+    if result.interrupted:
+        return 130
+    if orders.unknown or orders.not_sent:
+        return 4
+    if orders.rejected:
+        return 3
+    return 0
+
+
+Watch = Callable[[Dispatcher], None]
+"""Called with the dispatcher as it starts, so a live view can follow it."""
+
+
+async def fire(
+    source: Path,
+    broker: Broker,
+    options: FireOptions,
+    *,
+    dry_run: bool = False,
+    stop: asyncio.Event | None = None,
+    watch: Watch | None = None,
+) -> FireResult:
+    rows = _read(source, options.risk)
+    await broker.connect()
+    problems = check_orders(rows, await broker.instruments(), options.risk, str(source))
+    if problems:
+        raise InvalidInput(problems)
+    profile = PROFILES[options.profile] if options.profile else broker.profile
+    dispatch = _dispatch_options(broker, options)
+    schedule = plan(len(rows), profile, dispatch.max_batch)
+    if dry_run:
+        return FireResult(
+            summary=_summary("fire", broker, [], None, schedule, 0.0, options),
+            plan=schedule,
+            profile=profile,
+            dry_run=True,
+        )
+    throttle = Throttle(profile, headroom_s=options.headroom_s)
+    day_ns, run_id = await _fresh_run_id(broker, throttle)
+    intents = [
+        Intent(
+            seq=seq,
+            line=row.line,
+            tag=row.tag,
+            order=_tagged(row, client_order_id(run_id, seq)),
+        )
+        for seq, row in enumerate(rows)
+    ]
+    path = options.journal or DEFAULT_JOURNAL_DIR / f"{day_ns}-{run_id}.sqlite"
+    with Journal(path, create=True) as journal:
+        journal.start_run(
+            RunRecord(
+                run_id=run_id,
+                created_ns=time.time_ns(),
+                command="fire",
+                account=broker.account,
+                broker=broker.name,
+                url=getattr(broker, "url", ""),
+                profile=profile.name,
+                source=str(source),
+                options={"max_batch": dispatch.max_batch, "concurrency": dispatch.concurrency},
+            ),
+            intents,
+        )
+        rtt_s = await _warm(broker, dispatch.concurrency)
+        result = await _run(
+            "fire", broker, throttle, journal, intents, dispatch, options, stop, watch
+        )
+        journal.finish_run(run_id, time.time_ns())
+    result.plan = schedule
+    result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
+    result.journal, result.run_id, result.profile = path, run_id, profile
+    return result
+
+
+async def resume(
+    path: Path,
+    broker: Broker,
+    options: FireOptions,
+    *,
+    stop: asyncio.Event | None = None,
+    watch: Watch | None = None,
+) -> FireResult:
+    with Journal(path, create=False) as journal:
+        run = journal.run()
+        intents = journal.intents(run.run_id)
+        await broker.connect()
+        if broker.account != run.account:
+            raise InvalidInput(
+                [
+                    InputProblem(
+                        path=str(path),
+                        line=None,
+                        reason=f"journal is for account {run.account}, "
+                        f"the broker key is for {broker.account}",
+                    )
+                ]
+            )
+        profile = PROFILES[options.profile] if options.profile else broker.profile
+        throttle = Throttle(profile, headroom_s=options.headroom_s)
+        dispatch = _dispatch_options(broker, options)
+        await _wait_out_grace(journal, options.grace_s)
+        unsettled = [i for i in intents if not i.state.is_final]
+        if unsettled:
+            await _settle_from_broker(broker, throttle, journal, unsettled)
+        rtt_s = await _warm(broker, dispatch.concurrency)
+        result = await _run(
+            "resume", broker, throttle, journal, intents, dispatch, options, stop, watch
+        )
+        journal.finish_run(run.run_id, time.time_ns())
+    to_send = sum(1 for i in unsettled if i.attempts)
+    schedule = plan(to_send, profile, dispatch.max_batch)
+    result.plan = schedule
+    result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
+    result.journal, result.run_id, result.profile = path, run.run_id, profile
+    return result
+
+
+# -- steps ------------------------------------------------------------------------------
+
+
+def _read(source: Path, risk: RiskLimits) -> list[OrderRow]:
+    rows, problems = read_orders(source, max_rows=risk.max_orders)
+    if not problems and not rows:
+        problems = [InputProblem(path=str(source), line=None, reason="no orders")]
+    if problems:
+        if len(rows) > risk.max_orders:
+            problems.insert(
+                0,
+                InputProblem(
+                    path=str(source),
+                    line=None,
+                    reason=f"{len(rows)} orders or more, over --max-orders {risk.max_orders}",
+                ),
+            )
+        raise InvalidInput(problems)
+    if len(rows) > MAX_ORDERS_PER_RUN:
+        reason = f"{len(rows)} orders; one run takes at most {MAX_ORDERS_PER_RUN}"
+        raise InvalidInput([InputProblem(path=str(source), line=None, reason=reason)])
+    return rows
+
+
+def _tagged(row: OrderRow, user_def: str) -> Order:
+    return msgspec.structs.replace(row.order, user_def=user_def)
+
+
+def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
+    capabilities = broker.capabilities
+    concurrency = min(options.concurrency or capabilities.connections, capabilities.connections)
+    max_batch = min(
+        options.max_batch or capabilities.max_batch_orders, capabilities.max_batch_orders
+    )
+    return DispatchOptions(
+        concurrency=concurrency,
+        max_batch=max_batch,
+        grace_s=options.grace_s,
+        pacing=options.pacing,
+    )
+
+
+async def _fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
+    """A run id no order of the account carries today, and the day (YYYYMMDD)."""
+    now = datetime.fromtimestamp((await broker.server_time_ns()) / 1e9, TAIPEI)
+    day_ns = (now.hour * 3600 + now.minute * 60 + now.second) * 10**9 + now.microsecond * 1000
+    slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
+    try:
+        taken = {s.user_def[:RUN_ID_LEN] for s in await broker.order_results() if s.user_def}
+    finally:
+        slots.release()
+    run_id = new_run_id(day_ns)
+    while run_id in taken:
+        run_id = new_run_id(day_ns)
+    return now.strftime("%Y%m%d"), run_id
+
+
+async def _warm(broker: Broker, connections: int) -> float:
+    """Open the connections, then the fastest of a few round trips (for the bound)."""
+    await broker.warm(connections)
+    fastest = float("inf")
+    for _ in range(_RTT_PROBES):
+        started = time.perf_counter()
+        await broker.server_time_ns()
+        fastest = min(fastest, time.perf_counter() - started)
+    return fastest
+
+
+async def _wait_out_grace(journal: Journal, grace_s: float) -> None:
+    """A request sent just before a crash may still be on its way: wait until the grace
+    period after the journal's last write has passed before asking the broker."""
+    since_s = (time.time_ns() - journal.last_activity_ns()) / 1e9
+    if since_s < grace_s:
+        await asyncio.sleep(grace_s - since_s)
+
+
+async def _settle_from_broker(
+    broker: Broker, throttle: Throttle, journal: Journal, unsettled: list[Intent]
+) -> None:
+    slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
+    try:
+        states = await broker.order_results()
+    finally:
+        slots.release()
+    by_user_def: dict[str, OrderState] = {s.user_def: s for s in states if s.user_def}
+    now_ns = time.time_ns()
+    for intent in unsettled:
+        found = by_user_def.get(intent.user_def)
+        if found is None:
+            if intent.attempts:
+                intent.resent += 1
+            intent.state = IntentState.PENDING
+        else:
+            intent.state = IntentState.ACCEPTED if found.accepted else IntentState.REJECTED
+            intent.order_no, intent.status = found.order_no, int(found.status)
+            intent.message, intent.last_time = found.message, found.last_time
+            intent.answered_ns = now_ns
+        journal.record(intent)
+    journal.flush()
+
+
+async def _run(
+    command: str,
+    broker: Broker,
+    throttle: Throttle,
+    journal: Journal,
+    intents: list[Intent],
+    dispatch: DispatchOptions,
+    options: FireOptions,
+    stop: asyncio.Event | None,
+    watch: Watch | None,
+) -> FireResult:
+    dispatcher = Dispatcher(broker, throttle, journal, intents, dispatch)
+    if watch is not None:
+        watch(dispatcher)
+    stopper = asyncio.create_task(_stop_when(stop, dispatcher)) if stop else None
+    try:
+        await dispatcher.run()
+    finally:
+        if stopper is not None:
+            stopper.cancel()
+    interrupted = stop is not None and stop.is_set()
+    cancelled = 0
+    if interrupted and options.cancel_on_abort:
+        cancelled = await _cancel_open(broker, throttle, intents)
+    stats = dispatcher.stats
+    elapsed_s = (stats.last_settle_ns - stats.first_send_ns) / 1e9 if stats.first_send_ns else 0.0
+    latencies_ms = [ns / 1e6 for ns in stats.latencies_ns]
+    summary = _summary(command, broker, intents, stats, None, elapsed_s, options)
+    summary.latency_ms = Latency.of(latencies_ms)
+    summary.classification = Classification.of(latencies_ms, options.thresholds)
+    return FireResult(
+        summary=summary,
+        plan=Plan(steps=()),
+        profile=throttle.profile,
+        interrupted=interrupted,
+        cancelled=cancelled,
+        intents=intents,
+    )
+
+
+async def _stop_when(stop: asyncio.Event, dispatcher: Dispatcher) -> None:
+    await stop.wait()
+    dispatcher.stop()
+
+
+async def _cancel_open(broker: Broker, throttle: Throttle, intents: list[Intent]) -> int:
+    """Cancel every order of the run that was accepted and may still be working."""
+    cancelled = 0
+    for intent in intents:
+        if intent.state is not IntentState.ACCEPTED or intent.order_no is None:
+            continue
+        slots = await throttle.acquire(throttle.charges_for(LimitClass.ORDER))
+        try:
+            answer = await broker.cancel(intent.order_no)
+        except BrokerError:  # one failed cancel must not stop the others
+            continue
+        finally:
+            slots.release()
+        cancelled += answer.accepted
+    return cancelled
+
+
+def _summary(
+    command: str,
+    broker: Broker,
+    intents: list[Intent],
+    stats: object,
+    _plan: Plan | None,
+    elapsed_s: float,
+    options: FireOptions,
+) -> Summary:
+    counts = OrderCounts(total=len(intents))
+    for intent in intents:
+        state = intent.state
+        if state is IntentState.ACCEPTED:
+            counts.accepted += 1
+        elif state is IntentState.REJECTED:
+            counts.rejected += 1
+        elif state is IntentState.PENDING and intent.attempts:
+            counts.not_sent += 1
+        elif state is not IntentState.PENDING:
+            counts.unknown += 1
+        counts.resent += intent.resent
+    rate_limited = getattr(stats, "rate_limit_rejections", 0)
+    return Summary(
+        command=command,
+        broker=broker.name,
+        account=broker.account,
+        orders=counts,
+        rate_limit_rejections=rate_limited,
+        timing=Timing(elapsed_s=round(elapsed_s, 6)),
+    )
+
+
+def _timing(elapsed_s: float, schedule: Plan, rtt_s: float) -> Timing:
+    bound_s = schedule.lower_bound_s(rtt_s)
+    return Timing(
+        elapsed_s=round(elapsed_s, 6),
+        lower_bound_s=round(bound_s, 6),
+        efficiency=round(bound_s / elapsed_s, 4) if elapsed_s > 0 else 0.0,
+    )

@@ -1,0 +1,62 @@
+"""An intent: one order the user asked for, under its client order id, and everything the
+engine learned about it: attempts, the broker's answer, stamps. The journal stores
+intents; the dispatcher moves them through their states:
+
+    PENDING ──send──▶ IN_FLIGHT ──answer──▶ ACCEPTED | REJECTED
+       ▲                  │
+       │            not sent / rate-limited (nothing placed): back to PENDING
+       │                  │ no answer
+       │                  ▼
+       └─ not at the ── UNKNOWN ──query finds it──▶ ACCEPTED | REJECTED
+          broker
+
+`resent` counts sends after an UNKNOWN that the broker turned out not to have.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from tradeburst.model import Order
+
+__all__ = ["Intent", "IntentState"]
+
+
+class IntentState(enum.StrEnum):
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    UNKNOWN = "unknown"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (IntentState.ACCEPTED, IntentState.REJECTED)
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
+class Intent:
+    seq: int
+    line: int
+    tag: str
+    order: Order
+    """With its client order id in `user_def`."""
+    state: IntentState = IntentState.PENDING
+    order_no: str | None = None
+    status: int | None = None
+    message: str | None = None
+    attempts: int = 0
+    resent: int = 0
+    sent_ns: int = 0
+    """Wall-clock ns of the latest send."""
+    answered_ns: int = 0
+    """Wall-clock ns the answer arrived (or the query that settled it)."""
+    last_time: str | None = None
+    lost_at: float = 0.0
+    """Loop time the answer was found lost (UNKNOWN only)."""
+
+    @property
+    def user_def(self) -> str:
+        assert self.order.user_def is not None
+        return self.order.user_def

@@ -1,0 +1,258 @@
+"""The journal: one SQLite file (WAL) per run, the engine's record of what it meant to send
+and what became of it, so a crash or an abort can be finished by `tradeburst resume`.
+
+The run and all its intents, each under its client order id, are committed with a full
+sync before the first byte goes to the broker. After that, outcomes are group-committed:
+updates gather while the event loop works and one transaction writes them all once per
+loop round. Losing the last round in a crash is harmless: `resume` asks the broker about
+every intent the journal does not show as settled. The file is held exclusively, so two
+processes can never work one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.model import Order
+
+__all__ = ["Journal", "JournalError", "RunRecord"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    created_ns INTEGER NOT NULL,
+    command TEXT NOT NULL,
+    account TEXT NOT NULL,
+    broker TEXT NOT NULL,
+    url TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    source TEXT NOT NULL,
+    options TEXT NOT NULL,
+    finished_ns INTEGER
+);
+CREATE TABLE IF NOT EXISTS intents (
+    user_def TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    seq INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    tag TEXT NOT NULL,
+    order_json BLOB NOT NULL,
+    state TEXT NOT NULL,
+    order_no TEXT,
+    status INTEGER,
+    message TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    resent INTEGER NOT NULL DEFAULT 0,
+    sent_ns INTEGER NOT NULL DEFAULT 0,
+    answered_ns INTEGER NOT NULL DEFAULT 0,
+    last_time TEXT
+);
+CREATE TABLE IF NOT EXISTS activity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    wall_ns INTEGER NOT NULL
+);
+"""
+
+_UPDATE = """
+UPDATE intents SET state = ?, order_no = ?, status = ?, message = ?, attempts = ?,
+    resent = ?, sent_ns = ?, answered_ns = ?, last_time = ?
+WHERE user_def = ?
+"""
+
+_encode_order = msgspec.json.Encoder(decimal_format="string").encode
+_decode_order = msgspec.json.Decoder(Order).decode
+
+
+class JournalError(Exception):
+    """The journal cannot be used: in use by another process, missing, or not a journal."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord:
+    run_id: str
+    created_ns: int
+    command: str
+    account: str
+    broker: str
+    url: str
+    profile: str
+    source: str
+    options: dict[str, Any]
+    finished_ns: int | None = None
+
+
+def _row(intent: Intent) -> tuple[Any, ...]:
+    return (
+        intent.state.value,
+        intent.order_no,
+        intent.status,
+        intent.message,
+        intent.attempts,
+        intent.resent,
+        intent.sent_ns,
+        intent.answered_ns,
+        intent.last_time,
+        intent.user_def,
+    )
+
+
+class Journal:
+    def __init__(self, path: Path, *, create: bool) -> None:
+        self.path = path
+        if not create and not path.is_file():
+            raise JournalError(f"{path}: no such journal")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
+            self._db.executescript(_SCHEMA)  # commits, still holding the lock
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if "locked" in str(exc):
+                raise JournalError(f"{path}: in use by another tradeburst process") from None
+            raise JournalError(f"{path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"{path}: not a tradeburst journal ({exc})") from None
+        self._dirty: dict[str, Intent] = {}
+        self._flush_scheduled = False
+
+    def close(self) -> None:
+        if self._db is not None:
+            self.flush()
+            self._db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def start_run(self, run: RunRecord, intents: Iterable[Intent]) -> None:
+        """Record the run and its intents durably (fsync) before anything is sent."""
+        db = self._db
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("BEGIN")
+        db.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            (
+                run.run_id,
+                run.created_ns,
+                run.command,
+                run.account,
+                run.broker,
+                run.url,
+                run.profile,
+                run.source,
+                msgspec.json.encode(run.options).decode(),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (i.user_def, run.run_id, i.seq, i.line, i.tag, _encode_order(i.order), i.state)
+                for i in intents
+            ),
+        )
+        self._touch(run.created_ns)
+        db.execute("COMMIT")
+        db.execute("PRAGMA synchronous = NORMAL")
+
+    def record(self, intent: Intent) -> None:
+        """Note a change to `intent`; it is written with the next group commit, which is
+        scheduled for the end of this loop round."""
+        self._dirty[intent.user_def] = intent
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop: write now
+                self.flush()
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._dirty or self._db is None:
+            return
+        dirty, self._dirty = self._dirty, {}
+        db = self._db
+        db.execute("BEGIN")
+        db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
+        self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
+        db.execute("COMMIT")
+
+    def finish_run(self, run_id: str, wall_ns: int) -> None:
+        self.flush()
+        self._db.execute("UPDATE runs SET finished_ns = ? WHERE run_id = ?", (wall_ns, run_id))
+
+    def _touch(self, wall_ns: int) -> None:
+        self._db.execute(
+            "INSERT INTO activity VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET"
+            " wall_ns = max(wall_ns, excluded.wall_ns)",
+            (wall_ns,),
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def run(self) -> RunRecord:
+        row = self._db.execute(
+            "SELECT run_id, created_ns, command, account, broker, url, profile, source,"
+            " options, finished_ns FROM runs ORDER BY created_ns DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            raise JournalError(f"{self.path}: holds no run")
+        return RunRecord(
+            run_id=row[0],
+            created_ns=row[1],
+            command=row[2],
+            account=row[3],
+            broker=row[4],
+            url=row[5],
+            profile=row[6],
+            source=row[7],
+            options=msgspec.json.decode(row[8]),
+            finished_ns=row[9],
+        )
+
+    def intents(self, run_id: str) -> list[Intent]:
+        rows = self._db.execute(
+            "SELECT seq, line, tag, order_json, state, order_no, status, message, attempts,"
+            " resent, sent_ns, answered_ns, last_time FROM intents WHERE run_id = ?"
+            " ORDER BY seq",
+            (run_id,),
+        )
+        return [
+            Intent(
+                seq=r[0],
+                line=r[1],
+                tag=r[2],
+                order=_decode_order(r[3]),
+                state=IntentState(r[4]),
+                order_no=r[5],
+                status=r[6],
+                message=r[7],
+                attempts=r[8],
+                resent=r[9],
+                sent_ns=r[10],
+                answered_ns=r[11],
+                last_time=r[12],
+            )
+            for r in rows
+        ]
+
+    def last_activity_ns(self) -> int:
+        row = self._db.execute("SELECT wall_ns FROM activity WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
