@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
 
 DEFAULT_ANSWER_TIMEOUT_S = 30.0
 DEFAULT_CONNECTIONS = 16
-"""When the exchange declares no connection limit."""
+"""When the exchange declares no connection limit and the caller asks for none."""
 
 
 class _Result(msgspec.Struct, kw_only=True):
@@ -225,9 +225,11 @@ class SimBroker:
     @property
     def capabilities(self) -> Capabilities:
         declared = self._declared
-        connections = declared.connections or DEFAULT_CONNECTIONS
-        if self._wanted_connections is not None:
-            connections = min(connections, self._wanted_connections)
+        wanted = self._wanted_connections
+        if declared.connections is None:
+            connections = wanted or DEFAULT_CONNECTIONS
+        else:
+            connections = min(declared.connections, wanted or declared.connections)
         return Capabilities(max_batch_orders=declared.max_batch_orders, connections=connections)
 
     @property

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from tradeburst.brokers import OrderState
 from tradeburst.cli._options import writable
 from tradeburst.demo import DemoResult, demo_start, run_demo
 from tradeburst.summary import write_summary
@@ -26,10 +27,10 @@ _STATUS_NAMES = {
 }
 
 
-def _outcome(order: dict[str, Any]) -> str:
-    if order["status"] == 10 and order["filled_qty"]:
+def _outcome(order: OrderState) -> str:
+    if order.status == 10 and order.filled_qty:
         return "working, part filled"
-    return _STATUS_NAMES.get(order["status"], f"status {order['status']}")
+    return _STATUS_NAMES.get(order.status, f"status {order.status}")
 
 
 def demo_command(

@@ -145,7 +145,7 @@ def fire_command(
     configure_logging()
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(url, key)
+        broker = SimBroker(url, key, connections=concurrency)
         try:
             return await fire(
                 orders,
@@ -200,7 +200,7 @@ def resume_command(
     target = url or _journal_url(journal)
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(target, key)
+        broker = SimBroker(target, key, connections=concurrency)
         try:
             return await resume(
                 journal, broker, options, stop=stop, watch=view.watch if view else None
@@ -358,9 +358,11 @@ def _print_result(console: Console, result: FireResult) -> None:
     summary = result.summary
     orders = summary.orders
     timing = summary.timing
-    table = Table(title=f"{summary.command}: {summary.broker} account {summary.account}")
-    table.add_column("")
-    table.add_column("", justify="right")
+    table = Table(
+        title=f"{summary.command}: {summary.broker} account {summary.account}", show_header=False
+    )
+    table.add_column()
+    table.add_column(justify="right")
     for label, value in (
         ("orders", orders.total),
         ("accepted", orders.accepted),

@@ -16,21 +16,19 @@ __all__ = ["LiveView", "limit_text"]
 
 
 def limit_text(profile: LimitProfile, max_batch: int) -> str:
-    """The profile's order budget in words: `350 orders/s (50 single + 10 batch × 30)`."""
+    """The profile's order budget a second: `350/s` for Fubon's 50 single orders and 10
+    batches of 30."""
     limits = profile.limits
     if LimitClass.ORDER not in limits and LimitClass.BATCH not in limits:
         return "no limit"
-    parts = []
-    total = 0.0
+    per_s = 0.0
     if LimitClass.ORDER in limits:
         count, window_s = limits[LimitClass.ORDER]
-        total += count / window_s
-        parts.append(f"{count / window_s:g} single")
+        per_s += count / window_s
     if LimitClass.BATCH in limits and max_batch > 1 and not profile.batch_counts_orders:
         count, window_s = limits[LimitClass.BATCH]
-        total += count * max_batch / window_s
-        parts.append(f"{count / window_s:g} batch × {max_batch}")
-    return f"{total:g} orders/s ({' + '.join(parts)})"
+        per_s += count * max_batch / window_s
+    return f"{per_s:g}/s"
 
 
 class LiveView:
@@ -77,9 +75,8 @@ class LiveView:
         horizon = time.monotonic_ns() - 1_000_000_000
         recent = sum(size for t, size in stats.sends[-400:] if t > horizon)
         detail = (
-            f"sent {stats.sent} · [green]accepted {stats.accepted}[/] · "
-            f"[red]rejected {stats.rejected}[/] · [yellow]unknown {stats.unknown}[/] · "
-            f"orders/s {recent} · limit {self._limit} · "
-            f"rate refusals {stats.rate_limit_rejections}"
+            f"sent {stats.sent} [green]✓{stats.accepted}[/] [red]✗{stats.rejected}[/] "
+            f"[yellow]?{stats.unknown}[/] · {recent}/s of {self._limit} · "
+            f"429s {stats.rate_limit_rejections}"
         )
         self._progress.update(self._task, completed=stats.accepted + stats.rejected, detail=detail)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from tradeburst.rules import BOARD_LOT_SHARES, ETF_TICKS, STOCK_TICKS
 
-__all__ = ["sample_orders"]
+__all__ = ["sample_orders", "write_orders_csv"]
 
 
 def sample_orders(symbols: list[dict[str, Any]], count: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -39,3 +40,17 @@ def sample_orders(symbols: list[dict[str, Any]], count: int, seed: int = 7) -> l
             }
         )
     return orders
+
+
+def write_orders_csv(orders: list[dict[str, Any]], path: Path) -> Path:
+    """`orders` (as `sample_orders` gives them) as an orders file for `fire`, each row tagged
+    with its `user_def` so that equal rows are distinct orders."""
+    lines = ["symbol,side,quantity,price,price_type,time_in_force,tag"]
+    lines += [
+        f"{o['symbol']},{o['buy_sell']},{o['quantity']},{o['price']},{o['price_type']},"
+        f"{o['time_in_force']},{o['user_def']}"
+        for o in orders
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

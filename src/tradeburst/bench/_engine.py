@@ -1,0 +1,213 @@
+"""`tradeburst bench engine`: the burst engine measured against its targets, each figure
+beside its reference from the same run. The exchange runs in its own process.
+
+- efficiency: the job's lower bound ÷ elapsed under the Fubon profile, for 100, 500 and
+  2000 orders, beside the guide's fixed pacing (chunks of 5 single orders, 10 ms apart)
+  sent through the same engine and throttle;
+- overhead: orders/s through the engine with limits off and single orders, ÷ orders/s of
+  a bare aiohttp loop with the same connections and the same order bodies;
+- memory: peak RSS of `tradeburst fire` with 10,000 orders in flight at once against an
+  exchange that answers after 2 s, beside a client with one thread per order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tradeburst.bench._exchange import _start
+from tradeburst.brokers import SimBroker
+from tradeburst.demo._sample import sample_orders, write_orders_csv
+from tradeburst.engine import FireOptions, ManualPacing, fire
+
+__all__ = ["run_engine_bench"]
+
+_KEY = "bench-key"
+EFFICIENCY_SIZES = (100, 500, 2000)
+GUIDE_PACING = ManualPacing(chunk_size=5, delay_s=0.010)
+OVERHEAD_ORDERS = 4000
+OVERHEAD_CONCURRENCY = 16
+MEMORY_ORDERS = 10_000
+SLOW_EXCHANGE_MS = 2000
+
+
+def _exchange_cmd(profile: str, *extra: str) -> tuple[str, ...]:
+    return (
+        sys.executable,
+        "-m",
+        "tradeburst",
+        "exchange",
+        "--port",
+        "0",
+        "--profile",
+        profile,
+        "--always-open",
+        "--no-liquidity",
+        "--api-key",
+        _KEY,
+        "--seed",
+        "1",
+        *extra,
+    )
+
+
+async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, list[Any]]:
+    async with SimBroker(url, _KEY) as broker:
+        symbols = [
+            {"symbol": i.symbol, "kind": i.kind, "reference_price": str(i.reference_twd)}
+            for i in (await broker.instruments()).values()
+        ]
+    orders = sample_orders(symbols, count, seed=count)
+    return write_orders_csv(orders, folder / f"{name}.csv"), orders
+
+
+async def _fire(url: str, path: Path, folder: Path, **options: Any) -> Any:
+    broker = SimBroker(url, _KEY, connections=options.pop("connections", None))
+    journal = folder / f"journal-{time.monotonic_ns()}.sqlite"
+    try:
+        return await fire(path, broker, FireOptions(journal=journal, **options))
+    finally:
+        await broker.aclose()
+
+
+async def _efficiency(folder: Path) -> dict[str, Any]:
+    process, url = await _start(*_exchange_cmd("fubon"))
+    figures: dict[str, Any] = {
+        "efficiency": {},
+        "guide_pacing_efficiency": {},
+        "elapsed_s": {},
+        "guide_pacing_elapsed_s": {},
+        "lower_bound_s": {},
+    }
+    refusals = guide_refusals = 0
+    try:
+        for count in EFFICIENCY_SIZES:
+            path, _ = await _orders(url, count, folder, f"eff{count}")
+            for key, pacing in (("", None), ("guide_pacing_", GUIDE_PACING)):
+                await asyncio.sleep(1.2)  # the previous run's windows empty
+                result = await _fire(url, path, folder, pacing=pacing)
+                timing = result.summary.timing
+                figures[f"{key}efficiency"][str(count)] = timing.efficiency
+                figures[f"{key}elapsed_s"][str(count)] = timing.elapsed_s
+                figures["lower_bound_s"][str(count)] = timing.lower_bound_s
+                if pacing is None:
+                    refusals += result.summary.rate_limit_rejections
+                else:
+                    guide_refusals += result.summary.rate_limit_rejections
+    finally:
+        process.terminate()
+        await process.wait()
+    figures["rate_limit_rejections"] = refusals
+    figures["guide_pacing_rate_limit_rejections"] = guide_refusals
+    return figures
+
+
+async def _bare_loop(url: str, bodies: list[dict[str, Any]], concurrency: int) -> float:
+    headers = {"Authorization": f"Bearer {_KEY}"}
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(
+            *(session.get(url + "/v1/time", headers=headers) for _ in range(concurrency))
+        )
+        queue = iter(bodies)
+
+        async def worker() -> None:
+            for body in queue:
+                async with session.post(url + "/v1/orders", json=body, headers=headers) as answer:
+                    await answer.read()
+                    if answer.status != 200:
+                        raise RuntimeError(f"bare loop refused: HTTP {answer.status}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(bodies) / (time.perf_counter() - started)
+
+
+async def _overhead(folder: Path) -> dict[str, Any]:
+    process, url = await _start(*_exchange_cmd("none"))
+    engine: list[float] = []
+    bare: list[float] = []
+    try:
+        for round_no in range(2):
+            path, bodies = await _orders(url, OVERHEAD_ORDERS, folder, f"over{round_no}")
+            for body in bodies:
+                body.pop("user_def")
+            bare.append(await _bare_loop(url, bodies, OVERHEAD_CONCURRENCY))
+            result = await _fire(
+                url,
+                path,
+                folder,
+                max_batch=1,
+                connections=OVERHEAD_CONCURRENCY,
+                concurrency=OVERHEAD_CONCURRENCY,
+            )
+            engine.append(OVERHEAD_ORDERS / result.summary.timing.elapsed_s)
+    finally:
+        process.terminate()
+        await process.wait()
+    return {
+        "overhead_ratio": max(engine) / max(bare),
+        "engine_orders_per_s": max(engine),
+        "bare_orders_per_s": max(bare),
+    }
+
+
+async def _peak_rss_mb(*command: str) -> float:
+    """Peak RSS of `command`, run under a tiny parent that reports its child's high mark."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", probe, *command, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await process.communicate()
+    code, rss_kb = out.split()
+    if int(code) != 0:
+        raise RuntimeError(f"{command[2:4]} failed with exit code {int(code)}")
+    return int(rss_kb) / 1024
+
+
+async def _memory(folder: Path) -> dict[str, Any]:
+    process, url = await _start(*_exchange_cmd("none", "--latency-ms", str(SLOW_EXCHANGE_MS)))
+    try:
+        path, _ = await _orders(url, MEMORY_ORDERS, folder, "memory")
+        connections = str(MEMORY_ORDERS // 30 + 1)  # every batch in flight at once
+        engine = await _peak_rss_mb(
+            sys.executable,
+            "-m",
+            "tradeburst",
+            "fire",
+            str(path),
+            "--url",
+            url,
+            "--api-key",
+            _KEY,
+            "--concurrency",
+            connections,
+            "--journal",
+            str(folder / "memory.sqlite"),
+        )
+        threads = await _peak_rss_mb(
+            sys.executable, "-m", "tradeburst.bench._thread_client", url, _KEY, str(path)
+        )
+    finally:
+        process.terminate()
+        await process.wait()
+    return {"rss_mb_10k_in_flight": engine, "rss_mb_threads_10k": threads}
+
+
+async def run_engine_bench() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        figures = await _efficiency(folder)
+        figures.update(await _overhead(folder))
+        figures.update(await _memory(folder))
+    return figures
