@@ -158,21 +158,23 @@ async def _overhead(folder: Path) -> dict[str, Any]:
     }
 
 
-async def _peak_rss_mb(*command: str) -> float:
-    """Peak RSS of `command`, run under a tiny parent that reports its child's high mark."""
+async def _peak_rss_mb(*command: str) -> tuple[float, str]:
+    """Peak RSS of `command`, run under a tiny parent that reports its child's high mark,
+    and the last word the command printed."""
     probe = (
         "import resource, subprocess, sys\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
-        "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "run = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)\n"
+        "last = (run.stdout.split() or ['-'])[-1]\n"
+        "print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, last)\n"
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", probe, *command, stdout=asyncio.subprocess.PIPE
     )
     out, _ = await process.communicate()
-    code, rss_kb = out.split()
+    code, rss_kb, last = out.split()
     if int(code) != 0:
         raise RuntimeError(f"{command[2:4]} failed with exit code {int(code)}")
-    return int(rss_kb) / 1024
+    return int(rss_kb) / 1024, last
 
 
 async def _memory(folder: Path) -> dict[str, Any]:
@@ -180,7 +182,7 @@ async def _memory(folder: Path) -> dict[str, Any]:
     try:
         path, _ = await _orders(url, MEMORY_ORDERS, folder, "memory")
         connections = str(MEMORY_ORDERS // 30 + 1)  # every batch in flight at once
-        engine = await _peak_rss_mb(
+        engine, _ = await _peak_rss_mb(
             sys.executable,
             "-m",
             "tradeburst",
@@ -195,13 +197,17 @@ async def _memory(folder: Path) -> dict[str, Any]:
             "--journal",
             str(folder / "memory.sqlite"),
         )
-        threads = await _peak_rss_mb(
+        threads, failed = await _peak_rss_mb(
             sys.executable, "-m", "tradeburst.bench._thread_client", url, _KEY, str(path)
         )
     finally:
         process.terminate()
         await process.wait()
-    return {"rss_mb_10k_in_flight": engine, "rss_mb_threads_10k": threads}
+    return {
+        "rss_mb_10k_in_flight": engine,
+        "rss_mb_threads_10k": threads,
+        "threads_failed_orders": int(failed),
+    }
 
 
 async def run_engine_bench() -> dict[str, Any]:

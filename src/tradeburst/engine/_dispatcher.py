@@ -190,6 +190,7 @@ class Dispatcher:
             if self._unknown and not self._reconciling:
                 due = self._due_unknown(now, final=self._stopping)
                 if due:
+                    self._reconciling = True  # now, not when the task first runs
                     self._spawn(self._reconcile(due))
                     continue
                 wake = min(wake, self._next_reconcile_at())
@@ -349,7 +350,6 @@ class Dispatcher:
 
     async def _reconcile(self, due: list[Intent]) -> None:
         """One query of the account's orders settles every due UNKNOWN."""
-        self._reconciling = True
         loop = asyncio.get_running_loop()
         slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
         try:

@@ -204,12 +204,12 @@ async def resume(
         unsettled = [i for i in intents if not i.state.is_final]
         if unsettled:
             await _settle_from_broker(broker, throttle, journal, unsettled)
+        to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
         rtt_s = await _warm(broker, dispatch.concurrency)
         result = await _run(
             "resume", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
         journal.finish_run(run.run_id, time.time_ns())
-    to_send = sum(1 for i in unsettled if i.attempts)
     schedule = plan(to_send, profile, dispatch.max_batch)
     result.plan = schedule
     result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
