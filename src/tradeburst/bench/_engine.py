@@ -174,7 +174,7 @@ async def _peak_rss_mb(*command: str) -> tuple[float, str]:
     code, rss_kb, last = out.split()
     if int(code) != 0:
         raise RuntimeError(f"{command[2:4]} failed with exit code {int(code)}")
-    return int(rss_kb) / 1024, last
+    return int(rss_kb) / 1024, last.decode()
 
 
 async def _memory(folder: Path) -> dict[str, Any]:
