@@ -20,7 +20,6 @@ a mode of the same loop, still under the throttle.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -129,7 +128,7 @@ class Dispatcher:
                 intent.state = IntentState.PENDING
                 self._pending.append(intent)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._changed = asyncio.Event()
+        self._wakeup: asyncio.Future[None] | None = None
         self._stopping = False
         self._fatal: BrokerFatal | None = None
         self._reconciling = False
@@ -146,7 +145,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop sending (Ctrl-C): what is in flight is still answered and settled."""
         self._stopping = True
-        self._changed.set()
+        self._poke()
 
     @property
     def profile(self) -> LimitProfile:
@@ -194,10 +193,26 @@ class Dispatcher:
                     self._spawn(self._reconcile(due))
                     continue
                 wake = min(wake, self._next_reconcile_at())
-            self._changed.clear()
-            timeout = None if math.isinf(wake) else max(0.0, wake - loop.time())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+            await self._sleep_until(wake)
+
+    async def _sleep_until(self, wake: float) -> None:
+        """Sleep until loop time `wake` or a poke, whichever comes first. A bare future and
+        a timer: this runs once per request, so no task per wait."""
+        loop = asyncio.get_running_loop()
+        self._wakeup = wakeup = loop.create_future()
+        timer = loop.call_at(wake, self._poke) if math.isfinite(wake) else None
+        try:
+            await wakeup
+        finally:
+            self._wakeup = None
+            if timer is not None:
+                timer.cancel()
+
+    def _poke(self) -> None:
+        """Something changed (an answer, a task ended, a stop): the loop must look again."""
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -270,7 +285,7 @@ class Dispatcher:
             self._not_sent_streak = 0
         finally:
             slots.release()
-            self._changed.set()
+            self._poke()
             if self._on_change is not None:
                 self._on_change()
 
@@ -368,7 +383,7 @@ class Dispatcher:
         finally:
             slots.release()
             self._reconciling = False
-            self._changed.set()
+            self._poke()
         answered_ns = time.monotonic_ns()
         by_user_def = {s.user_def: s for s in states if s.user_def}
         lost = []
@@ -404,4 +419,4 @@ class Dispatcher:
     def _task_done(self, task: asyncio.Task[None]) -> None:
         # The loop counts tasks in flight, so it must look again once one is gone.
         self._tasks.discard(task)
-        self._changed.set()
+        self._poke()

@@ -3,10 +3,9 @@ and what became of it, so a crash or an abort can be finished by `tradeburst res
 
 The run and all its intents, each under its client order id, are committed with a full
 sync before the first byte goes to the broker. After that, outcomes are group-committed:
-updates gather while the event loop works and one transaction writes them all once per
-loop round. Losing the last round in a crash is harmless: `resume` asks the broker about
-every intent the journal does not show as settled. The file is held exclusively, so two
-processes can never work one run.
+updates gather for a few milliseconds and one transaction writes them all. Losing the last
+group in a crash is harmless: `resume` asks the broker about every intent the journal does
+not show as settled. The file is held exclusively, so two processes can never work one run.
 """
 
 from __future__ import annotations
@@ -23,7 +22,11 @@ import msgspec
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.model import Order
 
-__all__ = ["Journal", "JournalError", "RunRecord"]
+__all__ = ["GROUP_COMMIT_S", "Journal", "JournalError", "RunRecord"]
+
+GROUP_COMMIT_S = 0.005
+"""How long outcomes gather before one transaction writes them: a commit per answer would
+cost more than the answer."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -173,13 +176,13 @@ class Journal:
         db.execute("PRAGMA synchronous = NORMAL")
 
     def record(self, intent: Intent) -> None:
-        """Note a change to `intent`; it is written with the next group commit, which is
-        scheduled for the end of this loop round."""
+        """Note a change to `intent`; it is written with the next group commit, at most
+        `GROUP_COMMIT_S` later."""
         self._dirty[intent.user_def] = intent
         if not self._flush_scheduled:
             self._flush_scheduled = True
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                asyncio.get_running_loop().call_later(GROUP_COMMIT_S, self.flush)
             except RuntimeError:  # no loop: write now
                 self.flush()
 
