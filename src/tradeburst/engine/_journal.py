@@ -11,8 +11,9 @@ not show as settled. The file is held exclusively, so two processes can never wo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,20 +114,26 @@ class Journal:
         if not create and not path.is_file():
             raise JournalError(f"{path}: no such journal")
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise JournalError(f"{path}: cannot create its folder ({exc.strerror})") from None
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA locking_mode = EXCLUSIVE")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
-            self._db.executescript(_SCHEMA)  # commits, still holding the lock
-        except sqlite3.OperationalError as exc:
-            self._db.close()
+            # timeout=0: a journal another process holds is refused at once, not in 5 s.
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+        except sqlite3.Error as exc:
+            raise JournalError(f"{path}: cannot open ({exc})") from None
+        try:
+            db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
+            db.executescript(_SCHEMA)  # commits, still holding the lock
+        except sqlite3.Error as exc:
+            db.close()
             if "locked" in str(exc):
                 raise JournalError(f"{path}: in use by another tradeburst process") from None
-            raise JournalError(f"{path}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
             raise JournalError(f"{path}: not a tradeburst journal ({exc})") from None
+        self._db = db
         self._dirty: dict[str, Intent] = {}
         self._flush_scheduled = False
 
@@ -148,7 +155,14 @@ class Journal:
         """Record the run and its intents durably (fsync) before anything is sent."""
         db = self._db
         db.execute("PRAGMA synchronous = FULL")
-        db.execute("BEGIN")
+        try:
+            with self._transaction():
+                self._insert_run(run, intents)
+        finally:
+            db.execute("PRAGMA synchronous = NORMAL")
+
+    def _insert_run(self, run: RunRecord, intents: Iterable[Intent]) -> None:
+        db = self._db
         db.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
             (
@@ -172,8 +186,6 @@ class Journal:
             ),
         )
         self._touch(run.created_ns)
-        db.execute("COMMIT")
-        db.execute("PRAGMA synchronous = NORMAL")
 
     def record(self, intent: Intent) -> None:
         """Note a change to `intent`; it is written with the next group commit, at most
@@ -191,11 +203,21 @@ class Journal:
         if not self._dirty or self._db is None:
             return
         dirty, self._dirty = self._dirty, {}
-        db = self._db
-        db.execute("BEGIN")
-        db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
-        self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
-        db.execute("COMMIT")
+        with self._transaction():
+            self._db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
+            self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT, rolled back if anything in between fails, so the journal stays
+        usable."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
