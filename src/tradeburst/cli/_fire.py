@@ -126,6 +126,7 @@ def fire_command(
     """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
     lost. Nothing is sent if any order is wrong."""
     json_path = writable(json_path, "--json")
+    url = _url(url)
     pacing = _pacing(chunk_size, delay_ms)
     options = FireOptions(
         profile=_profile(profile),
@@ -197,7 +198,7 @@ def resume_command(
     key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
     configure_logging()
-    target = url or _journal_url(journal)
+    target = _url(url) if url else _journal_url(journal)
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
         broker = SimBroker(target, key, connections=concurrency)
@@ -256,7 +257,8 @@ def _run(
     except InvalidInput as exc:
         for problem in exc.problems:
             error.print(str(problem), markup=False)
-        error.print(f"[red]{len(exc.problems)} problems; nothing was sent[/]")
+        count = len(exc.problems)
+        error.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent[/]")
         raise typer.Exit(2) from None
     except JournalError as exc:
         error.print(f"[red]{exc}[/]")
@@ -284,6 +286,12 @@ def _profile(name: str | None) -> str | None:
             f"{name!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
         )
     return name
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or len(value) < 10:
+        raise typer.BadParameter(f"{value!r} is not a URL like {DEFAULT_URL}", param_hint="--url")
+    return value
 
 
 def _pacing(chunk_size: int | None, delay_ms: float | None) -> ManualPacing | None:

@@ -48,7 +48,6 @@ class LiveView:
         self._dispatcher: Dispatcher | None = None
 
     def __enter__(self) -> LiveView:
-        self._progress.__enter__()
         return self
 
     def __exit__(
@@ -57,11 +56,13 @@ class LiveView:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.refresh()
-        self._progress.__exit__(kind, error, tb)
+        if self._dispatcher is not None:
+            self.refresh()
+            self._progress.__exit__(kind, error, tb)
 
     def watch(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher
+        self._progress.__enter__()  # shown from the first send, not while checking
         self._limit = limit_text(dispatcher.profile, dispatcher.max_batch)
         self._progress.update(self._task, total=dispatcher.stats.total)
         self._progress.start_task(self._task)
