@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _books import BUY, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, SELL, new_book, order
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.model import Side
+
+from _books import BUY, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, SELL, new_book, order
 
 TICK = 500
 SEEDS = range(12)

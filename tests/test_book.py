@@ -12,9 +12,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from _books import BUY, FOK, IOC, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, ROD, SELL, new_book, order
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.model import Side, TimeInForce
+
+from _books import BUY, FOK, IOC, LIMIT_DOWN, LIMIT_UP, LOT, REFERENCE, ROD, SELL, new_book, order
 
 
 def book_with(*orders: BookOrder) -> Book:

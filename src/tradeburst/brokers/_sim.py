@@ -176,6 +176,10 @@ class SimBroker:
     def __repr__(self) -> str:  # never the key
         return f"SimBroker({self._url!r})"
 
+    @property
+    def url(self) -> str:
+        return self._url
+
     # -- lifecycle ------------------------------------------------------------------------
 
     async def __aenter__(self) -> SimBroker:

@@ -255,6 +255,8 @@ class Dispatcher:
             intent.state = IntentState.IN_FLIGHT
             intent.attempts += 1
             intent.sent_ns = sent_ns + self._wall_offset_ns
+            # Journaled too, so that `resume` waits its grace period from the last send.
+            self._journal.record(intent)
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])

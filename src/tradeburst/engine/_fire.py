@@ -168,6 +168,8 @@ async def fire(
             "fire", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
         journal.finish_run(run_id, time.time_ns())
+    if result.interrupted:  # the bound of what was sent, not of the whole file
+        schedule = plan(sum(1 for i in intents if i.attempts), profile, dispatch.max_batch)
     result.plan = schedule
     result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
     result.journal, result.run_id, result.profile = path, run_id, profile
@@ -205,11 +207,14 @@ async def resume(
         if unsettled:
             await _settle_from_broker(broker, throttle, journal, unsettled)
         to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
+        resumed_ns = time.time_ns()
         rtt_s = await _warm(broker, dispatch.concurrency)
         result = await _run(
             "resume", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
         journal.finish_run(run.run_id, time.time_ns())
+    if result.interrupted:
+        to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
     schedule = plan(to_send, profile, dispatch.max_batch)
     result.plan = schedule
     result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)

@@ -1,0 +1,240 @@
+"""Helpers for the engine tests: orders files, `tradeburst` run as its own process (the CLI
+under test, or an exchange with faults), and what the exchange's admin API says was placed.
+
+Nothing here stands in for the network: every helper talks to a real exchange over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tradeburst.engine import Intent, Journal, RunRecord
+from tradeburst.exchange import FaultRates
+
+from conftest import Api
+
+HEADER = "symbol,side,quantity,price,price_type,time_in_force,market_type,order_type,tag"
+OPEN_CLOCK = time(9, 30)
+"""Continuous trading: limit orders are taken and matched at once."""
+CLI_TIMEOUT_S = 60.0
+"""Bound on one CLI run; a hang fails the test instead of the whole session."""
+START_TIMEOUT_S = 30.0
+POLL_S = 0.01
+LISTENING = re.compile(r"tradeburst exchange listening on (http://\S+)")
+
+COUNTING_FAULTS = FaultRates(stall=1.0, stall_ms=0.0)
+"""Every order action is 'stalled' for 0 ms: the answer is unchanged, and the admin
+stats' `faults.stall` counts every order action (place, batch, cancel, modify) the
+exchange took, which is how a test proves nothing was sent."""
+
+
+def order_line(i: int, *, price: str = "40.60", quantity: int = 1000, **cells: str) -> str:
+    """One CSV row under `HEADER`, tagged with its number so no two rows are duplicates."""
+    fields = {
+        "symbol": "2891",
+        "side": "Buy",
+        "quantity": str(quantity),
+        "price": price,
+        "price_type": "Limit",
+        "time_in_force": "ROD",
+        "market_type": "Common",
+        "order_type": "Stock",
+        "tag": f"t{i}",
+        **cells,
+    }
+    return ",".join(fields[name] for name in HEADER.split(","))
+
+
+def write_orders(path: Path, count: int, *, extra: Sequence[str] = ()) -> Path:
+    """`count` limit buys of 2891 at the reference, then the `extra` rows."""
+    rows = [order_line(i) for i in range(count)]
+    path.write_text("\n".join([HEADER, *rows, *extra]) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def cli_env() -> dict[str, str]:
+    """The environment without any tradeburst setting the developer may have exported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEBURST_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def cli_args(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tradeburst", *args]
+
+
+async def run_cli(*args: str, cwd: Path) -> Completed:
+    """`tradeburst ARGS` to completion, without blocking the loop serving the exchange."""
+    process = await asyncio.create_subprocess_exec(
+        *cli_args(*args),
+        cwd=cwd,
+        env=cli_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(CLI_TIMEOUT_S):
+            stdout, stderr = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode is not None
+    return Completed(process.returncode, stdout.decode(), stderr.decode())
+
+
+class Background:
+    """`tradeburst ARGS` running on its own, its output in files (no pipe can fill up)."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.stdout_path = directory / f"{name}.stdout"
+        self.stderr_path = directory / f"{name}.stderr"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, *args: str, cwd: Path) -> None:
+        with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
+            self.process = await asyncio.create_subprocess_exec(
+                *cli_args(*args), cwd=cwd, env=cli_env(), stdout=stdout, stderr=stderr
+            )
+
+    async def wait(self) -> Completed:
+        assert self.process is not None
+        async with asyncio.timeout(CLI_TIMEOUT_S):
+            returncode = await self.process.wait()
+        return Completed(
+            returncode,
+            self.stdout_path.read_text(errors="replace"),
+            self.stderr_path.read_text(errors="replace"),
+        )
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def stop(self) -> None:
+        """Kill it if it still runs (test teardown)."""
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+
+
+class ExchangeProcess:
+    """`tradeburst exchange` as its own process, on a port of its own choosing."""
+
+    def __init__(self, directory: Path, key: str, admin_key: str, *options: str) -> None:
+        self.key = key
+        self.admin_key = admin_key
+        self._stderr = directory / "exchange.stderr"
+        with self._stderr.open("w") as stderr:
+            self.popen = subprocess.Popen(
+                cli_args(
+                    "exchange", "--port", "0", "--api-key", key, "--admin-key", admin_key,
+                    "--clock", OPEN_CLOCK.isoformat(), "--no-liquidity", *options,
+                ),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=cli_env(),
+                text=True,
+            )  # fmt: skip
+        self.url = ""
+
+    async def started(self) -> str:
+        """The URL from the first line the exchange prints."""
+        assert self.popen.stdout is not None
+        async with asyncio.timeout(START_TIMEOUT_S):
+            line = await asyncio.to_thread(self.popen.stdout.readline)
+        match = LISTENING.search(line)
+        assert match, f"first line {line!r}; stderr: {self._stderr.read_text()[-2000:]}"
+        self.url = match.group(1)
+        return self.url
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.popen.kill()
+        self.popen.wait()
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+
+
+@contextlib.contextmanager
+def exchange_process(
+    directory: Path, key: str, admin_key: str, *options: str
+) -> Iterator[ExchangeProcess]:
+    process = ExchangeProcess(directory, key, admin_key, *options)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+# -- what the exchange holds ------------------------------------------------------------
+
+
+async def admin_get(session: aiohttp.ClientSession, url: str, admin_key: str, path: str) -> Any:
+    status, body = await Api(session, url, admin_key).get(path)
+    assert status == 200, body
+    return body
+
+
+async def placed(session: aiohttp.ClientSession, url: str, admin_key: str) -> list[dict[str, Any]]:
+    """Every order any account placed (the exchange leaves out the ones it rejected)."""
+    body = await admin_get(session, url, admin_key, "/v1/admin/orders")
+    orders: list[dict[str, Any]] = body["orders"]
+    return orders
+
+
+async def admin_stats(session: aiohttp.ClientSession, url: str, admin_key: str) -> dict[str, Any]:
+    stats: dict[str, Any] = await admin_get(session, url, admin_key, "/v1/admin/stats")
+    return stats
+
+
+async def order_actions(session: aiohttp.ClientSession, url: str, admin_key: str) -> int:
+    """Order actions the exchange took so far; needs an exchange with `COUNTING_FAULTS`."""
+    count: int = (await admin_stats(session, url, admin_key))["faults"]["stall"]
+    return count
+
+
+async def wait_for_placed(
+    session: aiohttp.ClientSession, url: str, admin_key: str, at_least: int, client: Background
+) -> None:
+    """Poll until the exchange holds `at_least` orders; fails if `client` exits first."""
+    async with asyncio.timeout(CLI_TIMEOUT_S):
+        while len(await placed(session, url, admin_key)) < at_least:
+            if client.process is not None and client.process.returncode is not None:
+                done = await client.wait()
+                raise AssertionError(f"exited {done.returncode} first: {done.output[-2000:]}")
+            await asyncio.sleep(POLL_S)
+
+
+def per_user_def(records: Iterable[dict[str, Any]]) -> Counter[str | None]:
+    return Counter(record["user_def"] for record in records)
+
+
+def journal_of(path: Path) -> tuple[RunRecord, list[Intent]]:
+    """The run and its intents as the journal holds them (the writer must have exited)."""
+    with Journal(path, create=False) as journal:
+        run = journal.run()
+        return run, journal.intents(run.run_id)
