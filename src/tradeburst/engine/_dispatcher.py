@@ -251,12 +251,12 @@ class Dispatcher:
         stats.requests += 1
         stats.sent += len(intents)
         stats.sends.append((sent_ns, len(intents)))
+        wall_ns = sent_ns + self._wall_offset_ns
         for intent in intents:
             intent.state = IntentState.IN_FLIGHT
             intent.attempts += 1
-            intent.sent_ns = sent_ns + self._wall_offset_ns
-            # Journaled too, so that `resume` waits its grace period from the last send.
-            self._journal.record(intent)
+            intent.sent_ns = wall_ns
+        self._journal.note_send(wall_ns)
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])

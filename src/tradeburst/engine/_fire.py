@@ -29,7 +29,7 @@ from tradeburst.engine._dispatcher import (
 )
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import Journal, RunRecord
+from tradeburst.engine._journal import GROUP_COMMIT_S, Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._risk import RiskLimits
@@ -292,10 +292,11 @@ async def _warm(broker: Broker, connections: int) -> float:
 
 async def _wait_out_grace(journal: Journal, grace_s: float) -> None:
     """A request sent just before a crash may still be on its way: wait until the grace
-    period after the journal's last write has passed before asking the broker."""
-    since_s = (time.time_ns() - journal.last_activity_ns()) / 1e9
-    if since_s < grace_s:
-        await asyncio.sleep(grace_s - since_s)
+    period after the last send the journal knows of (plus one group commit, which a crash
+    may have lost) has passed before asking the broker."""
+    wait_s = grace_s + GROUP_COMMIT_S - (time.time_ns() - journal.last_activity_ns()) / 1e9
+    if wait_s > 0:
+        await asyncio.sleep(wait_s)
 
 
 async def _settle_from_broker(

@@ -25,7 +25,7 @@ from tradeburst.model import Order
 
 __all__ = ["GROUP_COMMIT_S", "Journal", "JournalError", "RunRecord"]
 
-GROUP_COMMIT_S = 0.005
+GROUP_COMMIT_S = 0.02
 """How long outcomes gather before one transaction writes them: a commit per answer would
 cost more than the answer."""
 
@@ -136,6 +136,7 @@ class Journal:
         self._db = db
         self._dirty: dict[str, Intent] = {}
         self._flush_scheduled = False
+        self._last_send_ns = 0
 
     def close(self) -> None:
         if self._db is not None:
@@ -191,6 +192,15 @@ class Journal:
         """Note a change to `intent`; it is written with the next group commit, at most
         `GROUP_COMMIT_S` later."""
         self._dirty[intent.user_def] = intent
+        self._schedule_flush()
+
+    def note_send(self, wall_ns: int) -> None:
+        """Note that a request left at `wall_ns`: `resume` waits its grace period from the
+        last one. One row per group commit, not one per order."""
+        self._last_send_ns = max(self._last_send_ns, wall_ns)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             try:
@@ -200,12 +210,15 @@ class Journal:
 
     def flush(self) -> None:
         self._flush_scheduled = False
-        if not self._dirty or self._db is None:
+        if (not self._dirty and not self._last_send_ns) or self._db is None:
             return
         dirty, self._dirty = self._dirty, {}
+        last_ns, self._last_send_ns = self._last_send_ns, 0
         with self._transaction():
             self._db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
-            self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
+            self._touch(max((i.answered_ns or i.sent_ns for i in dirty.values()), default=last_ns))
+            if last_ns:
+                self._touch(last_ns)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
