@@ -6,7 +6,9 @@ beside its reference from the same run. The exchange runs in its own process.
   sent through the same engine and throttle. Where the whole job fits one window (100
   orders) no limit binds and the bound is one round trip, so the elapsed time is the
   exchange's own work: a bare aiohttp client sending the same batch calls all at once is
-  timed beside it (`bare_same_calls_elapsed_s`);
+  timed beside it (`bare_same_calls_elapsed_s`). The engine is also measured against an
+  exchange where a batch call counts its orders toward the 50 orders/s, the other reading
+  of Fubon's undocumented rule (`efficiency_if_batches_count_orders`);
 - overhead: orders/s through the engine with limits off and single orders, ÷ orders/s of
   a bare aiohttp loop with the same connections and the same order bodies; best of four
   runs each, taking turns at going first (the exchange's book grows as they run);
@@ -115,9 +117,30 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
     finally:
         process.terminate()
         await process.wait()
-    figures["rate_limit_rejections"] = refusals
+    strict, strict_refusals = await _efficiency_if_batches_count(folder)
+    figures["efficiency_if_batches_count_orders"] = strict
+    figures["rate_limit_rejections"] = refusals + strict_refusals
     figures["guide_pacing_rate_limit_rejections"] = guide_refusals
     return figures
+
+
+async def _efficiency_if_batches_count(folder: Path) -> tuple[dict[str, float], int]:
+    """The engine alone, against an exchange whose batch calls also count their orders
+    toward the 50 orders/s (Fubon does not say whether they do)."""
+    process, url = await _start(*_exchange_cmd("fubon", "--batch-counts-orders"))
+    efficiency: dict[str, float] = {}
+    refusals = 0
+    try:
+        for count in EFFICIENCY_SIZES:
+            path, _ = await _orders(url, count, folder, f"strict{count}")
+            await asyncio.sleep(1.2)
+            result = await _fire(url, path, folder)
+            efficiency[str(count)] = result.summary.timing.efficiency
+            refusals += result.summary.rate_limit_rejections
+    finally:
+        process.terminate()
+        await process.wait()
+    return efficiency, refusals
 
 
 async def _bare_batches(url: str, bodies: list[dict[str, Any]]) -> float:
