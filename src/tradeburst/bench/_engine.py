@@ -27,14 +27,13 @@ from typing import Any
 
 import aiohttp
 
-from tradeburst.bench._exchange import _start
+from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
 from tradeburst.demo._sample import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, ManualPacing, fire
 
 __all__ = ["run_engine_bench"]
 
-_KEY = "bench-key"
 EFFICIENCY_SIZES = (100, 500, 2000)
 ONE_WINDOW_ORDERS = 350
 """What the Fubon limits take in one second: 10 batch calls of 30 and 50 single orders."""
@@ -46,28 +45,8 @@ MEMORY_ORDERS = 10_000
 SLOW_EXCHANGE_MS = 2000
 
 
-def _exchange_cmd(profile: str, *extra: str) -> tuple[str, ...]:
-    return (
-        sys.executable,
-        "-m",
-        "tradeburst",
-        "exchange",
-        "--port",
-        "0",
-        "--profile",
-        profile,
-        "--always-open",
-        "--no-liquidity",
-        "--api-key",
-        _KEY,
-        "--seed",
-        "1",
-        *extra,
-    )
-
-
 async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, list[Any]]:
-    async with SimBroker(url, _KEY) as broker:
+    async with SimBroker(url, BENCH_KEY) as broker:
         symbols = [
             {"symbol": i.symbol, "kind": i.kind, "reference_price": str(i.reference_twd)}
             for i in (await broker.instruments()).values()
@@ -77,7 +56,7 @@ async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, 
 
 
 async def _fire(url: str, path: Path, folder: Path, **options: Any) -> Any:
-    broker = SimBroker(url, _KEY, connections=options.pop("connections", None))
+    broker = SimBroker(url, BENCH_KEY, connections=options.pop("connections", None))
     journal = folder / f"journal-{time.monotonic_ns()}.sqlite"
     try:
         return await fire(path, broker, FireOptions(journal=journal, **options))
@@ -86,7 +65,6 @@ async def _fire(url: str, path: Path, folder: Path, **options: Any) -> Any:
 
 
 async def _efficiency(folder: Path) -> dict[str, Any]:
-    process, url = await _start(*_exchange_cmd("fubon"))
     figures: dict[str, Any] = {
         "efficiency": {},
         "guide_pacing_efficiency": {},
@@ -95,7 +73,7 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
         "lower_bound_s": {},
     }
     refusals = guide_refusals = 0
-    try:
+    async with serving(exchange_server("fubon")) as url:
         for count in EFFICIENCY_SIZES:
             path, bodies = await _orders(url, count, folder, f"eff{count}")
             if count <= ONE_WINDOW_ORDERS:
@@ -114,9 +92,6 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
                     refusals += result.summary.rate_limit_rejections
                 else:
                     guide_refusals += result.summary.rate_limit_rejections
-    finally:
-        process.terminate()
-        await process.wait()
     strict, strict_refusals = await _efficiency_if_batches_count(folder)
     figures["efficiency_if_batches_count_orders"] = strict
     figures["rate_limit_rejections"] = refusals + strict_refusals
@@ -127,26 +102,22 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
 async def _efficiency_if_batches_count(folder: Path) -> tuple[dict[str, float], int]:
     """The engine alone, against an exchange whose batch calls also count their orders
     toward the 50 orders/s (Fubon does not say whether they do)."""
-    process, url = await _start(*_exchange_cmd("fubon", "--batch-counts-orders"))
     efficiency: dict[str, float] = {}
     refusals = 0
-    try:
+    async with serving(exchange_server("fubon", "--batch-counts-orders")) as url:
         for count in EFFICIENCY_SIZES:
             path, _ = await _orders(url, count, folder, f"strict{count}")
             await asyncio.sleep(1.2)
             result = await _fire(url, path, folder)
             efficiency[str(count)] = result.summary.timing.efficiency
             refusals += result.summary.rate_limit_rejections
-    finally:
-        process.terminate()
-        await process.wait()
     return efficiency, refusals
 
 
 async def _bare_batches(url: str, bodies: list[dict[str, Any]]) -> float:
     """Seconds for a bare client to send `bodies` as batch calls of 30, all at once, over
     warm connections; the orders are sent again under new tags so both runs place them."""
-    headers = {"Authorization": f"Bearer {_KEY}"}
+    headers = {"Authorization": f"Bearer {BENCH_KEY}"}
     chunks = [
         [{**body, "user_def": f"BARE{index:06d}"} for index, body in enumerate(bodies)][i : i + 30]
         for i in range(0, len(bodies), 30)
@@ -171,7 +142,7 @@ async def _bare_batches(url: str, bodies: list[dict[str, Any]]) -> float:
 
 
 async def _bare_loop(url: str, bodies: list[dict[str, Any]], concurrency: int) -> float:
-    headers = {"Authorization": f"Bearer {_KEY}"}
+    headers = {"Authorization": f"Bearer {BENCH_KEY}"}
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         await asyncio.gather(
@@ -192,10 +163,9 @@ async def _bare_loop(url: str, bodies: list[dict[str, Any]], concurrency: int) -
 
 
 async def _overhead(folder: Path) -> dict[str, Any]:
-    process, url = await _start(*_exchange_cmd("none"))
     engine: list[float] = []
     bare: list[float] = []
-    try:
+    async with serving(exchange_server("none")) as url:
         for round_no in range(OVERHEAD_ROUNDS):
             path, bodies = await _orders(url, OVERHEAD_ORDERS, folder, f"over{round_no}")
             for index, body in enumerate(bodies):  # tagged like the engine's, 10 characters
@@ -214,9 +184,6 @@ async def _overhead(folder: Path) -> dict[str, Any]:
                     concurrency=OVERHEAD_CONCURRENCY,
                 )
                 engine.append(OVERHEAD_ORDERS / result.summary.timing.elapsed_s)
-    finally:
-        process.terminate()
-        await process.wait()
     return {
         "overhead_ratio": max(engine) / max(bare),
         "engine_orders_per_s": max(engine),
@@ -244,8 +211,7 @@ async def _peak_rss_mb(*command: str) -> tuple[float, str]:
 
 
 async def _memory(folder: Path) -> dict[str, Any]:
-    process, url = await _start(*_exchange_cmd("none", "--latency-ms", str(SLOW_EXCHANGE_MS)))
-    try:
+    async with serving(exchange_server("none", "--latency-ms", str(SLOW_EXCHANGE_MS))) as url:
         path, _ = await _orders(url, MEMORY_ORDERS, folder, "memory")
         connections = str(MEMORY_ORDERS // 30 + 1)  # every batch in flight at once
         engine, _ = await _peak_rss_mb(
@@ -257,18 +223,15 @@ async def _memory(folder: Path) -> dict[str, Any]:
             "--url",
             url,
             "--api-key",
-            _KEY,
+            BENCH_KEY,
             "--concurrency",
             connections,
             "--journal",
             str(folder / "memory.sqlite"),
         )
         threads, failed = await _peak_rss_mb(
-            sys.executable, "-m", "tradeburst.bench._thread_client", url, _KEY, str(path)
+            sys.executable, "-m", "tradeburst.bench._thread_client", url, BENCH_KEY, str(path)
         )
-    finally:
-        process.terminate()
-        await process.wait()
     return {
         "rss_mb_10k_in_flight": engine,
         "rss_mb_threads_10k": threads,

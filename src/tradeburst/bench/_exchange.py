@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
 import tempfile
 import time
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from tradeburst.bench._servers import BENCH_KEY, bare_server, exchange_server, serving
 from tradeburst.exchange import SessionClock
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._market import Market
@@ -24,7 +24,6 @@ from tradeburst.model import Order, Side
 
 __all__ = ["run_exchange_bench"]
 
-_KEY = "bench-key"
 _WARMUP = 300
 
 
@@ -58,25 +57,12 @@ def _match_per_s(orders: int) -> float:
     return orders / (time.perf_counter() - started)
 
 
-async def _start(*command: str) -> tuple[asyncio.subprocess.Process, str]:
-    process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-    )
-    assert process.stdout is not None
-    while True:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-        if not line:
-            raise RuntimeError(f"{command[2]} exited before it served")
-        if "listening on " in line:
-            return process, line.split("listening on ", 1)[1].split()[0]
-
-
 async def _http_per_s(url: str, orders: int, concurrency: int) -> float:
     bodies: list[dict[str, Any]] = [
         {"symbol": "2891", "buy_sell": side, "quantity": 1000, "price": str(Decimal("40.60"))}
         for side in ("Buy", "Sell")
     ]
-    headers = {"Authorization": f"Bearer {_KEY}"}
+    headers = {"Authorization": f"Bearer {BENCH_KEY}"}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -107,29 +93,7 @@ async def run_exchange_bench(*, orders: int, concurrency: int) -> dict[str, Any]
 
 
 async def _measure_http(figures: dict[str, Any], db: Path, orders: int, concurrency: int) -> None:
-    exchange_cmd = (
-        sys.executable,
-        "-m",
-        "tradeburst",
-        "exchange",
-        "--port",
-        "0",
-        "--db",
-        str(db),
-        "--profile",
-        "none",
-        "--always-open",
-        "--no-liquidity",
-        "--api-key",
-        _KEY,
-        "--seed",
-        "1",
-    )
-    bare_cmd = (sys.executable, "-m", "tradeburst.bench._bare_server")
-    for key, command in (("http_orders_per_s", exchange_cmd), ("http_bare_per_s", bare_cmd)):
-        process, url = await _start(*command)
-        try:
+    exchange_cmd = exchange_server("none", "--db", str(db))
+    for key, command in (("http_orders_per_s", exchange_cmd), ("http_bare_per_s", bare_server())):
+        async with serving(command) as url:
             figures[key] = await _http_per_s(url, orders, concurrency)
-        finally:
-            process.terminate()
-            await process.wait()

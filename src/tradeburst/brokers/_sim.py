@@ -23,6 +23,7 @@ import msgspec
 
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
+from tradeburst.exchange._answers import LimitsAnswer, SymbolInfo
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus, Side
 
@@ -87,30 +88,6 @@ class _Filled(msgspec.Struct, kw_only=True):
         )
 
 
-class _Window(msgspec.Struct):
-    requests: int
-    window_s: float
-
-
-class _Limits(msgspec.Struct, kw_only=True):
-    account: str
-    profile: str
-    limits: dict[str, _Window]
-    connections: int | None
-    batch_counts_orders: bool
-    max_batch_orders: int
-    suspension_s: float
-
-
-class _Symbol(msgspec.Struct, kw_only=True):
-    symbol: str
-    name: str
-    kind: str
-    reference_price: Decimal
-    limitup_price: Decimal
-    limitdown_price: Decimal
-
-
 class _Event(msgspec.Struct, kw_only=True):
     event: str
     data: Any = None
@@ -171,7 +148,7 @@ class SimBroker:
         self._wanted_connections = connections
         self._answer_timeout_s = answer_timeout_s
         self._session: aiohttp.ClientSession | None = None
-        self._limits: _Limits | None = None
+        self._limits: LimitsAnswer | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"SimBroker({self._url!r})"
@@ -197,7 +174,7 @@ class SimBroker:
             connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=60),
         )
         try:
-            self._limits = msgspec.convert(await self._get("/v1/limits"), _Limits)
+            self._limits = msgspec.convert(await self._get("/v1/limits"), LimitsAnswer)
         except BaseException:
             await self.aclose()
             raise
@@ -252,13 +229,13 @@ class SimBroker:
         return Capabilities(max_batch_orders=declared.max_batch_orders, connections=connections)
 
     @property
-    def _declared(self) -> _Limits:
+    def _declared(self) -> LimitsAnswer:
         if self._limits is None:
             raise RuntimeError("SimBroker.connect() first")
         return self._limits
 
     async def instruments(self) -> dict[str, Instrument]:
-        symbols = msgspec.convert(await self._get("/v1/symbols"), list[_Symbol])
+        symbols = msgspec.convert(await self._get("/v1/symbols"), list[SymbolInfo])
         return {
             s.symbol: Instrument(
                 symbol=s.symbol,
