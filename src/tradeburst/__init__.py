@@ -5,7 +5,27 @@ The public API is re-exported here; everything in a module whose name starts wit
 underscore is private and may change.
 """
 
+from tradeburst.brokers import (
+    AnswerLost,
+    Broker,
+    BrokerError,
+    BrokerFatal,
+    NotSent,
+    OrderState,
+    RateLimited,
+    SimBroker,
+)
+from tradeburst.engine import (
+    FireOptions,
+    FireResult,
+    InvalidInput,
+    ManualPacing,
+    RiskLimits,
+    fire,
+    resume,
+)
 from tradeburst.exchange import Exchange, ExchangeConfig, ExchangeError
+from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import (
     Fill,
     FunctionType,
@@ -23,23 +43,40 @@ from tradeburst.summary import LatencyThresholds, Summary
 
 __all__ = [
     "ETF_TICKS",
+    "PROFILES",
     "STOCK_TICKS",
+    "AnswerLost",
+    "Broker",
+    "BrokerError",
+    "BrokerFatal",
     "Exchange",
     "ExchangeConfig",
     "ExchangeError",
     "Fill",
+    "FireOptions",
+    "FireResult",
     "FunctionType",
+    "InvalidInput",
     "LatencyThresholds",
+    "LimitProfile",
+    "ManualPacing",
     "MarketType",
+    "NotSent",
     "Order",
     "OrderError",
+    "OrderState",
     "OrderStatus",
     "OrderType",
     "PriceBand",
     "PriceType",
+    "RateLimited",
+    "RiskLimits",
     "Side",
+    "SimBroker",
     "Summary",
     "TickLadder",
     "TimeInForce",
+    "fire",
     "price_band",
+    "resume",
 ]
