@@ -582,7 +582,18 @@ def test_next_request_is_none_when_nothing_fits_and_next_ready_at_says_when() ->
         assert slots is not None
         slots.release()
     assert next_request(throttle, 100, 30) is None
-    assert next_ready_at(throttle, 30) == 1.25
+    assert next_ready_at(throttle, 100, 30) == 1.25
+
+
+def test_next_ready_at_ignores_batch_slots_for_a_single_pending_order() -> None:
+    """One pending order goes alone: a free batch slot does not make it ready."""
+    throttle, _ = _fake(FUBON, headroom_s=0.0)
+    held = throttle.try_take(_one(ORDER, 50))
+    assert held is not None
+    held.release()
+    assert next_request(throttle, 1, 30) is None
+    assert next_ready_at(throttle, 1, 30) == 1.0
+    assert next_ready_at(throttle, 2, 30) == 0.0
 
 
 def test_next_request_is_none_with_nothing_pending() -> None:
@@ -606,22 +617,22 @@ def test_a_run_id_is_six_base36_characters(day_ns: int) -> None:
 
 
 @given(day_ns=DAY_NS)
-def test_a_run_id_starts_with_the_decisecond_of_the_day(day_ns: int) -> None:
-    """The first 4 characters are the tenth of a second of the day, base 36."""
-    assert int(new_run_id(day_ns)[:4], 36) == day_ns // 100_000_000
+def test_a_run_id_starts_with_the_two_second_slot_of_the_day(day_ns: int) -> None:
+    """The first 3 characters are the two-second slot of the day, base 36."""
+    assert int(new_run_id(day_ns)[:3], 36) == day_ns // 2_000_000_000
 
 
 @given(day_ns=DAY_NS)
-def test_run_ids_of_the_same_instant_share_their_first_four_characters(day_ns: int) -> None:
+def test_run_ids_of_the_same_instant_share_their_first_three_characters(day_ns: int) -> None:
     """Two runs starting at the same day_ns differ only in the random tail."""
-    assert new_run_id(day_ns)[:4] == new_run_id(day_ns)[:4]
+    assert new_run_id(day_ns)[:3] == new_run_id(day_ns)[:3]
 
 
-@given(a=st.integers(0, 863_999), b=st.integers(0, 863_999))
-def test_run_ids_of_different_deciseconds_differ(a: int, b: int) -> None:
-    """Runs in different tenths of a second get different run id prefixes."""
+@given(a=st.integers(0, 43_199), b=st.integers(0, 43_199))
+def test_run_ids_of_different_slots_differ(a: int, b: int) -> None:
+    """Runs in different two-second slots get different run id prefixes."""
     if a != b:
-        assert new_run_id(a * 100_000_000)[:4] != new_run_id(b * 100_000_000)[:4]
+        assert new_run_id(a * 2_000_000_000)[:3] != new_run_id(b * 2_000_000_000)[:3]
 
 
 @given(day_ns=DAY_NS, seq=SEQ)

@@ -54,7 +54,8 @@ class OrderCounts(msgspec.Struct, kw_only=True):
     unknown: int = 0
     resent: int = 0
     not_sent: int = 0
-    """Refused as not placed on every attempt (the broker unreachable): `resume` sends them."""
+    """Not placed when the run ended (stopped, the broker unreachable or refusing us):
+    `resume` sends them."""
 
 
 class FireError(msgspec.Struct, kw_only=True):

@@ -14,9 +14,9 @@ went out, or an answer that never came, is `AnswerLost`; 400 and 401 are `Broker
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import msgspec
@@ -28,6 +28,8 @@ from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus, Side
 
 __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
+
+T = TypeVar("T")
 
 DEFAULT_ANSWER_TIMEOUT_S = 30.0
 DEFAULT_CONNECTIONS = 16
@@ -47,6 +49,7 @@ class _Result(msgspec.Struct, kw_only=True):
     last_time: str | None = None
 
     def state(self, message: str | None = None) -> OrderState:
+        """Raises ValueError for a status code tradeburst does not know."""
         return OrderState(
             user_def=self.user_def,
             order_no=self.order_no,
@@ -174,7 +177,7 @@ class SimBroker:
             connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=60),
         )
         try:
-            self._limits = msgspec.convert(await self._get("/v1/limits"), LimitsAnswer)
+            self._limits = await self._get("/v1/limits", LimitsAnswer)
         except BaseException:
             await self.aclose()
             raise
@@ -235,7 +238,7 @@ class SimBroker:
         return self._limits
 
     async def instruments(self) -> dict[str, Instrument]:
-        symbols = msgspec.convert(await self._get("/v1/symbols"), list[SymbolInfo])
+        symbols = await self._get("/v1/symbols", list[SymbolInfo])
         return {
             s.symbol: Instrument(
                 symbol=s.symbol,
@@ -255,12 +258,14 @@ class SimBroker:
     # -- order actions --------------------------------------------------------------------
 
     async def place(self, order: Order) -> OrderState:
-        answer = _decode_place(await self._post("/v1/orders", _encode(order_body(order))))
+        raw = await self._post("/v1/orders", _encode(order_body(order)))
+        answer = _readable("POST /v1/orders", lambda: _decode_place(raw))
         return answer.data.state(answer.message)
 
     async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
         body = _encode({"orders": [order_body(order) for order in orders]})
-        results = _decode_batch(await self._post("/v1/orders/batch", body)).data
+        raw = await self._post("/v1/orders/batch", body)
+        results = _readable("POST /v1/orders/batch", lambda: _decode_batch(raw)).data
         if len(results) != len(orders):
             raise AnswerLost(f"batch of {len(orders)} answered with {len(results)} results")
         return [result.state() for result in results]
@@ -275,10 +280,12 @@ class SimBroker:
         return await self._change(order_no, "modify-quantity", _encode({"quantity": quantity}))
 
     async def _change(self, order_no: str, action: str, body: bytes) -> OrderState:
-        answer = _decode_answer(await self._post(f"/v1/orders/{order_no}/{action}", body))
+        path = f"/v1/orders/{order_no}/{action}"
+        raw = await self._post(path, body)
+        answer = _readable(f"POST {path}", lambda: _decode_answer(raw))
         if answer.is_success:
-            return msgspec.convert(answer.data, _Result).state()
-        status = OrderStatus((answer.data or {}).get("status", OrderStatus.FAILED))
+            return _readable(path, lambda: msgspec.convert(answer.data, _Result).state())
+        status = _readable(path, lambda: OrderStatus(_refusal_status(answer.data)))
         return OrderState(
             user_def=None,
             order_no=order_no,
@@ -292,11 +299,11 @@ class SimBroker:
 
     async def order_results(self, user_def: str | None = None) -> list[OrderState]:
         path = "/v1/orders" if user_def is None else f"/v1/orders?user_def={user_def}"
-        results = msgspec.convert(await self._get(path), list[_Result])
-        return [result.state() for result in results]
+        results = await self._get(path, list[_Result])
+        return _readable(f"GET {path}", lambda: [result.state() for result in results])
 
     async def fills(self) -> list[Fill]:
-        return [f.fill() for f in msgspec.convert(await self._get("/v1/fills"), list[_Filled])]
+        return [f.fill() for f in await self._get("/v1/fills", list[_Filled])]
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
         session = self._open_session()
@@ -317,11 +324,12 @@ class SimBroker:
             raise RuntimeError("SimBroker.connect() first")
         return self._session
 
-    async def _get(self, path: str) -> Any:
-        answer = msgspec.convert(await self._request("GET", path), _Answer)
-        if not answer.is_success:
-            raise BrokerFatal(f"GET {path}: {answer.message}")
-        return answer.data
+    async def _get(self, path: str, kind: type[T]) -> T:
+        answer = await self._request("GET", path)
+        envelope = _readable(f"GET {path}", lambda: msgspec.convert(answer, _Answer))
+        if not envelope.is_success:
+            raise BrokerFatal(f"GET {path}: {envelope.message}")
+        return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))
 
     async def _post(self, path: str, body: bytes) -> bytes:
         raw: bytes = await self._request("POST", path, body, raw=True)
@@ -342,7 +350,11 @@ class SimBroker:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise AnswerLost(f"{method} {path}: no answer ({type(exc).__name__})") from exc
         if status == 200:
-            return payload if raw else msgspec.json.decode(payload)
+            return (
+                payload
+                if raw
+                else _readable(f"{method} {path}", lambda: msgspec.json.decode(payload))
+            )
         message = _message_of(payload)
         if status == 429:
             if RATE_LIMIT_MESSAGE in message:
@@ -353,6 +365,22 @@ class SimBroker:
         if status in (400, 401, 404):
             raise BrokerFatal(f"{method} {path}: HTTP {status}: {message}")
         raise AnswerLost(f"{method} {path}: HTTP {status}: {message}")
+
+
+def _refusal_status(data: Any) -> int:
+    """The status a refused change carries (19, 29, 39), or 90."""
+    if isinstance(data, dict):
+        return int(data.get("status", OrderStatus.FAILED))
+    return int(OrderStatus.FAILED)
+
+
+def _readable(what: str, read: Callable[[], T]) -> T:
+    """`read()` the answer to `what`, or raise `AnswerLost` if it cannot be read: an answer
+    we cannot read tells us no more than none."""
+    try:
+        return read()
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        raise AnswerLost(f"{what}: unreadable answer ({exc})") from exc
 
 
 def _message_of(payload: bytes) -> str:

@@ -376,7 +376,7 @@ def _print_result(console: Console, result: FireResult) -> None:
         ("accepted", orders.accepted),
         ("rejected by the broker", orders.rejected),
         ("unknown", orders.unknown),
-        ("not sent (broker unreachable)", orders.not_sent),
+        ("not sent", orders.not_sent),
         ("resent after the broker did not have them", orders.resent),
         ("rate-limit refusals", summary.rate_limit_rejections),
     ):
@@ -396,6 +396,8 @@ def _print_result(console: Console, result: FireResult) -> None:
     console.print(table)
     if result.journal is not None:
         console.print(f"journal: {result.journal}")
+    if result.fatal:
+        console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
     if orders.unknown or orders.not_sent or result.interrupted:
         console.print(
             f"[yellow]not finished: run `tradeburst resume --journal {result.journal}`[/]"

@@ -134,9 +134,10 @@ class Dispatcher:
         self._reconciling = False
         self._reconcile_after = 0.0
         self._not_sent_streak = 0
-        self._not_sent_until = 0.0
         self._rate_streak = 0
-        self._chunk_left = 0
+        self._hold_until = 0.0
+        """No request before this loop time: a back-off after a refusal."""
+        self._chunk_left = options.pacing.chunk_size if options.pacing else 0
         self._paced_until = 0.0
         self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
 
@@ -146,6 +147,11 @@ class Dispatcher:
         """Stop sending (Ctrl-C): what is in flight is still answered and settled."""
         self._stopping = True
         self._poke()
+
+    @property
+    def fatal(self) -> BrokerFatal | None:
+        """Why the broker refused us outright, if it did: sending stopped there."""
+        return self._fatal
 
     @property
     def profile(self) -> LimitProfile:
@@ -167,13 +173,11 @@ class Dispatcher:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._journal.flush()
-        if self._fatal is not None:
-            raise self._fatal
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         options = self._options
-        while self._fatal is None:
+        while True:
             now = loop.time()
             if self._stopping:
                 if not self._tasks and not self._due_unknown(now, final=True):
@@ -219,7 +223,7 @@ class Dispatcher:
     def _send_ready(self, now: float) -> bool:
         """Send one request if one may go now; say whether one went."""
         options = self._options
-        if now < self._not_sent_until or now < self._paced_until:
+        if now < self._hold_until or now < self._paced_until:
             return False
         max_batch = 1 if options.pacing else options.max_batch
         request = next_request(self._throttle, len(self._pending), max_batch)
@@ -232,16 +236,17 @@ class Dispatcher:
         self._spawn(self._send(intents, request, slots))
         if options.pacing is not None:
             self._chunk_left -= 1
-            if self._chunk_left <= 0:
+            if self._chunk_left <= 0:  # a chunk is out: the next waits the delay
                 self._chunk_left = options.pacing.chunk_size
-                if self.stats.requests > 1:
-                    self._paced_until = now + options.pacing.delay_s
+                self._paced_until = now + options.pacing.delay_s
         return True
 
     def _next_send_at(self, now: float) -> float:
         max_batch = 1 if self._options.pacing else self._options.max_batch
         return max(
-            next_ready_at(self._throttle, max_batch), self._not_sent_until, self._paced_until
+            next_ready_at(self._throttle, len(self._pending), max_batch),
+            self._hold_until,
+            self._paced_until,
         )
 
     async def _send(self, intents: list[Intent], request: Request, slots: Slots) -> None:
@@ -269,13 +274,18 @@ class Dispatcher:
         except AnswerLost as exc:
             self._lost(intents, str(exc))
         except BrokerFatal as exc:
+            # The broker refuses us as such: send nothing more, settle what is in flight.
             self._fatal = exc
+            self._stopping = True
             self._requeue(intents)
+        except Exception as exc:  # an answer we cannot read is an answer we do not have
+            log.warning("unreadable answer (%s: %s)", type(exc).__name__, exc)
+            self._lost(intents, f"unreadable answer: {exc}")
         else:
             answered_ns = time.monotonic_ns()
             refused_for_rate = []
-            for intent, answer in zip(intents, answers, strict=True):
-                if not answer.accepted and RATE_LIMIT_MESSAGE in (answer.message or ""):
+            for intent, answer in _paired(intents, answers):
+                if _refused_for_rate(answer):
                     refused_for_rate.append(intent)
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
@@ -316,18 +326,20 @@ class Dispatcher:
 
     def _rate_refused(self, intents: list[Intent], request: Request, message: str) -> None:
         self.stats.rate_limit_rejections += 1
-        low, high = RATE_BACKOFF_S
-        backoff_s = min(high, low * 2**self._rate_streak)
+        backoff_s = _backoff_s(RATE_BACKOFF_S, self._rate_streak)
         self._rate_streak += 1
+        # Held here too: the broker may limit a class our profile does not know of.
+        self._hold_until = max(self._hold_until, asyncio.get_running_loop().time() + backoff_s)
         log.warning("rate limit refusal (%s); backing off %.0f ms", message, backoff_s * 1000)
         for charge in request.charges:
             self._throttle.penalize(charge.limit_class, backoff_s)
         self._requeue(intents)
 
     def _not_placed(self, intents: list[Intent], message: str) -> None:
-        low, high = NOT_SENT_BACKOFF_S
-        self._not_sent_until = asyncio.get_running_loop().time() + min(
-            high, low * 2**self._not_sent_streak
+        self._hold_until = max(
+            self._hold_until,
+            asyncio.get_running_loop().time()
+            + _backoff_s(NOT_SENT_BACKOFF_S, self._not_sent_streak),
         )
         self._not_sent_streak += 1
         log.info("not placed (%s); sending again", message)
@@ -371,7 +383,11 @@ class Dispatcher:
         slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
         try:
             states = await self._broker.order_results()
-        except (NotSent, AnswerLost) as exc:
+        except BrokerFatal as exc:
+            self._fatal = exc
+            self._stopping = True
+            return
+        except Exception as exc:  # whatever failed, ask again later
             log.info("reconciliation query failed (%s); trying again", exc)
             self._reconcile_after = loop.time() + self._options.grace_s
             now = loop.time()
@@ -379,15 +395,12 @@ class Dispatcher:
                 if now - intent.lost_at > self._options.reconcile_timeout_s:
                     self._unknown.remove(intent)  # stays UNKNOWN: the user must look
             return
-        except BrokerFatal as exc:
-            self._fatal = exc
-            return
         finally:
             slots.release()
             self._reconciling = False
             self._poke()
         answered_ns = time.monotonic_ns()
-        by_user_def = {s.user_def: s for s in states if s.user_def}
+        by_user_def = {s.user_def: s for s in states if s.user_def and not _refused_for_rate(s)}
         lost = []
         for intent in due:
             if intent.state is not IntentState.UNKNOWN:
@@ -400,13 +413,14 @@ class Dispatcher:
         for intent in lost:
             self._unknown.remove(intent)
             self.stats.unknown -= 1
-            intent.resent += 1
-            self.stats.resent += 1
-        if self._stopping:
+        if self._stopping:  # not sent again now: `resume` will ask once more
             for intent in lost:
                 intent.state = IntentState.PENDING
                 self._journal.record(intent)
         else:
+            for intent in lost:
+                intent.resent += 1
+            self.stats.resent += len(lost)
             self._requeue(lost)
         if self._on_change is not None:
             self._on_change()
@@ -422,3 +436,26 @@ class Dispatcher:
         # The loop counts tasks in flight, so it must look again once one is gone.
         self._tasks.discard(task)
         self._poke()
+
+
+def _backoff_s(bounds: tuple[float, float], streak: int) -> float:
+    low, high = bounds
+    return float(min(high, low * 2.0 ** min(streak, 16)))
+
+
+def _refused_for_rate(answer: OrderState) -> bool:
+    """A failed result that is a rate-limit refusal: nothing was placed (Fubon answers so)."""
+    return not answer.accepted and RATE_LIMIT_MESSAGE in (answer.message or "")
+
+
+def _paired(
+    intents: list[Intent], answers: list[OrderState]
+) -> Iterable[tuple[Intent, OrderState]]:
+    """Each intent with its answer: by `user_def` when the answers carry them all (a broker
+    may answer a batch out of order), else by position."""
+    if len(answers) != len(intents):
+        raise ValueError(f"{len(intents)} orders sent, {len(answers)} answers")
+    by_user_def = {a.user_def: a for a in answers}
+    if all(i.user_def in by_user_def for i in intents):
+        return [(i, by_user_def[i.user_def]) for i in intents]
+    return zip(intents, answers, strict=True)

@@ -29,7 +29,7 @@ from tradeburst.engine._dispatcher import (
 )
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import GROUP_COMMIT_S, Journal, RunRecord
+from tradeburst.engine._journal import Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._risk import RiskLimits
@@ -91,16 +91,21 @@ class FireResult:
     journal: Path | None = None
     run_id: str | None = None
     interrupted: bool = False
+    fatal: str | None = None
+    """Why the broker refused us outright mid-run; sending stopped there."""
     dry_run: bool = False
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)
 
 
 def exit_code(result: FireResult) -> int:
-    """DESIGN.md's exit codes: 130 interrupted, 4 some unsettled, 3 some rejected, else 0."""
+    """DESIGN.md's exit codes: 130 interrupted, 4 some unsettled or not sent (the broker
+    refused us outright, or could not be reached), 3 some rejected, else 0."""
     orders = result.summary.orders
     if result.interrupted:
         return 130
+    if result.fatal:
+        return 4
     if orders.unknown or orders.not_sent:
         return 4
     if orders.rejected:
@@ -137,7 +142,7 @@ async def fire(
             dry_run=True,
         )
     throttle = Throttle(profile, headroom_s=options.headroom_s)
-    day_ns, run_id = await _fresh_run_id(broker, throttle)
+    day, run_id = await _fresh_run_id(broker, throttle)
     intents = [
         Intent(
             seq=seq,
@@ -147,8 +152,9 @@ async def fire(
         )
         for seq, row in enumerate(rows)
     ]
-    path = options.journal or DEFAULT_JOURNAL_DIR / f"{day_ns}-{run_id}.sqlite"
+    path = options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{run_id}.sqlite"
     with Journal(path, create=True) as journal:
+        journal.refuse_if_used()
         journal.start_run(
             RunRecord(
                 run_id=run_id,
@@ -202,7 +208,7 @@ async def resume(
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
         dispatch = _dispatch_options(broker, options)
-        await _wait_out_grace(journal, options.grace_s)
+        await _wait_out_grace(options.grace_s)
         unsettled = [i for i in intents if not i.state.is_final]
         if unsettled:
             await _settle_from_broker(broker, throttle, journal, unsettled)
@@ -290,13 +296,11 @@ async def _warm(broker: Broker, connections: int) -> float:
     return fastest
 
 
-async def _wait_out_grace(journal: Journal, grace_s: float) -> None:
-    """A request sent just before a crash may still be on its way: wait until the grace
-    period after the last send the journal knows of (plus one group commit, which a crash
-    may have lost) has passed before asking the broker."""
-    wait_s = grace_s + GROUP_COMMIT_S - (time.time_ns() - journal.last_activity_ns()) / 1e9
-    if wait_s > 0:
-        await asyncio.sleep(wait_s)
+async def _wait_out_grace(grace_s: float) -> None:
+    """A request sent just before a crash may still be on its way: give it the grace period
+    before asking the broker. The journal's last write cannot shorten the wait, since the
+    last send may have come after it (a crash loses the last group commit)."""
+    await asyncio.sleep(grace_s)
 
 
 async def _settle_from_broker(
@@ -349,7 +353,7 @@ async def _run(
     if interrupted and options.cancel_on_abort:
         cancelled = await _cancel_open(broker, throttle, intents)
     stats = dispatcher.stats
-    elapsed_s = (stats.last_settle_ns - stats.first_send_ns) / 1e9 if stats.first_send_ns else 0.0
+    elapsed_s = max(0.0, (stats.last_settle_ns - stats.first_send_ns) / 1e9)
     latencies_ms = [ns / 1e6 for ns in stats.latencies_ns]
     summary = _summary(command, broker, intents, stats, None, elapsed_s, options)
     summary.latency_ms = Latency.of(latencies_ms)
@@ -359,6 +363,7 @@ async def _run(
         plan=Plan(steps=()),
         profile=throttle.profile,
         interrupted=interrupted,
+        fatal=str(dispatcher.fatal) if dispatcher.fatal is not None else None,
         cancelled=cancelled,
         intents=intents,
     )
@@ -402,9 +407,9 @@ def _summary(
             counts.accepted += 1
         elif state is IntentState.REJECTED:
             counts.rejected += 1
-        elif state is IntentState.PENDING and intent.attempts:
+        elif state is IntentState.PENDING:
             counts.not_sent += 1
-        elif state is not IntentState.PENDING:
+        else:
             counts.unknown += 1
         counts.resent += intent.resent
     rate_limited = getattr(stats, "rate_limit_rejections", 0)

@@ -1,11 +1,11 @@
 """Client order ids, carried in `user_def` (at most 10 letters or digits).
 
 An id is a 6-character run id and a 4-character sequence number, both base 36. The run id
-is the exchange-day time the run started, in tenths of a second (4 characters cover a day),
-and 2 random characters, so two runs on one account in the same tenth of a second still
-differ with odds of 1295 in 1296; the engine also asks the broker, before sending, whether
-the day already has an order with this run id, and draws again if so. The sequence covers
-36⁴ = 1,679,616 orders a run.
+is the two-second slot of the exchange day the run started in (3 characters cover a day)
+and 3 random characters, so two runs on one account started in the same two seconds still
+differ with odds of 46,655 in 46,656; the engine also asks the broker, before sending,
+whether the day already has an order with this run id, and draws again if so. The
+sequence covers 36⁴ = 1,679,616 orders a run.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 RUN_ID_LEN = 6
 _SEQ_LEN = 4
 MAX_ORDERS_PER_RUN = 36**_SEQ_LEN
-_DECISECONDS_PER_DAY = 864_000
+_SLOT_NS = 2_000_000_000
+_SLOTS_PER_DAY = 43_200
 
 
 def _base36(number: int, width: int) -> str:
@@ -33,8 +34,8 @@ def _base36(number: int, width: int) -> str:
 
 def new_run_id(day_ns: int) -> str:
     """A run id for a run starting `day_ns` nanoseconds into the exchange day."""
-    deciseconds = (day_ns // 100_000_000) % _DECISECONDS_PER_DAY
-    return _base36(deciseconds, 4) + "".join(secrets.choice(_DIGITS) for _ in range(2))
+    slot = (day_ns // _SLOT_NS) % _SLOTS_PER_DAY
+    return _base36(slot, 3) + "".join(secrets.choice(_DIGITS) for _ in range(3))
 
 
 def client_order_id(run_id: str, seq: int) -> str:

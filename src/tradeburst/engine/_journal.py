@@ -245,6 +245,15 @@ class Journal:
 
     # -- reading --------------------------------------------------------------------------
 
+    def refuse_if_used(self) -> None:
+        """A journal holds one run: a second would hide the first from `resume`."""
+        row = self._db.execute("SELECT run_id FROM runs LIMIT 1").fetchone()
+        if row is not None:
+            raise JournalError(
+                f"{self.path}: already holds run {row[0]}; finish it with `tradeburst resume "
+                f"--journal {self.path}` or give another --journal"
+            )
+
     def run(self) -> RunRecord:
         row = self._db.execute(
             "SELECT run_id, created_ns, command, account, broker, url, profile, source,"

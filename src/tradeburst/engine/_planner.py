@@ -48,10 +48,11 @@ def next_request(throttle: Throttle, pending: int, max_batch: int) -> Request | 
     return None
 
 
-def next_ready_at(throttle: Throttle, max_batch: int) -> float:
-    """When the next request could fit (`inf` if only an answer can make room)."""
+def next_ready_at(throttle: Throttle, pending: int, max_batch: int) -> float:
+    """When the next request for `pending` orders could fit (`inf` if only an answer can
+    make room)."""
     when = throttle.ready_at(throttle.charges_for(LimitClass.ORDER))
-    if max_batch > 1:
+    if max_batch > 1 and pending > 1:
         when = min(when, throttle.ready_at(throttle.charges_for(LimitClass.BATCH, 2)))
     return when
 
@@ -99,7 +100,7 @@ def plan(orders: int, profile: LimitProfile, max_batch: int) -> Plan:
     while pending:
         request = next_request(throttle, pending, max_batch)
         if request is None:
-            when = next_ready_at(throttle, max_batch)
+            when = next_ready_at(throttle, pending, max_batch)
             if not math.isfinite(when):
                 raise RuntimeError("the profile admits no request")  # only with broken limits
             clock[0] = when
