@@ -267,7 +267,10 @@ def _run(
         error.print(f"[red]broker: {exc}[/]")
         raise typer.Exit(2) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
-        error.print("[red]interrupted; run `tradeburst resume --journal …` to finish[/]")
+        error.print(
+            "[red]interrupted; run `tradeburst resume --journal PATH` with the journal "
+            "printed above to finish[/]"
+        )
         raise typer.Exit(130) from None
 
 

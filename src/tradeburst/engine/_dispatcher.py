@@ -26,6 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tradeburst.brokers import (
@@ -147,6 +148,10 @@ class Dispatcher:
         """Stop sending (Ctrl-C): what is in flight is still answered and settled."""
         self._stopping = True
         self._poke()
+
+    @property
+    def journal_path(self) -> Path:
+        return self._journal.path
 
     @property
     def fatal(self) -> BrokerFatal | None:
@@ -330,7 +335,8 @@ class Dispatcher:
         self._rate_streak += 1
         # Held here too: the broker may limit a class our profile does not know of.
         self._hold_until = max(self._hold_until, asyncio.get_running_loop().time() + backoff_s)
-        log.warning("rate limit refusal (%s); backing off %.0f ms", message, backoff_s * 1000)
+        # The live view and the summary count these; a line each would bury the screen.
+        log.info("rate limit refusal (%s); backing off %.0f ms", message, backoff_s * 1000)
         for charge in request.charges:
             self._throttle.penalize(charge.limit_class, backoff_s)
         self._requeue(intents)
