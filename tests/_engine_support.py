@@ -11,14 +11,16 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from tradeburst.engine import Intent, Journal, RunRecord
 from tradeburst.exchange import FaultRates
@@ -238,3 +240,112 @@ def journal_of(path: Path) -> tuple[RunRecord, list[Intent]]:
     with Journal(path, create=False) as journal:
         run = journal.run()
         return run, journal.intents(run.run_id)
+
+
+# -- a broker that misbehaves -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request through a `RewritingProxy`: its method, its path, and its number among
+    the requests with that method and path so far (1-based)."""
+
+    method: str
+    path: str
+    nth: int
+
+
+Reply = tuple[int, bytes]
+"""An HTTP status and a body (JSON, or HTML when it starts with `<`)."""
+Before = Callable[[Call], Reply | None]
+"""Answers a call in the exchange's place (it never reaches the exchange), or None."""
+After = Callable[[Call, int, bytes], Reply | None]
+"""Replaces the exchange's answer (status, body) to a call, or None to pass it on."""
+
+
+class RewritingProxy:
+    """A real reverse proxy on 127.0.0.1, port 0, in front of a real exchange: it forwards
+    every request and passes the answer back, except where `before` answers in the
+    exchange's place or `after` rewrites the exchange's answer. A connection the exchange
+    drops is dropped on the client too. It counts and stamps every call it sees."""
+
+    def __init__(self, target: str, *, before: Before | None = None, after: After | None = None):
+        self._target = target.rstrip("/")
+        self._before = before
+        self._after = after
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.stamps: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
+        """`time.monotonic()` of each call's arrival, per (method, path)."""
+        self.rewritten = 0
+        """Answers `before` or `after` replaced."""
+        self.url = ""
+        self._client: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        self._client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def aclose(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+    async def _forward(self, request: web.Request) -> web.StreamResponse:
+        assert self._client is not None
+        key = (request.method, request.path)
+        self.calls[key] += 1
+        self.stamps[key].append(monotonic())
+        call = Call(request.method, request.path, self.calls[key])
+        body = await request.read()
+        reply = self._before(call) if self._before else None
+        if reply is None:
+            headers = {
+                name: value
+                for name, value in request.headers.items()
+                if name.lower() in ("authorization", "content-type")
+            }
+            url = self._target + request.path_qs
+            try:
+                async with self._client.request(
+                    request.method, url, data=body or None, headers=headers
+                ) as upstream:
+                    status, payload = upstream.status, await upstream.read()
+            except aiohttp.ClientError:  # a lost answer stays a lost answer
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=204)
+            reply = self._after(call, status, payload) if self._after else None
+            if reply is None:
+                return _response(status, payload)
+        self.rewritten += 1
+        return _response(*reply)
+
+
+def _response(status: int, body: bytes) -> web.Response:
+    html = body.lstrip().startswith(b"<")
+    return web.Response(
+        status=status, body=body, content_type="text/html" if html else "application/json"
+    )
+
+
+@contextlib.asynccontextmanager
+async def rewriting_proxy(
+    target: str, *, before: Before | None = None, after: After | None = None
+) -> AsyncIterator[RewritingProxy]:
+    proxy = RewritingProxy(target, before=before, after=after)
+    try:
+        await proxy.start()
+        yield proxy
+    finally:
+        await proxy.aclose()

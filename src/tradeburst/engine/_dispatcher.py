@@ -272,6 +272,7 @@ class Dispatcher:
                 answers = await self._broker.place_batch([i.order for i in intents])
             else:
                 answers = [await self._broker.place(intents[0].order)]
+            pairs = _paired(intents, answers)
         except RateLimited as exc:
             self._rate_refused(intents, request, str(exc))
         except NotSent as exc:
@@ -289,7 +290,7 @@ class Dispatcher:
         else:
             answered_ns = time.monotonic_ns()
             refused_for_rate = []
-            for intent, answer in _paired(intents, answers):
+            for intent, answer in pairs:
                 if _refused_for_rate(answer):
                     refused_for_rate.append(intent)
                     continue
@@ -392,6 +393,8 @@ class Dispatcher:
         except BrokerFatal as exc:
             self._fatal = exc
             self._stopping = True
+            for intent in due:  # they stay UNKNOWN: `resume` asks again
+                self._unknown.remove(intent)
             return
         except Exception as exc:  # whatever failed, ask again later
             log.info("reconciliation query failed (%s); trying again", exc)
@@ -464,4 +467,4 @@ def _paired(
     by_user_def = {a.user_def: a for a in answers}
     if all(i.user_def in by_user_def for i in intents):
         return [(i, by_user_def[i.user_def]) for i in intents]
-    return zip(intents, answers, strict=True)
+    return list(zip(intents, answers, strict=True))

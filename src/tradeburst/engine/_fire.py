@@ -342,6 +342,8 @@ async def _run(
     dispatcher = Dispatcher(broker, throttle, journal, intents, dispatch)
     if watch is not None:
         watch(dispatcher)
+    if stop is not None and stop.is_set():  # Ctrl-C came while we were getting ready
+        dispatcher.stop()
     stopper = asyncio.create_task(_stop_when(stop, dispatcher)) if stop else None
     try:
         await dispatcher.run()
