@@ -25,6 +25,7 @@ from tradeburst.engine._dispatcher import (
     DEFAULT_GRACE_S,
     Dispatcher,
     DispatchOptions,
+    DispatchStats,
     ManualPacing,
 )
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
@@ -136,7 +137,7 @@ async def fire(
     schedule = plan(len(rows), profile, dispatch.max_batch)
     if dry_run:
         return FireResult(
-            summary=_summary("fire", broker, [], None, schedule, 0.0, options),
+            summary=_summary("fire", broker, [], None, 0.0),
             plan=schedule,
             profile=profile,
             dry_run=True,
@@ -174,7 +175,7 @@ async def fire(
             "fire", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
         journal.finish_run(run_id, time.time_ns())
-    if result.interrupted:  # the bound of what was sent, not of the whole file
+    if result.interrupted or result.fatal:  # the bound of what was sent, not of the file
         schedule = plan(sum(1 for i in intents if i.attempts), profile, dispatch.max_batch)
     result.plan = schedule
     result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
@@ -357,7 +358,7 @@ async def _run(
     stats = dispatcher.stats
     elapsed_s = max(0.0, (stats.last_settle_ns - stats.first_send_ns) / 1e9)
     latencies_ms = [ns / 1e6 for ns in stats.latencies_ns]
-    summary = _summary(command, broker, intents, stats, None, elapsed_s, options)
+    summary = _summary(command, broker, intents, stats, elapsed_s)
     summary.latency_ms = Latency.of(latencies_ms)
     summary.classification = Classification.of(latencies_ms, options.thresholds)
     return FireResult(
@@ -397,10 +398,8 @@ def _summary(
     command: str,
     broker: Broker,
     intents: list[Intent],
-    stats: object,
-    _plan: Plan | None,
+    stats: DispatchStats | None,
     elapsed_s: float,
-    options: FireOptions,
 ) -> Summary:
     counts = OrderCounts(total=len(intents))
     for intent in intents:
@@ -414,7 +413,7 @@ def _summary(
         else:
             counts.unknown += 1
         counts.resent += intent.resent
-    rate_limited = getattr(stats, "rate_limit_rejections", 0)
+    rate_limited = stats.rate_limit_rejections if stats is not None else 0
     return Summary(
         command=command,
         broker=broker.name,
