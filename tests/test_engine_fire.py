@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from tradeburst.brokers import SimBroker
-from tradeburst.engine import FireOptions, IntentState, exit_code, fire, resume
+from tradeburst.engine import FireOptions, IntentState, Journal, exit_code, fire, resume
 from tradeburst.exchange import Exchange, FaultRates, NetworkModel
 
 from _engine_support import (
@@ -487,3 +487,21 @@ async def test_an_interrupted_run_reports_an_efficiency_of_at_most_1(
     assert run.returncode == 130, run.output
     timing = json.loads(path.read_text())["timing"]
     assert timing["efficiency"] <= 1, timing
+
+
+async def test_the_journal_keeps_the_fills_of_the_run(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Orders that trade with each other leave their fills in the journal, each once."""
+    exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
+    sells = [order_line(100 + i, side="Sell") for i in range(4)]
+    source = write_orders(tmp_path / "orders.csv", 4, extra=sells)
+    async with SimBroker(exchange.url, KEY_A) as broker:
+        result = await fire(source, broker, FireOptions(journal=tmp_path / "run.sqlite"))
+        at_broker = [f for f in await broker.fills() if f.user_def]
+    assert exit_code(result) == 0
+    with Journal(tmp_path / "run.sqlite", create=False) as journal:
+        kept = journal.fills()
+    assert sorted(kept, key=lambda f: f.filled_no) == sorted(at_broker, key=lambda f: f.filled_no)
+    assert sum(f.quantity for f in kept if f.side == "Buy") == 4000
+    assert sum(f.quantity for f in kept if f.side == "Sell") == 4000

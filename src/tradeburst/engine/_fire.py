@@ -11,6 +11,7 @@ does not have it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ __all__ = [
     "fire",
     "resume",
 ]
+
+log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
@@ -174,6 +177,7 @@ async def fire(
         result = await _run(
             "fire", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
+        await _keep_fills(broker, throttle, journal)
         journal.finish_run(run_id, time.time_ns())
     if result.interrupted or result.fatal:  # the bound of what was sent, not of the file
         schedule = plan(sum(1 for i in intents if i.attempts), profile, dispatch.max_batch)
@@ -219,6 +223,7 @@ async def resume(
         result = await _run(
             "resume", broker, throttle, journal, intents, dispatch, options, stop, watch
         )
+        await _keep_fills(broker, throttle, journal)
         journal.finish_run(run.run_id, time.time_ns())
     if result.interrupted:
         to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
@@ -370,6 +375,18 @@ async def _run(
         cancelled=cancelled,
         intents=intents,
     )
+
+
+async def _keep_fills(broker: Broker, throttle: Throttle, journal: Journal) -> None:
+    """One query of the account's fills, kept in the journal for the run's orders. A
+    failure costs only the record: the broker keeps the fills."""
+    slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
+    try:
+        journal.record_fills(await broker.fills())
+    except BrokerError as exc:
+        log.info("fills not recorded in the journal (%s)", exc)
+    finally:
+        slots.release()
 
 
 async def _stop_when(stop: asyncio.Event, dispatcher: Dispatcher) -> None:

@@ -1,7 +1,9 @@
 """The journal: one SQLite file (WAL) per run, the engine's record of what it meant to send
 and what became of it, so a crash or an abort can be finished by `tradeburst resume`.
 
-The run and all its intents, each under its client order id, are committed with a full
+It also keeps the fills of the run's orders known when the run ended (`fire` and `resume`
+ask the broker once). The run and all its intents, each under its client order id, are
+committed with a full
 sync before the first byte goes to the broker. After that, outcomes are group-committed:
 updates gather for a few milliseconds and one transaction writes them all. Losing the last
 group in a crash is harmless: `resume` asks the broker about every intent the journal does
@@ -15,13 +17,14 @@ import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.model import Order
+from tradeburst.model import Fill, Order, Side
 
 __all__ = ["GROUP_COMMIT_S", "Journal", "JournalError", "RunRecord"]
 
@@ -58,6 +61,16 @@ CREATE TABLE IF NOT EXISTS intents (
     sent_ns INTEGER NOT NULL DEFAULT 0,
     answered_ns INTEGER NOT NULL DEFAULT 0,
     last_time TEXT
+);
+CREATE TABLE IF NOT EXISTS fills (
+    filled_no TEXT PRIMARY KEY,
+    user_def TEXT NOT NULL,
+    order_no TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    price_twd TEXT NOT NULL,
+    time_ns INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS activity (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -231,6 +244,38 @@ class Journal:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def record_fills(self, fills: Iterable[Fill]) -> int:
+        """Keep the fills of this journal's orders (by `user_def`), each once; say how many
+        are new."""
+        ours = {row[0] for row in self._db.execute("SELECT user_def FROM intents")}
+        rows = [
+            (f.filled_no, f.user_def, f.order_no, f.symbol, f.side, f.quantity, str(f.price_twd),
+             f.time_ns)
+            for f in fills
+            if f.user_def in ours
+        ]  # fmt: skip
+        before = self._db.total_changes
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        return self._db.total_changes - before
+
+    def fills(self) -> list[Fill]:
+        return [
+            Fill(
+                filled_no=r[0],
+                user_def=r[1],
+                order_no=r[2],
+                symbol=r[3],
+                side=Side(r[4]),
+                quantity=r[5],
+                price_twd=Decimal(r[6]),
+                time_ns=r[7],
+            )
+            for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
+        ]
 
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
