@@ -40,6 +40,7 @@ from tradeburst.brokers import (
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
+from tradeburst.engine._reconcile import apply_answer, match_records, refused_for_rate
 from tradeburst.engine._throttle import Slots, Throttle
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
@@ -289,15 +290,15 @@ class Dispatcher:
             self._lost(intents, f"unreadable answer: {exc}")
         else:
             answered_ns = time.monotonic_ns()
-            refused_for_rate = []
+            refused: list[Intent] = []
             for intent, answer in pairs:
-                if _refused_for_rate(answer):
-                    refused_for_rate.append(intent)
+                if refused_for_rate(answer):
+                    refused.append(intent)
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
                 self._settle(intent, answer, answered_ns)
-            if refused_for_rate:
-                self._rate_refused(refused_for_rate, request, RATE_LIMIT_MESSAGE)
+            if refused:
+                self._rate_refused(refused, request, RATE_LIMIT_MESSAGE)
             else:
                 self._rate_streak = 0
             self._not_sent_streak = 0
@@ -311,12 +312,7 @@ class Dispatcher:
         if intent.state is IntentState.UNKNOWN:
             self._unknown.remove(intent)
             self.stats.unknown -= 1
-        intent.state = IntentState.ACCEPTED if answer.accepted else IntentState.REJECTED
-        intent.order_no = answer.order_no
-        intent.status = int(answer.status)
-        intent.message = answer.message
-        intent.last_time = answer.last_time
-        intent.answered_ns = answered_ns + self._wall_offset_ns
+        apply_answer(intent, answer, answered_ns + self._wall_offset_ns)
         if answer.accepted:
             self.stats.accepted += 1
         else:
@@ -409,16 +405,10 @@ class Dispatcher:
             self._reconciling = False
             self._poke()
         answered_ns = time.monotonic_ns()
-        by_user_def = {s.user_def: s for s in states if s.user_def and not _refused_for_rate(s)}
-        lost = []
-        for intent in due:
-            if intent.state is not IntentState.UNKNOWN:
-                continue
-            found = by_user_def.get(intent.user_def)
-            if found is not None:
-                self._settle(intent, found, answered_ns)
-            else:
-                lost.append(intent)
+        still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
+        found, lost = match_records(still_unknown, states)
+        for intent, record in found:
+            self._settle(intent, record, answered_ns)
         for intent in lost:
             self._unknown.remove(intent)
             self.stats.unknown -= 1
@@ -450,11 +440,6 @@ class Dispatcher:
 def _backoff_s(bounds: tuple[float, float], streak: int) -> float:
     low, high = bounds
     return float(min(high, low * 2.0 ** min(streak, 16)))
-
-
-def _refused_for_rate(answer: OrderState) -> bool:
-    """A failed result that is a rate-limit refusal: nothing was placed (Fubon answers so)."""
-    return not answer.accepted and RATE_LIMIT_MESSAGE in (answer.message or "")
 
 
 def _paired(

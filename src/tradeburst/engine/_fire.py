@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from tradeburst.brokers import Broker, BrokerError, OrderState
+from tradeburst.brokers import Broker, BrokerError
 from tradeburst.engine._dispatcher import (
     DEFAULT_GRACE_S,
     Dispatcher,
@@ -34,6 +34,7 @@ from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
+from tradeburst.engine._reconcile import apply_answer, match_records
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
@@ -317,19 +318,15 @@ async def _settle_from_broker(
         states = await broker.order_results()
     finally:
         slots.release()
-    by_user_def: dict[str, OrderState] = {s.user_def: s for s in states if s.user_def}
+    found, missing = match_records(unsettled, states)
     now_ns = time.time_ns()
+    for intent, record in found:
+        apply_answer(intent, record, now_ns)
+    for intent in missing:
+        if intent.attempts:
+            intent.resent += 1
+        intent.state = IntentState.PENDING
     for intent in unsettled:
-        found = by_user_def.get(intent.user_def)
-        if found is None:
-            if intent.attempts:
-                intent.resent += 1
-            intent.state = IntentState.PENDING
-        else:
-            intent.state = IntentState.ACCEPTED if found.accepted else IntentState.REJECTED
-            intent.order_no, intent.status = found.order_no, int(found.status)
-            intent.message, intent.last_time = found.message, found.last_time
-            intent.answered_ns = now_ns
         journal.record(intent)
     journal.flush()
 
