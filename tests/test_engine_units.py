@@ -22,13 +22,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tradeburst.brokers import OrderState
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import GROUP_COMMIT_S, Journal, JournalError, RunRecord
 from tradeburst.engine._planner import Plan, next_ready_at, next_request, plan
+from tradeburst.engine._reconcile import apply_answer, match_records
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
-from tradeburst.limits import PROFILES, LimitClass, LimitProfile
-from tradeburst.model import Order, is_valid_user_def
+from tradeburst.limits import PROFILES, RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
+from tradeburst.model import Order, OrderStatus, is_valid_user_def
 from tradeburst.model._enums import MarketType, OrderType, PriceType, Side, TimeInForce
 
 ORDER, BATCH, QUERY = LimitClass.ORDER, LimitClass.BATCH, LimitClass.QUERY
@@ -981,3 +983,57 @@ def test_a_failed_start_run_leaves_the_journal_usable(tmp_path: Path) -> None:
             journal.start_run(_run_record(), [intents[0], intents[0]])
         journal.start_run(_run_record(), intents)
         assert len(journal.intents(RUN_ID)) == len(intents)
+
+
+# -- reconciliation ------------------------------------------------------------------------
+
+
+def _record(user_def: str, status: OrderStatus, message: str | None = None) -> OrderState:
+    return OrderState(
+        user_def=user_def,
+        order_no="00001",
+        status=status,
+        symbol="2891",
+        quantity=1000,
+        message=message,
+    )
+
+
+def _intent(user_def: str) -> Intent:
+    order = Order(
+        symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"), user_def=user_def
+    )
+    return Intent(seq=0, line=2, tag="", order=order, state=IntentState.UNKNOWN)
+
+
+def test_reconciliation_finds_what_the_broker_has_by_user_def() -> None:
+    """Intents the broker holds are paired with its records; the rest are missing."""
+    held, gone = _intent("RUN0010000"), _intent("RUN0010001")
+    found, missing = match_records([held, gone], [_record("RUN0010000", OrderStatus.ACCEPTED)])
+    assert [(i.user_def, r.status) for i, r in found] == [("RUN0010000", OrderStatus.ACCEPTED)]
+    assert missing == [gone]
+
+
+def test_reconciliation_takes_a_rate_refusal_record_for_no_order() -> None:
+    """A failed record carrying the rate-limit message means nothing was placed."""
+    intent = _intent("RUN0010000")
+    refusal = _record("RUN0010000", OrderStatus.FAILED, RATE_LIMIT_MESSAGE)
+    found, missing = match_records([intent], [refusal])
+    assert (found, missing) == ([], [intent])
+
+
+def test_an_applied_answer_settles_the_intent_for_good() -> None:
+    """A broker's record settles an intent as accepted or rejected, with its order number."""
+    accepted, rejected = _intent("RUN0010000"), _intent("RUN0010001")
+    apply_answer(accepted, _record("RUN0010000", OrderStatus.ACCEPTED), 5)
+    apply_answer(rejected, _record("RUN0010001", OrderStatus.FAILED, "price off"), 6)
+    assert (accepted.state, accepted.order_no, accepted.answered_ns) == (
+        IntentState.ACCEPTED,
+        "00001",
+        5,
+    )
+    assert (rejected.state, rejected.message, rejected.state.is_final) == (
+        IntentState.REJECTED,
+        "price off",
+        True,
+    )
