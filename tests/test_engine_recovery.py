@@ -36,6 +36,7 @@ from _engine_support import (
     COUNTING_FAULTS,
     OPEN_CLOCK,
     After,
+    Before,
     Call,
     Reply,
     admin_stats,
@@ -411,3 +412,112 @@ async def test_batch_answers_out_of_order_settle_each_intent_with_its_own_order(
     assert {i.user_def: i.order_no for i in intents} == {
         record["user_def"]: record["order_no"] for record in records
     }
+
+
+def reversed_with_a_nameless_rate_refusal(payload: bytes) -> bytes:
+    """Reversed, and the (new) first answer made a rate refusal that names no order."""
+    body = json_body(payload)
+    body["data"].reverse()
+    first = body["data"][0]
+    first.update(status=90, user_def=None, error_message="Login Error, 業務系統流量控管")
+    return dumps(body)
+
+
+async def test_answers_that_name_only_some_orders_never_place_one_twice(
+    exchange: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A batch answered out of order, one answer naming no order: each order placed once."""
+    source = write_orders(tmp_path / "orders.csv", 2)
+    after = rewrite("POST", BATCH, {1}, reversed_with_a_nameless_rate_refusal)
+    async with rewriting_proxy(exchange.url, after=after) as proxy:
+        options = FireOptions(journal=tmp_path / "run.sqlite", grace_s=GRACE_S)
+        result = await fire_bounded(source, proxy.url, options)
+        assert proxy.rewritten == 1
+    assert exit_code(result) == 0, result.summary
+    records = await placed(session, exchange.url, ADMIN)
+    assert_one_order_per_intent(records, result)
+    _, intents = journal_of(tmp_path / "run.sqlite")
+    assert {i.user_def: i.order_no for i in intents} == {
+        record["user_def"]: record["order_no"] for record in records
+    }
+
+
+# -- a broker that never answers ---------------------------------------------------------------
+
+
+def bad_gateway(call: Call) -> Reply | None:
+    """Every order placement answered 502 by the proxy: nothing reaches the exchange."""
+    if call.method == "POST" and call.path in (BATCH, SINGLE):
+        return 502, HTML_PAGE
+    return None
+
+
+async def test_a_broker_whose_answers_are_always_lost_ends_the_run(
+    exchange: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Lost answers for orders the broker never has: sent again only up to the attempt limit."""
+    source = write_orders(tmp_path / "orders.csv", 3)
+    async with rewriting_proxy(exchange.url, before=bad_gateway) as proxy:
+        options = FireOptions(journal=tmp_path / "run.sqlite", grace_s=GRACE_S)
+        result = await fire_bounded(source, proxy.url, options)
+        sends = proxy.calls[("POST", BATCH)]
+    max_attempts = DispatchOptions(concurrency=1, max_batch=1).max_attempts
+    assert exit_code(result) == 4
+    assert result.summary.orders.not_sent == 3
+    assert sends == max_attempts
+    assert await placed(session, exchange.url, ADMIN) == []
+
+
+async def test_resume_gets_a_full_set_of_attempts_after_a_failed_run(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A run that used up its attempts does not leave resume with none: resume places all."""
+    failing = await start_exchange(
+        clock_start=OPEN_CLOCK, always_open=False, faults=FaultRates(error=1.0)
+    )
+    source = write_orders(tmp_path / "orders.csv", 3)
+    journal = tmp_path / "run.sqlite"
+    first = await fire_bounded(source, failing.url, FireOptions(journal=journal))
+    assert first.summary.orders.not_sent == 3
+    # The same account on a healthy exchange, one 503 on the way: resume still places all.
+    healthy = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    async with (
+        rewriting_proxy(healthy.url, before=busy_once("POST", BATCH)) as proxy,
+        SimBroker(proxy.url, KEY_A) as broker,
+        asyncio.timeout(RUN_TIMEOUT_S),
+    ):
+        result = await resume(journal, broker, FireOptions(grace_s=GRACE_S))
+    assert exit_code(result) == 0, result.summary
+    assert result.summary.orders.resent == 0
+    assert_one_order_per_intent(await placed(session, healthy.url, ADMIN), result)
+
+
+def busy_once(method: str, path: str) -> Before:
+    """Answer the first `method path` with a 503 in the exchange's place: nothing placed."""
+
+    def before(call: Call) -> Reply | None:
+        if (call.method, call.path, call.nth) == (method, path, 1):
+            return 503, dumps({"is_success": False, "message": "busy; nothing placed"})
+        return None
+
+    return before
+
+
+async def test_resume_keeps_the_profile_and_pacing_the_run_began_with(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """A run fired with --profile and manual pacing is resumed under the same: single orders."""
+    source = write_orders(tmp_path / "orders.csv", 3)
+    journal = tmp_path / "run.sqlite"
+    stop = asyncio.Event()
+    stop.set()
+    options = FireOptions(
+        journal=journal, profile="fubon", pacing=ManualPacing(chunk_size=1, delay_s=0.05)
+    )
+    await fire_bounded(source, exchange.url, options, stop=stop)
+    async with rewriting_proxy(exchange.url) as proxy:
+        async with SimBroker(proxy.url, KEY_A) as broker, asyncio.timeout(RUN_TIMEOUT_S):
+            result = await resume(journal, broker, FireOptions(grace_s=GRACE_S))
+        assert (proxy.calls[("POST", SINGLE)], proxy.calls[("POST", BATCH)]) == (3, 0)
+    assert exit_code(result) == 0
+    assert result.profile.name == "fubon"

@@ -228,7 +228,7 @@ class SimBroker:
         if declared.connections is None:
             connections = wanted or DEFAULT_CONNECTIONS
         else:
-            connections = min(declared.connections, wanted or declared.connections)
+            connections = max(1, min(declared.connections, wanted or declared.connections))
         return Capabilities(max_batch_orders=declared.max_batch_orders, connections=connections)
 
     @property
@@ -253,7 +253,7 @@ class SimBroker:
 
     async def server_time_ns(self) -> int:
         answer = await self._request("GET", "/v1/time")
-        return int(answer["exchange_time_ns"])
+        return _readable("GET /v1/time", lambda: int(answer["exchange_time_ns"]))
 
     # -- order actions --------------------------------------------------------------------
 
@@ -369,9 +369,8 @@ class SimBroker:
 
 def _refusal_status(data: Any) -> int:
     """The status a refused change carries (19, 29, 39), or 90."""
-    if isinstance(data, dict):
-        return int(data.get("status", OrderStatus.FAILED))
-    return int(OrderStatus.FAILED)
+    status = data.get("status") if isinstance(data, dict) else None
+    return int(status) if isinstance(status, int) else int(OrderStatus.FAILED)
 
 
 def _readable(what: str, read: Callable[[], T]) -> T:
@@ -379,7 +378,7 @@ def _readable(what: str, read: Callable[[], T]) -> T:
     we cannot read tells us no more than none."""
     try:
         return read()
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, KeyError, TypeError) as exc:
         raise AnswerLost(f"{what}: unreadable answer ({exc})") from exc
 
 

@@ -137,7 +137,7 @@ def fire_command(
         risk=_risk(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
-        grace_s=non_negative(grace_ms, "--grace-ms") / 1000,
+        grace_s=_grace_s(grace_ms),
         headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
         cancel_on_abort=cancel_on_abort,
     )
@@ -192,7 +192,7 @@ def resume_command(
     options = FireOptions(
         profile=_profile(profile),
         concurrency=concurrency,
-        grace_s=non_negative(grace_ms, "--grace-ms") / 1000,
+        grace_s=_grace_s(grace_ms),
         cancel_on_abort=cancel_on_abort,
     )
     key = read_api_key(api_key, api_key_file)
@@ -289,6 +289,16 @@ def _profile(name: str | None) -> str | None:
             f"{name!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
         )
     return name
+
+
+MIN_GRACE_MS = 100.0
+"""Below this, a lost answer would be asked about before the order could have arrived."""
+
+
+def _grace_s(grace_ms: float) -> float:
+    if non_negative(grace_ms, "--grace-ms") < MIN_GRACE_MS:
+        raise typer.BadParameter(f"must be at least {MIN_GRACE_MS:g} ms", param_hint="--grace-ms")
+    return grace_ms / 1000
 
 
 def _url(value: str) -> str:

@@ -54,6 +54,9 @@ DEFAULT_MAX_ATTEMPTS = 10
 RATE_BACKOFF_S = (0.05, 1.0)
 """First and largest back-off after a rate-limit refusal; it doubles in between."""
 NOT_SENT_BACKOFF_S = (0.02, 2.0)
+MIN_RECONCILE_PAUSE_S = 0.1
+RECONCILE_PAUSE_MAX_S = 5.0
+"""A failed reconciliation query is asked again after the grace period, doubling up to this."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +138,10 @@ class Dispatcher:
         self._fatal: BrokerFatal | None = None
         self._reconciling = False
         self._reconcile_after = 0.0
+        self._failures: dict[int, int] = {}
+        """Per intent (by seq), this run's sends that placed nothing or went unanswered and
+        were not found: the attempt limit counts these, not rate refusals or past runs."""
+        self._reconcile_failures = 0
         self._not_sent_streak = 0
         self._rate_streak = 0
         self._hold_until = 0.0
@@ -186,7 +193,7 @@ class Dispatcher:
         while True:
             now = loop.time()
             if self._stopping:
-                if not self._tasks and not self._due_unknown(now, final=True):
+                if not self._tasks and not self._unknown:
                     return
             elif not self._pending and not self._tasks and not self._unknown:
                 return
@@ -267,13 +274,12 @@ class Dispatcher:
             intent.state = IntentState.IN_FLIGHT
             intent.attempts += 1
             intent.sent_ns = wall_ns
-        self._journal.note_send(wall_ns)
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])
             else:
                 answers = [await self._broker.place(intents[0].order)]
-            pairs = _paired(intents, answers)
+            pairs, unnamed = _paired(intents, answers)
         except RateLimited as exc:
             self._rate_refused(intents, request, str(exc))
         except NotSent as exc:
@@ -297,6 +303,8 @@ class Dispatcher:
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
                 self._settle(intent, answer, answered_ns)
+            if unnamed:  # answered, but not about these: only a query can tell
+                self._lost(unnamed, "the answer did not name them")
             if refused:
                 self._rate_refused(refused, request, RATE_LIMIT_MESSAGE)
             else:
@@ -346,16 +354,19 @@ class Dispatcher:
         )
         self._not_sent_streak += 1
         log.info("not placed (%s); sending again", message)
-        again = []
-        for intent in intents:
-            intent.message = message
-            if intent.attempts >= self._options.max_attempts:
-                intent.state = IntentState.PENDING
-                self.stats.not_sent += 1
-                self._journal.record(intent)
-            else:
-                again.append(intent)
-        self._requeue(again)
+        intents = [i for i in intents if self._may_try_again(i, message)]
+        self._requeue(intents)
+
+    def _may_try_again(self, intent: Intent, message: str) -> bool:
+        """Count a failed try; past the attempt limit the intent is left unsent."""
+        intent.message = message
+        tries = self._failures[intent.seq] = self._failures.get(intent.seq, 0) + 1
+        if tries < self._options.max_attempts:
+            return True
+        intent.state = IntentState.PENDING
+        self.stats.not_sent += 1
+        self._journal.record(intent)
+        return False
 
     def _lost(self, intents: list[Intent], message: str) -> None:
         now = asyncio.get_running_loop().time()
@@ -373,8 +384,10 @@ class Dispatcher:
     def _due_unknown(self, now: float, *, final: bool) -> list[Intent]:
         if now < self._reconcile_after or self._reconciling:
             return []
+        # Even when stopping, an order whose answer was just lost may not have arrived yet.
+        del final
         grace_s = self._options.grace_s
-        return [i for i in self._unknown if now - i.lost_at >= grace_s or final]
+        return [i for i in self._unknown if now - i.lost_at >= grace_s]
 
     def _next_reconcile_at(self) -> float:
         oldest = min((i.lost_at for i in self._unknown), default=math.inf)
@@ -394,7 +407,11 @@ class Dispatcher:
             return
         except Exception as exc:  # whatever failed, ask again later
             log.info("reconciliation query failed (%s); trying again", exc)
-            self._reconcile_after = loop.time() + self._options.grace_s
+            self._reconcile_after = loop.time() + _backoff_s(
+                (max(self._options.grace_s, MIN_RECONCILE_PAUSE_S), RECONCILE_PAUSE_MAX_S),
+                self._reconcile_failures,
+            )
+            self._reconcile_failures += 1
             now = loop.time()
             for intent in due:
                 if now - intent.lost_at > self._options.reconcile_timeout_s:
@@ -404,6 +421,7 @@ class Dispatcher:
             slots.release()
             self._reconciling = False
             self._poke()
+        self._reconcile_failures = 0
         answered_ns = time.monotonic_ns()
         still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
         found, lost = match_records(still_unknown, states)
@@ -417,10 +435,11 @@ class Dispatcher:
                 intent.state = IntentState.PENDING
                 self._journal.record(intent)
         else:
-            for intent in lost:
+            again = [i for i in lost if self._may_try_again(i, "the broker did not have it")]
+            for intent in again:
                 intent.resent += 1
-            self.stats.resent += len(lost)
-            self._requeue(lost)
+            self.stats.resent += len(again)
+            self._requeue(again)
         if self._on_change is not None:
             self._on_change()
 
@@ -444,12 +463,15 @@ def _backoff_s(bounds: tuple[float, float], streak: int) -> float:
 
 def _paired(
     intents: list[Intent], answers: list[OrderState]
-) -> Iterable[tuple[Intent, OrderState]]:
-    """Each intent with its answer: by `user_def` when the answers carry them all (a broker
-    may answer a batch out of order), else by position."""
+) -> tuple[list[tuple[Intent, OrderState]], list[Intent]]:
+    """Each intent with its answer, and the intents no answer names. A broker may answer a
+    batch out of order, so answers are paired by `user_def`; by position only when none
+    carries one."""
     if len(answers) != len(intents):
         raise ValueError(f"{len(intents)} orders sent, {len(answers)} answers")
-    by_user_def = {a.user_def: a for a in answers}
-    if all(i.user_def in by_user_def for i in intents):
-        return [(i, by_user_def[i.user_def]) for i in intents]
-    return list(zip(intents, answers, strict=True))
+    if not any(a.user_def for a in answers):
+        return list(zip(intents, answers, strict=True)), []
+    by_user_def = {a.user_def: a for a in answers if a.user_def}
+    pairs = [(i, by_user_def[i.user_def]) for i in intents if i.user_def in by_user_def]
+    unnamed = [i for i in intents if i.user_def not in by_user_def]
+    return pairs, unnamed

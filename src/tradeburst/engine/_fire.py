@@ -11,12 +11,14 @@ does not have it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -170,7 +172,7 @@ async def fire(
                 url=getattr(broker, "url", ""),
                 profile=profile.name,
                 source=str(source),
-                options={"max_batch": dispatch.max_batch, "concurrency": dispatch.concurrency},
+                options=_stored_options(options, dispatch),
             ),
             intents,
         )
@@ -211,6 +213,7 @@ async def resume(
                     )
                 ]
             )
+        options = _with_run_options(options, run.options)
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
         dispatch = _dispatch_options(broker, options)
@@ -226,7 +229,7 @@ async def resume(
         )
         await _keep_fills(broker, throttle, journal)
         journal.finish_run(run.run_id, time.time_ns())
-    if result.interrupted:
+    if result.interrupted or result.fatal:
         to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
     schedule = plan(to_send, profile, dispatch.max_batch)
     result.plan = schedule
@@ -261,6 +264,32 @@ def _read(source: Path, risk: RiskLimits) -> list[OrderRow]:
 
 def _tagged(row: OrderRow, user_def: str) -> Order:
     return msgspec.structs.replace(row.order, user_def=user_def)
+
+
+def _stored_options(options: FireOptions, dispatch: DispatchOptions) -> dict[str, Any]:
+    """What `resume` needs to send the rest the way the run began."""
+    pacing = options.pacing
+    return {
+        "profile": options.profile,
+        "max_batch": dispatch.max_batch,
+        "concurrency": dispatch.concurrency,
+        "headroom_s": options.headroom_s,
+        "pacing": [pacing.chunk_size, pacing.delay_s] if pacing else None,
+    }
+
+
+def _with_run_options(options: FireOptions, stored: dict[str, Any]) -> FireOptions:
+    """`options`, with what the user did not give again taken from the run's journal."""
+    pacing = stored.get("pacing")
+    return dataclasses.replace(
+        options,
+        profile=options.profile or stored.get("profile"),
+        max_batch=options.max_batch or stored.get("max_batch"),
+        concurrency=options.concurrency or stored.get("concurrency"),
+        headroom_s=stored.get("headroom_s", options.headroom_s),
+        pacing=options.pacing
+        or (ManualPacing(chunk_size=pacing[0], delay_s=pacing[1]) if pacing else None),
+    )
 
 
 def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
@@ -323,8 +352,8 @@ async def _settle_from_broker(
     for intent, record in found:
         apply_answer(intent, record, now_ns)
     for intent in missing:
-        if intent.attempts:
-            intent.resent += 1
+        if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
+            intent.resent += 1  # it left, and never arrived: it goes again
         intent.state = IntentState.PENDING
     for intent in unsettled:
         journal.record(intent)

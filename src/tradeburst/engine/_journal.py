@@ -149,7 +149,6 @@ class Journal:
         self._db = db
         self._dirty: dict[str, Intent] = {}
         self._flush_scheduled = False
-        self._last_send_ns = 0
 
     def close(self) -> None:
         if self._db is not None:
@@ -207,12 +206,6 @@ class Journal:
         self._dirty[intent.user_def] = intent
         self._schedule_flush()
 
-    def note_send(self, wall_ns: int) -> None:
-        """Note that a request left at `wall_ns`: `resume` waits its grace period from the
-        last one. One row per group commit, not one per order."""
-        self._last_send_ns = max(self._last_send_ns, wall_ns)
-        self._schedule_flush()
-
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -223,15 +216,12 @@ class Journal:
 
     def flush(self) -> None:
         self._flush_scheduled = False
-        if (not self._dirty and not self._last_send_ns) or self._db is None:
+        if not self._dirty or self._db is None:
             return
         dirty, self._dirty = self._dirty, {}
-        last_ns, self._last_send_ns = self._last_send_ns, 0
         with self._transaction():
             self._db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
-            self._touch(max((i.answered_ns or i.sent_ns for i in dirty.values()), default=last_ns))
-            if last_ns:
-                self._touch(last_ns)
+            self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

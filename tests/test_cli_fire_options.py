@@ -1,0 +1,37 @@
+"""Options of `fire` that could make it unsafe are refused before anything is sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _engine_support import OPEN_CLOCK, run_cli, write_orders
+from conftest import KEY_A, StartExchange
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [
+        ("--grace-ms", "0", "at least 100"),
+        ("--grace-ms", "-5", "--grace-ms"),
+        ("--url", "ftp://example", "is not a URL"),
+        ("--profile", "nasdaq", "is not one of"),
+        ("--max-notional", "-1", "is not a positive amount"),
+    ],
+)
+async def test_an_unsafe_option_is_a_usage_error(
+    start_exchange: StartExchange, tmp_path: Path, option: str, value: str, fragment: str
+) -> None:
+    """Exit 2, the option named, no traceback, no journal written."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    source = write_orders(tmp_path / "orders.csv", 3)
+    args = ["fire", str(source), "--url", exchange.url, "--api-key", KEY_A, option, value]
+    if option == "--url":
+        args[3] = value
+        args = args[:-2]
+    run = await run_cli(*args, cwd=tmp_path)
+    assert run.returncode == 2, run.output
+    assert fragment in " ".join(run.output.split())
+    assert "Traceback" not in run.output
+    assert not (tmp_path / "journal").exists()
