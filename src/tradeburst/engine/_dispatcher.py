@@ -469,6 +469,8 @@ def _paired(
     carries one."""
     if len(answers) != len(intents):
         raise ValueError(f"{len(intents)} orders sent, {len(answers)} answers")
+    if len(intents) == 1 and answers[0].user_def in (None, intents[0].user_def):
+        return [(intents[0], answers[0])], []  # the common case, kept cheap
     if not any(a.user_def for a in answers):
         return list(zip(intents, answers, strict=True)), []
     by_user_def = {a.user_def: a for a in answers if a.user_def}
