@@ -217,9 +217,9 @@ async def resume(
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
         dispatch = _dispatch_options(broker, options)
-        await _wait_out_grace(options.grace_s)
         unsettled = [i for i in intents if not i.state.is_final]
         if unsettled:
+            await _wait_out_grace(options.grace_s)
             await _settle_from_broker(broker, throttle, journal, unsettled)
         to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
         resumed_ns = time.time_ns()
