@@ -865,19 +865,6 @@ def test_finish_run_stamps_the_run(journal: Journal) -> None:
     assert journal.run().finished_ns == 9_999
 
 
-def test_last_activity_starts_at_the_run_and_only_moves_forward(journal: Journal) -> None:
-    """last_activity_ns is the run's start, then the latest stamp recorded, never earlier."""
-    intents = journal.intents(RUN_ID)
-    assert journal.last_activity_ns() == 1_000
-    _settle(intents[0], sent_ns=5_000)
-    journal.record(intents[0])
-    assert journal.last_activity_ns() == 5_005
-    intents[1].state = IntentState.IN_FLIGHT
-    intents[1].sent_ns = 3_000
-    journal.record(intents[1])
-    assert journal.last_activity_ns() == 5_005
-
-
 _OPEN_ELSEWHERE = """
 import sys
 from pathlib import Path

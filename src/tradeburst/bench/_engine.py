@@ -49,11 +49,8 @@ SLOW_EXCHANGE_MS = 2000
 
 async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, list[Any]]:
     async with SimBroker(url, BENCH_KEY) as broker:
-        symbols = [
-            {"symbol": i.symbol, "kind": i.kind, "reference_price": str(i.reference_twd)}
-            for i in (await broker.instruments()).values()
-        ]
-    orders = sample_orders(symbols, count, seed=count)
+        instruments = list((await broker.instruments()).values())
+    orders = sample_orders(instruments, count, seed=count)
     return write_orders_csv(orders, folder / f"{name}.csv"), orders
 
 

@@ -24,8 +24,10 @@ import msgspec
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.exchange._answers import LimitsAnswer, SymbolInfo
+from tradeburst.exchange._api import Envelope
+from tradeburst.exchange._records import FilledData
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
-from tradeburst.model import Fill, Order, OrderStatus, Side
+from tradeburst.model import Fill, Order, OrderStatus
 
 __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
 
@@ -62,33 +64,17 @@ class _Result(msgspec.Struct, kw_only=True):
         )
 
 
-class _Answer(msgspec.Struct, kw_only=True):
-    is_success: bool
-    message: str | None = None
-    data: Any = None
-
-
-class _Filled(msgspec.Struct, kw_only=True):
-    order_no: str
-    stock_no: str
-    buy_sell: Side
-    filled_qty: int
-    filled_price: Decimal
-    filled_no: str
-    filled_ns: int = 0
-    user_def: str | None = None
-
-    def fill(self) -> Fill:
-        return Fill(
-            order_no=self.order_no,
-            symbol=self.stock_no,
-            side=self.buy_sell,
-            quantity=self.filled_qty,
-            price_twd=self.filled_price,
-            filled_no=self.filled_no,
-            time_ns=self.filled_ns,
-            user_def=self.user_def,
-        )
+def _fill(filled: FilledData) -> Fill:
+    return Fill(
+        order_no=filled.order_no,
+        symbol=filled.stock_no,
+        side=filled.buy_sell,
+        quantity=filled.filled_qty,
+        price_twd=filled.filled_price,
+        filled_no=filled.filled_no,
+        time_ns=filled.filled_ns,
+        user_def=filled.user_def,
+    )
 
 
 class _Event(msgspec.Struct, kw_only=True):
@@ -109,7 +95,7 @@ class _BatchAnswer(msgspec.Struct, kw_only=True):
 
 
 _encode = msgspec.json.Encoder(decimal_format="string").encode
-_decode_answer = msgspec.json.Decoder(_Answer).decode
+_decode_answer = msgspec.json.Decoder(Envelope).decode
 # The hot path decodes straight into the fields it reads, in one pass.
 _decode_place = msgspec.json.Decoder(_PlaceAnswer).decode
 _decode_batch = msgspec.json.Decoder(_BatchAnswer).decode
@@ -303,7 +289,7 @@ class SimBroker:
         return _readable(f"GET {path}", lambda: [result.state() for result in results])
 
     async def fills(self) -> list[Fill]:
-        return [f.fill() for f in await self._get("/v1/fills", list[_Filled])]
+        return [_fill(f) for f in await self._get("/v1/fills", list[FilledData])]
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
         session = self._open_session()
@@ -315,7 +301,7 @@ class SimBroker:
                 if event.event == "order":
                     yield msgspec.convert(event.data, _Result).state()
                 elif event.event == "filled":
-                    yield msgspec.convert(event.data, _Filled).fill()
+                    yield _fill(msgspec.convert(event.data, FilledData))
 
     # -- transport ------------------------------------------------------------------------
 
@@ -326,7 +312,7 @@ class SimBroker:
 
     async def _get(self, path: str, kind: type[T]) -> T:
         answer = await self._request("GET", path)
-        envelope = _readable(f"GET {path}", lambda: msgspec.convert(answer, _Answer))
+        envelope = _readable(f"GET {path}", lambda: msgspec.convert(answer, Envelope))
         if not envelope.is_success:
             raise BrokerFatal(f"GET {path}: {envelope.message}")
         return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))
@@ -384,6 +370,6 @@ def _readable(what: str, read: Callable[[], T]) -> T:
 
 def _message_of(payload: bytes) -> str:
     try:
-        return str(msgspec.json.decode(payload, type=_Answer).message or "")
+        return str(msgspec.json.decode(payload, type=Envelope).message or "")
     except msgspec.DecodeError:
         return payload[:200].decode("utf-8", "replace")

@@ -30,6 +30,7 @@ from tradeburst.engine import (
     FireOptions,
     FireResult,
     InvalidInput,
+    Journal,
     JournalError,
     ManualPacing,
     RiskLimits,
@@ -346,8 +347,6 @@ def _risk(
 
 
 def _journal_url(journal: Path) -> str:
-    from tradeburst.engine import Journal
-
     try:
         with Journal(journal, create=False) as opened:
             return opened.run().url

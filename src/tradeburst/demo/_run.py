@@ -51,11 +51,8 @@ async def run_demo(count: int = 500, *, seed: int = 7) -> DemoResult:
         broker = SimBroker(exchange.url, exchange.api_keys[0])
         try:
             await broker.connect()
-            symbols = [
-                {"symbol": i.symbol, "kind": i.kind, "reference_price": str(i.reference_twd)}
-                for i in (await broker.instruments()).values()
-            ]
-            orders = sample_orders(symbols, count, seed)
+            instruments = list((await broker.instruments()).values())
+            orders = sample_orders(instruments, count, seed)
             with tempfile.TemporaryDirectory() as folder:
                 source = write_orders_csv(orders, Path(folder) / "sample.csv")
                 options = FireOptions(journal=Path(folder) / "journal.sqlite")

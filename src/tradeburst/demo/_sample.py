@@ -5,23 +5,26 @@ crosses and trades at the open; deterministic for a seed."""
 from __future__ import annotations
 
 import random
-from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tradeburst.brokers import Instrument
 from tradeburst.rules import BOARD_LOT_SHARES, ETF_TICKS, STOCK_TICKS
 
 __all__ = ["sample_orders", "write_orders_csv"]
 
 
-def sample_orders(symbols: list[dict[str, Any]], count: int, seed: int = 7) -> list[dict[str, Any]]:
+def sample_orders(
+    instruments: Sequence[Instrument], count: int, seed: int = 7
+) -> list[dict[str, Any]]:
     """`count` order bodies for the exchange API, each with a unique `user_def`."""
     rng = random.Random(seed)
     orders = []
     for index in range(count):
-        symbol = rng.choice(symbols)
-        ladder = ETF_TICKS if symbol["kind"] == "etf" else STOCK_TICKS
-        price = Decimal(symbol["reference_price"])
+        symbol = rng.choice(instruments)
+        ladder = ETF_TICKS if symbol.kind == "etf" else STOCK_TICKS
+        price = symbol.reference_twd
         side = rng.choice(("Buy", "Sell"))
         # From three ticks passive to two ticks aggressive: some of the batch crosses, so
         # the opening auction has real volume to match.
@@ -30,7 +33,7 @@ def sample_orders(symbols: list[dict[str, Any]], count: int, seed: int = 7) -> l
             price = ladder.step_up(price) if aggressive > 0 else ladder.step_down(price)
         orders.append(
             {
-                "symbol": symbol["symbol"],
+                "symbol": symbol.symbol,
                 "buy_sell": side,
                 "quantity": rng.randint(1, 5) * BOARD_LOT_SHARES,
                 "price": str(price),

@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,14 +112,11 @@ class Dispatcher:
         journal: Journal,
         intents: Iterable[Intent],
         options: DispatchOptions,
-        *,
-        on_change: Callable[[], None] | None = None,
     ) -> None:
         self._broker = broker
         self._throttle = throttle
         self._journal = journal
         self._options = options
-        self._on_change = on_change
         self.intents = list(intents)
         self.stats = DispatchStats(total=len(self.intents))
         self._pending: deque[Intent] = deque()
@@ -204,7 +201,7 @@ class Dispatcher:
                     continue
                 wake = self._next_send_at(now)
             if self._unknown and not self._reconciling:
-                due = self._due_unknown(now, final=self._stopping)
+                due = self._due_unknown(now)
                 if due:
                     self._reconciling = True  # now, not when the task first runs
                     self._spawn(self._reconcile(due))
@@ -313,8 +310,6 @@ class Dispatcher:
         finally:
             slots.release()
             self._poke()
-            if self._on_change is not None:
-                self._on_change()
 
     def _settle(self, intent: Intent, answer: OrderState, answered_ns: int) -> None:
         if intent.state is IntentState.UNKNOWN:
@@ -381,11 +376,11 @@ class Dispatcher:
 
     # -- reconciling ----------------------------------------------------------------------
 
-    def _due_unknown(self, now: float, *, final: bool) -> list[Intent]:
+    def _due_unknown(self, now: float) -> list[Intent]:
+        """UNKNOWNs past their grace; even when stopping, an order whose answer was just
+        lost may not have reached the broker yet."""
         if now < self._reconcile_after or self._reconciling:
             return []
-        # Even when stopping, an order whose answer was just lost may not have arrived yet.
-        del final
         grace_s = self._options.grace_s
         return [i for i in self._unknown if now - i.lost_at >= grace_s]
 
@@ -440,8 +435,6 @@ class Dispatcher:
                 intent.resent += 1
             self.stats.resent += len(again)
             self._requeue(again)
-        if self._on_change is not None:
-            self._on_change()
 
     # -- tasks ----------------------------------------------------------------------------
 

@@ -72,10 +72,6 @@ CREATE TABLE IF NOT EXISTS fills (
     price_twd TEXT NOT NULL,
     time_ns INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS activity (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    wall_ns INTEGER NOT NULL
-);
 """
 
 _UPDATE = """
@@ -198,7 +194,6 @@ class Journal:
                 for i in intents
             ),
         )
-        self._touch(run.created_ns)
 
     def record(self, intent: Intent) -> None:
         """Note a change to `intent`; it is written with the next group commit, at most
@@ -221,7 +216,6 @@ class Journal:
         dirty, self._dirty = self._dirty, {}
         with self._transaction():
             self._db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
-            self._touch(max(i.answered_ns or i.sent_ns for i in dirty.values()))
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -270,13 +264,6 @@ class Journal:
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
         self._db.execute("UPDATE runs SET finished_ns = ? WHERE run_id = ?", (wall_ns, run_id))
-
-    def _touch(self, wall_ns: int) -> None:
-        self._db.execute(
-            "INSERT INTO activity VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET"
-            " wall_ns = max(wall_ns, excluded.wall_ns)",
-            (wall_ns,),
-        )
 
     # -- reading --------------------------------------------------------------------------
 
@@ -334,7 +321,3 @@ class Journal:
             )
             for r in rows
         ]
-
-    def last_activity_ns(self) -> int:
-        row = self._db.execute("SELECT wall_ns FROM activity WHERE id = 1").fetchone()
-        return int(row[0]) if row else 0
