@@ -20,6 +20,7 @@ a mode of the same loop, still under the throttle.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import time
@@ -41,7 +42,9 @@ from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, match_records, refused_for_rate
+from tradeburst.engine._start import DEFAULT_SPIN_S, wait_until
 from tradeburst.engine._throttle import Slots, Throttle
+from tradeburst.latency._histogram import LatencyHistogram
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = ["DispatchOptions", "DispatchStats", "Dispatcher", "ManualPacing"]
@@ -80,6 +83,10 @@ class DispatchOptions:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     """Sends of one intent that were refused as not placed before it is left unsent."""
     pacing: ManualPacing | None = None
+    start_at_ns: int | None = None
+    """Monotonic ns before which nothing is sent (a rush's target); None: at once."""
+    spin_s: float = DEFAULT_SPIN_S
+    """How long before `start_at_ns` the wait stops sleeping and spins."""
 
 
 @dataclass(slots=True)
@@ -100,6 +107,13 @@ class DispatchStats:
     last_settle_ns: int = 0
     latencies_ns: list[int] = field(default_factory=list)
     """Send to answer, per order answered directly."""
+    round_trips: LatencyHistogram = field(default_factory=LatencyHistogram)
+    """The same, as a histogram the live view reads."""
+    started_ns: int = 0
+    """Monotonic ns the dispatch began (after a rush's wait)."""
+    opening_sends_ns: list[int] = field(default_factory=list)
+    """Monotonic send stamps of the requests that went out at the start, before the
+    throttle or the connection budget made any wait."""
     sends: list[tuple[int, int]] = field(default_factory=list)
     """(monotonic ns, orders) of each request, for the rate shown against the limit."""
 
@@ -146,6 +160,14 @@ class Dispatcher:
         self._chunk_left = options.pacing.chunk_size if options.pacing else 0
         self._paced_until = 0.0
         self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
+        self._throttled_since_ns = 0
+        """Monotonic ns since when the head of the queue has waited for the throttle."""
+        self._opening = True
+        self._collector_was_on = True
+
+    def to_wall_ns(self, monotonic_ns: int) -> int:
+        """The wall-clock ns of a monotonic stamp, by this run's one reading of both."""
+        return monotonic_ns + self._wall_offset_ns
 
     # -- control --------------------------------------------------------------------------
 
@@ -176,9 +198,19 @@ class Dispatcher:
         return [i for i in self.intents if not i.state.is_final]
 
     async def run(self) -> None:
+        self._collector_was_on = gc_was_enabled = gc.isenabled()
         try:
+            # No collection between the last moment of the wait and the opening sends.
+            gc.disable()
+            if self._options.start_at_ns is not None and not self._stopping:
+                await wait_until(self._options.start_at_ns, spin_s=self._options.spin_s)
+            self.stats.started_ns = started = time.monotonic_ns()
+            for intent in self._pending:
+                intent.queued_ns = self.to_wall_ns(started)
             await self._loop()
         finally:
+            if gc_was_enabled:
+                gc.enable()
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -213,6 +245,10 @@ class Dispatcher:
         """Sleep until loop time `wake` or a poke, whichever comes first. A bare future and
         a timer: this runs once per request, so no task per wait."""
         loop = asyncio.get_running_loop()
+        if self._opening:  # the opening sends are out: collections may run again
+            self._opening = False
+            if self._collector_was_on:
+                gc.enable()
         self._wakeup = wakeup = loop.create_future()
         timer = loop.call_at(wake, self._poke) if math.isfinite(wake) else None
         try:
@@ -237,13 +273,17 @@ class Dispatcher:
             return False
         max_batch = 1 if options.pacing else options.max_batch
         request = next_request(self._throttle, len(self._pending), max_batch)
-        if request is None:
-            return False
-        slots = self._throttle.try_take(request.charges)
-        if slots is None:
+        slots = self._throttle.try_take(request.charges) if request is not None else None
+        if request is None or slots is None:
+            self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
             return False
         intents = [self._pending.popleft() for _ in range(request.size)]
-        self._spawn(self._send(intents, request, slots))
+        if self._throttled_since_ns:
+            throttle_wait_ns = time.monotonic_ns() - self._throttled_since_ns
+            self._throttled_since_ns = 0
+            for intent in intents:
+                intent.throttle_wait_ns = throttle_wait_ns
+        self._spawn(self._send(intents, request, slots, opening=self._opening))
         if options.pacing is not None:
             self._chunk_left -= 1
             if self._chunk_left <= 0:  # a chunk is out: the next waits the delay
@@ -259,9 +299,13 @@ class Dispatcher:
             self._paced_until,
         )
 
-    async def _send(self, intents: list[Intent], request: Request, slots: Slots) -> None:
+    async def _send(
+        self, intents: list[Intent], request: Request, slots: Slots, *, opening: bool
+    ) -> None:
         stats = self.stats
         sent_ns = time.monotonic_ns()
+        if opening:
+            stats.opening_sends_ns.append(sent_ns)
         stats.first_send_ns = stats.first_send_ns or sent_ns
         stats.requests += 1
         stats.sent += len(intents)
@@ -299,6 +343,7 @@ class Dispatcher:
                     refused.append(intent)
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
+                stats.round_trips.record_ns(answered_ns - sent_ns)
                 self._settle(intent, answer, answered_ns)
             if unnamed:  # answered, but not about these: only a query can tell
                 self._lost(unnamed, "the answer did not name them")
@@ -324,8 +369,11 @@ class Dispatcher:
         self._journal.record(intent)
 
     def _requeue(self, intents: list[Intent]) -> None:
+        queued_ns = self.to_wall_ns(time.monotonic_ns())
         for intent in reversed(intents):
             intent.state = IntentState.PENDING
+            intent.queued_ns = queued_ns
+            intent.throttle_wait_ns = 0
             self._pending.appendleft(intent)
             self._journal.record(intent)
 
