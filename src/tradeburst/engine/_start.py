@@ -22,7 +22,7 @@ async def wait_until(target_mono_ns: int, *, spin_s: float = DEFAULT_SPIN_S) -> 
     monotonic ns at which it returned."""
     spin_ns = int(spin_s * 1e9)
     while (left_ns := target_mono_ns - time.monotonic_ns()) > spin_ns:
-        await asyncio.sleep((left_ns - spin_ns) / 1e9)
+        await asyncio.sleep((left_ns - spin_ns) / 1e9)  # noqa: ASYNC110 - waiting for a time
     now = time.monotonic_ns()
     while now < target_mono_ns:
         now = time.monotonic_ns()
