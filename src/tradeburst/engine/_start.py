@@ -21,8 +21,8 @@ async def wait_until(target_mono_ns: int, *, spin_s: float = DEFAULT_SPIN_S) -> 
     """Return at `target_mono_ns` (monotonic ns) or just after, never before; the
     monotonic ns at which it returned."""
     spin_ns = int(spin_s * 1e9)
-    while (left_ns := target_mono_ns - time.monotonic_ns()) > spin_ns:
-        await asyncio.sleep((left_ns - spin_ns) / 1e9)  # noqa: ASYNC110 - waiting for a time
+    while (left_ns := target_mono_ns - time.monotonic_ns()) > spin_ns:  # noqa: ASYNC110
+        await asyncio.sleep((left_ns - spin_ns) / 1e9)  # a sleep can end early: look again
     now = time.monotonic_ns()
     while now < target_mono_ns:
         now = time.monotonic_ns()
