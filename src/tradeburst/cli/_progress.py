@@ -41,7 +41,7 @@ class LiveView:
             TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             console=console,
-            refresh_per_second=10,
+            auto_refresh=False,  # drawn by refresh(), which keeps still around a rush's target
             transient=False,
         )
         self._task = self._progress.add_task("settled", total=1, detail="", start=False)
@@ -71,7 +71,7 @@ class LiveView:
 
     def refresh(self) -> None:
         dispatcher = self._dispatcher
-        if dispatcher is None:
+        if dispatcher is None or dispatcher.in_opening:
             return
         stats = dispatcher.stats
         horizon = time.monotonic_ns() - 1_000_000_000
@@ -82,3 +82,4 @@ class LiveView:
             f"429s {stats.rate_limit_rejections}"
         )
         self._progress.update(self._task, completed=stats.accepted + stats.rejected, detail=detail)
+        self._progress.refresh()

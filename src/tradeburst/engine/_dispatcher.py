@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 DEFAULT_GRACE_S = 1.0
 DEFAULT_RECONCILE_TIMEOUT_S = 30.0
 DEFAULT_MAX_ATTEMPTS = 10
+OPENING_LEAD_NS = 50_000_000
+"""A rush's opening requests are taken from the throttle this long before the target
+(holding a slot early only makes the throttle stricter)."""
 RATE_BACKOFF_S = (0.05, 1.0)
 """First and largest back-off after a rate-limit refusal; it doubles in between."""
 NOT_SENT_BACKOFF_S = (0.02, 2.0)
@@ -164,6 +167,9 @@ class Dispatcher:
         """Monotonic ns since when the head of the queue has waited for the throttle."""
         self._opening = True
         self._collector_was_on = True
+        self.in_opening = False
+        """True from just before a rush's target until its opening requests are out: a
+        live view keeps still then, so as not to take the CPU from them."""
 
     def to_wall_ns(self, monotonic_ns: int) -> int:
         """The wall-clock ns of a monotonic stamp, by this run's one reading of both."""
@@ -202,11 +208,14 @@ class Dispatcher:
         try:
             # No collection between the last moment of the wait and the opening sends.
             gc.disable()
-            if self._options.start_at_ns is not None and not self._stopping:
-                await wait_until(self._options.start_at_ns, spin_s=self._options.spin_s)
-            self.stats.started_ns = started = time.monotonic_ns()
+            start_at_ns = self._options.start_at_ns
+            due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
-                intent.queued_ns = self.to_wall_ns(started)
+                intent.queued_ns = self.to_wall_ns(due_ns)
+            if start_at_ns is not None and not self._stopping:
+                await self._open_at(start_at_ns)
+            else:
+                self.stats.started_ns = time.monotonic_ns()
             await self._loop()
         finally:
             if gc_was_enabled:
@@ -266,23 +275,56 @@ class Dispatcher:
 
     # -- sending --------------------------------------------------------------------------
 
-    def _send_ready(self, now: float) -> bool:
-        """Send one request if one may go now; say whether one went."""
-        options = self._options
-        if now < self._hold_until or now < self._paced_until:
-            return False
-        max_batch = 1 if options.pacing else options.max_batch
+    async def _open_at(self, start_at_ns: int) -> None:
+        """A rush's opening: every request the budget allows at the target is taken ahead,
+        and at the target each is started and given the loop until its bytes are out, one
+        after the other, so the first leaves at once instead of after all the others have
+        been prepared (Python 3.11's aiohttp writes a body in a task of its own)."""
+        await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
+        self.in_opening = True
+        opening: list[tuple[list[Intent], Request, Slots]] = []
+        while len(opening) < self._options.concurrency and (taken := self._take_request()):
+            opening.append(taken)
+        await wait_until(start_at_ns, spin_s=self._options.spin_s)
+        self.stats.started_ns = time.monotonic_ns()
+        if self._stopping:  # Ctrl-C during the wait: nothing goes
+            for intents, _, slots in reversed(opening):
+                slots.release()
+                self._requeue(intents)
+            opening = []
+        for intents, request, slots in opening:
+            self._spawn(self._send(intents, request, slots, opening=True))
+            await asyncio.sleep(0)  # the task stamps and builds its request…
+            await asyncio.sleep(0)  # …and its body is written
+        self._opening = self.in_opening = False
+        if self._collector_was_on:
+            gc.enable()
+
+    def _take_request(self) -> tuple[list[Intent], Request, Slots] | None:
+        """The next request the throttle lets go now, with its intents and slots."""
+        max_batch = 1 if self._options.pacing else self._options.max_batch
         request = next_request(self._throttle, len(self._pending), max_batch)
         slots = self._throttle.try_take(request.charges) if request is not None else None
         if request is None or slots is None:
             self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
-            return False
+            return None
         intents = [self._pending.popleft() for _ in range(request.size)]
         if self._throttled_since_ns:
             throttle_wait_ns = time.monotonic_ns() - self._throttled_since_ns
             self._throttled_since_ns = 0
             for intent in intents:
                 intent.throttle_wait_ns = throttle_wait_ns
+        return intents, request, slots
+
+    def _send_ready(self, now: float) -> bool:
+        """Send one request if one may go now; say whether one went."""
+        options = self._options
+        if now < self._hold_until or now < self._paced_until:
+            return False
+        taken = self._take_request()
+        if taken is None:
+            return False
+        intents, request, slots = taken
         self._spawn(self._send(intents, request, slots, opening=self._opening))
         if options.pacing is not None:
             self._chunk_left -= 1
