@@ -63,6 +63,16 @@ class FireError(msgspec.Struct, kw_only=True):
     p99: float = 0.0
     max: float = 0.0
 
+    @classmethod
+    def of(cls, errors_ns: Sequence[int]) -> FireError:
+        """From send (or receive) stamps less the target, in ns; µs, to 0.1."""
+        errors_us = [e / 1000 for e in errors_ns]
+        return cls(
+            p50=round(percentile(errors_us, 0.50), 1),
+            p99=round(percentile(errors_us, 0.99), 1),
+            max=round(max(errors_us, default=0.0), 1),
+        )
+
 
 class Timing(msgspec.Struct, kw_only=True):
     elapsed_s: float = 0.0

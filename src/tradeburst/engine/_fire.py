@@ -54,7 +54,6 @@ from tradeburst.summary import (
     OrderCounts,
     Summary,
     Timing,
-    percentile,
 )
 
 __all__ = [
@@ -476,7 +475,7 @@ async def _fire_errors(
     """The opening sends against the target: from our stamps, and from the exchange's
     receive stamps when they can be read (its clock against its clock: no offset)."""
     summary = result.summary
-    summary.timing.fire_error_us = _fire_error(
+    summary.timing.fire_error_us = FireError.of(
         [s - target_wall_ns for s in dispatched.opening_sends_ns]
     )
     if receipts is None or not dispatched.opening_sends_ns:
@@ -489,17 +488,8 @@ async def _fire_errors(
         log.warning("exchange receive stamps not read (%s)", exc)
         return dispatched
     stamps = sorted(set(received.values()))
-    summary.timing.exchange_fire_error_us = _fire_error([s - target_broker_ns for s in stamps])
+    summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])
     return dataclasses.replace(dispatched, opening_received_ns=stamps)
-
-
-def _fire_error(errors_ns: list[int]) -> FireError:
-    errors_us = [e / 1000 for e in errors_ns]
-    return FireError(
-        p50=round(percentile(errors_us, 0.50), 1),
-        p99=round(percentile(errors_us, 0.99), 1),
-        max=round(max(errors_us, default=0.0), 1),
-    )
 
 
 async def _wait_out_grace(grace_s: float) -> None:
