@@ -38,20 +38,34 @@ def test_exchange_refuses_an_unknown_profile() -> None:
     assert "fubon" in result.output
 
 
-def test_demo_writes_the_summary_of_the_cli_contract(tmp_path: Path) -> None:
-    """The demo sends its batch within the Fubon limits and writes the contract's keys."""
+def test_demo_rushes_at_the_open_and_writes_its_report(tmp_path: Path) -> None:
+    """The demo rushes its batch at 09:00:00 exchange time within the Fubon limits, writes
+    the contract's keys, the journal and the three plots; no order reached the exchange
+    before 09:00:00 by the exchange's own stamps."""
     out = tmp_path / "demo.json"
-    result = runner.invoke(app, ["demo", "--orders", "90", "--json", str(out)])
+    folder = tmp_path / "demo"
+    result = runner.invoke(
+        app, ["demo", "--orders", "90", "--json", str(out), "--out", str(folder)]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(out.read_text())
     assert summary["command"] == "demo"
     assert summary["orders"]["total"] == 90
     assert summary["orders"]["accepted"] == 90
     assert summary["rate_limit_rejections"] == 0
-    assert set(summary["timing"]) >= {"elapsed_s", "lower_bound_s", "efficiency", "fire_error_us"}
+    timing = summary["timing"]
+    assert set(timing) >= {"elapsed_s", "lower_bound_s", "efficiency", "fire_error_us"}
+    for key in ("fire_error_us", "exchange_fire_error_us"):
+        assert set(timing[key]) == {"p50", "p99", "max"}
+        assert 0 <= timing[key]["p50"] <= timing[key]["p99"] <= timing[key]["max"]
     assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
     assert sum(summary["classification"].values()) == 90
-    assert "opening auction" in result.output
+    for name in ("latency_cdf.png", "send_timeline.png", "time_comparison.png"):
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (folder / "journal.sqlite").is_file()
+    assert "09:00:00" in result.output
+    assert "continuous trading" in result.output
+    assert "racing before 09:00 buys no queue place" in result.output
 
 
 @pytest.mark.parametrize(

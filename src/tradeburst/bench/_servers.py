@@ -4,10 +4,9 @@ a bare aiohttp handler. `serving` starts one, yields its URL, and stops it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator
+
+from tradeburst.exchange._child import exchange_child, serving
 
 __all__ = ["BENCH_KEY", "bare_server", "exchange_server", "serving"]
 
@@ -15,13 +14,7 @@ BENCH_KEY = "bench-key"
 
 
 def exchange_server(profile: str, *extra: str) -> tuple[str, ...]:
-    return (
-        sys.executable,
-        "-m",
-        "tradeburst",
-        "exchange",
-        "--port",
-        "0",
+    return exchange_child(
         "--profile",
         profile,
         "--always-open",
@@ -36,23 +29,3 @@ def exchange_server(profile: str, *extra: str) -> tuple[str, ...]:
 
 def bare_server() -> tuple[str, ...]:
     return (sys.executable, "-m", "tradeburst.bench._bare_server")
-
-
-@contextlib.asynccontextmanager
-async def serving(command: tuple[str, ...]) -> AsyncIterator[str]:
-    process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-    )
-    try:
-        assert process.stdout is not None
-        while True:
-            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-            if not line:
-                raise RuntimeError(f"{' '.join(command[2:4])} exited before it served")
-            if "listening on " in line:
-                break
-        yield line.split("listening on ", 1)[1].split()[0]
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()

@@ -3,6 +3,7 @@ client of the rehearsal exchange."""
 
 from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Broker, Capabilities, Instrument, OrderState
+from tradeburst.brokers._receipts import exchange_receipts
 from tradeburst.brokers._sim import SimBroker
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "OrderState",
     "RateLimited",
     "SimBroker",
+    "exchange_receipts",
 ]

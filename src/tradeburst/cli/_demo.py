@@ -13,7 +13,10 @@ from rich.table import Table
 
 from tradeburst.brokers import OrderState
 from tradeburst.cli._options import writable
-from tradeburst.demo import DemoResult, demo_start, run_demo
+from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
+from tradeburst.demo import DEMO_START, DemoResult, run_demo
+from tradeburst.report import figures_of, print_report, write_plots
+from tradeburst.rules import OPEN
 from tradeburst.summary import write_summary
 
 __all__ = ["demo_command"]
@@ -41,17 +44,25 @@ def demo_command(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the run summary here.")
     ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the orders file, the journal and the plots.")
+    ] = Path("demo-out"),
 ) -> None:
-    """Start the rehearsal exchange just before 09:00, send a sample batch in the pre-open,
-    and report what happened at the opening auction."""
+    """Start the rehearsal exchange at 08:59:50 exchange time, rush a sample batch at
+    09:00:00 under the Fubon limits, print the report and write its plots."""
     json_path = writable(json_path, "--json")
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     console.print(
-        f"Starting the rehearsal exchange at {demo_start(orders)} exchange time; "
-        f"sending {orders} orders before the 09:00 open…"
+        f"Starting the rehearsal exchange at {DEMO_START} exchange time; "
+        f"rushing {orders} orders at {OPEN}…"
     )
-    result = asyncio.run(run_demo(orders, seed=seed))
+    result = asyncio.run(run_demo(out, orders, seed=seed, notify=console.print))
     _report(console, result)
+    figures = figures_of(result.journal)
+    print_report(console, figures)
+    for path in write_plots(figures, out):
+        console.print(f"plot written to {path}")
+    console.print(f"journal: {result.journal} (`tradeburst report --journal {result.journal}`)")
     if json_path is not None:
         write_summary(result.summary, json_path)
         console.print(f"summary written to {json_path}")
@@ -60,7 +71,7 @@ def demo_command(
 def _report(console: Console, result: DemoResult) -> None:
     summary = result.summary
     timing = summary.timing
-    sent = Table(title="Sending (pre-open, Fubon limits)", show_header=False)
+    sent = Table(title=f"The rush at {OPEN} (Fubon limits)", show_header=False)
     sent.add_row("orders", str(summary.orders.total))
     sent.add_row("accepted", str(summary.orders.accepted))
     sent.add_row("rejected by the exchange", str(summary.orders.rejected))
@@ -69,6 +80,11 @@ def _report(console: Console, result: DemoResult) -> None:
     sent.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
     sent.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
     sent.add_row("efficiency", f"{timing.efficiency:.2f}")
+    for label, error in (
+        ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
+        ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),
+    ):
+        sent.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
     sent.add_row(
         "answer latency p50 / p99",
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms",
@@ -78,7 +94,7 @@ def _report(console: Console, result: DemoResult) -> None:
     console.print(sent)
 
     outcomes = Counter(_outcome(order) for order in result.orders)
-    after = Table(title="After the 09:00 opening auction", show_header=False)
+    after = Table(title="Half a second into continuous trading", show_header=False)
     for outcome, count in sorted(outcomes.items()):
         after.add_row(outcome, str(count))
     console.print(after)
@@ -94,7 +110,4 @@ def _report(console: Console, result: DemoResult) -> None:
             f"{quote['total_volume']:,}",
         )
     console.print(opening)
-    console.print(
-        "Note: TWSE ranks same-price orders entered before the open at random, so racing "
-        "before 09:00 buys no queue place."
-    )
+    console.print(f"Note: {RANDOM_RANKING_NOTE}")

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.brokers import BrokerError, SimBroker
+from tradeburst.brokers import BrokerError, SimBroker, exchange_receipts
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
@@ -26,7 +26,6 @@ from tradeburst.cli._rush_options import (
     DEFAULT_DELAYED_MS,
     DEFAULT_REALTIME_MS,
     RANDOM_RANKING_NOTE,
-    exchange_receipts,
     parse_at,
     thresholds,
 )

@@ -1,5 +1,6 @@
 """The live view of a run: a rich progress bar with what was sent, accepted, rejected and
-is unknown, and the send rate over the last second against the broker's limit."""
+is unknown, the send rate over the last second against the broker's limit, and the answer
+latency's p50 and p99 so far."""
 
 from __future__ import annotations
 
@@ -67,9 +68,11 @@ class LiveView:
         stats = dispatcher.stats
         horizon = time.monotonic_ns() - 1_000_000_000
         recent = sum(size for t, size in stats.sends[-400:] if t > horizon)
+        trips = stats.round_trips
         detail = (
             f"sent {stats.sent} [green]✓{stats.accepted}[/] [red]✗{stats.rejected}[/] "
             f"[yellow]?{stats.unknown}[/] · {recent}/s of {self._limit} · "
+            f"p50 {trips.percentile_ms(50):.1f} p99 {trips.percentile_ms(99):.1f} ms · "
             f"429s {stats.rate_limit_rejections}"
         )
         self._progress.update(self._task, completed=stats.accepted + stats.rejected, detail=detail)

@@ -1,5 +1,5 @@
 """The demo: a rehearsal exchange, a sample batch at the open, and what happened."""
 
-from tradeburst.demo._run import DemoResult, demo_start, run_demo
+from tradeburst.demo._run import DEMO_START, DemoResult, run_demo
 
-__all__ = ["DemoResult", "demo_start", "run_demo"]
+__all__ = ["DEMO_START", "DemoResult", "run_demo"]

@@ -48,6 +48,7 @@ def sample_orders(
 def write_orders_csv(orders: list[dict[str, Any]], path: Path) -> Path:
     """`orders` (as `sample_orders` gives them) as an orders file for `fire`, each row tagged
     with its `user_def` so that equal rows are distinct orders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["symbol,side,quantity,price,price_type,time_in_force,tag"]
     lines += [
         f"{o['symbol']},{o['buy_sell']},{o['quantity']},{o['price']},{o['price_type']},"

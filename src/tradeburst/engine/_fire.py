@@ -242,9 +242,9 @@ async def _burst(
         clock = await _warm(broker, dispatch.concurrency)
         target_wall_ns = None
         if target_broker_ns is not None:
+            notify(_waiting_text(target_broker_ns, clock))
             clock = await _hold(broker, dispatch.concurrency, clock, target_broker_ns, stop)
             target_wall_ns = clock.to_local_ns(target_broker_ns)
-            notify(_waiting_text(target_broker_ns, clock))
             dispatch = dataclasses.replace(
                 dispatch, start_at_ns=target_wall_ns - (time.time_ns() - time.monotonic_ns())
             )
