@@ -276,29 +276,54 @@ class Dispatcher:
     # -- sending --------------------------------------------------------------------------
 
     async def _open_at(self, start_at_ns: int) -> None:
-        """A rush's opening: every request the budget allows at the target is taken ahead,
-        and at the target each is started and given the loop until its bytes are out, one
-        after the other, so the first leaves at once instead of after all the others have
-        been prepared (Python 3.11's aiohttp writes a body in a task of its own)."""
+        """A rush's opening: every request the budget allows at the target is taken ahead.
+        The first waits for the target in a task of its own, so it leaves the moment the
+        wait ends; each of the others is then started and given the loop until its bytes
+        are out, one after the other (Python 3.11's aiohttp writes a body in a task of its
+        own, which would otherwise queue behind every other request's preparation)."""
         await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
         self.in_opening = True
         opening: list[tuple[list[Intent], Request, Slots]] = []
         while len(opening) < self._options.concurrency and (taken := self._take_request()):
             opening.append(taken)
-        await wait_until(start_at_ns, spin_s=self._options.spin_s)
-        self.stats.started_ns = time.monotonic_ns()
-        if self._stopping:  # Ctrl-C during the wait: nothing goes
-            for intents, _, slots in reversed(opening):
-                slots.release()
-                self._requeue(intents)
-            opening = []
-        for intents, request, slots in opening:
+        if not opening:
+            await wait_until(start_at_ns, spin_s=self._options.spin_s)
+            self.stats.started_ns = time.monotonic_ns()
+        else:
+            first_out = asyncio.get_running_loop().create_future()
+            self._spawn(self._send_at(start_at_ns, *opening[0], first_out))
+            if not await first_out:  # Ctrl-C during the wait: nothing goes
+                for intents, _, slots in reversed(opening[1:]):
+                    slots.release()
+                    self._requeue(intents)
+                opening = []
+            await asyncio.sleep(0)  # the first one's body is written
+        for intents, request, slots in opening[1:]:
             self._spawn(self._send(intents, request, slots, opening=True))
             await asyncio.sleep(0)  # the task stamps and builds its request…
             await asyncio.sleep(0)  # …and its body is written
         self._opening = self.in_opening = False
         if self._collector_was_on:
             gc.enable()
+
+    async def _send_at(
+        self,
+        start_at_ns: int,
+        intents: list[Intent],
+        request: Request,
+        slots: Slots,
+        went: asyncio.Future[bool],
+    ) -> None:
+        """Send at `start_at_ns`, not before; tell `went` whether it went."""
+        await wait_until(start_at_ns, spin_s=self._options.spin_s)
+        self.stats.started_ns = time.monotonic_ns()
+        if self._stopping:
+            slots.release()
+            self._requeue(intents)
+            went.set_result(False)
+            return
+        went.set_result(True)  # its waiter runs after this step, which writes the request
+        await self._send(intents, request, slots, opening=True)
 
     def _take_request(self) -> tuple[list[Intent], Request, Slots] | None:
         """The next request the throttle lets go now, with its intents and slots."""

@@ -1,0 +1,118 @@
+"""`tradeburst bench rush`: how close to its target a rush's first order leaves, over many
+rushes, beside the two naive ways of waiting for a moment, in the same run against the
+same exchange (its own process, limits off):
+
+- tradeburst: a whole `rush` of one order (checks, journal, warm connections, clock offset,
+  the opening taken ahead, sleep then spin), its first send stamp against its target;
+- asyncio_sleep: `await asyncio.sleep(target - now)`, then the same send;
+- time_sleep: `time.sleep(target - now)`, then the same send.
+
+Every stamp is taken the same way, just before the order is handed to the broker client,
+and the three take turns so that a noisy moment on the machine falls on all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
+from tradeburst.brokers import SimBroker
+from tradeburst.demo._sample import sample_orders, write_orders_csv
+from tradeburst.engine import FireOptions, rush
+from tradeburst.model import Order, Side
+from tradeburst.summary import FireError
+
+__all__ = ["run_rush_bench"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+DEFAULT_RUSHES = 100
+LEAD_S = 0.25
+"""How far ahead each target is set: room for a rush's preparation."""
+
+Waiter = Callable[[int], Awaitable[None]]
+
+
+async def run_rush_bench(rushes: int = DEFAULT_RUSHES) -> dict[str, Any]:
+    async with serving(exchange_server("none")) as url:
+        broker = SimBroker(url, BENCH_KEY, connections=1)
+        try:
+            await broker.connect()
+            instruments = list((await broker.instruments()).values())
+            with tempfile.TemporaryDirectory() as folder:
+                errors: dict[str, list[int]] = {
+                    "tradeburst": [],
+                    "asyncio_sleep": [],
+                    "time_sleep": [],
+                }
+                for i in range(rushes):
+                    orders = sample_orders(instruments, 3, seed=i)
+                    path = write_orders_csv(orders[:1], Path(folder) / f"rush-{i}.csv")
+                    errors["tradeburst"].append(await _tradeburst(broker, path, Path(folder)))
+                    for k, (name, waiter) in enumerate(NAIVE_WAYS, start=1):
+                        naive = _order(orders[k], user_def=f"NAIVE{i:04d}{k}")
+                        errors[name].append(await _naive(broker, naive, waiter))
+        finally:
+            await broker.aclose()
+    return {
+        "rushes": rushes,
+        "fire_error_us": {name: _figures(values) for name, values in errors.items()},
+    }
+
+
+def _order(body: dict[str, Any], *, user_def: str) -> Order:
+    return Order(
+        symbol=body["symbol"],
+        side=Side(body["buy_sell"]),
+        quantity=body["quantity"],
+        price_twd=Decimal(body["price"]),
+        user_def=user_def,
+    )
+
+
+async def _tradeburst(broker: SimBroker, path: Path, folder: Path) -> int:
+    now_ns = await broker.server_time_ns()
+    target = datetime.fromtimestamp(now_ns / 1e9 + LEAD_S, TAIPEI).time()
+    options = FireOptions(journal=folder / f"{path.stem}.sqlite")
+    result = await rush(path, broker, options, target)
+    dispatch = result.dispatch
+    assert dispatch is not None and dispatch.target_ns is not None
+    if result.summary.orders.accepted != 1:
+        raise RuntimeError(f"a rush of one order ended {result.summary.orders}")
+    return dispatch.opening_sends_ns[0] - dispatch.target_ns
+
+
+async def _naive(broker: SimBroker, order: Order, wait: Waiter) -> int:
+    target_ns = time.monotonic_ns() + int(LEAD_S * 1e9)
+    await wait(target_ns)
+    sent_ns = time.monotonic_ns()
+    answer = await broker.place(order)
+    if not answer.accepted:
+        raise RuntimeError(f"the exchange refused a benchmark order: {answer.message}")
+    return sent_ns - target_ns
+
+
+async def _asyncio(target_ns: int) -> None:
+    await asyncio.sleep(max(0, target_ns - time.monotonic_ns()) / 1e9)
+
+
+async def _blocking(target_ns: int) -> None:
+    time.sleep(max(0, target_ns - time.monotonic_ns()) / 1e9)  # noqa: ASYNC251 - the naive way
+
+
+NAIVE_WAYS: tuple[tuple[str, Waiter], ...] = (
+    ("asyncio_sleep", _asyncio),
+    ("time_sleep", _blocking),
+)
+
+
+def _figures(errors_ns: list[int]) -> dict[str, float]:
+    error = FireError.of(errors_ns)
+    return {"p50": error.p50, "p99": error.p99, "max": error.max}
