@@ -49,6 +49,9 @@ class OrderTiming:
     """The guide's `時間差異`: |local - broker|, or the round trip without a broker time."""
     classification: str
     trip: TripTimes
+    first_fill_ns: int | None = None
+    """The broker's time (epoch ns, its clock) of the order's first fill, if it had one
+    when the run ended."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -83,9 +86,13 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
         run = journal.run()
         intents = journal.intents(run.run_id)
         dispatches = journal.dispatches(run.run_id)
+        first_fills: dict[str, int] = {}
+        for fill in journal.fills():  # in time order: the first one stays
+            if fill.user_def:
+                first_fills.setdefault(fill.user_def, fill.time_ns)
     clock = _clock_of(dispatches)
     orders = [
-        _timing(intent, clock, thresholds)
+        _timing(intent, clock, thresholds, first_fills.get(intent.user_def))
         for intent in intents
         if intent.state.is_final and intent.sent_ns and intent.answered_ns
     ]
@@ -127,7 +134,9 @@ def _clock_of(dispatches: list[DispatchRecord]) -> ClockOffset:
     )
 
 
-def _timing(intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds) -> OrderTiming:
+def _timing(
+    intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds, first_fill_ns: int | None
+) -> OrderTiming:
     trip = split_trip(
         queued_ns=intent.queued_ns,
         throttle_wait_ns=intent.throttle_wait_ns,
@@ -152,6 +161,7 @@ def _timing(intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds) -
         difference_ms=difference_ms,
         classification=thresholds.classify(difference_ms),
         trip=trip,
+        first_fill_ns=first_fill_ns,
     )
 
 

@@ -110,6 +110,9 @@ def report_json(figures: RunFigures) -> dict[str, Any]:
                 "difference_ms": round(o.difference_ms, 3),
                 "classification": o.classification,
                 **{f"{c.value}_ms": o.trip.of(c) / 1e6 for c in Component},
+                "first_fill_after_send_ms": None
+                if o.first_fill_ns is None
+                else round((figures.clock.to_local_ns(o.first_fill_ns) - o.sent_ns) / 1e6, 3),
             }
             for o in sorted(figures.orders, key=lambda o: o.sent_ns)
         ],
