@@ -17,8 +17,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.brokers import BrokerError, SimBroker
-from tradeburst.cli._keys import read_api_key
+from tradeburst.brokers import BrokerError
+from tradeburst.cli._brokers import (
+    BrokerChoice,
+    BrokerName,
+    BrokerOption,
+    FubonConfigOption,
+    FubonTestOption,
+    FubonUnblockOption,
+    build_broker,
+)
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
 from tradeburst.cli._progress import LiveView
@@ -123,11 +131,14 @@ def fire_command(
         float, typer.Option(help="Margin added to every limit window.")
     ] = DEFAULT_HEADROOM_S * 1000,
     cancel_on_abort: CancelOnAbort = False,
+    broker: BrokerOption = BrokerName.SIM,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
     lost. Nothing is sent if any order is wrong."""
     json_path = writable(json_path, "--json")
-    url = _url(url)
     pacing = _pacing(chunk_size, delay_ms)
     options = FireOptions(
         profile=_profile(profile),
@@ -142,23 +153,34 @@ def fire_command(
         headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
         cancel_on_abort=cancel_on_abort,
     )
-    key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
+    chosen = build_broker(
+        BrokerChoice(
+            name=broker,
+            url=_url(url) if broker is BrokerName.SIM else None,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+            concurrency=concurrency,
+        ),
+        console,
+    )
     configure_logging()
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(url, key, connections=concurrency)
         try:
             return await fire(
                 orders,
-                broker,
+                chosen,
                 options,
                 dry_run=dry_run,
                 stop=stop,
                 watch=view.watch if view else None,
             )
         finally:
-            await broker.aclose()
+            await chosen.aclose()
 
     result = _run(console, work, live=not dry_run)
     if result.dry_run:
@@ -186,6 +208,13 @@ def resume_command(
     concurrency: Concurrency = None,
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
     cancel_on_abort: CancelOnAbort = False,
+    broker: Annotated[
+        BrokerName | None,
+        typer.Option("--broker", help="The broker (default: the one the run used)."),
+    ] = None,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """After a crash or an abort: ask the broker what it has of the run, then send what it
     does not. Nothing is placed twice."""
@@ -196,19 +225,31 @@ def resume_command(
         grace_s=_grace_s(grace_ms),
         cancel_on_abort=cancel_on_abort,
     )
-    key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
+    used, used_url = _journal_broker(journal)
+    name = broker or used
+    chosen = build_broker(
+        BrokerChoice(
+            name=name,
+            url=(_url(url) if url else used_url) if name is BrokerName.SIM else used_url,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+            concurrency=concurrency,
+        ),
+        console,
+    )
     configure_logging()
-    target = _url(url) if url else _journal_url(journal)
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(target, key, connections=concurrency)
         try:
             return await resume(
-                journal, broker, options, stop=stop, watch=view.watch if view else None
+                journal, chosen, options, stop=stop, watch=view.watch if view else None
             )
         finally:
-            await broker.aclose()
+            await chosen.aclose()
 
     result = _run(console, work, live=True)
     _print_result(console, result)
@@ -346,12 +387,19 @@ def _risk(
     )
 
 
-def _journal_url(journal: Path) -> str:
+def _journal_broker(journal: Path) -> tuple[BrokerName, str]:
+    """The broker a run used, and its URL, as its journal keeps them."""
     try:
         with Journal(journal, create=False) as opened:
-            return opened.run().url
+            run = opened.run()
     except JournalError as exc:
         raise typer.BadParameter(str(exc), param_hint="--journal") from None
+    try:
+        return BrokerName(run.broker), run.url
+    except ValueError:
+        raise typer.BadParameter(
+            f"{journal}: the run used broker {run.broker!r}; give --broker", param_hint="--journal"
+        ) from None
 
 
 # -- output -----------------------------------------------------------------------------
