@@ -387,6 +387,21 @@ async def test_a_fubon_burst_through_the_sdk_is_all_accepted_without_a_rate_refu
     assert per_user_def(records) == Counter({i.user_def: 1 for i in result.intents})
 
 
+async def test_fire_with_unblock_single_orders_settles_each_by_its_callback(
+    market: Exchange, credentials: FubonCredentials, session: aiohttp.ClientSession,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """unblock=True, single orders only: every outcome comes by callback, each placed once."""
+    source = write_orders(tmp_path / "orders.csv", 100)
+    async with broker_at(market, credentials, unblock=True) as broker:
+        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=1)
+        result = await fire(source, broker, options)
+    assert exit_code(result) == 0 and result.summary.orders.accepted == 100
+    assert all(i.status == OrderStatus.ACCEPTED and i.order_no for i in result.intents)
+    records = await placed(session, market.url, ADMIN)
+    assert per_user_def(records) == Counter({i.user_def: 1 for i in result.intents})
+
+
 async def test_fire_through_the_sdk_places_every_order_once_under_faults(
     start_exchange: StartExchange, credentials: FubonCredentials, session: aiohttp.ClientSession,
     tmp_path: Path,

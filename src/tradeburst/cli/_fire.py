@@ -1,7 +1,8 @@
 """`tradeburst fire ORDERS` and `tradeburst resume --journal PATH`: send a batch through the
 engine (or finish one), with a live view, a final table, the JSON summary and DESIGN.md's
-exit codes. The API key comes from `--api-key-file` (0600), `TRADEBURST_API_KEY` or
-`--api-key`, and is never printed."""
+exit codes. `--broker` picks the broker (`cli/_brokers.py`): the rehearsal exchange, with
+its API key from `--api-key-file` (0600), `TRADEBURST_API_KEY` or `--api-key`, or a Fubon
+account; `resume` goes back to the broker the run used. Secrets are never printed."""
 
 from __future__ import annotations
 

@@ -110,7 +110,7 @@ class FubonBroker:
         return f"FubonBroker({self._url!r}, account={self._account_no!r})"
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
-        if self._sdk is not None and not self._closed:
+        if getattr(self, "_sdk", None) is not None and not self._closed:
             _warn(f"{self!r} was not closed", ResourceWarning, stacklevel=2)
 
     @property
