@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["PROFILES", "RATE_LIMIT_MESSAGE", "LimitClass", "LimitProfile"]
+__all__ = ["PROFILES", "RATE_LIMIT_MESSAGE", "LimitClass", "LimitProfile", "orders_per_s"]
 
 RATE_LIMIT_MESSAGE = "Login Error, 業務系統流量控管"
 
@@ -54,3 +54,19 @@ PROFILES: dict[str, LimitProfile] = {
     ),
     "none": LimitProfile(name="none"),
 }
+
+
+def orders_per_s(profile: LimitProfile, max_batch: int) -> float | None:
+    """The profile's order budget a second (Fubon: 50 single orders and 10 batches of 30,
+    350); None when nothing limits orders."""
+    limits = profile.limits
+    if LimitClass.ORDER not in limits and LimitClass.BATCH not in limits:
+        return None
+    per_s = 0.0
+    if LimitClass.ORDER in limits:
+        count, window_s = limits[LimitClass.ORDER]
+        per_s += count / window_s
+    if LimitClass.BATCH in limits and max_batch > 1 and not profile.batch_counts_orders:
+        count, window_s = limits[LimitClass.BATCH]
+        per_s += count * max_batch / window_s
+    return per_s

@@ -63,12 +63,28 @@ class FireError(msgspec.Struct, kw_only=True):
     p99: float = 0.0
     max: float = 0.0
 
+    @classmethod
+    def of(cls, errors_ns: Sequence[int]) -> FireError:
+        """From send (or receive) stamps less the target, in ns; µs, to 0.1."""
+        errors_us = [e / 1000 for e in errors_ns]
+        return cls(
+            p50=round(percentile(errors_us, 0.50), 1),
+            p99=round(percentile(errors_us, 0.99), 1),
+            max=round(max(errors_us, default=0.0), 1),
+        )
+
 
 class Timing(msgspec.Struct, kw_only=True):
     elapsed_s: float = 0.0
     lower_bound_s: float = 0.0
     efficiency: float = 0.0
     fire_error_us: FireError = msgspec.field(default_factory=FireError)
+    """A rush's opening requests against its target, from our send stamps."""
+    exchange_fire_error_us: FireError = msgspec.field(default_factory=FireError)
+    """The same from the exchange's receive stamps (network included), when readable."""
+    clock_offset_ms: float = 0.0
+    """Exchange clock less ours, as estimated for the run."""
+    clock_error_ms: float = 0.0
 
 
 class Latency(msgspec.Struct, kw_only=True):

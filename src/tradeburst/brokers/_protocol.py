@@ -91,6 +91,11 @@ class Broker(Protocol):
         """Open and hold `connections` connections so the burst pays no setup."""
         ...
 
+    def prepare(self, orders: Sequence[Order]) -> None:
+        """Build what sending `orders` will need (request bodies, SDK objects) now, ahead
+        of the burst; sending works without it, only slower."""
+        ...
+
     async def instruments(self) -> dict[str, Instrument]: ...
 
     async def server_time_ns(self) -> int:

@@ -7,7 +7,8 @@ import typer
 from tradeburst.cli._bench import bench_app
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
-from tradeburst.cli._fire import fire_command, resume_command
+from tradeburst.cli._fire import fire_command, resume_command, rush_command
+from tradeburst.cli._report import report_command
 
 __all__ = ["app", "main"]
 
@@ -20,7 +21,9 @@ app = typer.Typer(
 )
 app.command("exchange")(exchange_command)
 app.command("fire")(fire_command)
+app.command("rush")(rush_command)
 app.command("resume")(resume_command)
+app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.add_typer(bench_app, name="bench")
 

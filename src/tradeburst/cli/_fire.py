@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.brokers import BrokerError
+from tradeburst.brokers import BrokerError, SimBroker
 from tradeburst.cli._brokers import (
     BrokerChoice,
     BrokerName,
@@ -28,9 +28,18 @@ from tradeburst.cli._brokers import (
     FubonUnblockOption,
     build_broker,
 )
+from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
 from tradeburst.cli._progress import LiveView
+from tradeburst.cli._rush_options import (
+    DEFAULT_DELAYED_MS,
+    DEFAULT_REALTIME_MS,
+    RANDOM_RANKING_NOTE,
+    exchange_receipts,
+    parse_at,
+    thresholds,
+)
 from tradeburst.engine import (
     DEFAULT_GRACE_S,
     DEFAULT_HEADROOM_S,
@@ -46,11 +55,12 @@ from tradeburst.engine import (
     exit_code,
     fire,
     resume,
+    rush,
 )
 from tradeburst.limits import PROFILES
 from tradeburst.summary import write_summary
 
-__all__ = ["fire_command", "resume_command"]
+__all__ = ["finish", "fire_command", "resume_command", "rush_command"]
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -86,52 +96,67 @@ CancelOnAbort = Annotated[
 ]
 
 
+Orders = Annotated[
+    Path,
+    typer.Argument(help="Orders file: CSV with a header, or JSON Lines.", show_default=False),
+]
+JournalPath = Annotated[
+    Path | None,
+    typer.Option(help="Journal file (default: journal/DAY-RUNID.sqlite here)."),
+]
+ChunkSize = Annotated[
+    int | None,
+    typer.Option(min=1, help="The guide's manual pacing: single orders in chunks of N…"),
+]
+DelayMs = Annotated[
+    float | None, typer.Option(help="…with this delay between chunks (needs --chunk-size).")
+]
+BatchSize = Annotated[
+    int | None,
+    typer.Option(min=1, help="Orders per batch call (default: the broker's maximum; 1: none)."),
+]
+DryRun = Annotated[
+    bool, typer.Option(help="Check the orders and print the plan and its bound; send nothing.")
+]
+MaxOrders = Annotated[int, typer.Option(min=1, help="Most orders in one run.")]
+MaxQty = Annotated[int | None, typer.Option(min=1, help="Most shares in one order.")]
+MaxNotional = Annotated[str | None, typer.Option(help="Most TWD in one order (price × shares).")]
+MaxRunQty = Annotated[int | None, typer.Option(min=1, help="Most shares in the run.")]
+MaxRunNotional = Annotated[str | None, typer.Option(help="Most TWD in the run.")]
+PriceCollarPct = Annotated[
+    str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
+]
+HeadroomMs = Annotated[float, typer.Option(help="Margin added to every limit window.")]
+RealtimeMs = Annotated[
+    float, typer.Option(help="The guide's 🟢 realtime: broker time within this of ours.")
+]
+DelayedMs = Annotated[float, typer.Option(help="🟡 delayed within this; 🔴 severe beyond.")]
+
+
 def fire_command(
-    orders: Annotated[
-        Path,
-        typer.Argument(help="Orders file: CSV with a header, or JSON Lines.", show_default=False),
-    ],
+    orders: Orders,
     url: Url = DEFAULT_URL,
     api_key: ApiKey = None,
     api_key_file: ApiKeyFile = None,
     profile: Profile = None,
-    journal: Annotated[
-        Path | None,
-        typer.Option(help="Journal file (default: journal/DAY-RUNID.sqlite here)."),
-    ] = None,
+    journal: JournalPath = None,
     json_path: JsonPath = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(min=1, help="The guide's manual pacing: single orders in chunks of N…"),
-    ] = None,
-    delay_ms: Annotated[
-        float | None, typer.Option(help="…with this delay between chunks (needs --chunk-size).")
-    ] = None,
+    chunk_size: ChunkSize = None,
+    delay_ms: DelayMs = None,
     concurrency: Concurrency = None,
-    batch_size: Annotated[
-        int | None,
-        typer.Option(min=1, help="Orders per batch call (default: the broker's maximum; 1: none)."),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option(help="Check the orders and print the plan and its bound; send nothing.")
-    ] = False,
-    max_orders: Annotated[int, typer.Option(min=1, help="Most orders in one run.")] = (
-        DEFAULT_MAX_ORDERS
-    ),
-    max_qty: Annotated[int | None, typer.Option(min=1, help="Most shares in one order.")] = None,
-    max_notional: Annotated[
-        str | None, typer.Option(help="Most TWD in one order (price × shares).")
-    ] = None,
-    max_run_qty: Annotated[int | None, typer.Option(min=1, help="Most shares in the run.")] = None,
-    max_run_notional: Annotated[str | None, typer.Option(help="Most TWD in the run.")] = None,
-    price_collar_pct: Annotated[
-        str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
-    ] = str(DEFAULT_PRICE_COLLAR_PCT),
+    batch_size: BatchSize = None,
+    dry_run: DryRun = False,
+    max_orders: MaxOrders = DEFAULT_MAX_ORDERS,
+    max_qty: MaxQty = None,
+    max_notional: MaxNotional = None,
+    max_run_qty: MaxRunQty = None,
+    max_run_notional: MaxRunNotional = None,
+    price_collar_pct: PriceCollarPct = str(DEFAULT_PRICE_COLLAR_PCT),
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
-    headroom_ms: Annotated[
-        float, typer.Option(help="Margin added to every limit window.")
-    ] = DEFAULT_HEADROOM_S * 1000,
+    headroom_ms: HeadroomMs = DEFAULT_HEADROOM_S * 1000,
     cancel_on_abort: CancelOnAbort = False,
+    realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
+    delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
     broker: BrokerOption = BrokerName.SIM,
     fubon_config: FubonConfigOption = None,
     fubon_test: FubonTestOption = False,
@@ -140,19 +165,19 @@ def fire_command(
     """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
     lost. Nothing is sent if any order is wrong."""
     json_path = writable(json_path, "--json")
-    pacing = _pacing(chunk_size, delay_ms)
     options = FireOptions(
         profile=_profile(profile),
         journal=journal,
         concurrency=concurrency,
         max_batch=batch_size,
-        pacing=pacing,
+        pacing=_pacing(chunk_size, delay_ms),
         risk=_risk(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=_grace_s(grace_ms),
         headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
         cancel_on_abort=cancel_on_abort,
+        thresholds=thresholds(realtime_ms, delayed_ms),
     )
     console = Console(highlight=False, soft_wrap=True)
     chosen = build_broker(
@@ -183,7 +208,95 @@ def fire_command(
         finally:
             await chosen.aclose()
 
-    result = _run(console, work, live=not dry_run)
+    finish(console, _run(console, work, live=not dry_run), json_path)
+
+
+def rush_command(
+    orders: Orders,
+    at: Annotated[
+        str,
+        typer.Option(
+            help="When the first order leaves: HH:MM:SS[.ffffff], exchange time (Asia/Taipei).",
+            show_default=False,
+        ),
+    ],
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+    api_key_file: ApiKeyFile = None,
+    admin_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TRADEBURST_ADMIN_KEY",
+            show_envvar=True,
+            help="The rehearsal exchange's admin key: read its receive stamps for the fire "
+            "error too.",
+        ),
+    ] = None,
+    profile: Profile = None,
+    journal: JournalPath = None,
+    json_path: JsonPath = None,
+    concurrency: Concurrency = None,
+    batch_size: BatchSize = None,
+    dry_run: DryRun = False,
+    max_orders: MaxOrders = DEFAULT_MAX_ORDERS,
+    max_qty: MaxQty = None,
+    max_notional: MaxNotional = None,
+    max_run_qty: MaxRunQty = None,
+    max_run_notional: MaxRunNotional = None,
+    price_collar_pct: PriceCollarPct = str(DEFAULT_PRICE_COLLAR_PCT),
+    grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    headroom_ms: HeadroomMs = DEFAULT_HEADROOM_S * 1000,
+    cancel_on_abort: CancelOnAbort = False,
+    realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
+    delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
+) -> None:
+    """Send ORDERS at an exact exchange time: everything is checked, journaled, built and
+    connected ahead, and the first order leaves at --at, never before. TWSE ranks orders
+    entered before the 09:00 open at random at the same price: racing before 09:00 buys no
+    queue place; after 09:00 time priority counts."""
+    json_path = writable(json_path, "--json")
+    url = _url(url)
+    target = parse_at(at)
+    options = FireOptions(
+        profile=_profile(profile),
+        journal=journal,
+        concurrency=concurrency,
+        max_batch=batch_size,
+        risk=_risk(
+            max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
+        ),
+        grace_s=_grace_s(grace_ms),
+        headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
+        cancel_on_abort=cancel_on_abort,
+        thresholds=thresholds(realtime_ms, delayed_ms),
+    )
+    key = read_api_key(api_key, api_key_file)
+    console = Console(highlight=False, soft_wrap=True)
+    configure_logging()
+    console.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
+
+    async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
+        broker = SimBroker(url, key, connections=concurrency)
+        try:
+            return await rush(
+                orders,
+                broker,
+                options,
+                target,
+                dry_run=dry_run,
+                receipts=exchange_receipts(url, admin_key) if admin_key else None,
+                stop=stop,
+                watch=view.watch if view else None,
+                notify=console.print,
+            )
+        finally:
+            await broker.aclose()
+
+    finish(console, _run(console, work, live=not dry_run), json_path)
+
+
+def finish(console: Console, result: FireResult, json_path: Path | None) -> None:
+    """Print the outcome, write the summary, exit with DESIGN.md's code."""
     if result.dry_run:
         _print_plan(console, result)
     else:
@@ -252,12 +365,7 @@ def resume_command(
         finally:
             await chosen.aclose()
 
-    result = _run(console, work, live=True)
-    _print_result(console, result)
-    if json_path is not None:
-        write_summary(result.summary, json_path)
-        console.print(f"summary written to {json_path}")
-    raise typer.Exit(exit_code(result))
+    finish(console, _run(console, work, live=True), json_path)
 
 
 # -- running ----------------------------------------------------------------------------
@@ -449,6 +557,15 @@ def _print_result(console: Console, result: FireResult) -> None:
         "answer latency p50 / p99 / max",
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} / "
         f"{summary.latency_ms.max:.1f} ms",
+    )
+    if summary.command == "rush":
+        for label, error in (
+            ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
+            ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),
+        ):
+            table.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
+    table.add_row(
+        "exchange clock − ours", f"{timing.clock_offset_ms:+.3f} ms ± {timing.clock_error_ms:.3f}"
     )
     c = summary.classification
     table.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tradeburst.engine import Dispatcher
-from tradeburst.limits import LimitClass, LimitProfile
+from tradeburst.limits import LimitProfile, orders_per_s
 
 __all__ = ["LiveView", "limit_text"]
 
@@ -18,17 +18,8 @@ __all__ = ["LiveView", "limit_text"]
 def limit_text(profile: LimitProfile, max_batch: int) -> str:
     """The profile's order budget a second: `350/s` for Fubon's 50 single orders and 10
     batches of 30."""
-    limits = profile.limits
-    if LimitClass.ORDER not in limits and LimitClass.BATCH not in limits:
-        return "no limit"
-    per_s = 0.0
-    if LimitClass.ORDER in limits:
-        count, window_s = limits[LimitClass.ORDER]
-        per_s += count / window_s
-    if LimitClass.BATCH in limits and max_batch > 1 and not profile.batch_counts_orders:
-        count, window_s = limits[LimitClass.BATCH]
-        per_s += count * max_batch / window_s
-    return f"{per_s:g}/s"
+    per_s = orders_per_s(profile, max_batch)
+    return "no limit" if per_s is None else f"{per_s:g}/s"
 
 
 class LiveView:
@@ -41,7 +32,7 @@ class LiveView:
             TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             console=console,
-            refresh_per_second=10,
+            auto_refresh=False,  # drawn by refresh(), which keeps still around a rush's target
             transient=False,
         )
         self._task = self._progress.add_task("settled", total=1, detail="", start=False)
@@ -71,7 +62,7 @@ class LiveView:
 
     def refresh(self) -> None:
         dispatcher = self._dispatcher
-        if dispatcher is None:
+        if dispatcher is None or dispatcher.in_opening:
             return
         stats = dispatcher.stats
         horizon = time.monotonic_ns() - 1_000_000_000
@@ -82,3 +73,4 @@ class LiveView:
             f"429s {stats.rate_limit_rejections}"
         )
         self._progress.update(self._task, completed=stats.accepted + stats.rejected, detail=detail)
+        self._progress.refresh()

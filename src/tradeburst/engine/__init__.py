@@ -7,9 +7,18 @@ from tradeburst.engine._dispatcher import (
     DispatchStats,
     ManualPacing,
 )
-from tradeburst.engine._fire import FireOptions, FireResult, InvalidInput, exit_code, fire, resume
+from tradeburst.engine._fire import (
+    FireOptions,
+    FireResult,
+    InvalidInput,
+    Receipts,
+    exit_code,
+    fire,
+    resume,
+    rush,
+)
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import Journal, JournalError, RunRecord
+from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
 from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, PlanStep, plan
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
@@ -21,6 +30,7 @@ __all__ = [
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
     "DispatchOptions",
+    "DispatchRecord",
     "DispatchStats",
     "Dispatcher",
     "FireOptions",
@@ -35,6 +45,7 @@ __all__ = [
     "OrderRow",
     "Plan",
     "PlanStep",
+    "Receipts",
     "RiskLimits",
     "RunRecord",
     "Throttle",
@@ -43,4 +54,5 @@ __all__ = [
     "plan",
     "read_orders",
     "resume",
+    "rush",
 ]

@@ -20,6 +20,7 @@ a mode of the same loop, still under the throttle.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import time
@@ -41,7 +42,9 @@ from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, match_records, refused_for_rate
+from tradeburst.engine._start import DEFAULT_SPIN_S, wait_until
 from tradeburst.engine._throttle import Slots, Throttle
+from tradeburst.latency._histogram import LatencyHistogram
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = ["DispatchOptions", "DispatchStats", "Dispatcher", "ManualPacing"]
@@ -51,6 +54,9 @@ log = logging.getLogger(__name__)
 DEFAULT_GRACE_S = 1.0
 DEFAULT_RECONCILE_TIMEOUT_S = 30.0
 DEFAULT_MAX_ATTEMPTS = 10
+OPENING_LEAD_NS = 50_000_000
+"""A rush's opening requests are taken from the throttle this long before the target
+(holding a slot early only makes the throttle stricter)."""
 RATE_BACKOFF_S = (0.05, 1.0)
 """First and largest back-off after a rate-limit refusal; it doubles in between."""
 NOT_SENT_BACKOFF_S = (0.02, 2.0)
@@ -80,6 +86,10 @@ class DispatchOptions:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     """Sends of one intent that were refused as not placed before it is left unsent."""
     pacing: ManualPacing | None = None
+    start_at_ns: int | None = None
+    """Monotonic ns before which nothing is sent (a rush's target); None: at once."""
+    spin_s: float = DEFAULT_SPIN_S
+    """How long before `start_at_ns` the wait stops sleeping and spins."""
 
 
 @dataclass(slots=True)
@@ -100,6 +110,13 @@ class DispatchStats:
     last_settle_ns: int = 0
     latencies_ns: list[int] = field(default_factory=list)
     """Send to answer, per order answered directly."""
+    round_trips: LatencyHistogram = field(default_factory=LatencyHistogram)
+    """The same, as a histogram the live view reads."""
+    started_ns: int = 0
+    """Monotonic ns the dispatch began (after a rush's wait)."""
+    opening_sends_ns: list[int] = field(default_factory=list)
+    """Monotonic send stamps of the requests that went out at the start, before the
+    throttle or the connection budget made any wait."""
     sends: list[tuple[int, int]] = field(default_factory=list)
     """(monotonic ns, orders) of each request, for the rate shown against the limit."""
 
@@ -146,6 +163,17 @@ class Dispatcher:
         self._chunk_left = options.pacing.chunk_size if options.pacing else 0
         self._paced_until = 0.0
         self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
+        self._throttled_since_ns = 0
+        """Monotonic ns since when the head of the queue has waited for the throttle."""
+        self._opening = True
+        self._collector_was_on = True
+        self.in_opening = False
+        """True from just before a rush's target until its opening requests are out: a
+        live view keeps still then, so as not to take the CPU from them."""
+
+    def to_wall_ns(self, monotonic_ns: int) -> int:
+        """The wall-clock ns of a monotonic stamp, by this run's one reading of both."""
+        return monotonic_ns + self._wall_offset_ns
 
     # -- control --------------------------------------------------------------------------
 
@@ -176,9 +204,22 @@ class Dispatcher:
         return [i for i in self.intents if not i.state.is_final]
 
     async def run(self) -> None:
+        self._collector_was_on = gc_was_enabled = gc.isenabled()
         try:
+            # No collection between the last moment of the wait and the opening sends.
+            gc.disable()
+            start_at_ns = self._options.start_at_ns
+            due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
+            for intent in self._pending:
+                intent.queued_ns = self.to_wall_ns(due_ns)
+            if start_at_ns is not None and not self._stopping:
+                await self._open_at(start_at_ns)
+            else:
+                self.stats.started_ns = time.monotonic_ns()
             await self._loop()
         finally:
+            if gc_was_enabled:
+                gc.enable()
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -213,6 +254,10 @@ class Dispatcher:
         """Sleep until loop time `wake` or a poke, whichever comes first. A bare future and
         a timer: this runs once per request, so no task per wait."""
         loop = asyncio.get_running_loop()
+        if self._opening:  # the opening sends are out: collections may run again
+            self._opening = False
+            if self._collector_was_on:
+                gc.enable()
         self._wakeup = wakeup = loop.create_future()
         timer = loop.call_at(wake, self._poke) if math.isfinite(wake) else None
         try:
@@ -230,20 +275,57 @@ class Dispatcher:
 
     # -- sending --------------------------------------------------------------------------
 
+    async def _open_at(self, start_at_ns: int) -> None:
+        """A rush's opening: every request the budget allows at the target is taken ahead,
+        and at the target each is started and given the loop until its bytes are out, one
+        after the other, so the first leaves at once instead of after all the others have
+        been prepared (Python 3.11's aiohttp writes a body in a task of its own)."""
+        await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
+        self.in_opening = True
+        opening: list[tuple[list[Intent], Request, Slots]] = []
+        while len(opening) < self._options.concurrency and (taken := self._take_request()):
+            opening.append(taken)
+        await wait_until(start_at_ns, spin_s=self._options.spin_s)
+        self.stats.started_ns = time.monotonic_ns()
+        if self._stopping:  # Ctrl-C during the wait: nothing goes
+            for intents, _, slots in reversed(opening):
+                slots.release()
+                self._requeue(intents)
+            opening = []
+        for intents, request, slots in opening:
+            self._spawn(self._send(intents, request, slots, opening=True))
+            await asyncio.sleep(0)  # the task stamps and builds its request…
+            await asyncio.sleep(0)  # …and its body is written
+        self._opening = self.in_opening = False
+        if self._collector_was_on:
+            gc.enable()
+
+    def _take_request(self) -> tuple[list[Intent], Request, Slots] | None:
+        """The next request the throttle lets go now, with its intents and slots."""
+        max_batch = 1 if self._options.pacing else self._options.max_batch
+        request = next_request(self._throttle, len(self._pending), max_batch)
+        slots = self._throttle.try_take(request.charges) if request is not None else None
+        if request is None or slots is None:
+            self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
+            return None
+        intents = [self._pending.popleft() for _ in range(request.size)]
+        if self._throttled_since_ns:
+            throttle_wait_ns = time.monotonic_ns() - self._throttled_since_ns
+            self._throttled_since_ns = 0
+            for intent in intents:
+                intent.throttle_wait_ns = throttle_wait_ns
+        return intents, request, slots
+
     def _send_ready(self, now: float) -> bool:
         """Send one request if one may go now; say whether one went."""
         options = self._options
         if now < self._hold_until or now < self._paced_until:
             return False
-        max_batch = 1 if options.pacing else options.max_batch
-        request = next_request(self._throttle, len(self._pending), max_batch)
-        if request is None:
+        taken = self._take_request()
+        if taken is None:
             return False
-        slots = self._throttle.try_take(request.charges)
-        if slots is None:
-            return False
-        intents = [self._pending.popleft() for _ in range(request.size)]
-        self._spawn(self._send(intents, request, slots))
+        intents, request, slots = taken
+        self._spawn(self._send(intents, request, slots, opening=self._opening))
         if options.pacing is not None:
             self._chunk_left -= 1
             if self._chunk_left <= 0:  # a chunk is out: the next waits the delay
@@ -259,9 +341,13 @@ class Dispatcher:
             self._paced_until,
         )
 
-    async def _send(self, intents: list[Intent], request: Request, slots: Slots) -> None:
+    async def _send(
+        self, intents: list[Intent], request: Request, slots: Slots, *, opening: bool
+    ) -> None:
         stats = self.stats
         sent_ns = time.monotonic_ns()
+        if opening:
+            stats.opening_sends_ns.append(sent_ns)
         stats.first_send_ns = stats.first_send_ns or sent_ns
         stats.requests += 1
         stats.sent += len(intents)
@@ -299,6 +385,7 @@ class Dispatcher:
                     refused.append(intent)
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
+                stats.round_trips.record_ns(answered_ns - sent_ns)
                 self._settle(intent, answer, answered_ns)
             if unnamed:  # answered, but not about these: only a query can tell
                 self._lost(unnamed, "the answer did not name them")
@@ -324,8 +411,11 @@ class Dispatcher:
         self._journal.record(intent)
 
     def _requeue(self, intents: list[Intent]) -> None:
+        queued_ns = self.to_wall_ns(time.monotonic_ns())
         for intent in reversed(intents):
             intent.state = IntentState.PENDING
+            intent.queued_ns = queued_ns
+            intent.throttle_wait_ns = 0
             self._pending.appendleft(intent)
             self._journal.record(intent)
 

@@ -11,13 +11,15 @@ does not have it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,17 +36,19 @@ from tradeburst.engine._dispatcher import (
 )
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import Journal, RunRecord
+from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._reconcile import apply_answer, match_records
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
+from tradeburst.latency import ClockOffset, estimate_offset, split_trip
 from tradeburst.limits import PROFILES, LimitClass, LimitProfile
 from tradeburst.model import Order
 from tradeburst.summary import (
     Classification,
+    FireError,
     Latency,
     LatencyThresholds,
     OrderCounts,
@@ -59,13 +63,21 @@ __all__ = [
     "exit_code",
     "fire",
     "resume",
+    "rush",
 ]
 
 log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
-_RTT_PROBES = 5
+KEEP_WARM_EVERY_S = 20.0
+"""While a rush waits, the connections are used this often, well inside keep-alive."""
+FINAL_ESTIMATE_S = 2.0
+"""The clock offset is estimated again this long before a rush's target."""
+
+Receipts = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
+"""The exchange's receive stamps (its clock, ns) of the orders named by `user_def`."""
+Notify = Callable[[str], None]
 
 
 class InvalidInput(Exception):
@@ -104,6 +116,8 @@ class FireResult:
     dry_run: bool = False
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)
+    dispatch: DispatchRecord | None = None
+    """This run's dispatch, as the journal keeps it."""
 
 
 def exit_code(result: FireResult) -> int:
@@ -134,9 +148,56 @@ async def fire(
     stop: asyncio.Event | None = None,
     watch: Watch | None = None,
 ) -> FireResult:
+    """Send the orders of `source` now, as fast as the broker allows."""
+    return await _burst(source, broker, options, dry_run=dry_run, stop=stop, watch=watch)
+
+
+async def rush(
+    source: Path,
+    broker: Broker,
+    options: FireOptions,
+    at: time_of_day,
+    *,
+    dry_run: bool = False,
+    receipts: Receipts | None = None,
+    stop: asyncio.Event | None = None,
+    watch: Watch | None = None,
+    notify: Notify | None = None,
+) -> FireResult:
+    """`fire`, with the first request leaving at `at` on the exchange's clock, never
+    before. Everything else (checks, journal, connections, request bodies, the clock
+    offset) is done ahead. With `receipts`, the fire error is also read from the
+    exchange's own receive stamps."""
+    return await _burst(
+        source,
+        broker,
+        options,
+        dry_run=dry_run,
+        stop=stop,
+        watch=watch,
+        at=at,
+        receipts=receipts,
+        notify=notify or (lambda _: None),
+    )
+
+
+async def _burst(
+    source: Path,
+    broker: Broker,
+    options: FireOptions,
+    *,
+    dry_run: bool,
+    stop: asyncio.Event | None,
+    watch: Watch | None,
+    at: time_of_day | None = None,
+    receipts: Receipts | None = None,
+    notify: Notify = lambda _: None,
+) -> FireResult:
+    command = "fire" if at is None else "rush"
     rows = _read(source, options.risk)
     await broker.connect()
     problems = check_orders(rows, await broker.instruments(), options.risk, str(source))
+    target_broker_ns = None if at is None else await _target(broker, at, str(source), problems)
     if problems:
         raise InvalidInput(problems)
     profile = PROFILES[options.profile] if options.profile else broker.profile
@@ -144,7 +205,7 @@ async def fire(
     schedule = plan(len(rows), profile, dispatch.max_batch)
     if dry_run:
         return FireResult(
-            summary=_summary("fire", broker, [], None, 0.0),
+            summary=_summary(command, broker, [], None, 0.0),
             plan=schedule,
             profile=profile,
             dry_run=True,
@@ -160,6 +221,7 @@ async def fire(
         )
         for seq, row in enumerate(rows)
     ]
+    broker.prepare([i.order for i in intents])
     path = options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{run_id}.sqlite"
     with Journal(path, create=True) as journal:
         journal.refuse_if_used()
@@ -167,7 +229,7 @@ async def fire(
             RunRecord(
                 run_id=run_id,
                 created_ns=time.time_ns(),
-                command="fire",
+                command=command,
                 account=broker.account,
                 broker=broker.name,
                 url=getattr(broker, "url", ""),
@@ -177,16 +239,31 @@ async def fire(
             ),
             intents,
         )
-        rtt_s = await _warm(broker, dispatch.concurrency)
+        clock = await _warm(broker, dispatch.concurrency)
+        target_wall_ns = None
+        if target_broker_ns is not None:
+            clock = await _hold(broker, dispatch.concurrency, clock, target_broker_ns, stop)
+            target_wall_ns = clock.to_local_ns(target_broker_ns)
+            notify(_waiting_text(target_broker_ns, clock))
+            dispatch = dataclasses.replace(
+                dispatch, start_at_ns=target_wall_ns - (time.time_ns() - time.monotonic_ns())
+            )
         result = await _run(
-            "fire", broker, throttle, journal, intents, dispatch, options, stop, watch
+            command, broker, throttle, journal, intents, dispatch, options, stop, watch, clock
         )
+        dispatched = result.dispatch
+        assert dispatched is not None
+        if target_broker_ns is not None and target_wall_ns is not None:
+            dispatched = await _fire_errors(
+                result, dispatched, target_wall_ns, target_broker_ns, receipts
+            )
+        journal.record_dispatch(dispatched)
         await _keep_fills(broker, throttle, journal)
         journal.finish_run(run_id, time.time_ns())
     if result.interrupted or result.fatal:  # the bound of what was sent, not of the file
         schedule = plan(sum(1 for i in intents if i.attempts), profile, dispatch.max_batch)
     result.plan = schedule
-    result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
+    result.summary.timing = _timing(result.summary.timing, schedule, clock)
     result.journal, result.run_id, result.profile = path, run_id, profile
     return result
 
@@ -224,17 +301,19 @@ async def resume(
             await _settle_from_broker(broker, throttle, journal, unsettled)
         to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
         resumed_ns = time.time_ns()
-        rtt_s = await _warm(broker, dispatch.concurrency)
+        clock = await _warm(broker, dispatch.concurrency)
         result = await _run(
-            "resume", broker, throttle, journal, intents, dispatch, options, stop, watch
+            "resume", broker, throttle, journal, intents, dispatch, options, stop, watch, clock
         )
+        assert result.dispatch is not None
+        journal.record_dispatch(result.dispatch)
         await _keep_fills(broker, throttle, journal)
         journal.finish_run(run.run_id, time.time_ns())
     if result.interrupted or result.fatal:
         to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
     schedule = plan(to_send, profile, dispatch.max_batch)
     result.plan = schedule
-    result.summary.timing = _timing(result.summary.timing.elapsed_s, schedule, rtt_s)
+    result.summary.timing = _timing(result.summary.timing, schedule, clock)
     result.journal, result.run_id, result.profile = path, run.run_id, profile
     return result
 
@@ -322,15 +401,95 @@ async def _fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
     return now.strftime("%Y%m%d"), run_id
 
 
-async def _warm(broker: Broker, connections: int) -> float:
-    """Open the connections, then the fastest of a few round trips (for the bound)."""
+async def _warm(broker: Broker, connections: int) -> ClockOffset:
+    """Open the connections, then read the broker's clock a few times: its offset from
+    ours, and the fastest round trip (the bound's floor, and the wire's share)."""
     await broker.warm(connections)
-    fastest = float("inf")
-    for _ in range(_RTT_PROBES):
-        started = time.perf_counter()
-        await broker.server_time_ns()
-        fastest = min(fastest, time.perf_counter() - started)
-    return fastest
+    return await estimate_offset(broker.server_time_ns)
+
+
+async def _target(
+    broker: Broker, at: time_of_day, source: str, problems: list[InputProblem]
+) -> int:
+    """`at` today on the broker's clock, as epoch ns; a problem if it has passed."""
+    now_ns = await broker.server_time_ns()
+    now = datetime.fromtimestamp(now_ns / 1e9, TAIPEI)
+    target = datetime.combine(now.date(), at, TAIPEI)
+    target_ns = int(target.timestamp()) * 1_000_000_000 + at.microsecond * 1000
+    if target_ns <= now_ns:
+        problems.append(
+            InputProblem(
+                path="--at",
+                line=None,
+                reason=f"{at.isoformat()} has passed: exchange time is "
+                f"{now.time().isoformat(timespec='milliseconds')}",
+            )
+        )
+    return target_ns
+
+
+async def _hold(
+    broker: Broker,
+    connections: int,
+    clock: ClockOffset,
+    target_broker_ns: int,
+    stop: asyncio.Event | None,
+) -> ClockOffset:
+    """Wait until shortly before the target, keeping the connections in use so none is
+    closed for idling, then estimate the clock offset afresh for the final wait."""
+    while True:
+        left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+        if left_s <= FINAL_ESTIMATE_S or (stop is not None and stop.is_set()):
+            break
+        pause_s = min(KEEP_WARM_EVERY_S, left_s - FINAL_ESTIMATE_S)
+        if stop is None:
+            await asyncio.sleep(pause_s)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause_s)
+        if left_s - pause_s > FINAL_ESTIMATE_S:
+            await broker.warm(connections)
+    if stop is not None and stop.is_set():
+        return clock
+    await broker.warm(connections)
+    return await estimate_offset(broker.server_time_ns)
+
+
+def _waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
+    target = datetime.fromtimestamp(target_broker_ns / 1e9, TAIPEI)
+    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+    return (
+        f"first order at {target.time().isoformat(timespec='microseconds')} exchange time,"
+        f" in {left_s:.3f} s; exchange clock {clock.offset_ns / 1e6:+.3f} ms from ours"
+        f" (± {clock.error_ns / 1e6:.3f} ms)"
+    )
+
+
+async def _fire_errors(
+    result: FireResult,
+    dispatched: DispatchRecord,
+    target_wall_ns: int,
+    target_broker_ns: int,
+    receipts: Receipts | None,
+) -> DispatchRecord:
+    """The opening sends against the target: from our stamps, and from the exchange's
+    receive stamps when they can be read (its clock against its clock: no offset)."""
+    summary = result.summary
+    summary.timing.fire_error_us = FireError.of(
+        [s - target_wall_ns for s in dispatched.opening_sends_ns]
+    )
+    if receipts is None or not dispatched.opening_sends_ns:
+        return dispatched
+    opening = set(dispatched.opening_sends_ns)
+    user_defs = [i.user_def for i in result.intents if i.sent_ns in opening]
+    try:
+        received = await receipts(user_defs)
+    except Exception as exc:  # the figure is lost, nothing else
+        log.warning("exchange receive stamps not read (%s)", exc)
+        return dispatched
+    stamps = sorted(set(received.values()))
+    summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])
+    return dataclasses.replace(dispatched, opening_received_ns=stamps)
 
 
 async def _wait_out_grace(grace_s: float) -> None:
@@ -371,6 +530,7 @@ async def _run(
     options: FireOptions,
     stop: asyncio.Event | None,
     watch: Watch | None,
+    clock: ClockOffset,
 ) -> FireResult:
     dispatcher = Dispatcher(broker, throttle, journal, intents, dispatch)
     if watch is not None:
@@ -397,8 +557,23 @@ async def _run(
     latencies_ms = [ns / 1e6 for ns in stats.latencies_ns]
     summary = _summary(command, broker, intents, stats, elapsed_s)
     summary.latency_ms = Latency.of(latencies_ms)
-    summary.classification = Classification.of(latencies_ms, options.thresholds)
+    started_wall_ns = dispatcher.to_wall_ns(stats.started_ns)
+    summary.classification = Classification.of(
+        _guide_differences_ms(intents, started_wall_ns, clock), options.thresholds
+    )
+    start_at_ns = dispatch.start_at_ns
+    record = DispatchRecord(
+        run_id=journal.run().run_id,
+        command=command,
+        started_ns=started_wall_ns,
+        target_ns=None if start_at_ns is None else dispatcher.to_wall_ns(start_at_ns),
+        offset_ns=clock.offset_ns,
+        rtt_ns=clock.rtt_ns,
+        offset_error_ns=clock.error_ns,
+        opening_sends_ns=[dispatcher.to_wall_ns(s) for s in stats.opening_sends_ns],
+    )
     return FireResult(
+        dispatch=record,
         summary=summary,
         plan=Plan(steps=()),
         profile=throttle.profile,
@@ -473,10 +648,38 @@ def _summary(
     )
 
 
-def _timing(elapsed_s: float, schedule: Plan, rtt_s: float) -> Timing:
-    bound_s = schedule.lower_bound_s(rtt_s)
-    return Timing(
-        elapsed_s=round(elapsed_s, 6),
+def _timing(timing: Timing, schedule: Plan, clock: ClockOffset) -> Timing:
+    elapsed_s = timing.elapsed_s
+    bound_s = schedule.lower_bound_s(clock.rtt_ns / 1e9)
+    return msgspec.structs.replace(
+        timing,
         lower_bound_s=round(bound_s, 6),
         efficiency=round(bound_s / elapsed_s, 4) if elapsed_s > 0 else 0.0,
+        clock_offset_ms=round(clock.offset_ns / 1e6, 3),
+        clock_error_ms=round(clock.error_ns / 1e6, 3),
     )
+
+
+def _guide_differences_ms(
+    intents: list[Intent], since_wall_ns: int, clock: ClockOffset
+) -> list[float]:
+    """Per order answered in this dispatch, the guide's time difference: the answer's
+    arrival on the broker's clock against the broker's own `last_time` (the round trip
+    when the broker gave no time)."""
+    differences: list[float] = []
+    for intent in intents:
+        if not intent.state.is_final or intent.sent_ns < since_wall_ns or not intent.answered_ns:
+            continue
+        trip = split_trip(
+            queued_ns=intent.queued_ns,
+            throttle_wait_ns=intent.throttle_wait_ns,
+            sent_ns=intent.sent_ns,
+            answered_ns=intent.answered_ns,
+            last_time=intent.last_time,
+            clock=clock,
+        )
+        if trip.difference_ns is None:
+            differences.append((intent.answered_ns - intent.sent_ns) / 1e6)
+        else:
+            differences.append(abs(trip.difference_ns) / 1e6)
+    return differences

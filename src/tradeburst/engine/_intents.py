@@ -42,12 +42,20 @@ class Intent:
     tag: str
     order: Order
     """With its client order id in `user_def`."""
+    strategy: str = ""
+    """The strategy that asked for it (empty for a plain batch)."""
     state: IntentState = IntentState.PENDING
     order_no: str | None = None
     status: int | None = None
     message: str | None = None
     attempts: int = 0
     resent: int = 0
+    queued_ns: int = 0
+    """Wall-clock ns the latest send was first due: the dispatch began (a rush's target),
+    or the intent went back to the queue."""
+    throttle_wait_ns: int = 0
+    """Of the latest send's time in the queue, how long it waited at the head for the
+    throttle (the rest is orders ahead of it, back-offs and pacing)."""
     sent_ns: int = 0
     """Wall-clock ns of the latest send."""
     answered_ns: int = 0

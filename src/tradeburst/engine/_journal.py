@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import msgspec
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.model import Fill, Order, Side
 
-__all__ = ["GROUP_COMMIT_S", "Journal", "JournalError", "RunRecord"]
+__all__ = ["GROUP_COMMIT_S", "DispatchRecord", "Journal", "JournalError", "RunRecord"]
 
 GROUP_COMMIT_S = 0.02
 """How long outcomes gather before one transaction writes them: a commit per answer would
@@ -60,7 +61,21 @@ CREATE TABLE IF NOT EXISTS intents (
     resent INTEGER NOT NULL DEFAULT 0,
     sent_ns INTEGER NOT NULL DEFAULT 0,
     answered_ns INTEGER NOT NULL DEFAULT 0,
-    last_time TEXT
+    last_time TEXT,
+    strategy TEXT NOT NULL DEFAULT '',
+    queued_ns INTEGER NOT NULL DEFAULT 0,
+    throttle_wait_ns INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS dispatches (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    command TEXT NOT NULL,
+    started_ns INTEGER NOT NULL,
+    target_ns INTEGER,
+    offset_ns INTEGER NOT NULL,
+    rtt_ns INTEGER NOT NULL,
+    offset_error_ns INTEGER NOT NULL,
+    opening_sends TEXT NOT NULL,
+    opening_received TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS fills (
     filled_no TEXT PRIMARY KEY,
@@ -74,14 +89,29 @@ CREATE TABLE IF NOT EXISTS fills (
 );
 """
 
+_ADDED_COLUMNS = {
+    "strategy": "TEXT NOT NULL DEFAULT ''",
+    "queued_ns": "INTEGER NOT NULL DEFAULT 0",
+    "throttle_wait_ns": "INTEGER NOT NULL DEFAULT 0",
+}
+"""Intent columns newer than the first journals, added to an older file when it is opened."""
+
 _UPDATE = """
 UPDATE intents SET state = ?, order_no = ?, status = ?, message = ?, attempts = ?,
-    resent = ?, sent_ns = ?, answered_ns = ?, last_time = ?
+    resent = ?, sent_ns = ?, answered_ns = ?, last_time = ?, queued_ns = ?,
+    throttle_wait_ns = ?
 WHERE user_def = ?
 """
 
 _encode_order = msgspec.json.Encoder(decimal_format="string").encode
 _decode_order = msgspec.json.Decoder(Order).decode
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    present = {row[1] for row in db.execute("PRAGMA table_info(intents)")}
+    for name, kind in _ADDED_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE intents ADD COLUMN {name} {kind}")
 
 
 class JournalError(Exception):
@@ -102,6 +132,26 @@ class RunRecord:
     finished_ns: int | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispatchRecord:
+    """One pass of sending (`fire`, `rush`, or a `resume`): when it began, the rush's
+    target, the broker clock estimate (broker = local wall + offset), and the wall-clock
+    send stamps of the requests that went out at the start, before any had to wait."""
+
+    run_id: str
+    command: str
+    started_ns: int
+    target_ns: int | None
+    """Local wall ns of the rush's target; None when the dispatch began at once."""
+    offset_ns: int
+    rtt_ns: int
+    offset_error_ns: int
+    opening_sends_ns: list[int]
+    opening_received_ns: list[int] = dataclasses.field(default_factory=list)
+    """The exchange's receive stamps (its own clock) of the opening orders, when its admin
+    API was at hand; the orders of one request share one."""
+
+
 def _row(intent: Intent) -> tuple[Any, ...]:
     return (
         intent.state.value,
@@ -113,6 +163,8 @@ def _row(intent: Intent) -> tuple[Any, ...]:
         intent.sent_ns,
         intent.answered_ns,
         intent.last_time,
+        intent.queued_ns,
+        intent.throttle_wait_ns,
         intent.user_def,
     )
 
@@ -137,6 +189,7 @@ class Journal:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
             db.executescript(_SCHEMA)  # commits, still holding the lock
+            _add_missing_columns(db)
         except sqlite3.Error as exc:
             db.close()
             if "locked" in str(exc):
@@ -187,10 +240,19 @@ class Journal:
             ),
         )
         db.executemany(
-            "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state, strategy)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (i.user_def, run.run_id, i.seq, i.line, i.tag, _encode_order(i.order), i.state)
+                (
+                    i.user_def,
+                    run.run_id,
+                    i.seq,
+                    i.line,
+                    i.tag,
+                    _encode_order(i.order),
+                    i.state,
+                    i.strategy,
+                )
                 for i in intents
             ),
         )
@@ -261,6 +323,47 @@ class Journal:
             for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
         ]
 
+    def record_dispatch(self, dispatch: DispatchRecord) -> None:
+        """Keep one dispatch's clock estimate and opening sends, for `report`."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO dispatches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    dispatch.run_id,
+                    dispatch.command,
+                    dispatch.started_ns,
+                    dispatch.target_ns,
+                    dispatch.offset_ns,
+                    dispatch.rtt_ns,
+                    dispatch.offset_error_ns,
+                    msgspec.json.encode(dispatch.opening_sends_ns).decode(),
+                    msgspec.json.encode(dispatch.opening_received_ns).decode(),
+                ),
+            )
+
+    def dispatches(self, run_id: str) -> list[DispatchRecord]:
+        rows = self._db.execute(
+            "SELECT run_id, command, started_ns, target_ns, offset_ns, rtt_ns,"
+            " offset_error_ns, opening_sends, opening_received FROM dispatches"
+            " WHERE run_id = ?"
+            " ORDER BY started_ns",
+            (run_id,),
+        )
+        return [
+            DispatchRecord(
+                run_id=r[0],
+                command=r[1],
+                started_ns=r[2],
+                target_ns=r[3],
+                offset_ns=r[4],
+                rtt_ns=r[5],
+                offset_error_ns=r[6],
+                opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
+                opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
+            )
+            for r in rows
+        ]
+
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
         self._db.execute("UPDATE runs SET finished_ns = ? WHERE run_id = ?", (wall_ns, run_id))
@@ -299,7 +402,8 @@ class Journal:
     def intents(self, run_id: str) -> list[Intent]:
         rows = self._db.execute(
             "SELECT seq, line, tag, order_json, state, order_no, status, message, attempts,"
-            " resent, sent_ns, answered_ns, last_time FROM intents WHERE run_id = ?"
+            " resent, sent_ns, answered_ns, last_time, strategy, queued_ns, throttle_wait_ns"
+            " FROM intents WHERE run_id = ?"
             " ORDER BY seq",
             (run_id,),
         )
@@ -318,6 +422,9 @@ class Journal:
                 sent_ns=r[10],
                 answered_ns=r[11],
                 last_time=r[12],
+                strategy=r[13],
+                queued_ns=r[14],
+                throttle_wait_ns=r[15],
             )
             for r in rows
         ]

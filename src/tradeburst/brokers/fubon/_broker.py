@@ -105,6 +105,8 @@ class FubonBroker:
         """The latest full SDK `OrderResult` per order_no: what cancel and modify take."""
         self._user_defs: dict[str, str] = {}
         """order_no → user_def, for fills (the SDK's fill history carries no user_def)."""
+        self._prepared: dict[str, Any] = {}
+        """SDK `Order`s built ahead by `prepare`, by client order id."""
 
     def __repr__(self) -> str:  # the credentials' secrets have repr=False
         return f"FubonBroker({self._url!r}, account={self._account_no!r})"
@@ -308,6 +310,17 @@ class FubonBroker:
             *(self._loop.run_in_executor(self._executor, time.sleep, 0.001) for _ in range(count))
         )
 
+    def prepare(self, orders: Sequence[Order]) -> None:
+        """Build the SDK `Order` of each order now, so the burst only sends."""
+        for order in orders:
+            if order.user_def is not None:
+                self._prepared[order.user_def] = sdk_order(order)
+
+    def _sdk_order(self, order: Order) -> Any:
+        # Taken, not kept: a resend is rare and builds afresh.
+        built = self._prepared.pop(order.user_def, None) if order.user_def else None
+        return built if built is not None else sdk_order(order)
+
     async def server_time_ns(self) -> int:
         """The SDK has no clock call: the local clock stands in."""
         return time.time_ns()
@@ -367,7 +380,7 @@ class FubonBroker:
         if len(orders) > MAX_BATCH_ORDERS:
             raise ValueError(f"a Fubon batch takes at most {MAX_BATCH_ORDERS} orders")
         sdk, account = await self._session()
-        built = [sdk_order(order) for order in orders]
+        built = [self._sdk_order(order) for order in orders]
         result = await self._call("batch_place_order", sdk.stock.batch_place_order, account, built)
         if not result.is_success:
             error = refusal(result.message, "batch_place_order")

@@ -1,0 +1,52 @@
+"""`tradeburst report --journal PATH [--png DIR] [--json PATH]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tradeburst.cli._options import writable
+from tradeburst.cli._rush_options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
+from tradeburst.engine import JournalError
+from tradeburst.report import figures_of, print_report, report_json, write_plots
+
+__all__ = ["report_command"]
+
+
+def report_command(
+    journal: Annotated[Path, typer.Option(help="The run's journal.", show_default=False)],
+    png: Annotated[
+        Path | None, typer.Option(help="Write the plots (PNG) into this folder.")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = (
+        None
+    ),
+    realtime_ms: Annotated[float, typer.Option(help="🟢 realtime below this.")] = (
+        DEFAULT_REALTIME_MS
+    ),
+    delayed_ms: Annotated[float, typer.Option(help="🟡 delayed below this; 🔴 beyond.")] = (
+        DEFAULT_DELAYED_MS
+    ),
+) -> None:
+    """Where every order's time went: queue, throttle, wire, broker; the broker's time
+    against ours; a rush's fire error; the sends against the limit."""
+    json_path = writable(json_path, "--json")
+    limits = thresholds(realtime_ms, delayed_ms)
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        figures = figures_of(journal, limits)
+    except JournalError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    print_report(console, figures)
+    if png is not None:
+        for path in write_plots(figures, png, limits):
+            console.print(f"plot written to {path}")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report_json(figures), indent=2) + "\n")
+        console.print(f"figures written to {json_path}")

@@ -1,0 +1,16 @@
+"""The latency monitor's pieces: the broker clock's offset, histograms that keep their
+precision in fixed memory, and the split of an order's time into its parts."""
+
+from tradeburst.latency._breakdown import Component, TripTimes, broker_stamp_ns, split_trip
+from tradeburst.latency._histogram import LatencyHistogram
+from tradeburst.latency._offset import ClockOffset, estimate_offset
+
+__all__ = [
+    "ClockOffset",
+    "Component",
+    "LatencyHistogram",
+    "TripTimes",
+    "broker_stamp_ns",
+    "estimate_offset",
+    "split_trip",
+]

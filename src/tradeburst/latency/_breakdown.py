@@ -1,0 +1,97 @@
+"""Where an order's time went, from its stamps: the trip from the moment it was due to its
+answer, split into queue, throttle, wire and broker time, and the guide's comparison of
+the broker's own time with ours.
+
+- queue: due to sent, less the throttle's part (orders ahead, the connection budget,
+  back-offs, pacing);
+- throttle: waiting at the head of the queue for the broker's rate limit;
+- wire: the round trip a request costs on an idle, warm connection (the fastest clock
+  read of the run), the network's share of every answer;
+- broker: the rest of the round trip, the broker's own work and queueing.
+
+The broker's `last_time` is on the broker's clock; it is compared with ours only through
+the run's offset estimate, never directly (the guide's case 3 subtracts them raw, and
+reads a clock error as latency).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from tradeburst.latency._offset import ClockOffset
+
+__all__ = ["Component", "TripTimes", "broker_stamp_ns", "split_trip"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+class Component(enum.StrEnum):
+    QUEUE = "queue"
+    THROTTLE = "throttle"
+    WIRE = "wire"
+    BROKER = "broker"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TripTimes:
+    queue_ns: int
+    throttle_ns: int
+    wire_ns: int
+    broker_ns: int
+    difference_ns: int | None
+    """The guide's time difference: our answer's arrival on the broker's clock, less the
+    broker's `last_time`; None without a broker stamp."""
+
+    @property
+    def total_ns(self) -> int:
+        return self.queue_ns + self.throttle_ns + self.wire_ns + self.broker_ns
+
+    def of(self, component: Component) -> int:
+        return {
+            Component.QUEUE: self.queue_ns,
+            Component.THROTTLE: self.throttle_ns,
+            Component.WIRE: self.wire_ns,
+            Component.BROKER: self.broker_ns,
+        }[component]
+
+
+def split_trip(
+    *,
+    queued_ns: int,
+    throttle_wait_ns: int,
+    sent_ns: int,
+    answered_ns: int,
+    last_time: str | None,
+    clock: ClockOffset,
+) -> TripTimes:
+    """The times of one answered send; all stamps are local wall ns."""
+    waited_ns = max(0, sent_ns - queued_ns) if queued_ns else 0
+    throttle_ns = min(throttle_wait_ns, waited_ns)
+    round_trip_ns = max(0, answered_ns - sent_ns)
+    wire_ns = min(clock.rtt_ns, round_trip_ns)
+    stamp_ns = broker_stamp_ns(last_time, clock.to_broker_ns(answered_ns))
+    return TripTimes(
+        queue_ns=waited_ns - throttle_ns,
+        throttle_ns=throttle_ns,
+        wire_ns=wire_ns,
+        broker_ns=round_trip_ns - wire_ns,
+        difference_ns=None if stamp_ns is None else clock.to_broker_ns(answered_ns) - stamp_ns,
+    )
+
+
+def broker_stamp_ns(last_time: str | None, near_broker_ns: int) -> int | None:
+    """The broker's `last_time` (HH:MM:SS.fff, Asia/Taipei, no date) as epoch ns, on the
+    day of `near_broker_ns`; None when it is missing or not a time."""
+    if not last_time:
+        return None
+    try:
+        moment = time.fromisoformat(last_time)
+    except ValueError:
+        return None
+    day = datetime.fromtimestamp(near_broker_ns / 1e9, TAIPEI).date()
+    stamp = datetime.combine(day, moment, TAIPEI)
+    seconds = int(stamp.timestamp())
+    return seconds * 1_000_000_000 + moment.microsecond * 1000

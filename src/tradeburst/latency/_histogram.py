@@ -1,0 +1,40 @@
+"""A latency histogram that keeps its precision from microseconds to an hour in fixed
+memory (HdrHistogram, three significant digits), so a run of any length can show its
+p50/p99 live and a report can merge runs without keeping every sample."""
+
+from __future__ import annotations
+
+from hdrh.histogram import HdrHistogram
+
+__all__ = ["LatencyHistogram"]
+
+_LOWEST_US = 1
+_HIGHEST_US = 3_600_000_000
+_DIGITS = 3
+
+
+class LatencyHistogram:
+    """Durations recorded in ns, held in µs, read back in ms."""
+
+    def __init__(self) -> None:
+        self._hdr = HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
+
+    def record_ns(self, duration_ns: int) -> None:
+        # Anything under a microsecond is held as one: the histogram starts there.
+        self._hdr.record_value(min(max(duration_ns // 1000, _LOWEST_US), _HIGHEST_US))
+
+    @property
+    def count(self) -> int:
+        return int(self._hdr.get_total_count())
+
+    def percentile_ms(self, percent: float) -> float:
+        """The value at `percent` (0–100); 0.0 when empty."""
+        if not self.count:
+            return 0.0
+        return float(self._hdr.get_value_at_percentile(percent)) / 1000
+
+    def max_ms(self) -> float:
+        return float(self._hdr.get_max_value()) / 1000 if self.count else 0.0
+
+    def merge(self, other: LatencyHistogram) -> None:
+        self._hdr.add(other._hdr)

@@ -1,0 +1,64 @@
+"""The exchange clock, seen from here: the offset between the broker's clock and the local
+wall clock, estimated from several clock reads.
+
+Each read is bracketed by two local stamps; the broker's answer was taken somewhere in
+between, so the best guess for it is the midpoint, wrong by at most half the round trip.
+Reads that queued somewhere (a busy loop, a retransmit) have long round trips and skewed
+midpoints, so only the fastest reads vote, and their median is the estimate (Cristian's
+algorithm, with NTP's habit of trusting the shortest trips).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+__all__ = ["ClockOffset", "estimate_offset"]
+
+DEFAULT_READS = 16
+DEFAULT_KEEP = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClockOffset:
+    """Broker time = local wall time + `offset_ns`, to within `error_ns`."""
+
+    offset_ns: int
+    rtt_ns: int
+    """The fastest round trip seen: what a request costs on an idle, warm connection."""
+    error_ns: int
+    """Half the slowest round trip among the reads that voted: the estimate's bound."""
+    reads: int
+
+    def to_broker_ns(self, local_wall_ns: int) -> int:
+        return local_wall_ns + self.offset_ns
+
+    def to_local_ns(self, broker_ns: int) -> int:
+        return broker_ns - self.offset_ns
+
+
+async def estimate_offset(
+    read_broker_ns: Callable[[], Awaitable[int]],
+    *,
+    reads: int = DEFAULT_READS,
+    keep: int = DEFAULT_KEEP,
+) -> ClockOffset:
+    """Read the broker's clock `reads` times; the median offset of the `keep` fastest."""
+    if reads < 1 or not 1 <= keep <= reads:
+        raise ValueError("need 1 <= keep <= reads")
+    samples: list[tuple[int, int]] = []  # (round trip, offset), both ns
+    for _ in range(reads):
+        before = time.time_ns()
+        broker_ns = await read_broker_ns()
+        after = time.time_ns()
+        samples.append((after - before, broker_ns - (before + after) // 2))
+    samples.sort()
+    fastest = samples[:keep]
+    return ClockOffset(
+        offset_ns=int(statistics.median(offset for _, offset in fastest)),
+        rtt_ns=fastest[0][0],
+        error_ns=fastest[-1][0] // 2,
+        reads=reads,
+    )

@@ -1,0 +1,15 @@
+"""`tradeburst report`: a run's latency figures from its journal, as a terminal table, PNG
+plots and JSON."""
+
+from tradeburst.report._figures import OrderTiming, RunFigures, figures_of
+from tradeburst.report._plots import write_plots
+from tradeburst.report._render import print_report, report_json
+
+__all__ = [
+    "OrderTiming",
+    "RunFigures",
+    "figures_of",
+    "print_report",
+    "report_json",
+    "write_plots",
+]

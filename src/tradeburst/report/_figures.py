@@ -1,0 +1,179 @@
+"""A run's figures, from its journal alone: per order, where its time went and the guide's
+time comparison; per broker and strategy, HDR histograms of each part; the
+classification; the fire error of a rush; the send timeline against the limits.
+
+Everything is computed from stamps the journal keeps (see `tradeburst.engine`), so a report
+can be made long after the run, on another machine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
+from tradeburst.latency import (
+    ClockOffset,
+    Component,
+    LatencyHistogram,
+    TripTimes,
+    split_trip,
+)
+from tradeburst.limits import PROFILES, LimitProfile
+from tradeburst.summary import Classification, FireError, LatencyThresholds
+
+__all__ = ["OrderTiming", "RunFigures", "figures_of"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+PERCENTS = (50.0, 90.0, 99.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderTiming:
+    """One answered order: the guide's case-3 row and the split of its trip."""
+
+    user_def: str
+    strategy: str
+    state: IntentState
+    sent_ns: int
+    """Local wall ns."""
+    answered_ns: int
+    broker_time: str | None
+    """The broker's `last_time`, as it wrote it."""
+    local_time: str
+    """The answer's arrival, on the broker's clock through the offset, same form."""
+    difference_ms: float
+    """The guide's `時間差異`: |local - broker|, or the round trip without a broker time."""
+    classification: str
+    trip: TripTimes
+
+
+@dataclass(slots=True, kw_only=True)
+class RunFigures:
+    run: RunRecord
+    profile: LimitProfile | None
+    clock: ClockOffset
+    dispatches: list[DispatchRecord]
+    orders: list[OrderTiming]
+    counts: dict[str, int]
+    """Intents per final state."""
+    histograms: dict[tuple[str, str], dict[str, LatencyHistogram]] = field(default_factory=dict)
+    """(broker, strategy) → component (and `total`, `round_trip`) → histogram."""
+    classification: Classification = field(default_factory=Classification)
+    fire_error_us: FireError | None = None
+    exchange_fire_error_us: FireError | None = None
+    sends_ns: list[tuple[int, int]] = field(default_factory=list)
+    """(local wall ns, orders) per request, in time order."""
+
+    def percentiles_ms(self, broker: str, strategy: str, part: str) -> dict[str, float]:
+        histogram = self.histograms[broker, strategy][part]
+        figures = {f"p{p:g}": histogram.percentile_ms(p) for p in PERCENTS}
+        figures["max"] = histogram.max_ms()
+        figures["count"] = float(histogram.count)
+        return figures
+
+
+def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFigures:
+    """Read the journal at `path` (raises `JournalError` when it is not one)."""
+    thresholds = thresholds or LatencyThresholds()
+    with Journal(path, create=False) as journal:
+        run = journal.run()
+        intents = journal.intents(run.run_id)
+        dispatches = journal.dispatches(run.run_id)
+    clock = _clock_of(dispatches)
+    orders = [
+        _timing(intent, clock, thresholds)
+        for intent in intents
+        if intent.state.is_final and intent.sent_ns and intent.answered_ns
+    ]
+    counts: dict[str, int] = defaultdict(int)
+    for intent in intents:
+        counts[intent.state.value] += 1
+    figures = RunFigures(
+        run=run,
+        profile=PROFILES.get(run.profile),
+        clock=clock,
+        dispatches=dispatches,
+        orders=orders,
+        counts=dict(counts),
+        sends_ns=_sends(intents),
+    )
+    _fill_histograms(figures)
+    figures.classification = Classification.of([o.difference_ms for o in orders], thresholds)
+    rushed = [d for d in dispatches if d.target_ns is not None]
+    if rushed:
+        rush = rushed[0]
+        assert rush.target_ns is not None
+        figures.fire_error_us = FireError.of([s - rush.target_ns for s in rush.opening_sends_ns])
+        if rush.opening_received_ns:
+            target_broker_ns = rush.target_ns + rush.offset_ns
+            figures.exchange_fire_error_us = FireError.of(
+                [s - target_broker_ns for s in rush.opening_received_ns]
+            )
+    return figures
+
+
+def _clock_of(dispatches: list[DispatchRecord]) -> ClockOffset:
+    """The first dispatch's estimate; a journal from before estimates were kept has none,
+    and its broker times are then compared raw, as the guide does."""
+    if not dispatches:
+        return ClockOffset(offset_ns=0, rtt_ns=0, error_ns=0, reads=0)
+    first = dispatches[0]
+    return ClockOffset(
+        offset_ns=first.offset_ns, rtt_ns=first.rtt_ns, error_ns=first.offset_error_ns, reads=0
+    )
+
+
+def _timing(intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds) -> OrderTiming:
+    trip = split_trip(
+        queued_ns=intent.queued_ns,
+        throttle_wait_ns=intent.throttle_wait_ns,
+        sent_ns=intent.sent_ns,
+        answered_ns=intent.answered_ns,
+        last_time=intent.last_time,
+        clock=clock,
+    )
+    local = datetime.fromtimestamp(clock.to_broker_ns(intent.answered_ns) / 1e9, TAIPEI)
+    if trip.difference_ns is None:
+        difference_ms = (intent.answered_ns - intent.sent_ns) / 1e6
+    else:
+        difference_ms = abs(trip.difference_ns) / 1e6
+    return OrderTiming(
+        user_def=intent.user_def,
+        strategy=intent.strategy,
+        state=intent.state,
+        sent_ns=intent.sent_ns,
+        answered_ns=intent.answered_ns,
+        broker_time=intent.last_time if trip.difference_ns is not None else None,
+        local_time=local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}",
+        difference_ms=difference_ms,
+        classification=thresholds.classify(difference_ms),
+        trip=trip,
+    )
+
+
+def _fill_histograms(figures: RunFigures) -> None:
+    broker = figures.run.broker
+    for order in figures.orders:
+        for strategy in {"all", order.strategy or "all"}:
+            parts = figures.histograms.setdefault((broker, strategy), {})
+            for component in Component:
+                parts.setdefault(component.value, LatencyHistogram()).record_ns(
+                    order.trip.of(component)
+                )
+            parts.setdefault("round_trip", LatencyHistogram()).record_ns(
+                order.answered_ns - order.sent_ns
+            )
+            parts.setdefault("total", LatencyHistogram()).record_ns(order.trip.total_ns)
+
+
+def _sends(intents: list[Intent]) -> list[tuple[int, int]]:
+    """Requests, from the intents' latest send stamps (the orders of a batch share one)."""
+    per_stamp: dict[int, int] = defaultdict(int)
+    for intent in intents:
+        if intent.sent_ns:
+            per_stamp[intent.sent_ns] += 1
+    return sorted(per_stamp.items())
