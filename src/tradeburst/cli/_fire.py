@@ -1,7 +1,8 @@
 """`tradeburst fire ORDERS` and `tradeburst resume --journal PATH`: send a batch through the
 engine (or finish one), with a live view, a final table, the JSON summary and DESIGN.md's
-exit codes. The API key comes from `--api-key-file` (0600), `TRADEBURST_API_KEY` or
-`--api-key`, and is never printed."""
+exit codes. `--broker` picks the broker (`cli/_brokers.py`): the rehearsal exchange, with
+its API key from `--api-key-file` (0600), `TRADEBURST_API_KEY` or `--api-key`, or a Fubon
+account; `resume` goes back to the broker the run used. Secrets are never printed."""
 
 from __future__ import annotations
 
@@ -17,8 +18,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.brokers import BrokerError, SimBroker, exchange_receipts
-from tradeburst.cli._keys import read_api_key
+from tradeburst.brokers import BrokerError, exchange_receipts
+from tradeburst.cli._brokers import (
+    BrokerChoice,
+    BrokerName,
+    BrokerOption,
+    FubonConfigOption,
+    FubonTestOption,
+    FubonUnblockOption,
+    build_broker,
+)
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
 from tradeburst.cli._progress import LiveView
@@ -146,11 +155,14 @@ def fire_command(
     cancel_on_abort: CancelOnAbort = False,
     realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
     delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
+    broker: BrokerOption = BrokerName.SIM,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
     lost. Nothing is sent if any order is wrong."""
     json_path = writable(json_path, "--json")
-    url = _url(url)
     options = FireOptions(
         profile=_profile(profile),
         journal=journal,
@@ -165,23 +177,34 @@ def fire_command(
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
     )
-    key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
+    chosen = build_broker(
+        BrokerChoice(
+            name=broker,
+            url=_url(url) if broker is BrokerName.SIM else None,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+            concurrency=concurrency,
+        ),
+        console,
+    )
     configure_logging()
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(url, key, connections=concurrency)
         try:
             return await fire(
                 orders,
-                broker,
+                chosen,
                 options,
                 dry_run=dry_run,
                 stop=stop,
                 watch=view.watch if view else None,
             )
         finally:
-            await broker.aclose()
+            await chosen.aclose()
 
     finish(console, _run(console, work, live=not dry_run), json_path)
 
@@ -224,13 +247,16 @@ def rush_command(
     cancel_on_abort: CancelOnAbort = False,
     realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
     delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
+    broker: BrokerOption = BrokerName.SIM,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """Send ORDERS at an exact exchange time: everything is checked, journaled, built and
     connected ahead, and the first order leaves at --at, never before. TWSE ranks orders
     entered before the 09:00 open at random at the same price: racing before 09:00 buys no
     queue place; after 09:00 time priority counts."""
     json_path = writable(json_path, "--json")
-    url = _url(url)
     target = parse_at(at)
     options = FireOptions(
         profile=_profile(profile),
@@ -245,27 +271,40 @@ def rush_command(
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
     )
-    key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
+    sim_url = _url(url) if broker is BrokerName.SIM else None
+    chosen = build_broker(
+        BrokerChoice(
+            name=broker,
+            url=sim_url,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+            concurrency=concurrency,
+        ),
+        console,
+    )
+    receipts = exchange_receipts(sim_url, admin_key) if sim_url and admin_key else None
     configure_logging()
     console.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(url, key, connections=concurrency)
         try:
             return await rush(
                 orders,
-                broker,
+                chosen,
                 options,
                 target,
                 dry_run=dry_run,
-                receipts=exchange_receipts(url, admin_key) if admin_key else None,
+                receipts=receipts,
                 stop=stop,
                 watch=view.watch if view else None,
                 notify=console.print,
             )
         finally:
-            await broker.aclose()
+            await chosen.aclose()
 
     finish(console, _run(console, work, live=not dry_run), json_path)
 
@@ -297,6 +336,13 @@ def resume_command(
     concurrency: Concurrency = None,
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
     cancel_on_abort: CancelOnAbort = False,
+    broker: Annotated[
+        BrokerName | None,
+        typer.Option("--broker", help="The broker (default: the one the run used)."),
+    ] = None,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """After a crash or an abort: ask the broker what it has of the run, then send what it
     does not. Nothing is placed twice."""
@@ -307,19 +353,31 @@ def resume_command(
         grace_s=_grace_s(grace_ms),
         cancel_on_abort=cancel_on_abort,
     )
-    key = read_api_key(api_key, api_key_file)
     console = Console(highlight=False, soft_wrap=True)
+    used, used_url = _journal_broker(journal)
+    name = broker or used
+    chosen = build_broker(
+        BrokerChoice(
+            name=name,
+            url=(_url(url) if url else used_url) if name is BrokerName.SIM else used_url,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+            concurrency=concurrency,
+        ),
+        console,
+    )
     configure_logging()
-    target = _url(url) if url else _journal_url(journal)
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        broker = SimBroker(target, key, connections=concurrency)
         try:
             return await resume(
-                journal, broker, options, stop=stop, watch=view.watch if view else None
+                journal, chosen, options, stop=stop, watch=view.watch if view else None
             )
         finally:
-            await broker.aclose()
+            await chosen.aclose()
 
     finish(console, _run(console, work, live=True), json_path)
 
@@ -452,12 +510,19 @@ def _risk(
     )
 
 
-def _journal_url(journal: Path) -> str:
+def _journal_broker(journal: Path) -> tuple[BrokerName, str]:
+    """The broker a run used, and its URL, as its journal keeps them."""
     try:
         with Journal(journal, create=False) as opened:
-            return opened.run().url
+            run = opened.run()
     except JournalError as exc:
         raise typer.BadParameter(str(exc), param_hint="--journal") from None
+    try:
+        return BrokerName(run.broker), run.url
+    except ValueError:
+        raise typer.BadParameter(
+            f"{journal}: the run used broker {run.broker!r}; give --broker", param_hint="--journal"
+        ) from None
 
 
 # -- output -----------------------------------------------------------------------------

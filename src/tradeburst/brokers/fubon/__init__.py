@@ -1,0 +1,34 @@
+"""The Fubon Neo broker: `FubonBroker` over the `fubon_neo` SDK (`pip install
+'tradeburst[fubon]'`), its login credentials, and the SDK seam tests use."""
+
+from tradeburst.brokers.fubon._broker import DEFAULT_ANSWER_TIMEOUT_S, MAX_BATCH_ORDERS, FubonBroker
+from tradeburst.brokers.fubon._credentials import (
+    CredentialsError,
+    FubonCredentials,
+    load_credentials,
+)
+from tradeburst.brokers.fubon._sdk import (
+    PRODUCTION_URL,
+    SDK_FACTORY_ENV,
+    TEST_URL,
+    SdkFactory,
+    StandinError,
+    real_sdk,
+    sdk_factory_from_env,
+)
+
+__all__ = [
+    "DEFAULT_ANSWER_TIMEOUT_S",
+    "MAX_BATCH_ORDERS",
+    "PRODUCTION_URL",
+    "SDK_FACTORY_ENV",
+    "TEST_URL",
+    "CredentialsError",
+    "FubonBroker",
+    "FubonCredentials",
+    "SdkFactory",
+    "StandinError",
+    "load_credentials",
+    "real_sdk",
+    "sdk_factory_from_env",
+]

@@ -1,0 +1,131 @@
+"""Fubon login secrets: a personal id with a password or an API key, a `.pfx` certificate
+and its password, read from the environment or from a TOML file only its owner can read.
+
+The file's keys and the variables (`TRADEBURST_FUBON_*`) carry the same names; a
+variable fills in what the file leaves out. Every problem names where it is (the file,
+the key or the variable). The values never appear in a repr, a log or an error.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ENV_PREFIX", "CredentialsError", "FubonCredentials", "load_credentials"]
+
+ENV_PREFIX = "TRADEBURST_FUBON_"
+_KEYS = ("personal_id", "password", "api_key", "cert_path", "cert_password", "account")
+_ENV = {
+    "personal_id": "TRADEBURST_FUBON_ID",
+    "password": "TRADEBURST_FUBON_PASSWORD",
+    "api_key": "TRADEBURST_FUBON_API_KEY",
+    "cert_path": "TRADEBURST_FUBON_CERT",
+    "cert_password": "TRADEBURST_FUBON_CERT_PASSWORD",
+    "account": "TRADEBURST_FUBON_ACCOUNT",
+}
+
+
+class CredentialsError(ValueError):
+    """The secrets are missing, unreadable, or readable by others; `where` names the
+    file, key or variable."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FubonCredentials:
+    personal_id: str
+    cert_path: Path
+    password: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    cert_password: str | None = field(default=None, repr=False)
+    """None: the certificate's default password (the SDK's own default)."""
+    account: str | None = None
+    """Which of the login's accounts to trade; None takes the only stock account."""
+
+    def __post_init__(self) -> None:
+        if (self.password is None) == (self.api_key is None):
+            raise CredentialsError("credentials", "give exactly one of password and api_key")
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be printed: for checks that it was not."""
+        return tuple(s for s in (self.password, self.api_key, self.cert_password) if s)
+
+
+def load_credentials(
+    path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> FubonCredentials:
+    """The credentials from `path` (a 0600 TOML file), completed from the environment."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    source: dict[str, str] = {}
+    if path is not None:
+        for key, value in _read_file(path).items():
+            values[key] = value
+            source[key] = f"{path}: {key}"
+    for key, variable in _ENV.items():
+        if key not in values and env.get(variable):
+            values[key] = env[variable]
+            source[key] = variable
+    if "personal_id" not in values:
+        raise CredentialsError(
+            "credentials",
+            f"no personal id: set {_ENV['personal_id']} or personal_id in the --fubon-config file",
+        )
+    if "cert_path" not in values:
+        raise CredentialsError(
+            "credentials",
+            f"no certificate: set {_ENV['cert_path']} or cert_path in the --fubon-config file",
+        )
+    if ("password" in values) == ("api_key" in values):
+        raise CredentialsError(
+            "credentials",
+            f"give exactly one of a password ({_ENV['password']}) and an API key "
+            f"({_ENV['api_key']}), in the environment or the --fubon-config file",
+        )
+    cert = Path(values["cert_path"]).expanduser()
+    if not cert.is_file():
+        raise CredentialsError(source["cert_path"], f"no certificate file at {cert}")
+    return FubonCredentials(
+        personal_id=values["personal_id"],
+        cert_path=cert,
+        password=values.get("password"),
+        api_key=values.get("api_key"),
+        cert_password=values.get("cert_password"),
+        account=values.get("account"),
+    )
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    where = str(path)
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CredentialsError(where, f"cannot read it ({exc})") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CredentialsError(
+            where, f"readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it"
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CredentialsError(where, f"not TOML ({exc})") from None  # names line and column
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in _KEYS:
+            raise CredentialsError(
+                f"{where}: {key}", f"unknown key; the keys are {', '.join(_KEYS)}"
+            )
+        if not isinstance(value, str) or not value:
+            raise CredentialsError(f"{where}: {key}", "must be a non-empty string")
+        values[key] = value
+    return values

@@ -1,0 +1,159 @@
+"""Between tradeburst's model and the SDK's objects: a model `Order` becomes a real
+`fubon_neo` `Order` (positional arguments, price as a string, `None` for every price type
+but Limit), and an SDK `OrderResult` or `FilledData` becomes an `OrderState` or `Fill`.
+
+Statuses and what they mean to the engine (function types 0/10 new order, 15 price, 20
+quantity, 30 cancel, 50 filled, 90 failed; `None` in queries; 90 is always a failure):
+
+| status | OrderStatus | to the engine |
+|---|---|---|
+| 0, 10, 15, 20 | RESERVATION / ACCEPTED | accepted (15/20 are history names for 10) |
+| 30, 40, 50 | CANCELLED / PARTLY_FILLED_CANCELLED / FILLED | accepted, and final |
+| 4, 14, 24, 34 | SENT_TO_BACKEND | an ACK: the final word comes by callback |
+| 8 | BACKEND_SENDING | an ACK, likewise |
+| 9 | CONNECTION_TIMEOUT | unknown: reconcile by `user_def` |
+| 19, 29, 39 | the change failed | the change was refused; the order stands |
+| 90 | FAILED | rejected (unless the message is the rate limit: nothing placed) |
+
+A failed `Result` is classified by its message: `業務系統流量控管` is a rate refusal
+(`RateLimited`), the connection limit is `NotSent`, a login or permission problem is
+`BrokerFatal`; anything else is the broker's "no" to that order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tradeburst.brokers._errors import BrokerError, BrokerFatal, NotSent, RateLimited
+from tradeburst.brokers._protocol import OrderState
+from tradeburst.brokers.fubon._sdk import sdk_module
+from tradeburst.model import Fill, FunctionType, Order, OrderStatus, Side
+
+__all__ = [
+    "PENDING_STATUSES",
+    "fill_of",
+    "price_text",
+    "refusal",
+    "result_status",
+    "sdk_order",
+    "state_of",
+]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+RATE_LIMIT_MARK = "業務系統流量控管"
+CONNECTION_LIMIT_MARK = "超過本應用程式連線限制"
+_FATAL_MARKS = ("Not Login Error", "帳號類別錯誤", "此 API KEY 未授權該功能")
+
+_STATUS = {
+    0: OrderStatus.RESERVATION,
+    4: OrderStatus.SENT_TO_BACKEND,
+    8: OrderStatus.BACKEND_SENDING,
+    9: OrderStatus.CONNECTION_TIMEOUT,
+    10: OrderStatus.ACCEPTED,
+    14: OrderStatus.SENT_TO_BACKEND,
+    15: OrderStatus.ACCEPTED,
+    19: OrderStatus.MODIFY_PRICE_FAILED,
+    20: OrderStatus.ACCEPTED,
+    24: OrderStatus.SENT_TO_BACKEND,
+    29: OrderStatus.MODIFY_QUANTITY_FAILED,
+    30: OrderStatus.CANCELLED,
+    34: OrderStatus.SENT_TO_BACKEND,
+    39: OrderStatus.CANCEL_FAILED,
+    40: OrderStatus.PARTLY_FILLED_CANCELLED,
+    50: OrderStatus.FILLED,
+    90: OrderStatus.FAILED,
+}
+PENDING_STATUSES = frozenset({OrderStatus.SENT_TO_BACKEND, OrderStatus.BACKEND_SENDING})
+"""An ACK: the broker has the request; its outcome comes later."""
+
+
+def price_text(price_twd: Decimal) -> str:
+    """The SDK takes prices as strings: `Decimal('66.50')` → `'66.5'`."""
+    text = format(price_twd, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def sdk_order(order: Order) -> Any:
+    """A real `fubon_neo.sdk.Order`, built positionally (2.3.1: price after order_type)."""
+    sdk = sdk_module()
+    return sdk.Order(
+        getattr(sdk.BSAction, order.side.value),
+        order.symbol,
+        order.quantity,
+        getattr(sdk.MarketType, order.market_type.value),
+        getattr(sdk.PriceType, order.price_type.value),
+        getattr(sdk.TimeInForce, order.time_in_force.value),
+        getattr(sdk.OrderType, order.order_type.value),
+        None if order.price_twd is None else price_text(order.price_twd),
+        order.user_def,
+    )
+
+
+def result_status(status: Any, function_type: Any = None) -> OrderStatus:
+    """The `OrderStatus` of an SDK status code; ValueError for one Fubon has not named."""
+    if function_type is not None and int(function_type) == FunctionType.FAILED:
+        return OrderStatus.FAILED
+    try:
+        return _STATUS[int(status)]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"unknown Fubon order status {status!r}") from exc
+
+
+def state_of(result: Any, message: str | None = None) -> OrderState:
+    """An SDK `OrderResult` (a return value, a callback's content, or a query's record)."""
+    return OrderState(
+        user_def=result.user_def or None,
+        order_no=result.order_no or None,
+        status=result_status(result.status, result.function_type),
+        symbol=result.stock_no or "",
+        quantity=int(result.after_qty or 0),
+        filled_qty=int(result.filled_qty or 0),
+        message=result.error_message or message,
+        last_time=result.last_time or None,
+    )
+
+
+def _enum_name(value: Any) -> str:
+    """`BSAction.Buy` → `Buy`: 2.3.1's enums are unhashable and have no constructor from
+    a name, but they print as `Type.Member`."""
+    return str(value).rpartition(".")[2]
+
+
+def _decimal(value: Any) -> Decimal:
+    """The SDK reports prices as floats; the exact price is the float's short repr."""
+    return Decimal(repr(float(value)))
+
+
+def fill_of(filled: Any, user_def: str | None = None) -> Fill:
+    """An SDK `FilledData`; `user_def` fills in where the SDK leaves it out (it carries one
+    only in callbacks)."""
+    stamp = datetime.strptime(
+        f"{filled.date} {filled.filled_time}",
+        "%Y/%m/%d %H:%M:%S.%f" if "." in filled.filled_time else "%Y/%m/%d %H:%M:%S",
+    ).replace(tzinfo=TAIPEI)
+    return Fill(
+        order_no=filled.order_no,
+        symbol=filled.stock_no,
+        side=Side(_enum_name(filled.buy_sell)),
+        quantity=int(filled.filled_qty),
+        price_twd=_decimal(filled.filled_price),
+        filled_no=filled.filled_no,
+        time_ns=int(stamp.timestamp() * 1_000_000) * 1000,
+        user_def=filled.user_def or user_def,
+    )
+
+
+def refusal(message: str | None, what: str) -> BrokerError | None:
+    """The error a failed `Result` stands for, or None when it is the broker's answer
+    about the order itself."""
+    text = message or ""
+    if RATE_LIMIT_MARK in text:
+        return RateLimited(f"{what}: {text}")
+    if CONNECTION_LIMIT_MARK in text:
+        return NotSent(f"{what}: {text}")
+    if any(mark in text for mark in _FATAL_MARKS):
+        return BrokerFatal(f"{what}: {text}")
+    return None
