@@ -28,7 +28,8 @@ def is_whole(tick: Tick) -> bool:
     return (
         tick.symbol.rstrip(b"\0") == symbol
         and tick.kind == Kind.SYNTHETIC
-        and (tick.price_milli, tick.quantity, tick.other_price_milli) == (price, quantity, other_price)
+        and (tick.price_milli, tick.quantity, tick.other_price_milli)
+        == (price, quantity, other_price)
         and (tick.other_quantity, tick.time_ns) == (other_quantity, time_ns)
     )
 

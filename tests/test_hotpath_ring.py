@@ -16,9 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick
-
 from _ring_producer import fields, is_whole, serve
+from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick
 
 _names = itertools.count()
 READ_TIMEOUT_S = 30.0
