@@ -102,8 +102,13 @@ async def _measure(
             owner.close()
     if path in ("asyncio_queue", "thread_queue"):
         tick_in, tick_out = _ctx.Pipe(duplex=False)
-        producer = _start(ends.pipe_producer, tick_out, stop, ticks, interval_s, producer_cpu)
-        consumer = _start(ends.queue_consumer, path, tick_in, samples, consumer_cpu, rt, result_out)
+        ready = _ctx.Event()
+        producer = _start(
+            ends.pipe_producer, tick_out, ready, stop, ticks, interval_s, producer_cpu
+        )
+        consumer = _start(
+            ends.queue_consumer, path, tick_in, ready, samples, consumer_cpu, rt, result_out
+        )
         tick_in.close()
         tick_out.close()
         return await _collect(result_in, stop, producer, consumer)

@@ -91,8 +91,13 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     out.send((latencies.tobytes(), notes, report.realtime))
 
 
-def pipe_producer(conn: Connection, stop: Event, ticks: int, interval_s: float, cpu: int) -> None:
+def pipe_producer(
+    conn: Connection, ready: Event, stop: Event, ticks: int, interval_s: float, cpu: int
+) -> None:
+    """Ticks start once the consumer is tuned and listening: a pipe keeps what it is
+    given, and ticks queued while the consumer starts would measure its start-up."""
     _pin(cpu)
+    ready.wait(60)
     try:
         for _ in range(ticks):
             if stop.is_set():
@@ -104,23 +109,30 @@ def pipe_producer(conn: Connection, stop: Event, ticks: int, interval_s: float, 
 
 
 def queue_consumer(
-    kind: str, conn: Connection, samples: int, cpu: int, realtime: bool, out: Connection
+    kind: str,
+    conn: Connection,
+    ready: Event,
+    samples: int,
+    cpu: int,
+    realtime: bool,
+    out: Connection,
 ) -> None:
     tuning = tune(cpu=cpu, realtime=realtime)
     try:
         if kind == "asyncio_queue":
-            latencies = asyncio.run(_asyncio_queue(conn, samples))
+            latencies = asyncio.run(_asyncio_queue(conn, ready, samples))
         else:
-            latencies = _thread_queue(conn, samples)
+            latencies = _thread_queue(conn, ready, samples)
     finally:
         restore(tuning)
     out.send((latencies.tobytes(), tuning.notes, tuning.realtime))
 
 
-async def _asyncio_queue(conn: Connection, samples: int) -> array[int]:
+async def _asyncio_queue(conn: Connection, ready: Event, samples: int) -> array[int]:
     ticks: asyncio.Queue[int] = asyncio.Queue()
     loop = asyncio.get_running_loop()
     loop.add_reader(conn.fileno(), lambda: ticks.put_nowait(_read_stamp(conn)))
+    ready.set()
     latencies = array("q")
     clock = time.perf_counter_ns
     while len(latencies) < samples:
@@ -130,7 +142,7 @@ async def _asyncio_queue(conn: Connection, samples: int) -> array[int]:
     return latencies
 
 
-def _thread_queue(conn: Connection, samples: int) -> array[int]:
+def _thread_queue(conn: Connection, ready: Event, samples: int) -> array[int]:
     ticks: queue.SimpleQueue[int] = queue.SimpleQueue()
 
     def read() -> None:
@@ -139,6 +151,7 @@ def _thread_queue(conn: Connection, samples: int) -> array[int]:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    ready.set()
     latencies = array("q")
     clock = time.perf_counter_ns
     while len(latencies) < samples:
