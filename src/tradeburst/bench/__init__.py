@@ -2,6 +2,21 @@
 
 from tradeburst.bench._engine import run_engine_bench
 from tradeburst.bench._exchange import run_exchange_bench
+from tradeburst.bench._hotpath import run_hotpath_bench
 from tradeburst.bench._rush import run_rush_bench
+from tradeburst.bench._seed_report import decision_tree as seed_decision_tree
+from tradeburst.bench._seed_report import markdown as seed_markdown
+from tradeburst.bench._seed_report import write_png as write_seed_png
+from tradeburst.bench._seed_table import SeedSizes, run_seed_table
 
-__all__ = ["run_engine_bench", "run_exchange_bench", "run_rush_bench"]
+__all__ = [
+    "SeedSizes",
+    "run_engine_bench",
+    "run_exchange_bench",
+    "run_hotpath_bench",
+    "run_rush_bench",
+    "run_seed_table",
+    "seed_decision_tree",
+    "seed_markdown",
+    "write_seed_png",
+]

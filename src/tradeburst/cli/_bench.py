@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradeburst.bench import run_engine_bench, run_exchange_bench, run_rush_bench
+from tradeburst.bench import (
+    SeedSizes,
+    run_engine_bench,
+    run_exchange_bench,
+    run_hotpath_bench,
+    run_rush_bench,
+    run_seed_table,
+    seed_decision_tree,
+    seed_markdown,
+    write_seed_png,
+)
 from tradeburst.cli._options import writable
 
 __all__ = ["bench_app"]
@@ -81,3 +91,123 @@ def rush_bench(
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(figures, indent=2) + "\n")
         console.print(f"figures written to {json_path}")
+
+
+@bench_app.command("hotpath")
+def hotpath_bench(
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures here.")
+    ] = None,
+    samples: Annotated[
+        int, typer.Option(min=100, help="Ticks measured per path (polling: --polling-s).")
+    ] = 5000,
+    wire_samples: Annotated[
+        int, typer.Option(min=10, help="Orders sent for tick → order on the wire.")
+    ] = 300,
+    interval_us: Annotated[
+        int, typer.Option(min=20, help="Microseconds between ticks from the producer.")
+    ] = 200,
+    polling_s: Annotated[
+        float, typer.Option(min=0.5, help="Seconds of 100 ms polling, one tick a millisecond.")
+    ] = 2.0,
+    realtime: Annotated[
+        bool, typer.Option(help="Ask for SCHED_FIFO for the consumers where permitted.")
+    ] = True,
+) -> None:
+    """Tick → decision across processes: busy-poll ring beside asyncio queue, thread queue,
+    WebSocket push and 100 ms polling; and tick → order on the wire."""
+    json_path = writable(json_path, "--json")
+    console = Console(highlight=False)
+    figures = asyncio.run(
+        run_hotpath_bench(
+            samples=samples,
+            wire_samples=wire_samples,
+            interval_us=interval_us,
+            polling_s=polling_s,
+            realtime=realtime,
+            progress=lambda path: console.print(f"measuring {path} …"),
+        )
+    )
+    ring_p99 = figures["tick_to_decision_us"]["ring"]["p99"]
+    console.print(f"{'tick → decision (µs)':<24}{'p50':>12}{'p99':>12}{'p99.9':>12}  p99 ÷ ring")
+    rows = [*figures["tick_to_decision_us"].items(), ("tick → wire", figures["tick_to_wire_us"])]
+    for path, row in rows:
+        console.print(
+            f"{path:<24}{row['p50']:>12,.1f}{row['p99']:>12,.1f}{row['p999']:>12,.1f}"
+            f"  {row['p99'] / ring_p99:>8,.1f}x"
+        )
+    verdict = "meets" if ring_p99 <= 2.0 else "misses"
+    console.print(f"ring p99 {ring_p99:,.1f} µs {verdict} the 2 µs target")
+    for note in figures["conditions"]["notes"]:
+        console.print(f"  note: {note}")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        console.print(f"figures written to {json_path}")
+
+
+@bench_app.command("seed-table")
+def seed_table_bench(
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures here.")
+    ] = None,
+    markdown_path: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the table here.")
+    ] = None,
+    png_path: Annotated[Path | None, typer.Option("--png", help="Write the chart here.")] = None,
+    io_orders: Annotated[int, typer.Option(min=10, help="Orders per I/O approach.")] = 400,
+    sequential_orders: Annotated[
+        int, typer.Option(min=2, help="Orders for the sequential client (50 ms each).")
+    ] = 40,
+    cpu_tasks: Annotated[int, typer.Option(min=1, help="Price series per CPU approach.")] = 12,
+    cpu_length: Annotated[int, typer.Option(min=100, help="Prices in each series.")] = 60_000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=200, help="Threads, connections or tasks in flight.")
+    ] = 50,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Multiprocessing pool size.")] = 8,
+    hotpath_json: Annotated[
+        Path | None,
+        typer.Option(help="A `bench hotpath` JSON whose ring p99 goes beside the µs branch."),
+    ] = None,
+) -> None:
+    """The guide's comparison table measured: six approaches on I/O and CPU work, pooled
+    against unpooled connections, and its decision tree with the figures."""
+    json_path = writable(json_path, "--json")
+    markdown_path = writable(markdown_path, "--markdown")
+    png_path = writable(png_path, "--png")
+    ring_p99 = _ring_p99(hotpath_json)
+    console = Console(highlight=False, soft_wrap=True)
+    sizes = SeedSizes(
+        io_orders=io_orders,
+        sequential_orders=sequential_orders,
+        cpu_tasks=cpu_tasks,
+        cpu_length=cpu_length,
+        workers=workers,
+        processes=processes,
+    )
+    figures = asyncio.run(
+        run_seed_table(sizes, progress=lambda step: console.print(f"measuring {step} …"))
+    )
+    table = seed_markdown(figures)
+    console.print(table, markup=False)
+    console.print(seed_decision_tree(figures, ring_p99), markup=False)
+    for path, write in (
+        (json_path, lambda p: p.write_text(json.dumps(figures, indent=2) + "\n")),
+        (markdown_path, lambda p: p.write_text(table)),
+        (png_path, lambda p: write_seed_png(figures, p)),
+    ):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write(path)
+            console.print(f"written to {path}")
+
+
+def _ring_p99(path: Path | None) -> float | None:
+    if path is None:
+        return None
+    try:
+        return float(json.loads(path.read_text())["tick_to_decision_us"]["ring"]["p99"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise typer.BadParameter(
+            f"{path}: not a `bench hotpath` JSON ({exc})", param_hint="--hotpath-json"
+        ) from None

@@ -96,6 +96,13 @@ def exchange_command(
         str,
         typer.Option(help="Tick of shares priced at 1000 TWD and above (5 today; 1 is proposed)."),
     ] = "5",
+    shm_feed: Annotated[
+        str | None,
+        typer.Option(
+            help="Publish trades and best bid/ask into a shared-memory tick ring of this "
+            "name, for a busy-poll reader (tradeburst.hotpath)."
+        ),
+    ] = None,
 ) -> None:
     """Run the rehearsal exchange: matching, auctions, broker limits, latency and faults."""
     if profile not in PROFILES:
@@ -134,6 +141,7 @@ def exchange_command(
         seed=seed,
         liquidity=liquidity,
         stock_ladder=_stock_ladder(tick_above_1000),
+        shm_feed=shm_feed,
     )
     configure_logging()
     try:
@@ -192,6 +200,8 @@ async def _serve(config: ExchangeConfig) -> None:
         for account, key in zip(exchange.accounts, exchange.api_keys, strict=True):
             console.print(f"  account {account.account}  api key {key}")
         console.print(f"  admin key {exchange.admin_key}")
+        if config.shm_feed:
+            console.print(f"  market data in shared-memory ring {config.shm_feed}")
         console.print("  Ctrl-C stops it.")
         sys.stdout.flush()
         await stop.wait()

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -32,6 +32,9 @@ from tradeburst.exchange._profiles import PROFILES
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._symbols import load_symbols
 from tradeburst.rules import STOCK_TICKS, Phase, TickLadder, from_cents
+
+if TYPE_CHECKING:
+    from tradeburst.hotpath._feed import RingFeed
 
 __all__ = ["Exchange", "ExchangeConfig", "ExchangeError"]
 
@@ -57,6 +60,8 @@ class ExchangeConfig:
     seed: int | None = None
     liquidity: bool = True
     stock_ladder: TickLadder = STOCK_TICKS
+    shm_feed: str | None = None
+    """Name of a shared-memory tick ring to create and publish market data into."""
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -100,6 +105,7 @@ class Exchange:
         )
         self.url = ""
         self._store: Store | None = None
+        self._ring_feed: RingFeed | None = None
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -123,6 +129,12 @@ class Exchange:
             faults=FaultInjector(self.config.faults, random.Random(self.seed + 2)),
             openapi=openapi_spec,
         )
+        if self.config.shm_feed:
+            try:
+                self._open_ring_feed(self.config.shm_feed)
+            except ExchangeError:
+                await self.aclose()
+                raise
         self._runner = web.AppRunner(self.api.build(), access_log=None, handle_signals=False)
         await self._runner.setup()
         try:
@@ -157,6 +169,24 @@ class Exchange:
             )
         self.market.restore(records, fills)
         return store
+
+    def _open_ring_feed(self, name: str) -> None:
+        # Imported here: the hot path builds on the exchange's listener interface.
+        from tradeburst.hotpath._feed import RingFeed
+
+        try:
+            self._ring_feed = RingFeed(name, lambda symbol: self.market.books[symbol].depth(1))
+        except (FileExistsError, ValueError, OSError) as exc:
+            detail = (
+                (
+                    f"it exists already (another exchange uses it, or one was killed: remove "
+                    f"/dev/shm/{name})"
+                )
+                if isinstance(exc, FileExistsError)
+                else str(exc)
+            )
+            raise ExchangeError(f"cannot create --shm-feed {name}: {detail}") from None
+        self.market.listeners.append(self._ring_feed)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -201,6 +231,8 @@ class Exchange:
             await self._runner.cleanup()
         if self._store is not None:
             self._store.close()
+        if self._ring_feed is not None:
+            self._ring_feed.close()
 
     async def __aenter__(self) -> Exchange:
         await self.start()

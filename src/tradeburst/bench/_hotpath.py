@@ -1,0 +1,189 @@
+"""`tradeburst bench hotpath`: tick → decision latency across processes for the busy-poll
+ring beside an asyncio queue, a thread queue, WebSocket push and 100 ms polling (each path
+is described in `_hotpath_ends`), measured one after another in one run with the same
+tick rate, cores and tuning; and tick → order on the wire from the rehearsal exchange's
+own ring (`_hotpath_wire`). The producer runs on the first allowed core and the consumer
+on the last, each in its own process started fresh (`spawn`)."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from array import array
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+from typing import Any
+
+from tradeburst.bench import _hotpath_ends as ends
+from tradeburst.bench._hotpath_wire import drive_trades, wire_consumer
+from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
+from tradeburst.hotpath import RingReader
+
+__all__ = ["PATHS", "percentiles_us", "run_hotpath_bench"]
+
+PATHS = ("ring", "asyncio_queue", "thread_queue", "websocket", "polling")
+POLLING_TICK_S = 0.001
+_RESULT_TIMEOUT_S = 120.0
+_ctx = multiprocessing.get_context("spawn")
+
+
+def percentiles_us(latencies_ns: Sequence[int]) -> dict[str, float]:
+    """p50, p99 and p99.9 (nearest rank) in microseconds."""
+    ordered = sorted(latencies_ns)
+    if not ordered:
+        return {"p50": float("nan"), "p99": float("nan"), "p999": float("nan")}
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] / 1000
+
+    return {"p50": rank(0.50), "p99": rank(0.99), "p999": rank(0.999)}
+
+
+async def run_hotpath_bench(
+    *,
+    samples: int = 5000,
+    wire_samples: int = 300,
+    interval_us: int = 200,
+    polling_s: float = 2.0,
+    realtime: bool = True,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    allowed = sorted(os.sched_getaffinity(0))
+    producer_cpu, consumer_cpu = allowed[0], allowed[-1]
+    interval_s = interval_us / 1e6
+    notes: list[str] = []
+    if producer_cpu == consumer_cpu:
+        notes.append("only one core allowed: producer and consumer share it")
+    figures: dict[str, Any] = {"tick_to_decision_us": {}}
+    counts: dict[str, int] = {}
+    granted = False
+    for path in PATHS:
+        progress(path)
+        wanted = int(polling_s / POLLING_TICK_S) if path == "polling" else samples
+        latencies, path_notes, realtime_granted = await _measure(
+            path, wanted, interval_s, producer_cpu, consumer_cpu, realtime
+        )
+        granted = granted or realtime_granted
+        notes.extend(n for n in path_notes if n not in notes)
+        figures["tick_to_decision_us"][path] = percentiles_us(latencies)
+        counts[path] = len(latencies)
+    progress("wire")
+    latencies, wire_notes, _ = await _measure_wire(wire_samples, consumer_cpu, realtime)
+    notes.extend(wire_notes)
+    figures["tick_to_wire_us"] = percentiles_us(latencies)
+    counts["wire"] = len(latencies)
+    figures["conditions"] = {
+        "samples": counts,
+        "interval_us": interval_us,
+        "producer_cpu": producer_cpu,
+        "consumer_cpu": consumer_cpu,
+        "sched_fifo": granted,
+        "notes": notes,
+    }
+    return figures
+
+
+async def _measure(
+    path: str, samples: int, interval_s: float, producer_cpu: int, consumer_cpu: int, rt: bool
+) -> tuple[array[int], list[str], bool]:
+    stop = _ctx.Event()
+    result_in, result_out = _ctx.Pipe(duplex=False)
+    ticks = samples * 2 + 1000
+    if path == "ring":
+        owner = RingReader.create(f"tb-bench-{os.getpid()}")
+        name = owner.name
+        try:
+            producer = _start(ends.ring_producer, name, stop, interval_s, producer_cpu)
+            consumer = _start(ends.ring_consumer, name, samples, consumer_cpu, rt, result_out)
+            return await _collect(result_in, stop, producer, consumer)
+        finally:
+            owner.close()
+    if path in ("asyncio_queue", "thread_queue"):
+        tick_in, tick_out = _ctx.Pipe(duplex=False)
+        ready = _ctx.Event()
+        producer = _start(
+            ends.pipe_producer, tick_out, ready, stop, ticks, interval_s, producer_cpu
+        )
+        consumer = _start(
+            ends.queue_consumer, path, tick_in, ready, samples, consumer_cpu, rt, result_out
+        )
+        tick_in.close()
+        tick_out.close()
+        return await _collect(result_in, stop, producer, consumer)
+    port_in, port_out = _ctx.Pipe(duplex=False)
+    tick_s = POLLING_TICK_S if path == "polling" else interval_s
+    producer = _start(ends.server_producer, port_out, stop, ticks, tick_s, producer_cpu)
+    port = await _receive(port_in)
+    consumer = _start(ends.websocket_consumer, path, port, samples, consumer_cpu, rt, result_out)
+    return await _collect(result_in, stop, producer, consumer)
+
+
+async def _measure_wire(
+    samples: int, consumer_cpu: int, realtime: bool
+) -> tuple[array[int], list[str], bool]:
+    name = f"tb-wire-{os.getpid()}"
+    result_in, result_out = _ctx.Pipe(duplex=False)
+    async with serving(exchange_server("none", "--shm-feed", name)) as url:
+        consumer = _start(
+            wire_consumer, name, url, BENCH_KEY, samples, consumer_cpu, realtime, result_out
+        )
+        try:
+            if await _receive(result_in) != "ready":
+                raise RuntimeError("the wire consumer did not start")
+            done = asyncio.Event()
+            driver = asyncio.create_task(drive_trades(url, BENCH_KEY, done))
+            try:
+                outcome = await _receive(result_in)
+            finally:
+                done.set()
+                await driver
+        finally:
+            await _end(consumer)
+    return _unpack(outcome)
+
+
+def _start(target: Callable[..., None], *args: object) -> SpawnProcess:
+    process = _ctx.Process(target=target, args=args, daemon=True)
+    process.start()
+    return process
+
+
+async def _collect(
+    results: Connection, stop: Any, producer: SpawnProcess, consumer: SpawnProcess
+) -> tuple[array[int], list[str], bool]:
+    try:
+        outcome = await _receive(results, consumer)
+    finally:
+        stop.set()
+        await _end(consumer)
+        await _end(producer)
+    return _unpack(outcome)
+
+
+async def _receive(results: Connection, process: SpawnProcess | None = None) -> Any:
+    def wait() -> Any:
+        if not results.poll(_RESULT_TIMEOUT_S):
+            raise RuntimeError("a benchmark process gave no result in time")
+        return results.recv()
+
+    try:
+        return await asyncio.to_thread(wait)
+    except EOFError:
+        code = process.exitcode if process is not None else None
+        raise RuntimeError(f"a benchmark process ended without a result (exit {code})") from None
+
+
+def _unpack(outcome: tuple[bytes, list[str], bool]) -> tuple[array[int], list[str], bool]:
+    raw, notes, realtime = outcome
+    latencies = array("q")
+    latencies.frombytes(raw)
+    return latencies, list(notes), realtime
+
+
+async def _end(process: SpawnProcess) -> None:
+    await asyncio.to_thread(process.join, 5)
+    if process.is_alive():
+        process.terminate()
+        await asyncio.to_thread(process.join, 5)

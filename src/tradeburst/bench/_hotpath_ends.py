@@ -1,0 +1,265 @@
+"""Both ends of each path `bench hotpath` measures, as entry points of separate processes.
+Every producer stamps a tick with `time.perf_counter_ns` (CLOCK_MONOTONIC, one clock for
+every process on the machine) as it hands it over; every consumer takes its own reading
+as it holds the tick, ready to decide, and sends the differences back when done.
+
+- ring: the shared-memory tick ring, read by the busy-poll consumer.
+- asyncio_queue: a pipe between the processes; the consumer's event loop wakes on it
+  (`add_reader`), puts each tick on an `asyncio.Queue`, and a task awaiting the queue decides.
+- thread_queue: the same pipe; a reader thread blocks on it and puts each tick on a
+  `queue.Queue`; the main thread blocks on the queue and decides.
+- websocket: an aiohttp server in the producer process pushes each tick as a JSON frame
+  shaped like the exchange's market data; the consumer's aiohttp client decodes it.
+- polling: the same server answers `GET /ticks?after=N`; the consumer asks every 100 ms
+  and decides on each tick it finds (a tick waits for the next poll).
+
+Every consumer runs tuned the same way (pinned, SCHED_FIFO where permitted, collector
+frozen), so the mechanism is the only difference. A spinning SCHED_FIFO process is
+stopped by the kernel's real-time throttling for the rest of each second once it has used
+95 % of it, so the ring consumer spins in rounds of `ROUND_S` with a pause between, and
+ticks published during a pause are passed over rather than measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import queue
+import struct
+import threading
+import time
+from array import array
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from typing import Any
+
+import aiohttp
+import msgspec
+from aiohttp import web
+
+from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick, restore, tune
+
+__all__ = [
+    "pipe_producer",
+    "queue_consumer",
+    "ring_consumer",
+    "ring_producer",
+    "server_producer",
+    "websocket_consumer",
+]
+
+ROUND_S = 0.5
+PAUSE_S = 0.1
+POLL_INTERVAL_S = 0.1
+_STAMP = struct.Struct("<q")
+_PRICE_MILLI = 580_000
+
+
+def _pin(cpu: int) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {cpu})
+
+
+def ring_producer(name: str, stop: Event, interval_s: float, cpu: int) -> None:
+    _pin(cpu)
+    ring = RingWriter.attach(name)
+    try:
+        while not stop.is_set():
+            ring.publish(Kind.SYNTHETIC, b"2330", _PRICE_MILLI, 1000)
+            time.sleep(interval_s)
+    finally:
+        ring.close()
+
+
+def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connection) -> None:
+    reader = RingReader.attach(name)
+    latencies = array("q")
+    clock = time.perf_counter_ns
+    rounds: list[str] = []
+
+    def decide(tick: Tick) -> None:
+        latencies.append(clock() - tick.stamp_ns)
+
+    consumer = BusyPollConsumer(reader, decide, cpu=cpu, realtime=realtime)
+    while len(latencies) < samples:
+        report = consumer.run(max_ticks=samples - len(latencies), timeout_s=ROUND_S, fresh=True)
+        rounds.extend(n for n in report.notes if n not in rounds)
+        time.sleep(PAUSE_S)
+    notes = [*rounds, f"ring: {reader.missed} ticks missed in {reader.overruns} overruns"]
+    reader.close()
+    out.send((latencies.tobytes(), notes, report.realtime))
+
+
+def pipe_producer(
+    conn: Connection, ready: Event, stop: Event, ticks: int, interval_s: float, cpu: int
+) -> None:
+    """Ticks start once the consumer is tuned and listening: a pipe keeps what it is
+    given, and ticks queued while the consumer starts would measure its start-up."""
+    _pin(cpu)
+    ready.wait(60)
+    try:
+        for _ in range(ticks):
+            if stop.is_set():
+                break
+            conn.send_bytes(_STAMP.pack(time.perf_counter_ns()))
+            time.sleep(interval_s)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def queue_consumer(
+    kind: str,
+    conn: Connection,
+    ready: Event,
+    samples: int,
+    cpu: int,
+    realtime: bool,
+    out: Connection,
+) -> None:
+    tuning = tune(cpu=cpu, realtime=realtime)
+    try:
+        if kind == "asyncio_queue":
+            latencies = asyncio.run(_asyncio_queue(conn, ready, samples))
+        else:
+            latencies = _thread_queue(conn, ready, samples)
+    finally:
+        restore(tuning)
+    out.send((latencies.tobytes(), tuning.notes, tuning.realtime))
+
+
+async def _asyncio_queue(conn: Connection, ready: Event, samples: int) -> array[int]:
+    ticks: asyncio.Queue[int] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    loop.add_reader(conn.fileno(), lambda: ticks.put_nowait(_read_stamp(conn)))
+    ready.set()
+    latencies = array("q")
+    clock = time.perf_counter_ns
+    while len(latencies) < samples:
+        stamp = await ticks.get()
+        latencies.append(clock() - stamp)
+    loop.remove_reader(conn.fileno())
+    return latencies
+
+
+def _thread_queue(conn: Connection, ready: Event, samples: int) -> array[int]:
+    ticks: queue.SimpleQueue[int] = queue.SimpleQueue()
+
+    def read() -> None:
+        for _ in range(samples):
+            ticks.put(_read_stamp(conn))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    ready.set()
+    latencies = array("q")
+    clock = time.perf_counter_ns
+    while len(latencies) < samples:
+        stamp = ticks.get()
+        latencies.append(clock() - stamp)
+    reader.join()
+    return latencies
+
+
+def _read_stamp(conn: Connection) -> int:
+    stamp: int = _STAMP.unpack(conn.recv_bytes())[0]
+    return stamp
+
+
+def server_producer(
+    ports: Connection, stop: Event, ticks: int, interval_s: float, cpu: int
+) -> None:
+    """An aiohttp server pushing ticks to WebSocket clients and keeping them for polls."""
+    _pin(cpu)
+    asyncio.run(_serve_ticks(ports, stop, ticks, interval_s))
+
+
+async def _serve_ticks(ports: Connection, stop: Event, ticks: int, interval_s: float) -> None:
+    stamps: list[int] = []
+    sockets: list[web.WebSocketResponse] = []
+    started = asyncio.Event()
+    encode = msgspec.json.Encoder().encode
+
+    async def push(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        sockets.append(socket)
+        started.set()
+        async for _ in socket:
+            pass
+        return socket
+
+    async def poll(request: web.Request) -> web.Response:
+        started.set()
+        after = int(request.query.get("after", "0"))
+        return web.Response(body=encode(stamps[after:]), content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/ws", push)
+    app.router.add_get("/ticks", poll)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    ports.send(runner.addresses[0][1])
+    await started.wait()
+    loop = asyncio.get_running_loop()
+    for seq in range(ticks):
+        if stop.is_set():
+            break
+        stamp = time.perf_counter_ns()
+        message = {
+            "event": "data",
+            "channel": "trades",
+            "symbol": "2330",
+            "seq": seq + 1,
+            "data": {"price_milli": _PRICE_MILLI, "size": 1000, "stamp_ns": stamp},
+        }
+        stamps.append(stamp)
+        for socket in [s for s in sockets if not s.closed]:
+            with contextlib.suppress(ConnectionError):
+                await socket.send_bytes(encode(message))
+        await asyncio.sleep(interval_s)
+    await loop.run_in_executor(None, stop.wait, 30)
+    await runner.cleanup()
+
+
+def websocket_consumer(
+    kind: str, port: int, samples: int, cpu: int, realtime: bool, out: Connection
+) -> None:
+    tuning = tune(cpu=cpu, realtime=realtime)
+    try:
+        work = _websocket if kind == "websocket" else _polling
+        latencies = asyncio.run(work(f"http://127.0.0.1:{port}", samples))
+    finally:
+        restore(tuning)
+    out.send((latencies.tobytes(), tuning.notes, tuning.realtime))
+
+
+async def _websocket(url: str, samples: int) -> array[int]:
+    decode = msgspec.json.Decoder(dict[str, Any]).decode
+    latencies = array("q")
+    clock = time.perf_counter_ns
+    async with aiohttp.ClientSession() as session, session.ws_connect(url + "/ws") as socket:
+        async for message in socket:
+            stamp = decode(message.data)["data"]["stamp_ns"]
+            latencies.append(clock() - stamp)
+            if len(latencies) >= samples:
+                break
+    return latencies
+
+
+async def _polling(url: str, samples: int) -> array[int]:
+    decode = msgspec.json.Decoder(list[int]).decode
+    latencies = array("q")
+    clock = time.perf_counter_ns
+    seen = 0
+    async with aiohttp.ClientSession() as session:
+        while len(latencies) < samples:
+            async with session.get(url + "/ticks", params={"after": str(seen)}) as response:
+                stamps = decode(await response.read())
+            now = clock()
+            seen += len(stamps)
+            latencies.extend(now - stamp for stamp in stamps[: samples - len(latencies)])
+            await asyncio.sleep(POLL_INTERVAL_S)
+    return latencies

@@ -1,0 +1,27 @@
+"""The hot path: a shared-memory tick ring (seqlock per slot, one producer that never
+blocks), a busy-poll consumer pinned to a core with the collector frozen and SCHED_FIFO
+where permitted, and pre-built order bytes fired on a warm socket."""
+
+from tradeburst.hotpath._consumer import BusyPollConsumer, ConsumerReport
+from tradeburst.hotpath._feed import RingFeed
+from tradeburst.hotpath._record import Kind, Tick, to_milli
+from tradeburst.hotpath._ring import DEFAULT_CAPACITY, RingReader, RingWriter
+from tradeburst.hotpath._tuning import Tuning, restore, tune
+from tradeburst.hotpath._wire import OrderWire, build_order_request
+
+__all__ = [
+    "DEFAULT_CAPACITY",
+    "BusyPollConsumer",
+    "ConsumerReport",
+    "Kind",
+    "OrderWire",
+    "RingFeed",
+    "RingReader",
+    "RingWriter",
+    "Tick",
+    "Tuning",
+    "build_order_request",
+    "restore",
+    "to_milli",
+    "tune",
+]

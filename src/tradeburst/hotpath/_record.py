@@ -1,0 +1,58 @@
+"""The tick record the hot path carries: one fixed `struct` layout, prices as integer
+milli-TWD (thousandths of a TWD, so every Taiwan tick is a whole number and no float ever
+touches money), and the publish stamp from `time.perf_counter_ns` (CLOCK_MONOTONIC on
+Linux), which every process on the machine reads from the same clock, so a reader in
+another process can subtract it from its own reading."""
+
+from __future__ import annotations
+
+import struct
+from decimal import Decimal
+from enum import IntEnum
+from typing import NamedTuple
+
+__all__ = ["PAYLOAD", "Kind", "Tick", "to_milli"]
+
+
+class Kind(IntEnum):
+    TRADE = 1
+    """`price_milli`/`quantity`: the print; `other_quantity`: the day's volume."""
+    BOOK = 2
+    """`price_milli`/`quantity`: best bid; `other_price_milli`/`other_quantity`: best ask
+    (0 where that side is empty)."""
+    SYNTHETIC = 3
+    """A benchmark's or a test's tick; the fields mean what its producer says."""
+
+
+PAYLOAD = struct.Struct("<qq8sB7xqqqq")
+"""stamp_ns, time_ns, symbol (ASCII, NUL-padded), kind, price_milli, quantity,
+other_price_milli, other_quantity: 64 bytes."""
+
+
+class Tick(NamedTuple):
+    """One record as read: `number` counts records from 0 in publish order."""
+
+    number: int
+    stamp_ns: int
+    time_ns: int
+    symbol: bytes
+    kind: int
+    price_milli: int
+    quantity: int
+    other_price_milli: int
+    other_quantity: int
+
+    @property
+    def symbol_code(self) -> str:
+        return self.symbol.rstrip(b"\0").decode("ascii")
+
+
+_MILLI = Decimal(1000)
+
+
+def to_milli(price_twd: Decimal) -> int:
+    """Price in integer thousandths of a TWD; raises if it has finer precision."""
+    milli = price_twd * _MILLI
+    if milli != milli.to_integral_value():
+        raise ValueError(f"price {price_twd} is finer than 0.001 TWD")
+    return int(milli)

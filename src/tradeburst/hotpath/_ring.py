@@ -1,0 +1,249 @@
+"""The shared-memory single-producer ring of tick records, guarded by a seqlock per slot.
+
+Layout: a 128-byte header of 8-byte words (magic, slot size, capacity, records published,
+closed flag), then `capacity` slots of 128 bytes (two cache lines, so a reader of one slot
+never shares a line with the writer of the next): an 8-byte sequence word and the 64-byte
+`PAYLOAD`. Record `n` goes to slot `n % capacity`; while it is written the slot's sequence
+is `2n + 1` (odd), and `2n + 2` once it is whole. The producer never waits for anyone.
+
+A reader expecting record `n` reads the sequence, the payload, and the sequence again: the
+record is whole only if both readings are `2n + 2`. Lower means not yet written (or being
+written); higher means the producer has lapped the reader, which then counts what was
+overwritten (from the published count) and skips ahead, reporting the loss rather than
+reading a newer record as an older one. Sequence words are read and written as single
+aligned 8-byte loads and stores through a `memoryview` cast to `Q`; the order of those
+stores relies on x86-64's total store order (CPython emits no fences), which is what the
+hot path targets.
+"""
+
+from __future__ import annotations
+
+import time
+from multiprocessing import shared_memory
+from typing import Final
+
+from tradeburst.hotpath._record import PAYLOAD, Tick
+from tradeburst.hotpath._shm import attach, create, unlink
+
+__all__ = ["RingReader", "RingWriter", "ring_bytes"]
+
+_MAGIC: Final = 0x5442_5249_4E47_0001  # "TBRING", layout 1
+SLOT_BYTES: Final = 128
+_HEADER_BYTES: Final = 128
+_WORDS_PER_SLOT: Final = SLOT_BYTES // 8
+_HEADER_WORDS: Final = _HEADER_BYTES // 8
+_PUBLISHED: Final = 3
+_CLOSED: Final = 4
+DEFAULT_CAPACITY: Final = 4096
+
+
+def ring_bytes(capacity: int) -> int:
+    return _HEADER_BYTES + capacity * SLOT_BYTES
+
+
+class RingWriter:
+    """The one producer. `create` makes the named segment and owns it: `close` marks the
+    ring closed and unlinks it."""
+
+    def __init__(self, memory: shared_memory.SharedMemory, capacity: int, *, owner: bool) -> None:
+        self._memory = memory
+        self._buf = _buf(memory)
+        self._words = _buf(memory).cast("Q")
+        self.capacity = capacity
+        self._owner = owner
+        self._next = int(self._words[_PUBLISHED])
+        self._closed = False
+
+    @classmethod
+    def create(cls, name: str, capacity: int = DEFAULT_CAPACITY) -> RingWriter:
+        if capacity < 2 or capacity & (capacity - 1):
+            raise ValueError(f"ring capacity must be a power of two of at least 2, not {capacity}")
+        memory = create(name, ring_bytes(capacity))
+        words = _buf(memory).cast("Q")
+        words[1], words[2] = SLOT_BYTES, capacity
+        words[0] = _MAGIC
+        words.release()
+        return cls(memory, capacity, owner=True)
+
+    @classmethod
+    def attach(cls, name: str) -> RingWriter:
+        """Produce into a ring someone else created (and will unlink)."""
+        memory = attach(name)
+        return cls(memory, _check_header(memory, name), owner=False)
+
+    @property
+    def name(self) -> str:
+        return self._memory.name
+
+    @property
+    def published(self) -> int:
+        return self._next
+
+    def publish(
+        self,
+        kind: int,
+        symbol: bytes,
+        price_milli: int,
+        quantity: int,
+        other_price_milli: int = 0,
+        other_quantity: int = 0,
+        time_ns: int = 0,
+    ) -> int:
+        """Write one record stamped now; its index."""
+        n = self._next
+        slot = n & (self.capacity - 1)
+        word = _HEADER_WORDS + slot * _WORDS_PER_SLOT
+        words = self._words
+        words[word] = 2 * n + 1
+        PAYLOAD.pack_into(
+            self._buf,
+            (word + 1) * 8,
+            time.perf_counter_ns(),
+            time_ns,
+            symbol,
+            kind,
+            price_milli,
+            quantity,
+            other_price_milli,
+            other_quantity,
+        )
+        words[word] = 2 * n + 2
+        self._next = n + 1
+        words[_PUBLISHED] = n + 1
+        return n
+
+    def release(self) -> None:
+        """Unmap the ring here without closing it for readers or unlinking it."""
+        if not self._closed:
+            self._closed = True
+            self._words.release()
+            self._memory.close()
+
+    def close(self) -> None:
+        """Tell readers no more records come; the owner also unlinks the segment."""
+        if self._closed:
+            return
+        self._closed = True
+        self._words[_CLOSED] = 1
+        self._words.release()
+        self._buf = memoryview(b"")
+        self._memory.close()
+        if self._owner:
+            unlink(self._memory)
+
+    def __enter__(self) -> RingWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class RingReader:
+    """One consumer's cursor over a ring. `poll` returns the next whole record or None;
+    `missed` counts records the producer overwrote before they were read."""
+
+    def __init__(self, memory: shared_memory.SharedMemory, capacity: int, *, owner: bool) -> None:
+        self._memory = memory
+        self._buf = _buf(memory)
+        self._words = _buf(memory).cast("Q")
+        self.capacity = capacity
+        self._owner = owner
+        self.next_index = int(self._words[_PUBLISHED])
+        self.missed = 0
+        self.overruns = 0
+        self._released = False
+
+    @classmethod
+    def attach(cls, name: str, *, from_start: bool = False) -> RingReader:
+        """Read a ring another process owns, from the next record published (or from
+        record 0 with `from_start`)."""
+        memory = attach(name)
+        reader = cls(memory, _check_header(memory, name), owner=False)
+        if from_start:
+            reader.next_index = 0
+        return reader
+
+    @classmethod
+    def create(cls, name: str, capacity: int = DEFAULT_CAPACITY) -> RingReader:
+        """Make the ring here (a producer then attaches) and read it from record 0."""
+        RingWriter.create(name, capacity).release()
+        return cls(attach(name), capacity, owner=True)
+
+    @property
+    def name(self) -> str:
+        return self._memory.name
+
+    @property
+    def published(self) -> int:
+        return int(self._words[_PUBLISHED])
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._words[_CLOSED])
+
+    def catch_up(self) -> int:
+        """Move to the next record to be published, deliberately passing over what is
+        there (not counted as missed); how many were passed over."""
+        published = self.published
+        passed, self.next_index = max(0, published - self.next_index), published
+        return passed
+
+    def poll(self) -> Tick | None:
+        n = self.next_index
+        word = _HEADER_WORDS + (n & (self.capacity - 1)) * _WORDS_PER_SLOT
+        want = 2 * n + 2
+        sequence = self._words[word]
+        if sequence < want:
+            return None
+        if sequence == want:
+            fields = PAYLOAD.unpack_from(self._buf, (word + 1) * 8)
+            if self._words[word] == want:
+                self.next_index = n + 1
+                return Tick(n, *fields)
+        self._skip_lapped()
+        return None
+
+    def _skip_lapped(self) -> int:
+        """The producer overwrote record `next_index`: move to the oldest record that may
+        still be whole, and count the ones in between as missed."""
+        resume = max(self.next_index + 1, int(self._words[_PUBLISHED]) - self.capacity + 1)
+        skipped = resume - self.next_index
+        self.next_index = resume
+        self.missed += skipped
+        self.overruns += 1
+        return skipped
+
+    def close(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        self._words.release()
+        self._buf = memoryview(b"")
+        self._memory.close()
+        if self._owner:
+            unlink(self._memory)
+
+    def __enter__(self) -> RingReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _check_header(memory: shared_memory.SharedMemory, name: str) -> int:
+    words = _buf(memory).cast("Q")
+    try:
+        if words[0] != _MAGIC or words[1] != SLOT_BYTES:
+            raise ValueError(f"shared memory {name!r} is not a tradeburst tick ring")
+        capacity = int(words[2])
+    finally:
+        words.release()
+    if memory.size < ring_bytes(capacity):
+        raise ValueError(f"shared memory {name!r} is smaller than its ring header says")
+    return capacity
+
+
+def _buf(memory: shared_memory.SharedMemory) -> memoryview:
+    buf = memory.buf
+    assert buf is not None, "shared memory closed"
+    return buf

@@ -1,0 +1,95 @@
+"""Making one process fit for busy polling: pinned to one core, SCHED_FIFO where the
+system permits it, and the garbage collector frozen (everything alive moved out of its
+sight) and disabled for the loop. Each step that is not permitted is said plainly, in the
+log and in the returned `Tuning`, and the loop runs without it; `restore` undoes what was
+done so a process does not stay real-time after its loop."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+from dataclasses import dataclass, field
+
+__all__ = ["Tuning", "restore", "tune"]
+
+log = logging.getLogger(__name__)
+
+FIFO_PRIORITY = 1
+"""The lowest real-time priority: enough to run ahead of every ordinary process on the
+core; the kernel's real-time throttling still leaves others 5 % of it."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Tuning:
+    cpu: int | None = None
+    realtime: bool = False
+    gc_frozen: bool = False
+    notes: list[str] = field(default_factory=list)
+    _affinity: set[int] | None = None
+    _policy: tuple[int, int] | None = None
+
+    def note(self, message: str) -> None:
+        log.warning("%s", message)
+        self.notes.append(message)
+
+
+def tune(*, cpu: int | None = None, realtime: bool = True) -> Tuning:
+    """Pin to `cpu` (default: the last core this process may use), ask for SCHED_FIFO,
+    freeze and disable the collector."""
+    tuning = Tuning()
+    _pin(tuning, cpu)
+    if realtime:
+        _realtime(tuning)
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    tuning.gc_frozen = True
+    return tuning
+
+
+def _pin(tuning: Tuning, cpu: int | None) -> None:
+    if not hasattr(os, "sched_setaffinity"):
+        tuning.note("cannot pin to a core here (no sched_setaffinity); polling unpinned")
+        return
+    allowed = os.sched_getaffinity(0)
+    target = max(allowed) if cpu is None else cpu
+    try:
+        os.sched_setaffinity(0, {target})
+    except OSError as exc:
+        tuning.note(f"cannot pin to core {target}: {exc.strerror}; polling unpinned")
+        return
+    tuning.cpu, tuning._affinity = target, allowed
+    if len(allowed) < 2:
+        tuning.note("only one core is allowed: the poller shares it with the producer")
+
+
+def _realtime(tuning: Tuning) -> None:
+    if not hasattr(os, "sched_setscheduler"):
+        tuning.note("SCHED_FIFO is not available here; polling at normal priority")
+        return
+    policy = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(FIFO_PRIORITY))
+    except OSError as exc:
+        tuning.note(
+            f"SCHED_FIFO not permitted ({exc.strerror}; needs CAP_SYS_NICE or an rtprio "
+            "limit): polling at normal priority"
+        )
+        return
+    tuning.realtime, tuning._policy = True, policy
+
+
+def restore(tuning: Tuning) -> None:
+    """Normal priority, the former cores, the collector back on."""
+    if tuning._policy is not None:
+        policy, priority = tuning._policy
+        os.sched_setscheduler(0, policy, os.sched_param(priority))
+        tuning._policy = None
+    if tuning._affinity is not None:
+        os.sched_setaffinity(0, tuning._affinity)
+        tuning._affinity = None
+    if tuning.gc_frozen:
+        gc.enable()
+        gc.unfreeze()
+        tuning.gc_frozen = False

@@ -1,0 +1,145 @@
+"""The tick ring across two processes: every record arrives whole and in order, or the
+reader reports exactly how many it lost; the busy-poll consumer leaves the process as it
+found it."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from _ring_producer import fields, is_whole, serve
+from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick
+
+_names = itertools.count()
+READ_TIMEOUT_S = 30.0
+"""Bound on reading one example's records; never slept through."""
+
+
+@pytest.fixture(scope="module")
+def producer() -> Iterator[Connection]:
+    """One producer process for the whole module, fed commands over a pipe."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=serve, args=(theirs,), daemon=True)
+    process.start()
+    yield ours
+    ours.send(None)
+    process.join(10)
+    if process.is_alive():
+        process.terminate()
+
+
+def ring_name() -> str:
+    return f"tb-test-{os.getpid()}-{next(_names)}"
+
+
+def read_all(reader: RingReader, read_pause_every: int) -> tuple[list[Tick], list[int]]:
+    """Read until the producer has closed the ring and nothing is left; the records, and
+    how many were reported missed just before each."""
+    ticks: list[Tick] = []
+    missed_before: list[int] = []
+    deadline = time.monotonic() + READ_TIMEOUT_S
+    while time.monotonic() < deadline:
+        tick = reader.poll()
+        if tick is not None:
+            ticks.append(tick)
+            missed_before.append(reader.missed)
+            if read_pause_every and len(ticks) % read_pause_every == 0:
+                time.sleep(0.0005)
+        elif reader.closed and reader.next_index >= reader.published:
+            return ticks, missed_before
+    raise AssertionError("the ring was not closed in time")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    capacity=st.sampled_from([2, 4, 16, 256]),
+    records=st.integers(min_value=1, max_value=4000),
+    pause_every=st.sampled_from([0, 1, 50]),
+    read_pause_every=st.sampled_from([0, 7, 200]),
+)
+def test_reader_sees_every_record_whole_and_in_order_or_reports_the_loss(
+    producer: Connection, capacity: int, records: int, pause_every: int, read_pause_every: int
+) -> None:
+    """Records read are whole and in publish order; each gap is exactly what was reported
+    missed, and read plus missed is everything published."""
+    with RingReader.create(ring_name(), capacity) as reader:
+        producer.send((reader.name, records, pause_every, 0.0002))
+        ticks, missed_before = read_all(reader, read_pause_every)
+        assert producer.poll(READ_TIMEOUT_S) and producer.recv() == "done"
+        torn = [t.number for t in ticks if not is_whole(t)]
+        assert torn == []
+        previous, previous_missed = -1, 0
+        for tick, missed in zip(ticks, missed_before, strict=True):
+            assert tick.number - previous - 1 == missed - previous_missed
+            previous, previous_missed = tick.number, missed
+        assert len(ticks) + reader.missed == records
+        assert reader.published == records
+
+
+def test_a_lapped_reader_skips_to_whole_records_and_counts_the_rest() -> None:
+    """Ten records into a ring of four: the reader gets the newest whole ones, the rest
+    counted as missed in one overrun."""
+    with RingReader.create(ring_name(), 4) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(10):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        assert reader.poll() is None
+        numbers = [t.number for t in iter(reader.poll, None)]
+        assert numbers == [7, 8, 9]
+        assert (reader.missed, reader.overruns) == (7, 1)
+
+
+def test_consumer_decides_on_each_record_and_restores_the_process() -> None:
+    """The busy-poll consumer calls the decision for each record, stops at the count, and
+    leaves the cores, scheduling policy and collector as they were."""
+    affinity = os.sched_getaffinity(0)
+    policy = os.sched_getscheduler(0)
+    with RingReader.create(ring_name(), 64) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(20):
+            writer.publish(Kind.SYNTHETIC, *fields(number)[:5], time_ns=fields(number)[5])
+        writer.release()
+        seen: list[int] = []
+        report = BusyPollConsumer(reader, lambda t: seen.append(t.number)).run(max_ticks=20)
+    assert seen == list(range(20))
+    assert (report.ticks, report.missed) == (20, 0)
+    assert report.cpu in affinity
+    assert os.sched_getaffinity(0) == affinity
+    assert os.sched_getscheduler(0) == policy
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_ring_name_in_use_cannot_be_created_again() -> None:
+    """Creating over an existing ring fails instead of resetting another's records."""
+    with RingReader.create(ring_name(), 4) as reader, pytest.raises(FileExistsError):
+        RingWriter.create(reader.name, 4)
+
+
+def test_attaching_to_something_else_is_refused() -> None:
+    """Shared memory that is not a tick ring is refused by name."""
+    from multiprocessing import shared_memory
+
+    name = ring_name()
+    other = shared_memory.SharedMemory(name=name, create=True, size=4096)
+    try:
+        with pytest.raises(ValueError, match="not a tradeburst tick ring"):
+            RingReader.attach(name)
+    finally:
+        other.close()
+        other.unlink()
