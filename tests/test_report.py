@@ -314,3 +314,49 @@ def test_the_report_command_refuses_bad_input_with_exit_2(
     assert done.returncode == 2, done.stdout + done.stderr
     assert fragment in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_rush_stopped_before_its_target_reports_no_fire_error(tmp_path: Path) -> None:
+    path = tmp_path / "stopped.sqlite"
+    order = Order(
+        symbol="2891",
+        side=Side.BUY,
+        quantity=1000,
+        price_twd=Decimal("40.60"),
+        user_def=client_order_id(RUN_ID, 0),
+    )
+    intent = Intent(seq=0, line=2, tag="t0", order=order)
+    with Journal(path, create=True) as journal:
+        journal.start_run(
+            RunRecord(
+                run_id=RUN_ID,
+                created_ns=T0 - 10 * 10**9,
+                command="rush",
+                account="A1",
+                broker="sim",
+                url="http://127.0.0.1:1",
+                profile="fubon",
+                source="orders.csv",
+                options={},
+            ),
+            [intent],
+        )
+        common = {"run_id": RUN_ID, "offset_ns": OFFSET_NS, "rtt_ns": RTT_NS}
+        stopped = DispatchRecord(
+            command="rush", started_ns=T0 - 5 * 10**9, target_ns=T0, offset_error_ns=0,
+            opening_sends_ns=[], **common,
+        )  # fmt: skip
+        journal.record_dispatch(stopped)
+        intent.state, intent.queued_ns, intent.attempts = IntentState.ACCEPTED, T0 + MS, 1
+        intent.sent_ns, intent.answered_ns = T0 + 2 * MS, T0 + 3 * MS
+        journal.record(intent)
+        journal.flush()
+        resumed = DispatchRecord(
+            command="resume", started_ns=T0 + MS, target_ns=None, offset_error_ns=0,
+            opening_sends_ns=[], **common,
+        )  # fmt: skip
+        journal.record_dispatch(resumed)
+    figures = figures_of(path)
+    assert figures.counts == {"accepted": 1}
+    assert figures.fire_error_us is None
+    assert figures.exchange_fire_error_us is None

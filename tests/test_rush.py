@@ -13,6 +13,7 @@ from datetime import time as time_of_day
 from pathlib import Path
 
 import aiohttp
+import msgspec
 import pytest
 
 from _rush_support import (
@@ -57,6 +58,10 @@ ORDERS = 60
 BATCH = "5"
 """Five orders a batch: twelve requests, ten of them (the Fubon connections and batches a
 second) in the opening, so many requests race the target."""
+MICROSECONDS_APART = 200.0
+"""Bound on how far the report's fire error (µs) may be from the run's: both are the same
+stamps against the same target, converted to wall time by two separate readings of the
+wall and monotonic clocks."""
 CLI_LEAD_S = 5
 """How far ahead of the exchange's clock a CLI rush's target is set: time for the process
 to start, connect, journal and estimate the clock."""
@@ -223,9 +228,26 @@ async def test_the_report_of_a_real_rush_draws_three_pngs(
     assert figures["command"] == "rush"
     assert figures["orders"] == {"accepted": 20}
     assert len(figures["comparison"]) == 20
-    assert sum(figures["classification"].values()) == 20
-    assert figures["fire_error_us"]["p50"] >= 0
-    assert figures["exchange_fire_error_us"]["p50"] >= 0
+    timing = result.summary.timing
+    assert figures["classification"] == msgspec.to_builtins(result.summary.classification)
+    assert figures["clock"]["offset_ms"] == pytest.approx(timing.clock_offset_ms, abs=0.001)
+    # The report reads the fire errors back from the journal: the run's own figures, up to
+    # the microseconds between the two readings of our wall and monotonic clocks.
+    for key, error in (("fire_error_us", timing.fire_error_us),
+                       ("exchange_fire_error_us", timing.exchange_fire_error_us)):  # fmt: skip
+        reported = figures[key]
+        assert reported == pytest.approx(msgspec.to_builtins(error), abs=MICROSECONDS_APART)
+        assert 0 <= reported["p50"] <= reported["p99"] <= reported["max"]
+
+
+async def test_the_result_holds_the_dispatch_the_journal_keeps(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    exchange = await start_exchange(profile="fubon", clock=clock_before())
+    result, _ = await rushed(exchange, tmp_path, orders=5)
+    _, dispatches = journal_run(tmp_path / "run.sqlite")
+    assert dispatches[0].opening_received_ns  # the journal has the exchange's stamps
+    assert result.dispatch == dispatches[0]
 
 
 # -- Ctrl-C while waiting ---------------------------------------------------------------

@@ -572,7 +572,11 @@ def _print_result(console: Console, result: FireResult) -> None:
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} / "
         f"{summary.latency_ms.max:.1f} ms",
     )
-    if summary.command == "rush":
+    if (
+        result.dispatch is not None
+        and result.dispatch.opening_sends_ns
+        and summary.command == "rush"
+    ):
         for label, error in (
             ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
             ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),

@@ -257,6 +257,7 @@ async def _burst(
             dispatched = await _fire_errors(
                 result, dispatched, target_wall_ns, target_broker_ns, receipts
             )
+            result.dispatch = dispatched
         journal.record_dispatch(dispatched)
         await _keep_fills(broker, throttle, journal)
         journal.finish_run(run_id, time.time_ns())
@@ -474,11 +475,13 @@ async def _fire_errors(
 ) -> DispatchRecord:
     """The opening sends against the target: from our stamps, and from the exchange's
     receive stamps when they can be read (its clock against its clock: no offset)."""
+    if not dispatched.opening_sends_ns:  # stopped before the target: nothing to tell
+        return dispatched
     summary = result.summary
     summary.timing.fire_error_us = FireError.of(
         [s - target_wall_ns for s in dispatched.opening_sends_ns]
     )
-    if receipts is None or not dispatched.opening_sends_ns:
+    if receipts is None:
         return dispatched
     opening = set(dispatched.opening_sends_ns)
     user_defs = [i.user_def for i in result.intents if i.sent_ns in opening]

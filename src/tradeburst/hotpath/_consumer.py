@@ -21,9 +21,8 @@ __all__ = ["BusyPollConsumer", "ConsumerReport"]
 log = logging.getLogger(__name__)
 
 Decide = Callable[[Tick], object]
-
-_CHECK_EVERY = 1024
-"""Idle spins between looks at the clock and the closed flag: cheap, but not free."""
+"""Called with each whole record; it is the decision, so keep it short: the loop waits
+for nothing else while it runs."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,33 +79,14 @@ class BusyPollConsumer:
         )
 
     def _loop(self, max_ticks: int | None, deadline_ns: int) -> int:
-        reader, decide, poll = self._reader, self._decide, self._reader.poll
-        limit = max_ticks if max_ticks is not None else sys.maxsize
-        clock = time.perf_counter_ns
-        ticks = idle = 0
-        missed = reader.missed
-        limit += missed
-        while ticks + reader.missed < limit:
-            tick = poll()
-            if tick is not None:
-                decide(tick)
-                ticks += 1
-                if self._stop:
-                    break
-                continue
-            if reader.missed != missed:
-                log.warning(
-                    "consumer fell behind: %d ticks overwritten before they were read",
-                    reader.missed - missed,
-                )
-                missed = reader.missed
-                continue
-            idle += 1
-            if idle == _CHECK_EVERY:
-                idle = 0
-                if clock() > deadline_ns:
-                    log.debug("consumer stopped at its deadline after %d ticks", ticks)
-                    break
-                if reader.closed and reader.published <= reader.next_index:
-                    break
+        reader = self._reader
+        limit = (max_ticks if max_ticks is not None else sys.maxsize) + reader.missed
+        ticks = reader.spin(
+            self._decide, limit=limit, deadline_ns=deadline_ns, stopped=self._stopped
+        )
+        if ticks + reader.missed < limit and not self._stop:
+            log.debug("consumer stopped after %d ticks (deadline or ring closed)", ticks)
         return ticks
+
+    def _stopped(self) -> bool:
+        return self._stop

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import NamedTuple
 
-__all__ = ["PAYLOAD", "Kind", "Tick", "to_milli"]
+__all__ = ["RECORD", "Kind", "Tick", "to_milli"]
 
 
 class Kind(IntEnum):
@@ -24,9 +24,10 @@ class Kind(IntEnum):
     """A benchmark's or a test's tick; the fields mean what its producer says."""
 
 
-PAYLOAD = struct.Struct("<qq8sB7xqqqq")
-"""stamp_ns, time_ns, symbol (ASCII, NUL-padded), kind, price_milli, quantity,
-other_price_milli, other_quantity: 64 bytes."""
+RECORD = struct.Struct("<qqq8sB7xqqqq")
+"""number, stamp_ns, time_ns, symbol (ASCII, NUL-padded), kind, price_milli, quantity,
+other_price_milli, other_quantity: 72 bytes, the fields of `Tick` in its order, so a
+reader makes a `Tick` from one `unpack_from` with no Python-level constructor."""
 
 
 class Tick(NamedTuple):

@@ -2,32 +2,40 @@
 
 Layout: a 128-byte header of 8-byte words (magic, slot size, capacity, records published,
 closed flag), then `capacity` slots of 128 bytes (two cache lines, so a reader of one slot
-never shares a line with the writer of the next): an 8-byte sequence word and the 64-byte
-`PAYLOAD`. Record `n` goes to slot `n % capacity`; while it is written the slot's sequence
-is `2n + 1` (odd), and `2n + 2` once it is whole. The producer never waits for anyone.
+never shares a line with the writer of the next): an 8-byte sequence word and the 72-byte
+`RECORD`. Record `n` goes to slot `n % capacity`; while it is written the slot's sequence
+is `2n + 1` (odd), and `2n + 2` once it is whole. The producer never waits for anyone, and
+it takes the record's stamp last, just before the store that makes it whole, so the stamp
+is not early by the time spent packing the record.
 
-A reader expecting record `n` reads the sequence, the payload, and the sequence again: the
+A reader expecting record `n` reads the sequence, the record, and the sequence again: the
 record is whole only if both readings are `2n + 2`. Lower means not yet written (or being
 written); higher means the producer has lapped the reader, which then counts what was
 overwritten (from the published count) and skips ahead, reporting the loss rather than
 reading a newer record as an older one. Sequence words are read and written as single
 aligned 8-byte loads and stores through a `memoryview` cast to `Q`; the order of those
 stores relies on x86-64's total store order (CPython emits no fences), which is what the
-hot path targets.
+hot path targets. `spin` is the busy-poll loop written out over this layout: a waiting
+spin is one such load and one comparison, with no call and no attribute lookup.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
+from collections.abc import Callable
 from multiprocessing import shared_memory
 from typing import Final
 
-from tradeburst.hotpath._record import PAYLOAD, Tick
+from tradeburst.hotpath._record import RECORD, Tick
 from tradeburst.hotpath._shm import attach, create, unlink
 
 __all__ = ["RingReader", "RingWriter", "ring_bytes"]
 
-_MAGIC: Final = 0x5442_5249_4E47_0001  # "TBRING", layout 1
+log = logging.getLogger(__name__)
+
+_MAGIC: Final = 0x5442_5249_4E47_0002  # "TBRING", layout 2
 SLOT_BYTES: Final = 128
 _HEADER_BYTES: Final = 128
 _WORDS_PER_SLOT: Final = SLOT_BYTES // 8
@@ -35,6 +43,12 @@ _HEADER_WORDS: Final = _HEADER_BYTES // 8
 _PUBLISHED: Final = 3
 _CLOSED: Final = 4
 DEFAULT_CAPACITY: Final = 4096
+CHECK_EVERY: Final = 1024
+"""Waiting spins between looks at the clock and the closed flag: cheap, but not free."""
+_STAMP_WORD: Final = 2
+"""The stamp's word within a slot: after the sequence word and the record number."""
+
+_make = tuple.__new__
 
 
 def ring_bytes(capacity: int) -> int:
@@ -50,6 +64,7 @@ class RingWriter:
         self._buf = _buf(memory)
         self._words = _buf(memory).cast("Q")
         self.capacity = capacity
+        self._mask = capacity - 1
         self._owner = owner
         self._next = int(self._words[_PUBLISHED])
         self._closed = False
@@ -89,16 +104,16 @@ class RingWriter:
         other_quantity: int = 0,
         time_ns: int = 0,
     ) -> int:
-        """Write one record stamped now; its index."""
+        """Write one record, stamp it, make it whole; its index."""
         n = self._next
-        slot = n & (self.capacity - 1)
-        word = _HEADER_WORDS + slot * _WORDS_PER_SLOT
+        word = _HEADER_WORDS + (n & self._mask) * _WORDS_PER_SLOT
         words = self._words
         words[word] = 2 * n + 1
-        PAYLOAD.pack_into(
+        RECORD.pack_into(
             self._buf,
             (word + 1) * 8,
-            time.perf_counter_ns(),
+            n,
+            0,
             time_ns,
             symbol,
             kind,
@@ -107,6 +122,7 @@ class RingWriter:
             other_price_milli,
             other_quantity,
         )
+        words[word + _STAMP_WORD] = time.perf_counter_ns()
         words[word] = 2 * n + 2
         self._next = n + 1
         words[_PUBLISHED] = n + 1
@@ -147,6 +163,7 @@ class RingReader:
         self._buf = _buf(memory)
         self._words = _buf(memory).cast("Q")
         self.capacity = capacity
+        self._mask = capacity - 1
         self._owner = owner
         self.next_index = int(self._words[_PUBLISHED])
         self.missed = 0
@@ -190,18 +207,64 @@ class RingReader:
 
     def poll(self) -> Tick | None:
         n = self.next_index
-        word = _HEADER_WORDS + (n & (self.capacity - 1)) * _WORDS_PER_SLOT
+        word = _HEADER_WORDS + (n & self._mask) * _WORDS_PER_SLOT
         want = 2 * n + 2
         sequence = self._words[word]
         if sequence < want:
             return None
         if sequence == want:
-            fields = PAYLOAD.unpack_from(self._buf, (word + 1) * 8)
+            record = RECORD.unpack_from(self._buf, (word + 1) * 8)
             if self._words[word] == want:
                 self.next_index = n + 1
-                return Tick(n, *fields)
+                tick: Tick = _make(Tick, record)
+                return tick
         self._skip_lapped()
         return None
+
+    def spin(
+        self,
+        decide: Callable[[Tick], object],
+        *,
+        limit: int,
+        deadline_ns: int,
+        stopped: Callable[[], bool],
+    ) -> int:
+        """Busy-poll, calling `decide` with each whole record, until `limit` records were
+        decided on or missed, `stopped()` is true after a decision, `deadline_ns` (on the
+        `perf_counter_ns` clock) passes, or the ring is closed and read to its end; how
+        many records were decided on. Each overrun is logged with what it lost."""
+        words, buf, mask = self._words, self._buf, self._mask
+        unpack, make, repeat = RECORD.unpack_from, _make, itertools.repeat
+        clock = time.perf_counter_ns
+        ticks = 0
+        n = self.next_index
+        while ticks + self.missed < limit:
+            word = _HEADER_WORDS + (n & mask) * _WORDS_PER_SLOT
+            want = 2 * n + 2
+            # Everything a waiting spin does is in these three lines; `repeat` hands out
+            # one shared None, where `range` would allocate an int for each spin.
+            for _ in repeat(None, CHECK_EVERY):
+                sequence = words[word]
+                if sequence >= want:
+                    break
+            else:
+                if clock() > deadline_ns or (words[_CLOSED] and words[_PUBLISHED] <= n):
+                    break
+                continue
+            if sequence == want:
+                record = unpack(buf, (word + 1) * 8)
+                if words[word] == want:
+                    n += 1
+                    self.next_index = n
+                    decide(make(Tick, record))
+                    ticks += 1
+                    if stopped():
+                        break
+                    continue
+            skipped = self._skip_lapped()
+            n = self.next_index
+            log.warning("reader fell behind: %d ticks overwritten before they were read", skipped)
+        return ticks
 
     def _skip_lapped(self) -> int:
         """The producer overwrote record `next_index`: move to the oldest record that may

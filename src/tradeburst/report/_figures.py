@@ -110,7 +110,7 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
     )
     _fill_histograms(figures)
     figures.classification = Classification.of([o.difference_ms for o in orders], thresholds)
-    rushed = [d for d in dispatches if d.target_ns is not None]
+    rushed = [d for d in dispatches if d.target_ns is not None and d.opening_sends_ns]
     if rushed:
         rush = rushed[0]
         assert rush.target_ns is not None
