@@ -117,8 +117,8 @@ def slice_command(
         table.add_row("…", "", "", "", f"{len(schedule) - _SHOWN_ROWS} more slices")
     console.print(table)
     total = sum(piece.shares for piece in schedule)
-    children = sum(len(piece.children) for piece in schedule)
-    console.print(f"total {total:,} shares in {children} child orders (parent {quantity:,})")
+    child_count = sum(len(piece.children) for piece in schedule)
+    console.print(f"total {total:,} shares in {child_count} child orders (parent {quantity:,})")
     if json_path is not None:
         document: dict[str, Any] = {
             "symbol": symbol,
