@@ -8,6 +8,7 @@ from tradeburst.cli._bench import bench_app
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
 from tradeburst.cli._fire import fire_command, resume_command
+from tradeburst.cli._run import run_command
 from tradeburst.cli._slice import slice_command
 
 __all__ = ["app", "main"]
@@ -23,6 +24,7 @@ app.command("exchange")(exchange_command)
 app.command("fire")(fire_command)
 app.command("resume")(resume_command)
 app.command("demo")(demo_command)
+app.command("run")(run_command)
 app.command("slice")(slice_command)
 app.add_typer(bench_app, name="bench")
 

@@ -195,6 +195,24 @@ class Journal:
             ),
         )
 
+    def add_intents(self, run_id: str, intents: Iterable[Intent]) -> None:
+        """Record more intents of a started run durably (fsync) before any is sent: a
+        strategy decides its orders as the run goes."""
+        db = self._db
+        db.execute("PRAGMA synchronous = FULL")
+        try:
+            with self._transaction():
+                db.executemany(
+                    "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        (i.user_def, run_id, i.seq, i.line, i.tag, _encode_order(i.order), i.state)
+                        for i in intents
+                    ),
+                )
+        finally:
+            db.execute("PRAGMA synchronous = NORMAL")
+
     def record(self, intent: Intent) -> None:
         """Note a change to `intent`; it is written with the next group commit, at most
         `GROUP_COMMIT_S` later."""
