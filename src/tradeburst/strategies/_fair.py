@@ -37,8 +37,10 @@ DEFAULT_CANCEL_RESERVE = 0.1
 """Fraction of the order window new orders may not use."""
 TURN_POLL_S = 0.001
 """A lane refused only for its turn looks again this soon."""
-LIVE_GRACE_S = 0.01
-"""A lane stays live this long past the time it said it would ask again (loop lateness)."""
+LIVE_GRACE_S = 0.1
+"""A lane stays live this long past the time it said it would ask again: a busy loop runs
+timers late, and a lane that is late must not lose its turn. A lane that truly stopped
+asking (backing off after a refusal) holds others back at most this long."""
 
 
 class _Charges(tuple[Charge, ...]):
@@ -130,14 +132,17 @@ class Lane(Throttle):
         self.stats = LaneStats()
         self._expect_at = -math.inf
         self._fresh = False
+        self.backlog = 0
+        """Orders submitted to this lane not yet sent once."""
 
     def live(self, now: float) -> bool:
         return self._fresh or now <= self._expect_at + LIVE_GRACE_S
 
-    def note_submitted(self) -> None:
+    def note_submitted(self, orders: int) -> None:
         """New orders are on their way to this lane's dispatcher: count it as wanting to
         send before it first asks, so another lane cannot take the whole burst first."""
         self._fresh = True
+        self.backlog += orders
 
     def now(self) -> float:
         return self.share.throttle.now()
@@ -178,7 +183,10 @@ class Lane(Throttle):
             return None
         orders = charges.orders if isinstance(charges, _Charges) else 1
         self.share.served(self, orders, now)
-        self._expect_at = -math.inf
+        self.backlog = max(0, self.backlog - orders)
+        # With orders left, the lane still wants to send, even while its dispatcher waits
+        # for a free connection rather than asking; without, it stops wanting at once.
+        self._expect_at = now if self.backlog else -math.inf
         stats = self.stats
         stats.requests += 1
         stats.orders += orders

@@ -434,7 +434,7 @@ class StrategyRunner:
             )
         dispatcher = Dispatcher(self.broker, slot.lane, self.journal, intents, options)
         slot.dispatchers.append(dispatcher)
-        slot.lane.note_submitted()
+        slot.lane.note_submitted(len(intents))
         task = asyncio.create_task(self._dispatch_task(slot, dispatcher))
         slot.tasks.add(task)
         task.add_done_callback(slot.tasks.discard)
