@@ -69,14 +69,15 @@ async def test_two_saturating_strategies_share_the_budget_by_weight(
 
 
 BROKEN = """
+from decimal import Decimal
+
 from tradeburst import Order, Side, Strategy
 
 
 class Broken(Strategy):
     async def run(self) -> None:
-        await self.submit(
-            [Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=__import__("decimal").Decimal("40.60"))] * 2
-        )
+        order = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"))
+        await self.submit([order, order])
         raise RuntimeError("the model blew up")
 """
 
