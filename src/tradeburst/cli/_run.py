@@ -174,7 +174,12 @@ async def _run(
 ) -> RunResult:
     polling = (feed or config.feed) == "poll"
     interval_s = poll_s or config.poll_interval_s
-    broker = SimBroker(url, key, connections=options.concurrency)
+    connections = options.concurrency
+    if connections is None and any(s.kind != "batches" for s in config.strategies):
+        # The market-data stream is a connection of the account too: leave it one.
+        async with SimBroker(url, key) as probe:
+            connections = max(1, probe.capabilities.connections - 1)
+    broker = SimBroker(url, key, connections=connections)
     try:
         with StrategiesView(console) as view:
             return await run_strategies(

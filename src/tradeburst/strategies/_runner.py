@@ -188,7 +188,7 @@ class StrategyRunner:
             ),
             grace_s=self.options.grace_s,
         )
-        self.clock = ExchangeTime(await self._clock_offset_ns())
+        self.clock.offset_ns = await self._clock_offset_ns()  # the Twaps hold this clock
 
     def _build(self, spec: StrategySpec, problems: list[InputProblem]) -> Strategy:
         assert self._budget is not None
