@@ -37,6 +37,7 @@ def test_the_public_names_are_pinned() -> None:
         "RiskLimits",
         "Side",
         "SimBroker",
+        "Strategy",
         "Summary",
         "TickLadder",
         "TimeInForce",

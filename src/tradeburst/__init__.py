@@ -39,6 +39,7 @@ from tradeburst.model import (
     TimeInForce,
 )
 from tradeburst.rules import ETF_TICKS, STOCK_TICKS, PriceBand, TickLadder, price_band
+from tradeburst.strategies import Strategy
 from tradeburst.summary import LatencyThresholds, Summary
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "RiskLimits",
     "Side",
     "SimBroker",
+    "Strategy",
     "Summary",
     "TickLadder",
     "TimeInForce",

@@ -9,6 +9,8 @@ from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
 from tradeburst.cli._fire import fire_command, resume_command, rush_command
 from tradeburst.cli._report import report_command
+from tradeburst.cli._run import run_command
+from tradeburst.cli._slice import slice_command
 
 __all__ = ["app", "main"]
 
@@ -25,6 +27,8 @@ app.command("rush")(rush_command)
 app.command("resume")(resume_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)
+app.command("run")(run_command)
+app.command("slice")(slice_command)
 app.add_typer(bench_app, name="bench")
 
 

@@ -239,23 +239,29 @@ class Journal:
                 msgspec.json.encode(run.options).decode(),
             ),
         )
-        db.executemany(
+        self._insert_intents(run.run_id, intents)
+
+    def _insert_intents(self, run_id: str, intents: Iterable[Intent]) -> None:
+        self._db.executemany(
             "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state, strategy)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (
-                    i.user_def,
-                    run.run_id,
-                    i.seq,
-                    i.line,
-                    i.tag,
-                    _encode_order(i.order),
-                    i.state,
-                    i.strategy,
-                )
+                (i.user_def, run_id, i.seq, i.line, i.tag, _encode_order(i.order), i.state,
+                 i.strategy)
                 for i in intents
             ),
-        )
+        )  # fmt: skip
+
+    def add_intents(self, run_id: str, intents: Iterable[Intent]) -> None:
+        """Record more intents of a started run durably (fsync) before any is sent: a
+        strategy decides its orders as the run goes."""
+        db = self._db
+        db.execute("PRAGMA synchronous = FULL")
+        try:
+            with self._transaction():
+                self._insert_intents(run_id, intents)
+        finally:
+            db.execute("PRAGMA synchronous = NORMAL")
 
     def record(self, intent: Intent) -> None:
         """Note a change to `intent`; it is written with the next group commit, at most

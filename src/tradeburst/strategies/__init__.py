@@ -1,0 +1,55 @@
+"""Strategies: the `Strategy` API, the weighted fair share of one account's throttle, the
+runner behind `tradeburst run`, and TWAP slicing of large parents."""
+
+from tradeburst.strategies._clock import ExchangeTime, seconds_of_day
+from tradeburst.strategies._config import KINDS, RunConfig, StrategySpec, read_config
+from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE, FairShare, Lane, LaneStats
+from tradeburst.strategies._runner import (
+    FeedFactory,
+    RunResult,
+    Slot,
+    StrategyRunner,
+    run_strategies,
+)
+from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
+from tradeburst.strategies._twap import (
+    BASES,
+    PricePolicy,
+    Slice,
+    TwapError,
+    TwapParent,
+    TwapStep,
+    allowed_lots,
+    execute,
+    twap_schedule,
+)
+
+__all__ = [
+    "BASES",
+    "DEFAULT_CANCEL_RESERVE",
+    "KINDS",
+    "ExchangeTime",
+    "FairShare",
+    "FeedFactory",
+    "Lane",
+    "LaneStats",
+    "OrderRefused",
+    "OrderUpdate",
+    "PricePolicy",
+    "RunConfig",
+    "RunResult",
+    "Slice",
+    "Slot",
+    "Strategy",
+    "StrategyRunner",
+    "StrategySpec",
+    "TwapError",
+    "TwapParent",
+    "TwapStep",
+    "allowed_lots",
+    "execute",
+    "read_config",
+    "run_strategies",
+    "seconds_of_day",
+    "twap_schedule",
+]

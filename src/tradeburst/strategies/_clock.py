@@ -1,0 +1,36 @@
+"""The exchange's time of day as the strategies see it: seconds since local midnight in
+Asia/Taipei, estimated from the broker's clock once (lowest-round-trip sample) and then
+carried by the local monotonic clock."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
+
+__all__ = ["ExchangeTime", "seconds_of_day"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def seconds_of_day(at: time_of_day) -> float:
+    return at.hour * 3600 + at.minute * 60 + at.second + at.microsecond / 1e6
+
+
+class ExchangeTime:
+    """Exchange time from one offset: `offset_ns` = exchange ns − local wall ns."""
+
+    def __init__(self, offset_ns: int = 0) -> None:
+        self.offset_ns = offset_ns
+
+    def now_ns(self) -> int:
+        return time.time_ns() + self.offset_ns
+
+    def seconds_of_day(self) -> float:
+        now = datetime.fromtimestamp(self.now_ns() / 1e9, TAIPEI)
+        return seconds_of_day(now.time())
+
+    def seconds_until(self, at: time_of_day) -> float:
+        """How long until `at` today (exchange time); ≤ 0 when it has passed."""
+        return seconds_of_day(at) - self.seconds_of_day()

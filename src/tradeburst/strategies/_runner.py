@@ -1,0 +1,574 @@
+"""The runner behind `tradeburst run`: every strategy of a strategies file in one loop, on
+one account, through one throttle shared fairly.
+
+It checks everything first (the file, each declarative order, the Python classes; any
+problem: nothing is sent), picks a run id, opens one journal for the run, and starts the
+market-data feed for the symbols the strategies watch. Each strategy then runs in its own
+task with its own lane of the fair share. Orders go through the engine unchanged: each
+`submit` is checked against the rules and the run's risk budget, journaled durably under
+fresh client order ids, and sent by an engine `Dispatcher` on the strategy's lane, which
+settles every order exactly once (reconciling lost answers by query). A strategy that
+raises is stopped and reported: it sends nothing more, what it had in flight is still
+settled, and the others go on. `tradeburst resume` can finish the run from its journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import importlib
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from tradeburst.brokers import Broker, Instrument
+from tradeburst.engine import (
+    Dispatcher,
+    DispatchOptions,
+    DispatchRecord,
+    FireOptions,
+    InputProblem,
+    Intent,
+    IntentState,
+    InvalidInput,
+    Journal,
+    OrderRow,
+    RunRecord,
+    Throttle,
+)
+from tradeburst.engine._fire import DEFAULT_JOURNAL_DIR, _fresh_run_id, _keep_fills
+from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
+from tradeburst.latency import ClockOffset, estimate_offset
+from tradeburst.limits import PROFILES
+from tradeburst.marketdata import Book, Feed, Gap, Trade
+from tradeburst.model import Order
+from tradeburst.strategies._budget import RiskBudget
+from tradeburst.strategies._clock import ExchangeTime
+from tradeburst.strategies._config import RunConfig, StrategySpec
+from tradeburst.strategies._fair import FairShare, Lane
+from tradeburst.strategies._kinds import Batches, Twap
+from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
+from tradeburst.strategies._twap import TwapParent
+from tradeburst.summary import Classification, Latency, OrderCounts, Summary, Timing
+
+__all__ = ["FeedFactory", "RunResult", "Slot", "StrategyRunner", "run_strategies"]
+
+log = logging.getLogger(__name__)
+
+FeedFactory = Callable[[list[str]], Feed]
+"""Opens the market-data feed for these symbols (the CLI knows the URL and the key)."""
+_END = object()
+
+
+@dataclass(slots=True, eq=False)
+class Slot:
+    """One strategy as the runner holds it; the live view reads it."""
+
+    spec: StrategySpec
+    strategy: Strategy
+    lane: Lane
+    state: str = "waiting"
+    """waiting, running, done, stopped or failed."""
+    error: str | None = None
+    intents: list[Intent] = field(default_factory=list)
+    dispatchers: list[Dispatcher] = field(default_factory=list)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    latencies_ns: list[int] = field(default_factory=list)
+    stopping: bool = False
+    cancels: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def counts(self) -> OrderCounts:
+        counts = OrderCounts(total=len(self.intents))
+        for intent in self.intents:
+            state = intent.state
+            if state is IntentState.ACCEPTED:
+                counts.accepted += 1
+            elif state is IntentState.REJECTED:
+                counts.rejected += 1
+            elif state is IntentState.PENDING:
+                counts.not_sent += 1 if intent.attempts or self.stopping else 0
+            else:
+                counts.unknown += 1
+            counts.resent += intent.resent
+        return counts
+
+
+@dataclass(slots=True, kw_only=True)
+class RunResult:
+    summary: Summary
+    slots: list[Slot]
+    journal: Any = None
+    interrupted: bool = False
+
+
+class _Host:
+    """What one strategy's `submit`, `cancel` and `stop` reach."""
+
+    def __init__(self, runner: StrategyRunner, slot: Slot) -> None:
+        self._runner = runner
+        self._slot = slot
+
+    async def submit(self, orders: Sequence[Order], tag: str) -> list[str]:
+        return await self._runner.submit(self._slot, list(orders), tag)
+
+    async def cancel(self, user_def: str) -> bool:
+        return await self._runner.cancel(self._slot, user_def)
+
+    def exchange_time_ns(self) -> int:
+        return self._runner.clock.now_ns()
+
+    def stop(self) -> None:
+        pass  # `Strategy.stop` ends `run`; the driver stops the dispatchers after it
+
+
+class StrategyRunner:
+    def __init__(
+        self,
+        config: RunConfig,
+        broker: Broker,
+        options: FireOptions,
+        *,
+        feed: FeedFactory | None = None,
+    ) -> None:
+        self.config = config
+        self.broker = broker
+        self.options = options
+        self._feed_factory = feed
+        self.slots: list[Slot] = []
+        self.clock = ExchangeTime()
+        self.share: FairShare | None = None
+        self.run_id = ""
+        self.journal: Journal | None = None
+        self.started_ns = 0
+        self.started_wall_ns = 0
+        self._seq = 0
+        self._budget: RiskBudget | None = None
+        self._dispatch: DispatchOptions | None = None
+        self._instruments: dict[str, Instrument] = {}
+        self.clock_offset: ClockOffset | None = None
+
+    # -- getting ready --------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Connect, check everything, set the clock and the lanes; nothing sent."""
+        broker = self.broker
+        await broker.connect()
+        self._instruments = await broker.instruments()
+        self._budget = RiskBudget(self.options.risk, self._instruments)
+        problems: list[InputProblem] = []
+        built: list[tuple[StrategySpec, Strategy]] = []
+        for spec in self.config.strategies:
+            try:
+                built.append((spec, self._build(spec, problems)))
+            except _Refused as exc:
+                problems.append(InputProblem(str(self.config.path), None, str(exc)))
+        if problems:
+            raise InvalidInput(problems)
+        profile = PROFILES[self.options.profile] if self.options.profile else broker.profile
+        throttle = Throttle(profile, headroom_s=self.options.headroom_s)
+        self.share = FairShare(throttle, cancel_reserve=self.config.cancel_reserve)
+        self.slots = [
+            Slot(spec=spec, strategy=strategy, lane=self.share.lane(spec.name, spec.weight))
+            for spec, strategy in built
+        ]
+        capabilities = broker.capabilities
+        self._dispatch = DispatchOptions(
+            concurrency=min(self.options.concurrency or capabilities.connections, 10**6),
+            max_batch=min(
+                self.options.max_batch or capabilities.max_batch_orders,
+                capabilities.max_batch_orders,
+            ),
+            grace_s=self.options.grace_s,
+        )
+        self.clock_offset = await estimate_offset(broker.server_time_ns)
+        self.clock.offset_ns = self.clock_offset.offset_ns  # the Twaps hold this clock
+
+    def _build(self, spec: StrategySpec, problems: list[InputProblem]) -> Strategy:
+        assert self._budget is not None
+        if spec.kind == "batches":
+            for rows, where in zip(spec.batches, spec.where, strict=True):
+                problems.extend(self._budget.take(rows, where))
+            return Batches(name=spec.name, weight=spec.weight, batches=spec.batches)
+        if spec.kind == "twap":
+            assert spec.twap is not None
+            instrument = self._instruments.get(spec.twap.parent.symbol)
+            if instrument is None:
+                raise _Refused(f"strategy {spec.name!r}: symbol {spec.symbols[0]} is not listed")
+            return Twap(
+                name=spec.name,
+                weight=spec.weight,
+                parent=spec.twap.parent,
+                instrument=instrument,
+                clock=self.clock,
+            )
+        return self._python(spec)
+
+    def _python(self, spec: StrategySpec) -> Strategy:
+        assert spec.target is not None
+        module_name, class_name = spec.target.split(":")
+        folder = str(self.config.path.parent.resolve())
+        if folder not in sys.path:
+            sys.path.insert(0, folder)  # a strategy module lives beside its strategies file
+        where = f"strategy {spec.name!r}: class {spec.target}"
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            raise _Refused(f"{where}: cannot import {module_name} ({exc})") from None
+        kind = getattr(module, class_name, None)
+        if not isinstance(kind, type) or not issubclass(kind, Strategy):
+            raise _Refused(f"{where}: not a tradeburst.Strategy subclass")
+        try:
+            strategy = kind(name=spec.name, weight=spec.weight, params=spec.params)
+        except Exception as exc:
+            raise _Refused(f"{where}: cannot be built ({type(exc).__name__}: {exc})") from None
+        if spec.symbols:
+            strategy.symbols = spec.symbols
+        unknown = [s for s in strategy.symbols if s not in self._instruments]
+        if unknown:
+            raise _Refused(f"strategy {spec.name!r}: symbols not listed: {unknown}")
+        return strategy
+
+    # -- running --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> RunResult:
+        assert self.share is not None
+        broker = self.broker
+        throttle = self.share.throttle
+        day, self.run_id = await _fresh_run_id(broker, throttle)
+        path = self.options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{self.run_id}.sqlite"
+        self.started_ns = time.monotonic_ns()
+        self.started_wall_ns = time.time_ns()
+        feed = self._open_feed()
+        with Journal(path, create=True) as journal:
+            self.journal = journal
+            journal.refuse_if_used()
+            journal.start_run(self._record(), [])
+            await broker.warm(self._dispatch.concurrency if self._dispatch else 1)
+            feeder = asyncio.create_task(self._feed(feed)) if feed else None
+            stopper = asyncio.create_task(self._stop_when(stop)) if stop else None
+            try:
+                await asyncio.gather(*(self._drive(slot) for slot in self.slots))
+            finally:
+                for task in (feeder, stopper):
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
+                if feed is not None:
+                    await feed.aclose()
+            journal.record_dispatch(self._dispatch_record())
+            await _keep_fills(broker, throttle, journal)
+            journal.finish_run(self.run_id, time.time_ns())
+        interrupted = stop is not None and stop.is_set()
+        return RunResult(
+            summary=self.summary(), slots=self.slots, journal=path, interrupted=interrupted
+        )
+
+    def _dispatch_record(self) -> DispatchRecord:
+        """The run's clock estimate, for `report`: its strategies send at their own times."""
+        clock = self.clock_offset
+        assert clock is not None
+        return DispatchRecord(
+            run_id=self.run_id,
+            command="run",
+            started_ns=self.started_wall_ns,
+            target_ns=None,
+            offset_ns=clock.offset_ns,
+            rtt_ns=clock.rtt_ns,
+            offset_error_ns=clock.error_ns,
+            opening_sends_ns=[],
+        )
+
+    def _record(self) -> RunRecord:
+        dispatch = self._dispatch
+        assert dispatch is not None and self.share is not None
+        return RunRecord(
+            run_id=self.run_id,
+            created_ns=time.time_ns(),
+            command="run",
+            account=self.broker.account,
+            broker=self.broker.name,
+            url=getattr(self.broker, "url", ""),
+            profile=self.share.throttle.profile.name,
+            source=str(self.config.path),
+            options={
+                "profile": self.options.profile,
+                "max_batch": dispatch.max_batch,
+                "concurrency": dispatch.concurrency,
+                "headroom_s": self.options.headroom_s,
+                "pacing": None,
+                "strategies": [s.name for s in self.slots],
+            },
+        )
+
+    def _open_feed(self) -> Feed | None:
+        symbols = sorted({s for slot in self.slots for s in slot.strategy.symbols})
+        if not symbols or self._feed_factory is None:
+            return None
+        return self._feed_factory(symbols)
+
+    async def _feed(self, feed: Feed) -> None:
+        await feed.start()
+        watchers: dict[str, list[Slot]] = {}
+        for slot in self.slots:
+            for symbol in slot.strategy.symbols:
+                watchers.setdefault(symbol, []).append(slot)
+        async for event in feed:
+            if isinstance(event, Gap):
+                log.info("market data gap: %s %s %d..%d", event.channel, event.symbol,
+                         event.first_seq, event.last_seq)  # fmt: skip
+                continue
+            assert isinstance(event, Book | Trade)
+            for slot in watchers.get(event.symbol, ()):
+                if slot.state == "running":
+                    slot.queue.put_nowait(event)
+
+    async def _stop_when(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        for slot in self.slots:
+            slot.strategy.stop()
+            self._halt(slot)
+
+    async def _drive(self, slot: Slot) -> None:
+        strategy = slot.strategy
+        strategy.bind(_Host(self, slot))
+        try:
+            if slot.spec.at is not None:
+                await self._wait_until(slot)
+            if strategy.stopped:
+                slot.state = "stopped"
+                return
+            if isinstance(strategy, Twap) and slot.spec.twap and slot.spec.twap.start is None:
+                strategy.parent = _timed_from_now(strategy.parent, self.clock)
+            slot.state = "running"
+            await strategy.on_start()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._deliver(slot))
+                await self._body(slot)
+                await self._settle(slot)
+                slot.queue.put_nowait(_END)
+            slot.state = "stopped" if strategy.stopped and slot.spec.kind != "python" else "done"
+        except Exception as exc:  # isolation: this strategy stops, the others go on
+            error = exc.exceptions[0] if isinstance(exc, ExceptionGroup) else exc
+            slot.error = f"{type(error).__name__}: {error}"
+            slot.state = "failed"
+            log.warning("strategy %s failed and was stopped: %s", slot.name, slot.error)
+            self._halt(slot)
+            await self._settle(slot)
+        finally:
+            try:
+                await strategy.on_stop()
+            except Exception as exc:
+                slot.error = slot.error or f"on_stop: {type(exc).__name__}: {exc}"
+                slot.state = "failed"
+
+    async def _wait_until(self, slot: Slot) -> None:
+        assert slot.spec.at is not None
+        wait_s = self.clock.seconds_until(slot.spec.at)
+        if wait_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(slot.strategy._stopped.wait(), wait_s)
+
+    async def _body(self, slot: Slot) -> None:
+        duration_s = slot.spec.duration_s
+        if duration_s is None:
+            await slot.strategy.run()
+            return
+        try:
+            await asyncio.wait_for(slot.strategy.run(), duration_s)
+        except TimeoutError:
+            slot.strategy.stop()
+
+    async def _settle(self, slot: Slot) -> None:
+        """Wait for every order the strategy sent to be settled."""
+        while slot.tasks:
+            await asyncio.gather(*list(slot.tasks), return_exceptions=True)
+
+    async def _deliver(self, slot: Slot) -> None:
+        strategy = slot.strategy
+        while True:
+            event = await slot.queue.get()
+            if event is _END:
+                return
+            if isinstance(event, OrderUpdate):
+                await strategy.on_order(event)
+            else:
+                await strategy.on_tick(event)
+
+    def _halt(self, slot: Slot) -> None:
+        slot.stopping = True
+        for dispatcher in slot.dispatchers:
+            dispatcher.stop()
+
+    # -- what the strategies call ---------------------------------------------------------
+
+    async def submit(self, slot: Slot, orders: list[Order], tag: str) -> list[str]:
+        if slot.stopping or slot.state != "running":
+            raise RuntimeError(f"strategy {slot.name} is not running; nothing sent")
+        if not orders:
+            return []
+        assert self._budget is not None and self.journal is not None
+        assert self._dispatch is not None
+        first = len(slot.intents) + 1
+        rows = [OrderRow(line=first + i, order=o, tag=tag[:32]) for i, o in enumerate(orders)]
+        problems = self._budget.take(rows, f"strategy {slot.name} order")
+        if problems:
+            raise OrderRefused(problems)
+        if self._seq + len(rows) > MAX_ORDERS_PER_RUN:
+            raise OrderRefused([InputProblem(slot.name, None, "the run's order ids are used up")])
+        intents = []
+        for row in rows:
+            user_def = client_order_id(self.run_id, self._seq)
+            order = msgspec.structs.replace(row.order, user_def=user_def)
+            intents.append(
+                Intent(seq=self._seq, line=row.line, tag=row.tag, order=order, strategy=slot.name)
+            )
+            self._seq += 1
+        self.journal.add_intents(self.run_id, intents)
+        slot.intents.extend(intents)
+        options = self._dispatch
+        if slot.spec.pacing is not None:
+            options = DispatchOptions(
+                concurrency=options.concurrency,
+                max_batch=options.max_batch,
+                grace_s=options.grace_s,
+                pacing=slot.spec.pacing,
+            )
+        dispatcher = Dispatcher(self.broker, slot.lane, self.journal, intents, options)
+        slot.dispatchers.append(dispatcher)
+        slot.lane.note_submitted(len(intents))
+        task = asyncio.create_task(self._dispatch_task(slot, dispatcher))
+        slot.tasks.add(task)
+        task.add_done_callback(slot.tasks.discard)
+        return [intent.user_def for intent in intents]
+
+    async def _dispatch_task(self, slot: Slot, dispatcher: Dispatcher) -> None:
+        try:
+            await dispatcher.run()
+        except Exception as exc:  # the engine's own failure: the orders stay journaled
+            log.warning("strategy %s: dispatch failed (%s)", slot.name, exc)
+        slot.latencies_ns.extend(dispatcher.stats.latencies_ns)
+        if dispatcher.fatal is not None and slot.error is None:
+            slot.error = f"the broker refused us: {dispatcher.fatal}"
+        for intent in dispatcher.intents:
+            slot.queue.put_nowait(_update(intent))
+
+    async def cancel(self, slot: Slot, user_def: str) -> bool:
+        assert self.share is not None
+        intent = next((i for i in slot.intents if i.user_def == user_def), None)
+        if intent is None or intent.order_no is None:
+            return False
+        slots = await self.share.cancel_slots()
+        try:
+            answer = await self.broker.cancel(intent.order_no)
+        finally:
+            slots.release()
+        if answer.accepted:
+            slot.cancels += 1
+            slot.queue.put_nowait(_update(intent, state="cancelled"))
+        return answer.accepted
+
+    # -- results --------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        totals = OrderCounts()
+        latencies: list[float] = []
+        first_ns, last_ns, rate_limited = 0, 0, 0
+        sent_all = sum(slot.lane.stats.orders for slot in self.slots) or 1
+        strategies: dict[str, Any] = {}
+        for slot in self.slots:
+            counts = slot.counts()
+            for name in ("total", "accepted", "rejected", "unknown", "resent", "not_sent"):
+                setattr(totals, name, getattr(totals, name) + getattr(counts, name))
+            slot_ms = [ns / 1e6 for ns in slot.latencies_ns]
+            latencies += slot_ms
+            for dispatcher in slot.dispatchers:
+                stats = dispatcher.stats
+                rate_limited += stats.rate_limit_rejections
+                if stats.first_send_ns:
+                    first_ns = min(first_ns or stats.first_send_ns, stats.first_send_ns)
+                last_ns = max(last_ns, stats.last_settle_ns)
+            entry: dict[str, Any] = {
+                "kind": slot.spec.kind,
+                "weight": slot.spec.weight,
+                "state": slot.state,
+                "error": slot.error,
+                "orders": msgspec.to_builtins(counts),
+                "sent": slot.lane.stats.orders,
+                "requests": slot.lane.stats.requests,
+                "share": round(slot.lane.stats.orders / sent_all, 4),
+                "cancels": slot.cancels,
+                "latency_ms": msgspec.to_builtins(Latency.of(slot_ms)),
+            }
+            if isinstance(slot.strategy, Twap):
+                twap = slot.strategy
+                entry["twap"] = {
+                    "parent_shares": twap.parent.quantity,
+                    "sent_shares": twap.sent_lots * 1000,
+                    "left_shares": twap.left_lots * 1000,
+                    "slices_done": twap.slices_done,
+                }
+            strategies[slot.name] = entry
+        elapsed_s = max(0.0, (last_ns - first_ns) / 1e9) if first_ns else 0.0
+        return Summary(
+            command="run",
+            broker=self.broker.name,
+            account=self.broker.account,
+            orders=totals,
+            rate_limit_rejections=rate_limited,
+            timing=Timing(elapsed_s=round(elapsed_s, 6)),
+            latency_ms=Latency.of(latencies),
+            classification=Classification.of(latencies, self.options.thresholds),
+            strategies=strategies,
+        )
+
+
+class _Refused(Exception):
+    pass
+
+
+def _update(intent: Intent, state: str | None = None) -> OrderUpdate:
+    return OrderUpdate(
+        user_def=intent.user_def,
+        tag=intent.tag,
+        order=intent.order,
+        state=state or str(intent.state),
+        order_no=intent.order_no,
+        status=intent.status,
+        message=intent.message,
+    )
+
+
+def _timed_from_now(parent: TwapParent, clock: ExchangeTime) -> TwapParent:
+    """A TWAP whose window was given as a length: it starts now (exchange time)."""
+    now_s = clock.seconds_of_day()
+    length_s = parent.end_s - parent.start_s
+    return dataclasses.replace(parent, start_s=now_s, end_s=now_s + length_s)
+
+
+async def run_strategies(
+    config: RunConfig,
+    broker: Broker,
+    options: FireOptions,
+    *,
+    feed: FeedFactory | None = None,
+    stop: asyncio.Event | None = None,
+    watch: Callable[[StrategyRunner], None] | None = None,
+) -> RunResult:
+    """Check, then run every strategy of `config` on `broker`'s account."""
+    runner = StrategyRunner(config, broker, options, feed=feed)
+    await runner.prepare()
+    if watch is not None:
+        watch(runner)
+    return await runner.run(stop)

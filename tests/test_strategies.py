@@ -1,0 +1,135 @@
+"""`tradeburst run`'s runner against the real exchange: two strategies weighted 3:1 that
+both saturate the account's budget get 3:1 of it (counted from the exchange's own receive
+records); a strategy that raises is stopped and reported while the other finishes, and
+what it had sent is still settled; a bad strategies file sends nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tradeburst.brokers import SimBroker
+from tradeburst.engine import FireOptions, InvalidInput
+from tradeburst.exchange import Exchange
+from tradeburst.marketdata import MarketFeed
+from tradeburst.strategies import RunResult, read_config, run_strategies
+
+from _engine_support import placed
+from conftest import ADMIN, KEY_A, StartExchange
+
+ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
+
+
+def _batch(count: int) -> str:
+    return "[[" + ", ".join([ORDER] * count) + "]]"
+
+
+async def _run(exchange: Exchange, toml: Path, **options: Any) -> RunResult:
+    config = read_config(toml, max_rows=10_000)
+    broker = SimBroker(exchange.url, KEY_A)
+    try:
+        return await run_strategies(
+            config,
+            broker,
+            FireOptions(journal=toml.parent / "journal.sqlite", **options),
+            feed=lambda symbols: MarketFeed(exchange.url, KEY_A, symbols),
+        )
+    finally:
+        await broker.aclose()
+
+
+async def test_two_saturating_strategies_share_the_budget_by_weight(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """Weights 3 and 1, single orders under the Fubon limits: until the heavier one is done,
+    the exchange received 3 of its orders for each of the lighter one's (±5 %)."""
+    exchange = await start_exchange(profile="fubon")
+    toml = tmp_path / "fair.toml"
+    toml.write_text(
+        f'[[strategy]]\nname = "heavy"\nweight = 3\nbatches = {_batch(150)}\n'
+        f'[[strategy]]\nname = "light"\nweight = 1\nbatches = {_batch(150)}\n'
+    )
+    result = await _run(exchange, toml, max_batch=1)
+    assert result.summary.orders.accepted == 300
+    assert result.summary.rate_limit_rejections == 0
+    owner = {i.user_def: slot.name for slot in result.slots for i in slot.intents}
+    async with aiohttp.ClientSession() as session:
+        records = await placed(session, exchange.url, ADMIN)
+    received = sorted((r["received_ns"], owner[r["user_def"]]) for r in records)
+    heavy_done_ns = max(ns for ns, name in received if name == "heavy")
+    saturated = [name for ns, name in received if ns <= heavy_done_ns]
+    heavy, light = saturated.count("heavy"), saturated.count("light")
+    assert heavy == 150
+    assert 3 * 0.95 <= heavy / light <= 3 * 1.05, (heavy, light)
+    shares = result.summary.strategies
+    assert shares["heavy"]["sent"] == shares["light"]["sent"] == 150
+
+
+BROKEN = """
+from decimal import Decimal
+
+from tradeburst import Order, Side, Strategy
+
+
+class Broken(Strategy):
+    async def run(self) -> None:
+        order = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"))
+        await self.submit([order, order])
+        raise RuntimeError("the model blew up")
+"""
+
+
+async def test_a_raising_strategy_is_stopped_and_the_other_goes_on(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """The broken strategy fails with its error reported; its two orders are still
+    settled; the healthy one sends all 40 of its orders."""
+    (tmp_path / "broken_strategy.py").write_text(BROKEN)
+    toml = tmp_path / "iso.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "broken"\nkind = "python"\nclass = "broken_strategy:Broken"\n'
+        f'[[strategy]]\nname = "healthy"\nbatches = {_batch(20)}\nchunk_size = 3\n'
+        f"delay_ms = 5\n"
+        f'[[strategy]]\nname = "healthy2"\nbatches = {_batch(20)}\n'
+    )
+    result = await _run(exchange, toml)
+    by_name = {slot.name: slot for slot in result.slots}
+    assert by_name["broken"].state == "failed"
+    assert "the model blew up" in (by_name["broken"].error or "")
+    assert by_name["broken"].counts().accepted == 2
+    assert by_name["healthy"].state == by_name["healthy2"].state == "done"
+    assert result.summary.orders.accepted == 42
+    assert result.summary.strategies["broken"]["error"].startswith("RuntimeError")
+
+
+async def test_a_bad_order_in_any_strategy_sends_nothing(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """An off-tick price in the second strategy: InvalidInput naming it, no order placed."""
+    toml = tmp_path / "bad.toml"
+    toml.write_text(
+        f'[[strategy]]\nname = "fine"\nbatches = {_batch(3)}\n'
+        '[[strategy]]\nname = "off"\n'
+        'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = "40.63"}]]\n'
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await _run(exchange, toml)
+    assert any("strategy 'off'" in str(p) and "tick" in str(p) for p in refused.value.problems)
+    async with aiohttp.ClientSession() as session:
+        assert await placed(session, exchange.url, ADMIN) == []
+
+
+def test_a_float_price_in_the_file_is_refused_with_its_place(tmp_path: Path) -> None:
+    """price = 40.6 (a TOML float) is refused, naming the strategy and the order."""
+    toml = tmp_path / "float.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "f"\n'
+        'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = 40.6}]]\n'
+    )
+    with pytest.raises(InvalidInput) as refused:
+        read_config(toml, max_rows=10)
+    message = str(refused.value.problems[0])
+    assert "strategy 'f'" in message and "batches[0][0]" in message and "string" in message
