@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import time as time_of_day
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -58,7 +59,7 @@ from tradeburst.engine import (
 from tradeburst.limits import PROFILES
 from tradeburst.summary import write_summary
 
-__all__ = ["finish", "fire_command", "resume_command", "rush_command"]
+__all__ = ["FIRE_HELP", "RUSH_HELP", "finish", "resume_command", "send_command"]
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -131,11 +132,38 @@ RealtimeMs = Annotated[
 DelayedMs = Annotated[float, typer.Option(help="🟡 delayed within this; 🔴 severe beyond.")]
 
 
-def fire_command(
+At = Annotated[
+    str | None,
+    typer.Option(
+        help="rush: when the first order leaves, HH:MM:SS[.ffffff], exchange time (Asia/Taipei).",
+        show_default=False,
+    ),
+]
+AdminKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TRADEBURST_ADMIN_KEY",
+        show_envvar=True,
+        help="rush: the rehearsal exchange's admin key, to read its receive stamps for the "
+        "fire error too.",
+    ),
+]
+
+FIRE_HELP = """Send every order of ORDERS as fast as the broker's limits allow: each one once,
+none lost. Nothing is sent if any order is wrong."""
+RUSH_HELP = f"""Send ORDERS at an exact exchange time (--at): everything is checked,
+journaled, built and connected ahead, and the first order leaves at --at, never before.
+{RANDOM_RANKING_NOTE}"""
+
+
+def send_command(
+    ctx: typer.Context,
     orders: Orders,
+    at: At = None,
     url: Url = DEFAULT_URL,
     api_key: ApiKey = None,
     api_key_file: ApiKeyFile = None,
+    admin_key: AdminKey = None,
     profile: Profile = None,
     journal: JournalPath = None,
     json_path: JsonPath = None,
@@ -160,109 +188,16 @@ def fire_command(
     fubon_test: FubonTestOption = False,
     fubon_unblock: FubonUnblockOption = False,
 ) -> None:
-    """Send every order of ORDERS as fast as the broker's limits allow: each one once, none
-    lost. Nothing is sent if any order is wrong."""
+    """`fire` and `rush`: one command under two names, `rush` with a target time."""
+    rushing = ctx.info_name == "rush"
     json_path = writable(json_path, "--json")
+    target = _target(rushing, at, chunk_size, delay_ms)
     options = FireOptions(
         profile=_profile(profile),
         journal=journal,
         concurrency=concurrency,
         max_batch=batch_size,
         pacing=_pacing(chunk_size, delay_ms),
-        risk=_risk(
-            max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
-        ),
-        grace_s=_grace_s(grace_ms),
-        headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
-        cancel_on_abort=cancel_on_abort,
-        thresholds=thresholds(realtime_ms, delayed_ms),
-    )
-    console = Console(highlight=False, soft_wrap=True)
-    chosen = build_broker(
-        BrokerChoice(
-            name=broker,
-            url=_url(url) if broker is BrokerName.SIM else None,
-            api_key=api_key,
-            api_key_file=api_key_file,
-            fubon_config=fubon_config,
-            fubon_test=fubon_test,
-            fubon_unblock=fubon_unblock,
-            concurrency=concurrency,
-        ),
-        console,
-    )
-    configure_logging()
-
-    async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
-        try:
-            return await fire(
-                orders,
-                chosen,
-                options,
-                dry_run=dry_run,
-                stop=stop,
-                watch=view.watch if view else None,
-            )
-        finally:
-            await chosen.aclose()
-
-    finish(console, _run(console, work, live=not dry_run), json_path)
-
-
-def rush_command(
-    orders: Orders,
-    at: Annotated[
-        str,
-        typer.Option(
-            help="When the first order leaves: HH:MM:SS[.ffffff], exchange time (Asia/Taipei).",
-            show_default=False,
-        ),
-    ],
-    url: Url = DEFAULT_URL,
-    api_key: ApiKey = None,
-    api_key_file: ApiKeyFile = None,
-    admin_key: Annotated[
-        str | None,
-        typer.Option(
-            envvar="TRADEBURST_ADMIN_KEY",
-            show_envvar=True,
-            help="The rehearsal exchange's admin key: read its receive stamps for the fire "
-            "error too.",
-        ),
-    ] = None,
-    profile: Profile = None,
-    journal: JournalPath = None,
-    json_path: JsonPath = None,
-    concurrency: Concurrency = None,
-    batch_size: BatchSize = None,
-    dry_run: DryRun = False,
-    max_orders: MaxOrders = DEFAULT_MAX_ORDERS,
-    max_qty: MaxQty = None,
-    max_notional: MaxNotional = None,
-    max_run_qty: MaxRunQty = None,
-    max_run_notional: MaxRunNotional = None,
-    price_collar_pct: PriceCollarPct = str(DEFAULT_PRICE_COLLAR_PCT),
-    grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
-    headroom_ms: HeadroomMs = DEFAULT_HEADROOM_S * 1000,
-    cancel_on_abort: CancelOnAbort = False,
-    realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
-    delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
-    broker: BrokerOption = BrokerName.SIM,
-    fubon_config: FubonConfigOption = None,
-    fubon_test: FubonTestOption = False,
-    fubon_unblock: FubonUnblockOption = False,
-) -> None:
-    """Send ORDERS at an exact exchange time: everything is checked, journaled, built and
-    connected ahead, and the first order leaves at --at, never before. TWSE ranks orders
-    entered before the 09:00 open at random at the same price: racing before 09:00 buys no
-    queue place; after 09:00 time priority counts."""
-    json_path = writable(json_path, "--json")
-    target = parse_at(at)
-    options = FireOptions(
-        profile=_profile(profile),
-        journal=journal,
-        concurrency=concurrency,
-        max_batch=batch_size,
         risk=_risk(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
@@ -286,12 +221,16 @@ def rush_command(
         ),
         console,
     )
-    receipts = exchange_receipts(sim_url, admin_key) if sim_url and admin_key else None
+    receipts = exchange_receipts(sim_url, admin_key) if target and sim_url and admin_key else None
     configure_logging()
-    console.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
+    if target is not None:
+        console.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
+        watch = view.watch if view else None
         try:
+            if target is None:
+                return await fire(orders, chosen, options, dry_run=dry_run, stop=stop, watch=watch)
             return await rush(
                 orders,
                 chosen,
@@ -300,13 +239,33 @@ def rush_command(
                 dry_run=dry_run,
                 receipts=receipts,
                 stop=stop,
-                watch=view.watch if view else None,
+                watch=watch,
                 notify=console.print,
             )
         finally:
             await chosen.aclose()
 
     finish(console, _run(console, work, live=not dry_run), json_path)
+
+
+def _target(
+    rushing: bool, at: str | None, chunk_size: int | None, delay_ms: float | None
+) -> time_of_day | None:
+    """The rush's target; what only one of the two commands takes is refused in the other."""
+    if not rushing:
+        if at is not None:
+            raise typer.BadParameter(
+                "fire sends at once; use `tradeburst rush --at`", param_hint="--at"
+            )
+        return None
+    if at is None:
+        raise typer.BadParameter("rush needs the time of its first order", param_hint="--at")
+    if chunk_size is not None or delay_ms is not None:
+        raise typer.BadParameter(
+            "a rush sends as fast as the limits allow; pacing is for fire",
+            param_hint="--chunk-size, --delay-ms",
+        )
+    return parse_at(at)
 
 
 def finish(console: Console, result: FireResult, json_path: Path | None) -> None:
