@@ -43,7 +43,7 @@ from tradeburst.engine._reconcile import apply_answer, match_records
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
-from tradeburst.latency import ClockOffset, estimate_offset, split_trip
+from tradeburst.latency import ClockOffset, estimate_offset, trip_of
 from tradeburst.limits import PROFILES, LimitClass, LimitProfile
 from tradeburst.model import Order
 from tradeburst.summary import (
@@ -673,16 +673,5 @@ def _guide_differences_ms(
     for intent in intents:
         if not intent.state.is_final or intent.sent_ns < since_wall_ns or not intent.answered_ns:
             continue
-        trip = split_trip(
-            queued_ns=intent.queued_ns,
-            throttle_wait_ns=intent.throttle_wait_ns,
-            sent_ns=intent.sent_ns,
-            answered_ns=intent.answered_ns,
-            last_time=intent.last_time,
-            clock=clock,
-        )
-        if trip.difference_ns is None:
-            differences.append((intent.answered_ns - intent.sent_ns) / 1e6)
-        else:
-            differences.append(abs(trip.difference_ns) / 1e6)
+        differences.append(trip_of(intent, clock).compared_ms)
     return differences

@@ -1,7 +1,14 @@
 """The latency monitor's pieces: the broker clock's offset, histograms that keep their
 precision in fixed memory, and the split of an order's time into its parts."""
 
-from tradeburst.latency._breakdown import Component, TripTimes, broker_stamp_ns, split_trip
+from tradeburst.latency._breakdown import (
+    Component,
+    Stamped,
+    TripTimes,
+    broker_stamp_ns,
+    split_trip,
+    trip_of,
+)
 from tradeburst.latency._histogram import LatencyHistogram
 from tradeburst.latency._offset import ClockOffset, estimate_offset
 
@@ -9,8 +16,10 @@ __all__ = [
     "ClockOffset",
     "Component",
     "LatencyHistogram",
+    "Stamped",
     "TripTimes",
     "broker_stamp_ns",
     "estimate_offset",
     "split_trip",
+    "trip_of",
 ]

@@ -19,11 +19,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from tradeburst.latency._offset import ClockOffset
 
-__all__ = ["Component", "TripTimes", "broker_stamp_ns", "split_trip"]
+__all__ = ["Component", "Stamped", "TripTimes", "broker_stamp_ns", "split_trip", "trip_of"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -46,6 +47,14 @@ class TripTimes:
     broker's `last_time`; None without a broker stamp."""
 
     @property
+    def compared_ms(self) -> float:
+        """What the guide's classification grades: |difference|, or the round trip when
+        the broker gave no time."""
+        if self.difference_ns is None:
+            return (self.wire_ns + self.broker_ns) / 1e6
+        return abs(self.difference_ns) / 1e6
+
+    @property
     def total_ns(self) -> int:
         return self.queue_ns + self.throttle_ns + self.wire_ns + self.broker_ns
 
@@ -56,6 +65,32 @@ class TripTimes:
             Component.WIRE: self.wire_ns,
             Component.BROKER: self.broker_ns,
         }[component]
+
+
+class Stamped(Protocol):
+    """An order's stamps as the engine keeps them (local wall ns)."""
+
+    @property
+    def queued_ns(self) -> int: ...
+    @property
+    def throttle_wait_ns(self) -> int: ...
+    @property
+    def sent_ns(self) -> int: ...
+    @property
+    def answered_ns(self) -> int: ...
+    @property
+    def last_time(self) -> str | None: ...
+
+
+def trip_of(order: Stamped, clock: ClockOffset) -> TripTimes:
+    return split_trip(
+        queued_ns=order.queued_ns,
+        throttle_wait_ns=order.throttle_wait_ns,
+        sent_ns=order.sent_ns,
+        answered_ns=order.answered_ns,
+        last_time=order.last_time,
+        clock=clock,
+    )
 
 
 def split_trip(

@@ -20,7 +20,7 @@ from tradeburst.latency import (
     Component,
     LatencyHistogram,
     TripTimes,
-    split_trip,
+    trip_of,
 )
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.summary import Classification, FireError, LatencyThresholds
@@ -137,19 +137,9 @@ def _clock_of(dispatches: list[DispatchRecord]) -> ClockOffset:
 def _timing(
     intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds, first_fill_ns: int | None
 ) -> OrderTiming:
-    trip = split_trip(
-        queued_ns=intent.queued_ns,
-        throttle_wait_ns=intent.throttle_wait_ns,
-        sent_ns=intent.sent_ns,
-        answered_ns=intent.answered_ns,
-        last_time=intent.last_time,
-        clock=clock,
-    )
+    trip = trip_of(intent, clock)
     local = datetime.fromtimestamp(clock.to_broker_ns(intent.answered_ns) / 1e9, TAIPEI)
-    if trip.difference_ns is None:
-        difference_ms = (intent.answered_ns - intent.sent_ns) / 1e6
-    else:
-        difference_ms = abs(trip.difference_ns) / 1e6
+    difference_ms = trip.compared_ms
     return OrderTiming(
         user_def=intent.user_def,
         strategy=intent.strategy,
