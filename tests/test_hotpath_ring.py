@@ -8,6 +8,7 @@ import gc
 import itertools
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
@@ -60,8 +61,27 @@ def read_all(reader: RingReader, read_pause_every: int) -> tuple[list[Tick], lis
     raise AssertionError("the ring was not closed in time")
 
 
+def spin_all(reader: RingReader, read_pause_every: int) -> tuple[list[Tick], list[int]]:
+    """`read_all` through the busy-poll loop (`RingReader.spin`), which carries its own
+    copy of the seqlock check."""
+    ticks: list[Tick] = []
+    missed_before: list[int] = []
+
+    def decide(tick: Tick) -> None:
+        ticks.append(tick)
+        missed_before.append(reader.missed)
+        if read_pause_every and len(ticks) % read_pause_every == 0:
+            time.sleep(0.0005)
+
+    deadline_ns = time.perf_counter_ns() + int(READ_TIMEOUT_S * 1e9)
+    reader.spin(decide, limit=sys.maxsize, deadline_ns=deadline_ns, stopped=lambda: False)
+    if not (reader.closed and reader.next_index >= reader.published):
+        raise AssertionError("the ring was not closed in time")
+    return ticks, missed_before
+
+
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -70,15 +90,22 @@ def read_all(reader: RingReader, read_pause_every: int) -> tuple[list[Tick], lis
     records=st.integers(min_value=1, max_value=4000),
     pause_every=st.sampled_from([0, 1, 50]),
     read_pause_every=st.sampled_from([0, 7, 200]),
+    spin=st.booleans(),
 )
 def test_reader_sees_every_record_whole_and_in_order_or_reports_the_loss(
-    producer: Connection, capacity: int, records: int, pause_every: int, read_pause_every: int
+    producer: Connection,
+    capacity: int,
+    records: int,
+    pause_every: int,
+    read_pause_every: int,
+    spin: bool,
 ) -> None:
-    """Records read are whole and in publish order; each gap is exactly what was reported
-    missed, and read plus missed is everything published."""
+    """Records read, by `poll` or by the busy-poll loop, are whole and in publish order;
+    each gap is exactly what was reported missed, and read plus missed is everything
+    published."""
     with RingReader.create(ring_name(), capacity) as reader:
         producer.send((reader.name, records, pause_every, 0.0002))
-        ticks, missed_before = read_all(reader, read_pause_every)
+        ticks, missed_before = (spin_all if spin else read_all)(reader, read_pause_every)
         assert producer.poll(READ_TIMEOUT_S) and producer.recv() == "done"
         torn = [t.number for t in ticks if not is_whole(t)]
         assert torn == []
