@@ -8,7 +8,9 @@ import asyncio
 import os
 import signal
 import stat
+import time
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from tradeburst.brokers.fubon import (
 )
 from tradeburst.brokers.fubon._mapping import result_status, sdk_order, state_of
 from tradeburst.engine import FireOptions, exit_code, fire
-from tradeburst.exchange import Exchange, FaultRates
+from tradeburst.exchange import TAIPEI, Exchange, FaultRates
 from tradeburst.model import Fill, Order, OrderStatus, PriceType, Side, TimeInForce
 
 import _fubon_standin as standin
@@ -514,3 +516,39 @@ async def test_fire_broker_fubon_prints_no_secret_and_exits_2_without_credential
 
 def _files_holding(folder: Path, text: str) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
+
+
+async def test_run_and_rush_take_broker_fubon(
+    market: Exchange, tmp_path: Path, cert: Path, session: aiohttp.ClientSession
+) -> None:
+    """`run` (two strategies of batches) and `rush` send through the Fubon adapter: every
+    order placed once at the exchange, and the journals name the broker."""
+    env = fubon_env(market.url, cert)
+    (tmp_path / "run.toml").write_text(
+        "[[strategy]]\nname = 'a'\nweight = 3\nbatches = [[\n"
+        + ",\n".join(
+            f"  {{symbol = '2891', side = 'Buy', quantity = 1000, price = '40.60', tag = 'a{i}'}}"
+            for i in range(6)
+        )
+        + "\n]]\n[[strategy]]\nname = 'b'\nweight = 1\nbatches = [[\n"
+        + "  {symbol = '2891', side = 'Sell', quantity = 1000, price = '41.00', tag = 'b0'}\n]]\n",
+        encoding="utf-8",
+    )
+    ran = await run_fubon_cli(
+        env, "run", "run.toml", "--broker", "fubon", "--journal", "run.sqlite", cwd=tmp_path
+    )
+    assert ran.returncode == 0, ran.output
+    source = write_orders(tmp_path / "rush.csv", 4)
+    # The SDK has no clock call: the adapter's broker time is ours.
+    soon = datetime.fromtimestamp(time.time() + 3, TAIPEI).time()
+    rushed = await run_fubon_cli(
+        env, "rush", str(source), "--at", soon.isoformat(), "--broker", "fubon",
+        "--journal", "rush.sqlite", cwd=tmp_path,
+    )  # fmt: skip
+    assert rushed.returncode == 0, rushed.output
+    records = await placed(session, market.url, ADMIN)
+    intents = [*journal_of(tmp_path / "run.sqlite")[1], *journal_of(tmp_path / "rush.sqlite")[1]]
+    assert len(intents) == 11
+    assert per_user_def(records) == Counter({i.user_def: 1 for i in intents})
+    assert journal_of(tmp_path / "run.sqlite")[0].broker == "fubon"
+    assert journal_of(tmp_path / "rush.sqlite")[0].broker == "fubon"

@@ -13,7 +13,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradeburst.brokers import BrokerError, SimBroker
+from tradeburst.brokers import Broker, BrokerError, SimBroker
+from tradeburst.cli._brokers import (
+    BrokerChoice,
+    BrokerName,
+    BrokerOption,
+    FubonConfigOption,
+    FubonTestOption,
+    FubonUnblockOption,
+    build_broker,
+)
 from tradeburst.cli._fire import (
     DEFAULT_URL,
     ApiKey,
@@ -37,6 +46,7 @@ from tradeburst.engine import (
     DEFAULT_MAX_ORDERS,
     DEFAULT_PRICE_COLLAR_PCT,
     FireOptions,
+    InputProblem,
     InvalidInput,
     JournalError,
 )
@@ -91,6 +101,10 @@ def run_command(
         str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
     ] = str(DEFAULT_PRICE_COLLAR_PCT),
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    broker: BrokerOption = BrokerName.SIM,
+    fubon_config: FubonConfigOption = None,
+    fubon_test: FubonTestOption = False,
+    fubon_unblock: FubonUnblockOption = False,
 ) -> None:
     """Run every strategy of STRATEGIES on one account: one loop, one throttle shared by
     weight, a reserve for cancels; a strategy that fails is stopped, the others go on."""
@@ -118,14 +132,32 @@ def run_command(
         config = read_config(strategies, max_rows=max_orders)
     except InvalidInput as exc:
         _problems(error, exc)
-    key = "" if exchange else read_api_key(api_key, api_key_file)
-    target = "" if exchange else _url(url)
     console = Console(highlight=False, soft_wrap=True)
+    fubon: Broker | None = None
+    if broker is BrokerName.FUBON:
+        if exchange:
+            raise typer.BadParameter("--exchange is the rehearsal exchange", param_hint="--broker")
+        fubon = build_broker(
+            BrokerChoice(
+                name=broker,
+                fubon_config=fubon_config,
+                fubon_test=fubon_test,
+                fubon_unblock=fubon_unblock,
+                concurrency=concurrency,
+            ),
+            console,
+        )
+        key = target = ""
+    else:
+        key = "" if exchange else read_api_key(api_key, api_key_file)
+        target = "" if exchange else _url(url)
     configure_logging()
 
     async def main() -> RunResult:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+        if fubon is not None:
+            return await _run_fubon(config, fubon, options, stop, console)
         if not exchange:
             return await _run(config, target, key, options, feed, poll_s, stop, console)
         embedded = Exchange(
@@ -160,6 +192,27 @@ def run_command(
         write_summary(summary, json_path)
         console.print(f"summary written to {json_path}")
     raise typer.Exit(_exit_code(result))
+
+
+async def _run_fubon(
+    config: RunConfig, broker: Broker, options: FireOptions, stop: asyncio.Event, console: Console
+) -> RunResult:
+    """On a Fubon account the strategies get no market data: Fubon's market-data API is not
+    wired in, so a strategy that watches symbols is refused before anything is sent."""
+    watching = [s.name for s in config.strategies if s.symbols and s.kind == "python"]
+    if watching:
+        problem = InputProblem(
+            path=str(config.path),
+            line=None,
+            reason=f"strategies {', '.join(watching)} watch market data, which --broker fubon "
+            "does not provide yet",
+        )
+        raise InvalidInput([problem])
+    try:
+        with StrategiesView(console) as view:
+            return await run_strategies(config, broker, options, stop=stop, watch=view.watch)
+    finally:
+        await broker.aclose()
 
 
 async def _run(
