@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from tradeburst.engine import (
     exit_code,
     rush,
 )
-from tradeburst.exchange import Exchange, SessionClock
+from tradeburst.exchange import TAIPEI, Exchange, SessionClock
 from tradeburst.latency._offset import DEFAULT_READS
 from tradeburst.limits import PROFILES
 
@@ -194,7 +195,9 @@ async def test_the_library_names_the_passed_target(at_ten: Exchange, tmp_path: P
     assert "has passed" in raised.value.problems[0].reason
 
 
-@pytest.mark.parametrize("text", ["09:00", "25:00:00", "09:00:00+08:00", "nine"])
+@pytest.mark.parametrize(
+    "text", ["09:00", "25:00:00", "09:00:00+08:00", "nine", "10:00:05.1234567"]
+)
 async def test_an_at_that_is_not_a_time_is_refused_with_nothing_sent(
     at_ten: Exchange, session: aiohttp.ClientSession, tmp_path: Path, text: str
 ) -> None:
@@ -300,3 +303,33 @@ async def test_ctrl_c_while_a_rush_waits_sends_nothing_and_resume_sends_all_once
     intents, _ = journal_run(journal)
     assert_once_each(records, intents)
     assert all(i.state is IntentState.ACCEPTED for i in intents)
+
+
+async def test_a_broker_clock_at_another_rate_is_refused_with_nothing_sent(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """An exchange whose clock runs at half speed (--speed 0.5): no single offset can place
+    the target, so the rush is refused before its target, naming --at, and nothing is
+    placed (the first review found every order 2.3 s early by the exchange's clock)."""
+    start = (datetime.combine(datetime.now(TAIPEI).date(), TARGET) - timedelta(seconds=4)).time()
+    exchange = await start_exchange(
+        clock=SessionClock(start=start, speed=0.5), faults=COUNTING_FAULTS
+    )
+    source = write_orders(tmp_path / "orders.csv", 5)
+    async with SimBroker(exchange.url, KEY_A) as broker:
+        with pytest.raises(InvalidInput) as raised:
+            await rush(source, broker, FireOptions(journal=tmp_path / "j.sqlite"), TARGET)
+    assert [p.path for p in raised.value.problems] == ["--at"]
+    assert "runs at 0.5" in raised.value.problems[0].reason
+    assert await order_actions(session, exchange.url, ADMIN) == 0
+
+
+async def test_report_png_into_a_file_is_refused(tmp_path: Path) -> None:
+    """`--png` naming a file: exit 2 naming the option, no traceback."""
+    journal = tmp_path / "j.sqlite"
+    journal.write_bytes(b"")
+    target = tmp_path / "plots"
+    target.write_text("a file")
+    done = await run_cli("report", "--journal", str(journal), "--png", str(target), cwd=tmp_path)
+    assert done.returncode == 2, done.output
+    assert "--png" in done.output and "Traceback" not in done.output

@@ -79,9 +79,11 @@ class Timing(msgspec.Struct, kw_only=True):
     lower_bound_s: float = 0.0
     efficiency: float = 0.0
     fire_error_us: FireError = msgspec.field(default_factory=FireError)
-    """A rush's opening requests against its target, from our send stamps."""
-    exchange_fire_error_us: FireError = msgspec.field(default_factory=FireError)
-    """The same from the exchange's receive stamps (network included), when readable."""
+    """A rush's opening requests against its target, from our send stamps (zeros for a
+    run without a target, or a rush stopped before it)."""
+    exchange_fire_error_us: FireError | None = None
+    """The same from the exchange's receive stamps (network included); null when they
+    could not be read (no admin key, a real broker)."""
     clock_offset_ms: float = 0.0
     """Exchange clock less ours, as estimated for the run."""
     clock_error_ms: float = 0.0

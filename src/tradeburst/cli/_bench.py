@@ -29,12 +29,12 @@ bench_app = typer.Typer(
     help="Benchmarks: figures measured side by side in one run.", no_args_is_help=True
 )
 
+FiguresJson = Annotated[Path | None, typer.Option("--json", help="Write the figures here.")]
+
 
 @bench_app.command("exchange")
 def exchange_bench(
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures here.")
-    ] = None,
+    json_path: FiguresJson = None,
     orders: Annotated[int, typer.Option(min=100, help="Orders per measurement.")] = 20_000,
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight over HTTP.")
@@ -49,17 +49,12 @@ def exchange_bench(
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
         )
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        console.print(f"figures written to {json_path}")
+    _write_json(console, figures, json_path)
 
 
 @bench_app.command("engine")
 def engine_bench(
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures here.")
-    ] = None,
+    json_path: FiguresJson = None,
 ) -> None:
     """Burst efficiency under the Fubon limits beside the guide's pacing, engine overhead
     beside a bare aiohttp loop, and memory with 10,000 orders in flight beside threads."""
@@ -68,36 +63,27 @@ def engine_bench(
     console.print("measuring (about two minutes)…")
     figures = asyncio.run(run_engine_bench())
     console.print_json(json.dumps(figures))
-    if json_path is not None:
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        console.print(f"figures written to {json_path}")
+    _write_json(console, figures, json_path)
 
 
 @bench_app.command("rush")
 def rush_bench(
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures here.")
-    ] = None,
+    json_path: FiguresJson = None,
     rushes: Annotated[int, typer.Option(min=1, max=10_000, help="Rushes per way.")] = 100,
 ) -> None:
     """How late a rush's first order leaves its target, p50/p99/max over many rushes,
     beside a naive asyncio.sleep and time.sleep in the same run."""
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    console.print(f"measuring {rushes} rushes of each way (about {rushes * 0.9:.0f} s)…")
+    console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
     figures = asyncio.run(run_rush_bench(rushes))
     console.print_json(json.dumps(figures))
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        console.print(f"figures written to {json_path}")
+    _write_json(console, figures, json_path)
 
 
 @bench_app.command("hotpath")
 def hotpath_bench(
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures here.")
-    ] = None,
+    json_path: FiguresJson = None,
     samples: Annotated[
         int, typer.Option(min=100, help="Ticks measured per path (polling: --polling-s).")
     ] = 5000,
@@ -140,17 +126,12 @@ def hotpath_bench(
     console.print(f"ring p99 {ring_p99:,.1f} µs {verdict} the 2 µs target")
     for note in figures["conditions"]["notes"]:
         console.print(f"  note: {note}")
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        console.print(f"figures written to {json_path}")
+    _write_json(console, figures, json_path)
 
 
 @bench_app.command("seed-table")
 def seed_table_bench(
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the figures here.")
-    ] = None,
+    json_path: FiguresJson = None,
     markdown_path: Annotated[
         Path | None, typer.Option("--markdown", help="Write the table here.")
     ] = None,
@@ -192,7 +173,7 @@ def seed_table_bench(
     console.print(table, markup=False)
     console.print(seed_decision_tree(figures, ring_p99), markup=False)
     for path, write in (
-        (json_path, lambda p: p.write_text(json.dumps(figures, indent=2) + "\n")),
+        (json_path, lambda p: p.write_text(_figures_text(figures))),
         (markdown_path, lambda p: p.write_text(table)),
         (png_path, lambda p: write_seed_png(figures, p)),
     ):
@@ -200,6 +181,18 @@ def seed_table_bench(
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path)
             console.print(f"written to {path}")
+
+
+def _figures_text(figures: object) -> str:
+    return json.dumps(figures, indent=2) + "\n"
+
+
+def _write_json(console: Console, figures: object, path: Path | None) -> None:
+    """The tail every benchmark shares: its figures as JSON at `--json`, when given."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_figures_text(figures))
+        console.print(f"figures written to {path}")
 
 
 def _ring_p99(path: Path | None) -> float | None:

@@ -84,7 +84,8 @@ def _report(console: Console, result: DemoResult) -> None:
         ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
         ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),
     ):
-        sent.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
+        if error is not None:
+            sent.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
     sent.add_row(
         "answer latency p50 / p99",
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms",

@@ -57,7 +57,7 @@ from tradeburst.engine import (
     rush,
 )
 from tradeburst.limits import PROFILES
-from tradeburst.summary import write_summary
+from tradeburst.summary import FireError, write_summary
 
 __all__ = ["FIRE_HELP", "RUSH_HELP", "finish", "resume_command", "send_command"]
 
@@ -531,16 +531,11 @@ def _print_result(console: Console, result: FireResult) -> None:
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} / "
         f"{summary.latency_ms.max:.1f} ms",
     )
-    if (
-        result.dispatch is not None
-        and result.dispatch.opening_sends_ns
-        and summary.command == "rush"
-    ):
-        for label, error in (
-            ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
-            ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),
-        ):
-            table.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
+    if result.dispatch is not None and result.dispatch.target_ns is not None:
+        table.add_row("fire error (ours)", _fire_error_text(result, timing.fire_error_us))
+        table.add_row(
+            "fire error (exchange)", _fire_error_text(result, timing.exchange_fire_error_us)
+        )
     table.add_row(
         "exchange clock − ours", f"{timing.clock_offset_ms:+.3f} ms ± {timing.clock_error_ms:.3f}"
     )
@@ -553,7 +548,20 @@ def _print_result(console: Console, result: FireResult) -> None:
         console.print(f"journal: {result.journal}")
     if result.fatal:
         console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
-    if orders.unknown or orders.not_sent or result.interrupted:
+    dispatch = result.dispatch
+    if dispatch is not None and dispatch.target_ns is not None and not dispatch.opening_sends_ns:
+        console.print(
+            "[yellow]nothing was sent: run the rush again (`resume` would send at once)[/]"
+        )
+    elif orders.unknown or orders.not_sent or result.interrupted:
         console.print(
             f"[yellow]not finished: run `tradeburst resume --journal {result.journal}`[/]"
         )
+
+
+def _fire_error_text(result: FireResult, error: FireError | None) -> str:
+    if result.dispatch is None or not result.dispatch.opening_sends_ns:
+        return "nothing sent at the target"
+    if error is None:
+        return "not read (needs --admin-key)"
+    return f"p50 {error.p50:.0f} / p99 {error.p99:.0f} / max {error.max:.0f} µs"

@@ -35,6 +35,8 @@ def report_command(
     """Where every order's time went: queue, throttle, wire, broker; the broker's time
     against ours; a rush's fire error; the sends against the limit."""
     json_path = writable(json_path, "--json")
+    if png is not None and png.exists() and not png.is_dir():
+        raise typer.BadParameter(f"{png} is a file, not a folder", param_hint="--png")
     limits = thresholds(realtime_ms, delayed_ms)
     console = Console(highlight=False, soft_wrap=True)
     try:
@@ -44,7 +46,12 @@ def report_command(
         raise typer.Exit(2) from None
     print_report(console, figures)
     if png is not None:
-        for path in write_plots(figures, png, limits):
+        try:
+            written = write_plots(figures, png, limits)
+        except OSError as exc:
+            Console(stderr=True).print(f"[red]--png {png}: cannot write ({exc.strerror})[/]")
+            raise typer.Exit(2) from None
+        for path in written:
             console.print(f"plot written to {path}")
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)

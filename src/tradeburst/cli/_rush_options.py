@@ -33,7 +33,8 @@ def parse_at(value: str) -> time_of_day:
         parsed = time_of_day.fromisoformat(value)
     except ValueError:
         parsed = None
-    if parsed is None or value.count(":") != 2 or parsed.tzinfo is not None:
+    fraction = value.partition(".")[2]
+    if parsed is None or value.count(":") != 2 or parsed.tzinfo is not None or len(fraction) > 6:
         raise typer.BadParameter(
             f"{value!r} is not a time like 09:00:00 or 09:00:00.250000", param_hint="--at"
         )

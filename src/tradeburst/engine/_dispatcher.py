@@ -299,6 +299,10 @@ class Dispatcher:
                 opening = []
             await asyncio.sleep(0)  # the first one's body is written
         for intents, request, slots in opening[1:]:
+            if self._stopping:  # Ctrl-C during the opening: the rest stays unsent
+                slots.release()
+                self._requeue(intents)
+                continue
             self._spawn(self._send(intents, request, slots, opening=True))
             await asyncio.sleep(0)  # the task stamps and builds its request…
             await asyncio.sleep(0)  # …and its body is written
@@ -331,7 +335,8 @@ class Dispatcher:
         request = next_request(self._throttle, len(self._pending), max_batch)
         slots = self._throttle.try_take(request.charges) if request is not None else None
         if request is None or slots is None:
-            self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
+            if self._pending:  # the head waits for the throttle (not: nothing to send)
+                self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
             return None
         intents = [self._pending.popleft() for _ in range(request.size)]
         if self._throttled_since_ns:
@@ -436,6 +441,8 @@ class Dispatcher:
         self._journal.record(intent)
 
     def _requeue(self, intents: list[Intent]) -> None:
+        if not self._pending:  # a new head: its wait for the throttle starts afresh
+            self._throttled_since_ns = 0
         queued_ns = self.to_wall_ns(time.monotonic_ns())
         for intent in reversed(intents):
             intent.state = IntentState.PENDING
@@ -536,6 +543,7 @@ class Dispatcher:
         still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
         found, lost = match_records(still_unknown, states)
         for intent, record in found:
+            intent.by_query = True
             self._settle(intent, record, answered_ns)
         for intent in lost:
             self._unknown.remove(intent)

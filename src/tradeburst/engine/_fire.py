@@ -437,7 +437,11 @@ async def _hold(
     stop: asyncio.Event | None,
 ) -> ClockOffset:
     """Wait until shortly before the target, keeping the connections in use so none is
-    closed for idling, then estimate the clock offset afresh for the final wait."""
+    closed for idling, then estimate the clock offset afresh for the final wait. A broker
+    that cannot be reached meanwhile is only logged: it may be back by the target, and the
+    first estimate still holds. A broker clock that does not run at our rate (a rehearsal
+    exchange started with --speed) is refused: no single offset could place the target."""
+    first, first_local_ns = clock, time.time_ns()
     while True:
         left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
         if left_s <= FINAL_ESTIMATE_S or (stop is not None and stop.is_set()):
@@ -449,11 +453,45 @@ async def _hold(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause_s)
         if left_s - pause_s > FINAL_ESTIMATE_S:
-            await broker.warm(connections)
+            await _keep_warm(broker, connections)
     if stop is not None and stop.is_set():
         return clock
-    await broker.warm(connections)
-    return await estimate_offset(broker.server_time_ns)
+    await _keep_warm(broker, connections)
+    try:
+        final = await estimate_offset(broker.server_time_ns)
+    except BrokerError as exc:
+        log.warning("the final clock estimate failed (%s); keeping the first one", exc)
+        return clock
+    _refuse_other_rates(first, final, time.time_ns() - first_local_ns)
+    return final
+
+
+async def _keep_warm(broker: Broker, connections: int) -> None:
+    try:
+        await broker.warm(connections)
+    except BrokerError as exc:
+        log.warning("keeping the connections warm failed (%s); trying again", exc)
+
+
+MAX_CLOCK_DRIFT = 0.001
+"""How far the broker's clock rate may seem to differ from ours between two estimates
+(beyond both estimates' errors) before a rush is refused."""
+
+
+def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int) -> None:
+    drift_ns = abs(final.offset_ns - first.offset_ns) - first.error_ns - final.error_ns
+    if between_ns > 0 and drift_ns > MAX_CLOCK_DRIFT * between_ns:
+        rate = 1 + (final.offset_ns - first.offset_ns) / between_ns
+        raise InvalidInput(
+            [
+                InputProblem(
+                    path="--at",
+                    line=None,
+                    reason=f"the broker's clock runs at {rate:.3f}× ours: no target on it can "
+                    "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
+                )
+            ]
+        )
 
 
 def _waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
@@ -513,6 +551,7 @@ async def _settle_from_broker(
     found, missing = match_records(unsettled, states)
     now_ns = time.time_ns()
     for intent, record in found:
+        intent.by_query = True
         apply_answer(intent, record, now_ns)
     for intent in missing:
         if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
@@ -574,6 +613,7 @@ async def _run(
         rtt_ns=clock.rtt_ns,
         offset_error_ns=clock.error_ns,
         opening_sends_ns=[dispatcher.to_wall_ns(s) for s in stats.opening_sends_ns],
+        sends=[(dispatcher.to_wall_ns(at), orders) for at, orders in stats.sends],
     )
     return FireResult(
         dispatch=record,
@@ -671,7 +711,12 @@ def _guide_differences_ms(
     when the broker gave no time)."""
     differences: list[float] = []
     for intent in intents:
-        if not intent.state.is_final or intent.sent_ns < since_wall_ns or not intent.answered_ns:
+        if (
+            not intent.state.is_final
+            or intent.by_query
+            or intent.sent_ns < since_wall_ns
+            or not intent.answered_ns
+        ):
             continue
         differences.append(trip_of(intent, clock).compared_ms)
     return differences

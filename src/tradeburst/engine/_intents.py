@@ -61,6 +61,9 @@ class Intent:
     answered_ns: int = 0
     """Wall-clock ns the answer arrived (or the query that settled it)."""
     last_time: str | None = None
+    by_query: bool = False
+    """Settled by asking the broker after its answer was lost (or after a crash):
+    `answered_ns` is then the query's time, not the answer's."""
     lost_at: float = 0.0
     """Loop time the answer was found lost (UNKNOWN only)."""
 

@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS intents (
     last_time TEXT,
     strategy TEXT NOT NULL DEFAULT '',
     queued_ns INTEGER NOT NULL DEFAULT 0,
-    throttle_wait_ns INTEGER NOT NULL DEFAULT 0
+    throttle_wait_ns INTEGER NOT NULL DEFAULT 0,
+    by_query INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS dispatches (
     run_id TEXT NOT NULL REFERENCES runs(run_id),
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS dispatches (
     rtt_ns INTEGER NOT NULL,
     offset_error_ns INTEGER NOT NULL,
     opening_sends TEXT NOT NULL,
-    opening_received TEXT NOT NULL
+    opening_received TEXT NOT NULL,
+    sends TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS fills (
     filled_no TEXT PRIMARY KEY,
@@ -93,13 +95,14 @@ _ADDED_COLUMNS = {
     "strategy": "TEXT NOT NULL DEFAULT ''",
     "queued_ns": "INTEGER NOT NULL DEFAULT 0",
     "throttle_wait_ns": "INTEGER NOT NULL DEFAULT 0",
+    "by_query": "INTEGER NOT NULL DEFAULT 0",
 }
 """Intent columns newer than the first journals, added to an older file when it is opened."""
 
 _UPDATE = """
 UPDATE intents SET state = ?, order_no = ?, status = ?, message = ?, attempts = ?,
     resent = ?, sent_ns = ?, answered_ns = ?, last_time = ?, queued_ns = ?,
-    throttle_wait_ns = ?
+    throttle_wait_ns = ?, by_query = ?
 WHERE user_def = ?
 """
 
@@ -147,6 +150,8 @@ class DispatchRecord:
     rtt_ns: int
     offset_error_ns: int
     opening_sends_ns: list[int]
+    sends: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    """(wall ns, orders) of every request of the dispatch, refused ones included."""
     opening_received_ns: list[int] = dataclasses.field(default_factory=list)
     """The exchange's receive stamps (its own clock) of the opening orders, when its admin
     API was at hand; the orders of one request share one."""
@@ -165,6 +170,7 @@ def _row(intent: Intent) -> tuple[Any, ...]:
         intent.last_time,
         intent.queued_ns,
         intent.throttle_wait_ns,
+        intent.by_query,
         intent.user_def,
     )
 
@@ -333,7 +339,7 @@ class Journal:
         """Keep one dispatch's clock estimate and opening sends, for `report`."""
         with self._transaction():
             self._db.execute(
-                "INSERT INTO dispatches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO dispatches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     dispatch.run_id,
                     dispatch.command,
@@ -344,13 +350,14 @@ class Journal:
                     dispatch.offset_error_ns,
                     msgspec.json.encode(dispatch.opening_sends_ns).decode(),
                     msgspec.json.encode(dispatch.opening_received_ns).decode(),
+                    msgspec.json.encode(dispatch.sends).decode(),
                 ),
             )
 
     def dispatches(self, run_id: str) -> list[DispatchRecord]:
         rows = self._db.execute(
             "SELECT run_id, command, started_ns, target_ns, offset_ns, rtt_ns,"
-            " offset_error_ns, opening_sends, opening_received FROM dispatches"
+            " offset_error_ns, opening_sends, opening_received, sends FROM dispatches"
             " WHERE run_id = ?"
             " ORDER BY started_ns",
             (run_id,),
@@ -366,6 +373,7 @@ class Journal:
                 offset_error_ns=r[6],
                 opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
                 opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
+                sends=msgspec.json.decode(r[9], type=list[tuple[int, int]]),
             )
             for r in rows
         ]
@@ -408,8 +416,8 @@ class Journal:
     def intents(self, run_id: str) -> list[Intent]:
         rows = self._db.execute(
             "SELECT seq, line, tag, order_json, state, order_no, status, message, attempts,"
-            " resent, sent_ns, answered_ns, last_time, strategy, queued_ns, throttle_wait_ns"
-            " FROM intents WHERE run_id = ?"
+            " resent, sent_ns, answered_ns, last_time, strategy, queued_ns, throttle_wait_ns,"
+            " by_query FROM intents WHERE run_id = ?"
             " ORDER BY seq",
             (run_id,),
         )
@@ -431,6 +439,7 @@ class Journal:
                 strategy=r[13],
                 queued_ns=r[14],
                 throttle_wait_ns=r[15],
+                by_query=bool(r[16]),
             )
             for r in rows
         ]

@@ -20,8 +20,8 @@ class LatencyHistogram:
         self._hdr = HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
 
     def record_ns(self, duration_ns: int) -> None:
-        # Anything under a microsecond is held as one: the histogram starts there.
-        self._hdr.record_value(min(max(duration_ns // 1000, _LOWEST_US), _HIGHEST_US))
+        # Whole microseconds: a part that took none (no throttle wait) reads back as 0.
+        self._hdr.record_value(min(max(duration_ns // 1000, 0), _HIGHEST_US))
 
     @property
     def count(self) -> int:

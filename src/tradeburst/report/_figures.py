@@ -92,10 +92,12 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
                 first_fills.setdefault(fill.user_def, fill.time_ns)
     clock = _clock_of(dispatches)
     orders = [
-        _timing(intent, clock, thresholds, first_fills.get(intent.user_def))
+        _timing(intent, _clock_at(dispatches, intent.sent_ns) or clock, thresholds,
+                first_fills.get(intent.user_def))
         for intent in intents
         if intent.state.is_final and intent.sent_ns and intent.answered_ns
-    ]
+        and not intent.by_query
+    ]  # fmt: skip
     counts: dict[str, int] = defaultdict(int)
     for intent in intents:
         counts[intent.state.value] += 1
@@ -106,7 +108,7 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
         dispatches=dispatches,
         orders=orders,
         counts=dict(counts),
-        sends_ns=_sends(intents),
+        sends_ns=_sends(intents, dispatches),
     )
     _fill_histograms(figures)
     figures.classification = Classification.of([o.difference_ms for o in orders], thresholds)
@@ -170,8 +172,25 @@ def _fill_histograms(figures: RunFigures) -> None:
             parts.setdefault("total", LatencyHistogram()).record_ns(order.trip.total_ns)
 
 
-def _sends(intents: list[Intent]) -> list[tuple[int, int]]:
-    """Requests, from the intents' latest send stamps (the orders of a batch share one)."""
+def _clock_at(dispatches: list[DispatchRecord], sent_ns: int) -> ClockOffset | None:
+    """The estimate of the dispatch that sent at `sent_ns`: a `resume` may run on another
+    day, or against an exchange restarted with another clock."""
+    chosen = None
+    for dispatch in dispatches:
+        if dispatch.started_ns <= sent_ns:
+            chosen = dispatch
+    if chosen is None:
+        return None
+    return ClockOffset(
+        offset_ns=chosen.offset_ns, rtt_ns=chosen.rtt_ns, error_ns=chosen.offset_error_ns, reads=0
+    )
+
+
+def _sends(intents: list[Intent], dispatches: list[DispatchRecord]) -> list[tuple[int, int]]:
+    """Every request (refused ones too) as the dispatches kept them; from the intents'
+    latest send stamps for a journal older than that (a batch's orders share one)."""
+    if any(d.sends for d in dispatches):
+        return sorted(send for d in dispatches for send in d.sends)
     per_stamp: dict[int, int] = defaultdict(int)
     for intent in intents:
         if intent.sent_ns:
