@@ -63,6 +63,9 @@ class Capabilities:
     """Orders one batch call may carry; 1 when the broker has no batch call."""
     connections: int
     """Concurrent connections the broker allows this client."""
+    has_clock: bool = True
+    """Whether `server_time_ns` reads the broker's clock; False when it can only give ours
+    (the Fubon SDK has no clock call), so a rush's target is on this machine's clock."""
 
 
 class Broker(Protocol):

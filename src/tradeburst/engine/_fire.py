@@ -243,6 +243,11 @@ async def _burst(
         target_wall_ns = None
         if target_broker_ns is not None:
             notify(_waiting_text(target_broker_ns, clock))
+            if not broker.capabilities.has_clock:
+                notify(
+                    f"{broker.name} has no clock to read: the target is on this machine's "
+                    "clock, so keep it synchronised (NTP)"
+                )
             clock = await _hold(broker, dispatch.concurrency, clock, target_broker_ns, stop)
             target_wall_ns = clock.to_local_ns(target_broker_ns)
             dispatch = dataclasses.replace(

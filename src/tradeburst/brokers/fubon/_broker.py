@@ -300,7 +300,9 @@ class FubonBroker:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(max_batch_orders=MAX_BATCH_ORDERS, connections=self._connections)
+        return Capabilities(
+            max_batch_orders=MAX_BATCH_ORDERS, connections=self._connections, has_clock=False
+        )
 
     async def warm(self, connections: int) -> None:
         """One WebSocket carries every call; warming starts the worker threads."""
