@@ -5,7 +5,6 @@ latency's p50 and p99 so far."""
 from __future__ import annotations
 
 import time
-from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -42,15 +41,10 @@ class LiveView:
     def __enter__(self) -> LiveView:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self._dispatcher is not None:
             self.refresh()
-            self._progress.__exit__(kind, error, tb)
+            self._progress.stop()
 
     def watch(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher

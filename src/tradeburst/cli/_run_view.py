@@ -4,7 +4,6 @@ their share, accepted, rejected, unknown), refreshed ten times a second."""
 from __future__ import annotations
 
 import asyncio
-from types import TracebackType
 
 from rich.console import Console
 from rich.live import Live
@@ -50,17 +49,12 @@ class StrategiesView:
     def __enter__(self) -> StrategiesView:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
         if self._live is not None:
             self.refresh()
-            self._live.__exit__(kind, error, tb)
+            self._live.stop()
 
     def watch(self, runner: StrategyRunner) -> None:
         self._runner = runner

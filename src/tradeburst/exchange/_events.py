@@ -4,11 +4,25 @@ what they use."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeburst.exchange._records import FilledData, OrderResult
 
-__all__ = ["MarketListener"]
+__all__ = ["MarketListener", "TradePrint"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradePrint:
+    """One trade as the market prints it; `volume` is the symbol's day volume after it,
+    `flag` marks auction prints (`isOpen`, `isClose`)."""
+
+    symbol: str
+    price: Decimal
+    quantity: int
+    volume: int
+    time_ns: int
+    flag: str | None
 
 
 class MarketListener:
@@ -18,16 +32,8 @@ class MarketListener:
     def filled(self, fill: FilledData) -> None:
         """One side of a trade filled part of an order."""
 
-    def traded(
-        self,
-        symbol: str,
-        price: Decimal,
-        quantity: int,
-        volume: int,
-        time_ns: int,
-        flag: str | None,
-    ) -> None:
-        """A trade printed; `flag` marks auction prints (`isOpen`, `isClose`)."""
+    def traded(self, print_: TradePrint) -> None:
+        """A trade printed."""
 
     def book_changed(self, symbol: str) -> None:
         """The symbol's book changed; depth can be read from the market."""

@@ -22,7 +22,7 @@ from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.exchange._clock import Clock
-from tradeburst.exchange._events import MarketListener
+from tradeburst.exchange._events import MarketListener, TradePrint
 from tradeburst.exchange._records import FilledData, OrderResult, order_no_text
 from tradeburst.exchange._schedule import Change, Schedule
 from tradeburst.exchange._symbols import Symbol
@@ -431,10 +431,16 @@ class Market:
             self._volume[book.symbol] += trade.quantity
             for order_id in (trade.buy_id, trade.sell_id):
                 self._fill(self._records[order_id], trade, price, now_ns, now_text)
+            print_ = TradePrint(
+                symbol=book.symbol,
+                price=price,
+                quantity=trade.quantity,
+                volume=self._volume[book.symbol],
+                time_ns=now_ns,
+                flag=flag,
+            )
             for listener in self.listeners:
-                listener.traded(
-                    book.symbol, price, trade.quantity, self._volume[book.symbol], now_ns, flag
-                )
+                listener.traded(print_)
 
     def _fill(
         self, record: OrderResult, trade: Trade, price: Decimal, now_ns: int, now_text: str

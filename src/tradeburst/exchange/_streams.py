@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 from aiohttp import WSCloseCode, web
 
-from tradeburst.exchange._events import MarketListener
+from tradeburst.exchange._events import MarketListener, TradePrint
 from tradeburst.exchange._records import FilledData, OrderResult
 
 __all__ = ["AccountStreams", "MarketDataFeed", "Subscriber"]
@@ -168,25 +168,17 @@ class MarketDataFeed(MarketListener):
         for subscribers in self._subscribers.values():
             subscribers.discard(subscriber)
 
-    def traded(
-        self,
-        symbol: str,
-        price: Decimal,
-        quantity: int,
-        volume: int,
-        time_ns: int,
-        flag: str | None,
-    ) -> None:
+    def traded(self, print_: TradePrint) -> None:
         data: dict[str, Any] = {
-            "symbol": symbol,
-            "price": price,
-            "size": quantity,
-            "volume": volume,
-            "time": time_ns // 1000,
+            "symbol": print_.symbol,
+            "price": print_.price,
+            "size": print_.quantity,
+            "volume": print_.volume,
+            "time": print_.time_ns // 1000,
         }
-        if flag:
-            data[flag] = True
-        self._publish("trades", symbol, data)
+        if print_.flag:
+            data[print_.flag] = True
+        self._publish("trades", print_.symbol, data)
 
     def trial(self, symbol: str, price: Decimal, volume: int, time_ns: int) -> None:
         """A trial match before an auction: what it would trade now."""

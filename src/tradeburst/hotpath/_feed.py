@@ -7,9 +7,8 @@ producer's side, and a slow reader finds out from its own overrun count."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
-from tradeburst.exchange._events import MarketListener
+from tradeburst.exchange._events import MarketListener, TradePrint
 from tradeburst.hotpath._record import Kind, to_milli
 from tradeburst.hotpath._ring import DEFAULT_CAPACITY, RingWriter
 
@@ -26,17 +25,15 @@ class RingFeed(MarketListener):
         self.ring = RingWriter.create(name, capacity)
         self._depth = depth
 
-    def traded(
-        self,
-        symbol: str,
-        price: Decimal,
-        quantity: int,
-        volume: int,
-        time_ns: int,
-        flag: str | None,
-    ) -> None:
+    def traded(self, print_: TradePrint) -> None:
         self.ring.publish(
-            Kind.TRADE, symbol.encode("ascii"), to_milli(price), quantity, 0, volume, time_ns
+            Kind.TRADE,
+            print_.symbol.encode("ascii"),
+            to_milli(print_.price),
+            print_.quantity,
+            0,
+            print_.volume,
+            print_.time_ns,
         )
 
     def book_changed(self, symbol: str) -> None:

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from multiprocessing import shared_memory
-from typing import Final
+from typing import Final, Self
 
 from tradeburst.hotpath._record import RECORD, Tick
 from tradeburst.hotpath._shm import attach, create, unlink
@@ -55,9 +55,9 @@ def ring_bytes(capacity: int) -> int:
     return _HEADER_BYTES + capacity * SLOT_BYTES
 
 
-class RingWriter:
-    """The one producer. `create` makes the named segment and owns it: `close` marks the
-    ring closed and unlinks it."""
+class _Mapped:
+    """What the producer and a reader share: the mapped segment, its views, and letting go
+    of it (the owner also unlinks it). The hot paths use only the instance attributes."""
 
     def __init__(self, memory: shared_memory.SharedMemory, capacity: int, *, owner: bool) -> None:
         self._memory = memory
@@ -66,8 +66,44 @@ class RingWriter:
         self.capacity = capacity
         self._mask = capacity - 1
         self._owner = owner
+        self._released = False
+
+    @property
+    def name(self) -> str:
+        return self._memory.name
+
+    def release(self) -> None:
+        """Unmap the ring here without closing it for readers or unlinking it."""
+        if not self._released:
+            self._released = True
+            self._unmap()
+
+    def close(self) -> None:
+        if not self._released:
+            self._released = True
+            self._unmap()
+            if self._owner:
+                unlink(self._memory)
+
+    def _unmap(self) -> None:
+        self._words.release()
+        self._buf = memoryview(b"")
+        self._memory.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class RingWriter(_Mapped):
+    """The one producer. `create` makes the named segment and owns it: `close` marks the
+    ring closed and unlinks it."""
+
+    def __init__(self, memory: shared_memory.SharedMemory, capacity: int, *, owner: bool) -> None:
+        super().__init__(memory, capacity, owner=owner)
         self._next = int(self._words[_PUBLISHED])
-        self._closed = False
 
     @classmethod
     def create(cls, name: str, capacity: int = DEFAULT_CAPACITY) -> RingWriter:
@@ -85,10 +121,6 @@ class RingWriter:
         """Produce into a ring someone else created (and will unlink)."""
         memory = attach(name)
         return cls(memory, _check_header(memory, name), owner=False)
-
-    @property
-    def name(self) -> str:
-        return self._memory.name
 
     @property
     def published(self) -> int:
@@ -130,47 +162,22 @@ class RingWriter:
         words[_PUBLISHED] = n + 1
         return n
 
-    def release(self) -> None:
-        """Unmap the ring here without closing it for readers or unlinking it."""
-        if not self._closed:
-            self._closed = True
-            self._words.release()
-            self._memory.close()
-
     def close(self) -> None:
         """Tell readers no more records come; the owner also unlinks the segment."""
-        if self._closed:
-            return
-        self._closed = True
-        self._words[_CLOSED] = 1
-        self._words.release()
-        self._buf = memoryview(b"")
-        self._memory.close()
-        if self._owner:
-            unlink(self._memory)
-
-    def __enter__(self) -> RingWriter:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        if not self._released:
+            self._words[_CLOSED] = 1
+        super().close()
 
 
-class RingReader:
+class RingReader(_Mapped):
     """One consumer's cursor over a ring. `poll` returns the next whole record or None;
     `missed` counts records the producer overwrote before they were read."""
 
     def __init__(self, memory: shared_memory.SharedMemory, capacity: int, *, owner: bool) -> None:
-        self._memory = memory
-        self._buf = _buf(memory)
-        self._words = _buf(memory).cast("Q")
-        self.capacity = capacity
-        self._mask = capacity - 1
-        self._owner = owner
+        super().__init__(memory, capacity, owner=owner)
         self.next_index = int(self._words[_PUBLISHED])
         self.missed = 0
         self.overruns = 0
-        self._released = False
 
     @classmethod
     def attach(cls, name: str, *, from_start: bool = False) -> RingReader:
@@ -187,10 +194,6 @@ class RingReader:
         """Make the ring here (a producer then attaches) and read it from record 0."""
         RingWriter.create(name, capacity).release()
         return cls(attach(name), capacity, owner=True)
-
-    @property
-    def name(self) -> str:
-        return self._memory.name
 
     @property
     def published(self) -> int:
@@ -277,22 +280,6 @@ class RingReader:
         self.missed += skipped
         self.overruns += 1
         return skipped
-
-    def close(self) -> None:
-        if self._released:
-            return
-        self._released = True
-        self._words.release()
-        self._buf = memoryview(b"")
-        self._memory.close()
-        if self._owner:
-            unlink(self._memory)
-
-    def __enter__(self) -> RingReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def _check_header(memory: shared_memory.SharedMemory, name: str) -> int:

@@ -13,17 +13,15 @@ update (the exchange, not the client, cuts a reader that falls too far behind).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import warnings
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiohttp
 import msgspec
 
-from tradeburst.marketdata._events import MarketEvent
 from tradeburst.marketdata._sequencer import FeedStats, Sequencer
+from tradeburst.marketdata._source import EventSource
 from tradeburst.marketdata._wire import BadFrame, decode_frame
 
 __all__ = ["CHANNELS", "MarketFeed"]
@@ -36,7 +34,7 @@ RECONNECT_BACKOFF_S = (0.05, 2.0)
 _encode = msgspec.json.encode
 
 
-class MarketFeed:
+class MarketFeed(EventSource):
     """Market data for `symbols` on `channels`, pushed over WebSocket. Use as an async
     context manager; iterate it for events."""
 
@@ -49,6 +47,7 @@ class MarketFeed:
         channels: Sequence[str] = CHANNELS,
         backoff_s: tuple[float, float] = RECONNECT_BACKOFF_S,
     ) -> None:
+        super().__init__()
         unknown = set(channels) - set(CHANNELS)
         if unknown:
             raise ValueError(f"channels must be among {CHANNELS}, not {sorted(unknown)}")
@@ -57,9 +56,6 @@ class MarketFeed:
         self._keys = [(ch, symbol) for symbol in dict.fromkeys(symbols) for ch in channels]
         self._backoff_s = backoff_s
         self._sequencer = Sequencer()
-        self._events: asyncio.Queue[MarketEvent | None] = asyncio.Queue()
-        self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
         self.connected = asyncio.Event()
         """Set while subscribed (tests and the runner wait on it)."""
@@ -71,50 +67,9 @@ class MarketFeed:
     def stats(self) -> FeedStats:
         return self._sequencer.stats
 
-    async def __aenter__(self) -> MarketFeed:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._session = aiohttp.ClientSession()
-            self._task = asyncio.create_task(self._keep_connected())
-
-    async def aclose(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            self._events.put_nowait(None)
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-
-    def __del__(self) -> None:
-        if self._task is not None and not self._task.done():
-            warnings.warn(f"{self!r} was not closed", ResourceWarning, stacklevel=1)
-
-    def __aiter__(self) -> AsyncIterator[MarketEvent]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[MarketEvent]:
-        while True:
-            event = await self._events.get()
-            if event is None:
-                return
-            yield event
-
-    async def next(self) -> MarketEvent | None:
-        """The next event; None once the feed is closed."""
-        return await self._events.get()
-
     # -- the connection -------------------------------------------------------------------
 
-    async def _keep_connected(self) -> None:
+    async def _run(self) -> None:
         failures = 0
         while True:
             try:

@@ -11,14 +11,14 @@ failed poll is logged and tried again at the next tick.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 
 import aiohttp
 import msgspec
 
 from tradeburst.marketdata._events import Book, Level, MarketEvent, Trade
+from tradeburst.marketdata._source import EventSource
 from tradeburst.marketdata._wire import QuoteData
 
 __all__ = ["DEFAULT_POLL_INTERVAL_S", "QuotePoller"]
@@ -36,7 +36,7 @@ class _Envelope(msgspec.Struct):
 _decode = msgspec.json.Decoder(_Envelope).decode
 
 
-class QuotePoller:
+class QuotePoller(EventSource):
     def __init__(
         self,
         url: str,
@@ -45,15 +45,13 @@ class QuotePoller:
         *,
         interval_s: float = DEFAULT_POLL_INTERVAL_S,
     ) -> None:
+        super().__init__()
         if not interval_s > 0:
             raise ValueError(f"interval_s must be positive (got {interval_s})")
         self._url = url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {api_key}"}
         self._symbols = list(dict.fromkeys(symbols))
         self.interval_s = interval_s
-        self._events: asyncio.Queue[MarketEvent | None] = asyncio.Queue()
-        self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
         self._books: dict[str, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
         self._volume: dict[str, int] = {}
         self._seq: dict[tuple[str, str], int] = {}
@@ -62,43 +60,7 @@ class QuotePoller:
     def __repr__(self) -> str:  # never the key
         return f"QuotePoller({self._url!r}, every {self.interval_s * 1000:g} ms)"
 
-    async def __aenter__(self) -> QuotePoller:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._session = aiohttp.ClientSession()
-            self._task = asyncio.create_task(self._poll_forever())
-
-    async def aclose(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            self._events.put_nowait(None)
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
-
-    def __aiter__(self) -> AsyncIterator[MarketEvent]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[MarketEvent]:
-        while True:
-            event = await self._events.get()
-            if event is None:
-                return
-            yield event
-
-    async def next(self) -> MarketEvent | None:
-        return await self._events.get()
-
-    async def _poll_forever(self) -> None:
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
