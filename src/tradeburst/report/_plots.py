@@ -5,12 +5,7 @@ time comparison (case 3) with its thresholds."""
 from __future__ import annotations
 
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display, and no GUI toolkit to find
-
-import matplotlib.pyplot as plt
+from typing import Any
 
 from tradeburst.latency import Component
 from tradeburst.limits import orders_per_s
@@ -27,6 +22,7 @@ def write_plots(
     figures: RunFigures, folder: Path, thresholds: LatencyThresholds | None = None
 ) -> list[Path]:
     """Write the three PNGs into `folder` (created if needed); their paths."""
+    plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     written = [
         _latency_cdf(figures, folder / "latency_cdf.png"),
@@ -38,7 +34,7 @@ def write_plots(
 
 
 def _latency_cdf(figures: RunFigures, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
     parts = [*(c.value for c in Component), "total"]
     for part in parts:
         values = sorted(_ms(o.trip.of(Component(part)) if part != "total" else o.trip.total_ns)
@@ -62,7 +58,7 @@ def _latency_cdf(figures: RunFigures, path: Path) -> Path:
 
 
 def _send_timeline(figures: RunFigures, path: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
     sends = figures.sends_ns
     if sends:
         start = sends[0][0]
@@ -93,7 +89,7 @@ def _send_timeline(figures: RunFigures, path: Path) -> Path:
 
 def _time_comparison(figures: RunFigures, path: Path, thresholds: LatencyThresholds | None) -> Path:
     thresholds = thresholds or LatencyThresholds()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
     ordered = sorted(figures.orders, key=lambda o: o.sent_ns)
     for label in ("realtime", "delayed", "severe"):
         points = [(i, o.difference_ms) for i, o in enumerate(ordered) if o.classification == label]
@@ -123,3 +119,14 @@ def _orders_per_s(figures: RunFigures) -> float | None:
 
 def _ms(ns: int) -> float:
     return ns / 1e6
+
+
+def _pyplot() -> Any:
+    """matplotlib, loaded on first use: it costs a third of a second and tens of MB, which
+    every other command would pay for nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display, and no GUI toolkit to find
+    import matplotlib.pyplot as plt
+
+    return plt
