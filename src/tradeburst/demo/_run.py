@@ -55,7 +55,7 @@ async def run_demo(
         "--profile", "fubon", "--clock", start.isoformat(), "--seed", str(seed),
         "--api-key", key, "--admin-key", admin_key,
     )  # fmt: skip
-    async with serving(command) as url:
+    async with serving(command, own_core=True) as url:
         broker = SimBroker(url, key)
         try:
             await broker.connect()
