@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import time as time_of_day
@@ -19,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.brokers import BrokerError, exchange_receipts
+from tradeburst.brokers import Broker, BrokerError, exchange_receipts
 from tradeburst.cli._brokers import (
     BrokerChoice,
     BrokerName,
@@ -208,19 +209,8 @@ def send_command(
     )
     console = Console(highlight=False, soft_wrap=True)
     sim_url = _url(url) if broker is BrokerName.SIM else None
-    chosen = build_broker(
-        BrokerChoice(
-            name=broker,
-            url=sim_url,
-            api_key=api_key,
-            api_key_file=api_key_file,
-            fubon_config=fubon_config,
-            fubon_test=fubon_test,
-            fubon_unblock=fubon_unblock,
-            concurrency=concurrency,
-        ),
-        console,
-    )
+    choice = BrokerChoice(name=broker, url=sim_url, concurrency=concurrency)
+    chosen = _broker(choice, api_key, api_key_file, fubon_config, fubon_test, fubon_unblock)
     receipts = exchange_receipts(sim_url, admin_key) if target and sim_url and admin_key else None
     configure_logging()
     if target is not None:
@@ -315,19 +305,9 @@ def resume_command(
     console = Console(highlight=False, soft_wrap=True)
     used, used_url = _journal_broker(journal)
     name = broker or used
-    chosen = build_broker(
-        BrokerChoice(
-            name=name,
-            url=(_url(url) if url else used_url) if name is BrokerName.SIM else used_url,
-            api_key=api_key,
-            api_key_file=api_key_file,
-            fubon_config=fubon_config,
-            fubon_test=fubon_test,
-            fubon_unblock=fubon_unblock,
-            concurrency=concurrency,
-        ),
-        console,
-    )
+    target = (_url(url) if url else used_url) if name is BrokerName.SIM else used_url
+    choice = BrokerChoice(name=name, url=target, concurrency=concurrency)
+    chosen = _broker(choice, api_key, api_key_file, fubon_config, fubon_test, fubon_unblock)
     configure_logging()
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
@@ -339,6 +319,28 @@ def resume_command(
             await chosen.aclose()
 
     finish(console, _run(console, work, live=True), json_path)
+
+
+def _broker(
+    choice: BrokerChoice,
+    api_key: str | None,
+    api_key_file: Path | None,
+    fubon_config: Path | None,
+    fubon_test: bool,
+    fubon_unblock: bool,
+) -> Broker:
+    """`choice` with the credentials options, built (raises typer's usage errors)."""
+    return build_broker(
+        dataclasses.replace(
+            choice,
+            api_key=api_key,
+            api_key_file=api_key_file,
+            fubon_config=fubon_config,
+            fubon_test=fubon_test,
+            fubon_unblock=fubon_unblock,
+        ),
+        Console(highlight=False, soft_wrap=True),
+    )
 
 
 # -- running ----------------------------------------------------------------------------

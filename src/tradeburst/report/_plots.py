@@ -49,12 +49,7 @@ def _latency_cdf(figures: RunFigures, path: Path) -> Path:
     ax.set_title(
         f"Latency by part of the trip: run {figures.run.run_id} ({len(figures.orders)} orders)"
     )
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:  # an empty run draws no line to name
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _saved(fig, ax, path)
 
 
 def _send_timeline(figures: RunFigures, path: Path) -> Path:
@@ -79,12 +74,7 @@ def _send_timeline(figures: RunFigures, path: Path) -> Path:
     ax.set_xlabel("s since the first send")
     ax.set_ylabel("orders")
     ax.set_title(f"Sends against the {figures.run.profile} limit")
-    ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:  # an empty run draws no line to name
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _saved(fig, ax, path)
 
 
 def _time_comparison(figures: RunFigures, path: Path, thresholds: LatencyThresholds | None) -> Path:
@@ -102,6 +92,11 @@ def _time_comparison(figures: RunFigures, path: Path, thresholds: LatencyThresho
     ax.set_xlabel("order, in send order")
     ax.set_ylabel("|local time − broker time| (ms)")
     ax.set_title("Broker time against ours, through the clock offset (the guide's case 3)")
+    return _saved(fig, ax, path)
+
+
+def _saved(fig: Any, ax: Any, path: Path) -> Path:
+    """Grid, legend (when something has a label) and the file."""
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:  # an empty run draws no line to name
         ax.legend()
