@@ -10,8 +10,6 @@ from tradeburst.engine._dispatcher import (
 from tradeburst.engine._fire import (
     FireOptions,
     FireResult,
-    InvalidInput,
-    Receipts,
     exit_code,
     fire,
     resume,
@@ -19,9 +17,10 @@ from tradeburst.engine._fire import (
 )
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
-from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
+from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, PlanStep, plan
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
+from tradeburst.engine._rush import Receipts
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 
 __all__ = [

@@ -11,12 +11,11 @@ does not have it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as time_of_day
@@ -37,10 +36,11 @@ from tradeburst.engine._dispatcher import (
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
-from tradeburst.engine._orders_file import InputProblem, OrderRow, read_orders
+from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._reconcile import apply_answer, match_records
 from tradeburst.engine._risk import RiskLimits
+from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_of, waiting_text
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
 from tradeburst.latency import ClockOffset, estimate_offset, trip_of
@@ -48,7 +48,6 @@ from tradeburst.limits import PROFILES, LimitClass, LimitProfile
 from tradeburst.model import Order
 from tradeburst.summary import (
     Classification,
-    FireError,
     Latency,
     LatencyThresholds,
     OrderCounts,
@@ -59,9 +58,10 @@ from tradeburst.summary import (
 __all__ = [
     "FireOptions",
     "FireResult",
-    "InvalidInput",
     "exit_code",
     "fire",
+    "fresh_run_id",
+    "keep_fills",
     "resume",
     "rush",
 ]
@@ -70,22 +70,6 @@ log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
-KEEP_WARM_EVERY_S = 20.0
-"""While a rush waits, the connections are used this often, well inside keep-alive."""
-FINAL_ESTIMATE_S = 2.0
-"""The clock offset is estimated again this long before a rush's target."""
-
-Receipts = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
-"""The exchange's receive stamps (its clock, ns) of the orders named by `user_def`."""
-Notify = Callable[[str], None]
-
-
-class InvalidInput(Exception):
-    """The orders or the options are wrong; nothing was sent."""
-
-    def __init__(self, problems: list[InputProblem]) -> None:
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,7 +181,7 @@ async def _burst(
     rows = _read(source, options.risk)
     await broker.connect()
     problems = check_orders(rows, await broker.instruments(), options.risk, str(source))
-    target_broker_ns = None if at is None else await _target(broker, at, str(source), problems)
+    target_broker_ns = None if at is None else await target_of(broker, at, problems)
     if problems:
         raise InvalidInput(problems)
     profile = PROFILES[options.profile] if options.profile else broker.profile
@@ -211,7 +195,7 @@ async def _burst(
             dry_run=True,
         )
     throttle = Throttle(profile, headroom_s=options.headroom_s)
-    day, run_id = await _fresh_run_id(broker, throttle)
+    day, run_id = await fresh_run_id(broker, throttle)
     intents = [
         Intent(
             seq=seq,
@@ -242,13 +226,13 @@ async def _burst(
         clock = await _warm(broker, dispatch.concurrency)
         target_wall_ns = None
         if target_broker_ns is not None:
-            notify(_waiting_text(target_broker_ns, clock))
+            notify(waiting_text(target_broker_ns, clock))
             if not broker.capabilities.has_clock:
                 notify(
                     f"{broker.name} has no clock to read: the target is on this machine's "
                     "clock, so keep it synchronised (NTP)"
                 )
-            clock = await _hold(broker, dispatch.concurrency, clock, target_broker_ns, stop)
+            clock = await hold(broker, dispatch.concurrency, clock, target_broker_ns, stop)
             target_wall_ns = clock.to_local_ns(target_broker_ns)
             dispatch = dataclasses.replace(
                 dispatch, start_at_ns=target_wall_ns - (time.time_ns() - time.monotonic_ns())
@@ -259,12 +243,17 @@ async def _burst(
         dispatched = result.dispatch
         assert dispatched is not None
         if target_broker_ns is not None and target_wall_ns is not None:
-            dispatched = await _fire_errors(
-                result, dispatched, target_wall_ns, target_broker_ns, receipts
+            dispatched = await fire_errors(
+                result.summary,
+                result.intents,
+                dispatched,
+                target_wall_ns,
+                target_broker_ns,
+                receipts,
             )
             result.dispatch = dispatched
         journal.record_dispatch(dispatched)
-        await _keep_fills(broker, throttle, journal)
+        await keep_fills(broker, throttle, journal)
         journal.finish_run(run_id, time.time_ns())
     if result.interrupted or result.fatal:  # the bound of what was sent, not of the file
         schedule = plan(sum(1 for i in intents if i.attempts), profile, dispatch.max_batch)
@@ -313,7 +302,7 @@ async def resume(
         )
         assert result.dispatch is not None
         journal.record_dispatch(result.dispatch)
-        await _keep_fills(broker, throttle, journal)
+        await keep_fills(broker, throttle, journal)
         journal.finish_run(run.run_id, time.time_ns())
     if result.interrupted or result.fatal:
         to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
@@ -392,7 +381,7 @@ def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
     )
 
 
-async def _fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
+async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
     """A run id no order of the account carries today, and the day (YYYYMMDD)."""
     now = datetime.fromtimestamp((await broker.server_time_ns()) / 1e9, TAIPEI)
     day_ns = (now.hour * 3600 + now.minute * 60 + now.second) * 10**9 + now.microsecond * 1000
@@ -412,130 +401,6 @@ async def _warm(broker: Broker, connections: int) -> ClockOffset:
     ours, and the fastest round trip (the bound's floor, and the wire's share)."""
     await broker.warm(connections)
     return await estimate_offset(broker.server_time_ns)
-
-
-async def _target(
-    broker: Broker, at: time_of_day, source: str, problems: list[InputProblem]
-) -> int:
-    """`at` today on the broker's clock, as epoch ns; a problem if it has passed."""
-    now_ns = await broker.server_time_ns()
-    now = datetime.fromtimestamp(now_ns / 1e9, TAIPEI)
-    target = datetime.combine(now.date(), at, TAIPEI)
-    target_ns = int(target.timestamp()) * 1_000_000_000 + at.microsecond * 1000
-    if target_ns <= now_ns:
-        problems.append(
-            InputProblem(
-                path="--at",
-                line=None,
-                reason=f"{at.isoformat()} has passed: exchange time is "
-                f"{now.time().isoformat(timespec='milliseconds')}",
-            )
-        )
-    return target_ns
-
-
-async def _hold(
-    broker: Broker,
-    connections: int,
-    clock: ClockOffset,
-    target_broker_ns: int,
-    stop: asyncio.Event | None,
-) -> ClockOffset:
-    """Wait until shortly before the target, keeping the connections in use so none is
-    closed for idling, then estimate the clock offset afresh for the final wait. A broker
-    that cannot be reached meanwhile is only logged: it may be back by the target, and the
-    first estimate still holds. A broker clock that does not run at our rate (a rehearsal
-    exchange started with --speed) is refused: no single offset could place the target."""
-    first, first_local_ns = clock, time.time_ns()
-    while True:
-        left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
-        if left_s <= FINAL_ESTIMATE_S or (stop is not None and stop.is_set()):
-            break
-        pause_s = min(KEEP_WARM_EVERY_S, left_s - FINAL_ESTIMATE_S)
-        if stop is None:
-            await asyncio.sleep(pause_s)
-        else:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause_s)
-        if left_s - pause_s > FINAL_ESTIMATE_S:
-            await _keep_warm(broker, connections)
-    if stop is not None and stop.is_set():
-        return clock
-    await _keep_warm(broker, connections)
-    try:
-        final = await estimate_offset(broker.server_time_ns)
-    except BrokerError as exc:
-        log.warning("the final clock estimate failed (%s); keeping the first one", exc)
-        return clock
-    _refuse_other_rates(first, final, time.time_ns() - first_local_ns)
-    return final
-
-
-async def _keep_warm(broker: Broker, connections: int) -> None:
-    try:
-        await broker.warm(connections)
-    except BrokerError as exc:
-        log.warning("keeping the connections warm failed (%s); trying again", exc)
-
-
-MAX_CLOCK_DRIFT = 0.001
-"""How far the broker's clock rate may seem to differ from ours between two estimates
-(beyond both estimates' errors) before a rush is refused."""
-
-
-def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int) -> None:
-    drift_ns = abs(final.offset_ns - first.offset_ns) - first.error_ns - final.error_ns
-    if between_ns > 0 and drift_ns > MAX_CLOCK_DRIFT * between_ns:
-        rate = 1 + (final.offset_ns - first.offset_ns) / between_ns
-        raise InvalidInput(
-            [
-                InputProblem(
-                    path="--at",
-                    line=None,
-                    reason=f"the broker's clock runs at {rate:.3f}× ours: no target on it can "
-                    "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
-                )
-            ]
-        )
-
-
-def _waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
-    target = datetime.fromtimestamp(target_broker_ns / 1e9, TAIPEI)
-    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
-    return (
-        f"first order at {target.time().isoformat(timespec='microseconds')} exchange time,"
-        f" in {left_s:.3f} s; exchange clock {clock.offset_ns / 1e6:+.3f} ms from ours"
-        f" (± {clock.error_ns / 1e6:.3f} ms)"
-    )
-
-
-async def _fire_errors(
-    result: FireResult,
-    dispatched: DispatchRecord,
-    target_wall_ns: int,
-    target_broker_ns: int,
-    receipts: Receipts | None,
-) -> DispatchRecord:
-    """The opening sends against the target: from our stamps, and from the exchange's
-    receive stamps when they can be read (its clock against its clock: no offset)."""
-    if not dispatched.opening_sends_ns:  # stopped before the target: nothing to tell
-        return dispatched
-    summary = result.summary
-    summary.timing.fire_error_us = FireError.of(
-        [s - target_wall_ns for s in dispatched.opening_sends_ns]
-    )
-    if receipts is None:
-        return dispatched
-    opening = set(dispatched.opening_sends_ns)
-    user_defs = [i.user_def for i in result.intents if i.sent_ns in opening]
-    try:
-        received = await receipts(user_defs)
-    except Exception as exc:  # the figure is lost, nothing else
-        log.warning("exchange receive stamps not read (%s)", exc)
-        return dispatched
-    stamps = sorted(set(received.values()))
-    summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])
-    return dataclasses.replace(dispatched, opening_received_ns=stamps)
 
 
 async def _wait_out_grace(grace_s: float) -> None:
@@ -632,7 +497,7 @@ async def _run(
     )
 
 
-async def _keep_fills(broker: Broker, throttle: Throttle, journal: Journal) -> None:
+async def keep_fills(broker: Broker, throttle: Throttle, journal: Journal) -> None:
     """One query of the account's fills, kept in the journal for the run's orders. A
     failure costs only the record: the broker keeps the fills."""
     slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))

@@ -29,6 +29,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "TAG_MAX_LEN",
     "InputProblem",
+    "InvalidInput",
     "OrderRow",
     "read_orders",
 ]
@@ -68,6 +69,14 @@ class InputProblem:
         if self.line is None:
             return f"{self.path}: {self.reason}"
         return f"{self.path}:{self.line}: {self.reason}"
+
+
+class InvalidInput(Exception):
+    """The orders or the options are wrong; nothing was sent."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

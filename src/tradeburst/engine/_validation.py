@@ -20,7 +20,7 @@ from tradeburst.engine._risk import RiskLimits
 from tradeburst.model import Order, PriceType
 from tradeburst.rules import ETF_TICKS, STOCK_TICKS, TickLadder, quantity_problem
 
-__all__ = ["check_orders"]
+__all__ = ["check_orders", "priced_at"]
 
 _CENT = Decimal("0.01")
 
@@ -45,7 +45,7 @@ def check_orders(
         problems.extend(InputProblem(path, row.line, reason) for reason in reasons)
         run_qty += order.quantity
         if instrument is not None:
-            run_notional_twd += _priced_at(order, instrument).price_twd * order.quantity
+            run_notional_twd += priced_at(order, instrument).price_twd * order.quantity
     if limits.max_run_qty is not None and run_qty > limits.max_run_qty:
         reason = f"{run_qty} shares in the run, over --max-run-qty {limits.max_run_qty}"
         problems.append(InputProblem(path, None, reason))
@@ -71,7 +71,7 @@ def _order_problems(order: Order, instrument: Instrument | None, limits: RiskLim
         reasons.append(f"quantity {order.quantity} is over --max-qty {limits.max_qty}")
     cap = limits.max_notional_twd
     if cap is not None and instrument is not None:
-        priced = _priced_at(order, instrument)
+        priced = priced_at(order, instrument)
         notional = priced.price_twd * order.quantity
         if notional > cap:
             reason = f"notional {notional:,.2f} TWD{priced.basis} is over --max-notional {cap}"
@@ -85,7 +85,7 @@ class _Priced(NamedTuple):
     """How the price was chosen, as a parenthesis to add to a message; "" for its own."""
 
 
-def _priced_at(order: Order, instrument: Instrument) -> _Priced:
+def priced_at(order: Order, instrument: Instrument) -> _Priced:
     """The price the order trades at, at worst."""
     if order.price_twd is not None:
         return _Priced(order.price_twd, "")

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from tradeburst.brokers import Instrument
 from tradeburst.engine import InputProblem, OrderRow, RiskLimits
-from tradeburst.engine._validation import _priced_at, check_orders
+from tradeburst.engine._validation import check_orders, priced_at
 
 __all__ = ["RiskBudget"]
 
@@ -51,7 +51,7 @@ class RiskBudget:
         for row in rows:
             self.shares += row.order.quantity
             instrument = self.instruments[row.order.symbol]
-            self.notional_twd += _priced_at(row.order, instrument).price_twd * row.order.quantity
+            self.notional_twd += priced_at(row.order, instrument).price_twd * row.order.quantity
         return []
 
 

@@ -42,7 +42,7 @@ from tradeburst.engine import (
     RunRecord,
     Throttle,
 )
-from tradeburst.engine._fire import DEFAULT_JOURNAL_DIR, _fresh_run_id, _keep_fills
+from tradeburst.engine._fire import DEFAULT_JOURNAL_DIR, fresh_run_id, keep_fills
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
@@ -245,7 +245,7 @@ class StrategyRunner:
         assert self.share is not None
         broker = self.broker
         throttle = self.share.throttle
-        day, self.run_id = await _fresh_run_id(broker, throttle)
+        day, self.run_id = await fresh_run_id(broker, throttle)
         path = self.options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{self.run_id}.sqlite"
         self.started_ns = time.monotonic_ns()
         self.started_wall_ns = time.time_ns()
@@ -268,7 +268,7 @@ class StrategyRunner:
                 if feed is not None:
                     await feed.aclose()
             journal.record_dispatch(self._dispatch_record())
-            await _keep_fills(broker, throttle, journal)
+            await keep_fills(broker, throttle, journal)
             journal.finish_run(self.run_id, time.time_ns())
         interrupted = stop is not None and stop.is_set()
         return RunResult(

@@ -1,0 +1,165 @@
+"""What a rush adds to a run: its target on the broker's clock, the wait until shortly
+before it (connections kept in use, the clock offset estimated afresh, a broker clock at
+another rate refused), and the fire error of the opening against the target, from our
+stamps and from the exchange's. The precise last moments (sleep, then spin) belong to the
+dispatcher (`_start.py`), which sends the opening."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from datetime import time as time_of_day
+from zoneinfo import ZoneInfo
+
+from tradeburst.brokers import Broker, BrokerError
+from tradeburst.engine._intents import Intent
+from tradeburst.engine._journal import DispatchRecord
+from tradeburst.engine._orders_file import InputProblem, InvalidInput
+from tradeburst.latency import ClockOffset, estimate_offset
+from tradeburst.summary import FireError, Summary
+
+__all__ = [
+    "Notify",
+    "Receipts",
+    "fire_errors",
+    "hold",
+    "target_of",
+    "waiting_text",
+]
+
+log = logging.getLogger(__name__)
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+KEEP_WARM_EVERY_S = 20.0
+"""While a rush waits, the connections are used this often, well inside keep-alive."""
+FINAL_ESTIMATE_S = 2.0
+"""The clock offset is estimated again this long before a rush's target."""
+MAX_CLOCK_DRIFT = 0.001
+"""How far the broker's clock rate may seem to differ from ours between two estimates
+(beyond both estimates' errors) before a rush is refused."""
+
+Receipts = Callable[[Sequence[str]], Awaitable[dict[str, int]]]
+"""The exchange's receive stamps (its clock, ns) of the orders named by `user_def`."""
+Notify = Callable[[str], None]
+
+
+async def target_of(broker: Broker, at: time_of_day, problems: list[InputProblem]) -> int:
+    """`at` today on the broker's clock, as epoch ns; a problem if it has passed."""
+    now_ns = await broker.server_time_ns()
+    now = datetime.fromtimestamp(now_ns / 1e9, TAIPEI)
+    target = datetime.combine(now.date(), at, TAIPEI)
+    target_ns = int(target.timestamp()) * 1_000_000_000 + at.microsecond * 1000
+    if target_ns <= now_ns:
+        problems.append(
+            InputProblem(
+                path="--at",
+                line=None,
+                reason=f"{at.isoformat()} has passed: exchange time is "
+                f"{now.time().isoformat(timespec='milliseconds')}",
+            )
+        )
+    return target_ns
+
+
+async def hold(
+    broker: Broker,
+    connections: int,
+    clock: ClockOffset,
+    target_broker_ns: int,
+    stop: asyncio.Event | None,
+) -> ClockOffset:
+    """Wait until shortly before the target, keeping the connections in use so none is
+    closed for idling, then estimate the clock offset afresh for the final wait. A broker
+    that cannot be reached meanwhile is only logged: it may be back by the target, and the
+    first estimate still holds. A broker clock that does not run at our rate (a rehearsal
+    exchange started with --speed) is refused: no single offset could place the target."""
+    first, first_local_ns = clock, time.time_ns()
+    while True:
+        left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+        if left_s <= FINAL_ESTIMATE_S or (stop is not None and stop.is_set()):
+            break
+        pause_s = min(KEEP_WARM_EVERY_S, left_s - FINAL_ESTIMATE_S)
+        if stop is None:
+            await asyncio.sleep(pause_s)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause_s)
+        if left_s - pause_s > FINAL_ESTIMATE_S:
+            await _keep_warm(broker, connections)
+    if stop is not None and stop.is_set():
+        return clock
+    await _keep_warm(broker, connections)
+    try:
+        final = await estimate_offset(broker.server_time_ns)
+    except BrokerError as exc:
+        log.warning("the final clock estimate failed (%s); keeping the first one", exc)
+        return clock
+    _refuse_other_rates(first, final, time.time_ns() - first_local_ns)
+    return final
+
+
+async def _keep_warm(broker: Broker, connections: int) -> None:
+    try:
+        await broker.warm(connections)
+    except BrokerError as exc:
+        log.warning("keeping the connections warm failed (%s); trying again", exc)
+
+
+def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int) -> None:
+    drift_ns = abs(final.offset_ns - first.offset_ns) - first.error_ns - final.error_ns
+    if between_ns > 0 and drift_ns > MAX_CLOCK_DRIFT * between_ns:
+        rate = 1 + (final.offset_ns - first.offset_ns) / between_ns
+        raise InvalidInput(
+            [
+                InputProblem(
+                    path="--at",
+                    line=None,
+                    reason=f"the broker's clock runs at {rate:.3f}× ours: no target on it can "
+                    "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
+                )
+            ]
+        )
+
+
+def waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
+    target = datetime.fromtimestamp(target_broker_ns / 1e9, TAIPEI)
+    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+    return (
+        f"first order at {target.time().isoformat(timespec='microseconds')} exchange time,"
+        f" in {left_s:.3f} s; exchange clock {clock.offset_ns / 1e6:+.3f} ms from ours"
+        f" (± {clock.error_ns / 1e6:.3f} ms)"
+    )
+
+
+async def fire_errors(
+    summary: Summary,
+    intents: list[Intent],
+    dispatched: DispatchRecord,
+    target_wall_ns: int,
+    target_broker_ns: int,
+    receipts: Receipts | None,
+) -> DispatchRecord:
+    """The opening sends against the target: from our stamps, and from the exchange's
+    receive stamps when they can be read (its clock against its clock: no offset)."""
+    if not dispatched.opening_sends_ns:  # stopped before the target: nothing to tell
+        return dispatched
+    summary.timing.fire_error_us = FireError.of(
+        [s - target_wall_ns for s in dispatched.opening_sends_ns]
+    )
+    if receipts is None:
+        return dispatched
+    opening = set(dispatched.opening_sends_ns)
+    user_defs = [i.user_def for i in intents if i.sent_ns in opening]
+    try:
+        received = await receipts(user_defs)
+    except Exception as exc:  # the figure is lost, nothing else
+        log.warning("exchange receive stamps not read (%s)", exc)
+        return dispatched
+    stamps = sorted(set(received.values()))
+    summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])
+    return dataclasses.replace(dispatched, opening_received_ns=stamps)
