@@ -1,4 +1,5 @@
-"""`fire` and `resume`: a whole run, from an orders file (or a journal) to the summary.
+"""`fire`, `rush` and `resume`: a whole run, from an orders file (or a journal) to the
+summary (a rush's own steps are in `_rush.py`).
 
 fire: read and check every order (nothing is sent if any is wrong), connect, plan, pick a
 run id the broker has not seen today, journal the intents durably, warm the connections,
