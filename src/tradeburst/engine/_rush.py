@@ -12,14 +12,13 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from datetime import time as time_of_day
-from zoneinfo import ZoneInfo
 
 from tradeburst.brokers import Broker, BrokerError
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
+from tradeburst.exchange._clock import exchange_datetime, on_day_of
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.summary import FireError, Summary
 
@@ -34,7 +33,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 KEEP_WARM_EVERY_S = 20.0
 """While a rush waits, the connections are used this often, well inside keep-alive."""
 FINAL_ESTIMATE_S = 2.0
@@ -51,16 +49,14 @@ Notify = Callable[[str], None]
 async def target_of(broker: Broker, at: time_of_day, problems: list[InputProblem]) -> int:
     """`at` today on the broker's clock, as epoch ns; a problem if it has passed."""
     now_ns = await broker.server_time_ns()
-    now = datetime.fromtimestamp(now_ns / 1e9, TAIPEI)
-    target = datetime.combine(now.date(), at, TAIPEI)
-    target_ns = int(target.timestamp()) * 1_000_000_000 + at.microsecond * 1000
+    target_ns = on_day_of(now_ns, at)
     if target_ns <= now_ns:
         problems.append(
             InputProblem(
                 path="--at",
                 line=None,
                 reason=f"{at.isoformat()} has passed: exchange time is "
-                f"{now.time().isoformat(timespec='milliseconds')}",
+                f"{exchange_datetime(now_ns).time().isoformat(timespec='milliseconds')}",
             )
         )
     return target_ns
@@ -127,7 +123,7 @@ def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int)
 
 
 def waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
-    target = datetime.fromtimestamp(target_broker_ns / 1e9, TAIPEI)
+    target = exchange_datetime(target_broker_ns)
     left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
     return (
         f"first order at {target.time().isoformat(timespec='microseconds')} exchange time,"

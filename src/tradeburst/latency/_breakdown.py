@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import time
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
+from tradeburst.exchange._clock import on_day_of
 from tradeburst.latency._offset import ClockOffset
 
 __all__ = ["Component", "Stamped", "TripTimes", "broker_stamp_ns", "split_trip", "trip_of"]
-
-TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 class Component(enum.StrEnum):
@@ -126,7 +124,4 @@ def broker_stamp_ns(last_time: str | None, near_broker_ns: int) -> int | None:
         moment = time.fromisoformat(last_time)
     except ValueError:
         return None
-    day = datetime.fromtimestamp(near_broker_ns / 1e9, TAIPEI).date()
-    stamp = datetime.combine(day, moment, TAIPEI)
-    seconds = int(stamp.timestamp())
-    return seconds * 1_000_000_000 + moment.microsecond * 1000
+    return on_day_of(near_broker_ns, moment)
