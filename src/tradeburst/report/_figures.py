@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
+from tradeburst.exchange._clock import ExchangeDay
 from tradeburst.latency import (
     ClockOffset,
     Component,
@@ -27,7 +26,6 @@ from tradeburst.summary import Classification, FireError, LatencyThresholds
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 PERCENTS = (50.0, 90.0, 99.0)
 
 
@@ -140,7 +138,7 @@ def _timing(
     intent: Intent, clock: ClockOffset, thresholds: LatencyThresholds, first_fill_ns: int | None
 ) -> OrderTiming:
     trip = trip_of(intent, clock)
-    local = datetime.fromtimestamp(clock.to_broker_ns(intent.answered_ns) / 1e9, TAIPEI)
+    local_ns = clock.to_broker_ns(intent.answered_ns)
     difference_ms = trip.compared_ms
     return OrderTiming(
         user_def=intent.user_def,
@@ -149,7 +147,7 @@ def _timing(
         sent_ns=intent.sent_ns,
         answered_ns=intent.answered_ns,
         broker_time=intent.last_time if trip.difference_ns is not None else None,
-        local_time=local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}",
+        local_time=ExchangeDay.containing(local_ns).clock_text(local_ns),
         difference_ms=difference_ms,
         classification=thresholds.classify(difference_ms),
         trip=trip,
