@@ -152,6 +152,50 @@ def test_consumer_decides_on_each_record_and_restores_the_process() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_waiting_warms_with_the_last_tick_and_changes_no_decision() -> None:
+    """While the loop waits for a record that does not come, `warm` gets the last tick
+    decided on, again and again; it is never called before the first decision, and the
+    decisions are exactly the records published."""
+    with RingReader.create(ring_name(), 4) as reader:
+        decided: list[int] = []
+        warmed: list[int] = []
+
+        def spin_for(ms: int) -> int:
+            return reader.spin(
+                lambda t: decided.append(t.number),
+                limit=sys.maxsize,
+                deadline_ns=time.perf_counter_ns() + ms * 1_000_000,
+                stopped=lambda: False,
+                warm=lambda t: warmed.append(t.number),
+            )
+
+        assert spin_for(20) == 0
+        assert (decided, warmed) == ([], [])
+        writer = RingWriter.attach(reader.name)
+        for number in range(3):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        assert spin_for(20) == 3
+    assert decided == [0, 1, 2]
+    assert len(warmed) > 1
+    assert set(warmed) == {2}
+
+
+def test_consumer_passes_its_warm_callback_to_the_loop() -> None:
+    """`BusyPollConsumer(warm=...)` is what the loop calls while it waits."""
+    with RingReader.create(ring_name(), 4) as reader:
+        writer = RingWriter.attach(reader.name)
+        writer.publish(Kind.SYNTHETIC, b"2330", 7, 7)
+        writer.release()
+        warmed: list[int] = []
+        consumer = BusyPollConsumer(
+            reader, lambda t: None, realtime=False, warm=lambda t: warmed.append(t.price_milli)
+        )
+        report = consumer.run(max_ticks=2, timeout_s=0.02)
+    assert report.ticks == 1
+    assert warmed and set(warmed) == {7}
+
+
 def test_a_ring_name_in_use_cannot_be_created_again() -> None:
     """Creating over an existing ring fails instead of resetting another's records."""
     with RingReader.create(ring_name(), 4) as reader, pytest.raises(FileExistsError):

@@ -3,7 +3,9 @@ ring beside an asyncio queue, a thread queue, WebSocket push and 100 ms polling 
 is described in `_hotpath_ends`), measured one after another in one run with the same
 tick rate, cores and tuning; and tick → order on the wire from the rehearsal exchange's
 own ring (`_hotpath_wire`). The producer runs on the first allowed core and the consumer
-on the last, each in its own process started fresh (`spawn`)."""
+on the last, each in its own process started fresh (`spawn`). For each path it also
+keeps what the host did to the consumer's core meanwhile (`_core_noise`), so a tail
+measured on a noisy neighbour's time can be told from the code's own."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from multiprocessing.context import SpawnProcess
 from typing import Any
 
 from tradeburst.bench import _hotpath_ends as ends
+from tradeburst.bench._core_noise import CoreCounters, read_core
 from tradeburst.bench._hotpath_wire import drive_trades, wire_consumer
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.hotpath import RingReader
@@ -58,24 +61,30 @@ async def run_hotpath_bench(
         notes.append("only one core allowed: producer and consumer share it")
     figures: dict[str, Any] = {"tick_to_decision_us": {}}
     counts: dict[str, int] = {}
+    noise: dict[str, dict[str, float]] = {}
     granted = False
     for path in PATHS:
         progress(path)
         wanted = int(polling_s / POLLING_TICK_S) if path == "polling" else samples
+        before = read_core(consumer_cpu)
         latencies, path_notes, realtime_granted = await _measure(
             path, wanted, interval_s, producer_cpu, consumer_cpu, realtime
         )
+        _note_noise(noise, path, before, consumer_cpu)
         granted = granted or realtime_granted
         notes.extend(n for n in path_notes if n not in notes)
         figures["tick_to_decision_us"][path] = percentiles_us(latencies)
         counts[path] = len(latencies)
     progress("wire")
+    before = read_core(consumer_cpu)
     latencies, wire_notes, _ = await _measure_wire(wire_samples, consumer_cpu, realtime)
+    _note_noise(noise, "wire", before, consumer_cpu)
     notes.extend(wire_notes)
     figures["tick_to_wire_us"] = percentiles_us(latencies)
     counts["wire"] = len(latencies)
     figures["conditions"] = {
         "samples": counts,
+        "consumer_core": noise,
         "interval_us": interval_us,
         "producer_cpu": producer_cpu,
         "consumer_cpu": consumer_cpu,
@@ -142,6 +151,14 @@ async def _measure_wire(
         finally:
             await _end(consumer)
     return _unpack(outcome)
+
+
+def _note_noise(
+    noise: dict[str, dict[str, float]], path: str, before: CoreCounters | None, cpu: int
+) -> None:
+    after = read_core(cpu)
+    if before is not None and after is not None:
+        noise[path] = after.since(before)
 
 
 def _start(target: Callable[..., None], *args: object) -> SpawnProcess:

@@ -81,7 +81,10 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     def decide(tick: Tick) -> None:
         latencies.append(clock() - tick.stamp_ns)
 
-    consumer = BusyPollConsumer(reader, decide, cpu=cpu, realtime=realtime)
+    def warm(tick: Tick) -> int:
+        return clock() - tick.stamp_ns
+
+    consumer = BusyPollConsumer(reader, decide, cpu=cpu, realtime=realtime, warm=warm)
     while len(latencies) < samples:
         report = consumer.run(max_ticks=samples - len(latencies), timeout_s=ROUND_S, fresh=True)
         rounds.extend(n for n in report.notes if n not in rounds)

@@ -16,7 +16,12 @@ reading a newer record as an older one. Sequence words are read and written as s
 aligned 8-byte loads and stores through a `memoryview` cast to `Q`; the order of those
 stores relies on x86-64's total store order (CPython emits no fences), which is what the
 hot path targets. `spin` is the busy-poll loop written out over this layout: a waiting
-spin is one such load and one comparison, with no call and no attribute lookup.
+spin is one such load and one comparison, with no call and no attribute lookup. Every
+`CHECK_EVERY` spins it also runs a decision's own steps on the slot before (unpacking a
+record, making a `Tick`, reading the clock; the `warm` callback on the last tick) and
+throws the result away: a core that only spins lets other work evict that code and data
+from its caches, and the first decision after a quiet spell then pays microseconds in
+misses. `tradeburst bench hotpath` measured the difference (see the README).
 """
 
 from __future__ import annotations
@@ -43,8 +48,10 @@ _HEADER_WORDS: Final = _HEADER_BYTES // 8
 _PUBLISHED: Final = 3
 _CLOSED: Final = 4
 DEFAULT_CAPACITY: Final = 4096
-CHECK_EVERY: Final = 1024
-"""Waiting spins between looks at the clock and the closed flag: cheap, but not free."""
+CHECK_EVERY: Final = 256
+"""Waiting spins (a few µs) between looks at the clock and the closed flag, which also
+warm the decision path. A tick that lands during that look waits for it (a fraction of
+a µs); a path left cold for longer costs more than that."""
 _STAMP_WORD: Final = 2
 """The stamp's word within a slot: after the sequence word and the record number."""
 
@@ -233,19 +240,25 @@ class RingReader(_Mapped):
         limit: int,
         deadline_ns: int,
         stopped: Callable[[], bool],
+        warm: Callable[[Tick], object] | None = None,
     ) -> int:
         """Busy-poll, calling `decide` with each whole record, until `limit` records were
         decided on or missed, `stopped()` is true after a decision, `deadline_ns` (on the
         `perf_counter_ns` clock) passes, or the ring is closed and read to its end; how
-        many records were decided on. Each overrun is logged with what it lost."""
+        many records were decided on. Each overrun is logged with what it lost. While
+        waiting, `warm` is called every `CHECK_EVERY` spins with the last tick decided on
+        (never before the first): it should run the decision's computation and act on
+        nothing, so that computation is in the caches when the next tick comes."""
         words, buf, mask = self._words, self._buf, self._mask
         unpack, make, repeat = RECORD.unpack_from, _make, itertools.repeat
         clock = time.perf_counter_ns
         ticks = 0
+        last: Tick | None = None
         n = self.next_index
         while ticks + self.missed < limit:
             word = _HEADER_WORDS + (n & mask) * _WORDS_PER_SLOT
             want = 2 * n + 2
+            before = (_HEADER_WORDS + ((n - 1) & mask) * _WORDS_PER_SLOT + 1) * 8
             # A waiting spin is this inner loop: one load, one comparison. `repeat` hands
             # out one shared None, where `range` would allocate an int for each spin.
             for _ in repeat(None, CHECK_EVERY):
@@ -253,6 +266,10 @@ class RingReader(_Mapped):
                 if sequence >= want:
                     break
             else:
+                # Warming: the slot before may be torn or rewritten; the result is dropped.
+                make(Tick, unpack(buf, before))
+                if warm is not None and last is not None:
+                    warm(last)
                 if clock() > deadline_ns or (words[_CLOSED] and words[_PUBLISHED] <= n):
                     break
                 continue
@@ -260,7 +277,8 @@ class RingReader(_Mapped):
                 record = unpack(buf, (word + 1) * 8)
                 if words[word] == want:
                     self.next_index = n + 1
-                    decide(make(Tick, record))
+                    last = make(Tick, record)
+                    decide(last)
                     n = self.next_index  # `decide` may have moved the reader on
                     ticks += 1
                     if stopped():
