@@ -16,13 +16,13 @@ from array import array
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
-from typing import Any
+from typing import Any, NamedTuple
 
 from tradeburst.bench import _hotpath_ends as ends
 from tradeburst.bench._core_noise import CoreCounters, read_core
 from tradeburst.bench._hotpath_wire import drive_trades, wire_consumer
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
-from tradeburst.hotpath import RingReader
+from tradeburst.hotpath import Hiccups, RingReader
 
 __all__ = ["PATHS", "percentiles_us", "run_hotpath_bench"]
 
@@ -30,6 +30,14 @@ PATHS = ("ring", "asyncio_queue", "thread_queue", "websocket", "polling")
 POLLING_TICK_S = 0.001
 _RESULT_TIMEOUT_S = 120.0
 _ctx = multiprocessing.get_context("spawn")
+
+
+class Measured(NamedTuple):
+    latencies_ns: array[int]
+    notes: list[str]
+    realtime: bool
+    hiccups: Hiccups | None
+    """The bare consumer core probed between rounds (the ring's path only)."""
 
 
 def percentiles_us(latencies_ns: Sequence[int]) -> dict[str, float]:
@@ -61,27 +69,27 @@ async def run_hotpath_bench(
         notes.append("only one core allowed: producer and consumer share it")
     figures: dict[str, Any] = {"tick_to_decision_us": {}}
     counts: dict[str, int] = {}
-    noise: dict[str, dict[str, float]] = {}
+    noise: dict[str, dict[str, float | None]] = {}
     granted = False
     for path in PATHS:
         progress(path)
         wanted = int(polling_s / POLLING_TICK_S) if path == "polling" else samples
         before = read_core(consumer_cpu)
-        latencies, path_notes, realtime_granted = await _measure(
-            path, wanted, interval_s, producer_cpu, consumer_cpu, realtime
-        )
+        measured = await _measure(path, wanted, interval_s, producer_cpu, consumer_cpu, realtime)
         _note_noise(noise, path, before, consumer_cpu)
-        granted = granted or realtime_granted
-        notes.extend(n for n in path_notes if n not in notes)
-        figures["tick_to_decision_us"][path] = percentiles_us(latencies)
-        counts[path] = len(latencies)
+        if measured.hiccups is not None:
+            noise.setdefault(path, {}).update(hiccup_figures(measured.hiccups))
+        granted = granted or measured.realtime
+        notes.extend(n for n in measured.notes if n not in notes)
+        figures["tick_to_decision_us"][path] = percentiles_us(measured.latencies_ns)
+        counts[path] = len(measured.latencies_ns)
     progress("wire")
     before = read_core(consumer_cpu)
-    latencies, wire_notes, _ = await _measure_wire(wire_samples, consumer_cpu, realtime)
+    wire = await _measure_wire(wire_samples, consumer_cpu, realtime)
     _note_noise(noise, "wire", before, consumer_cpu)
-    notes.extend(wire_notes)
-    figures["tick_to_wire_us"] = percentiles_us(latencies)
-    counts["wire"] = len(latencies)
+    notes.extend(wire.notes)
+    figures["tick_to_wire_us"] = percentiles_us(wire.latencies_ns)
+    counts["wire"] = len(wire.latencies_ns)
     figures["conditions"] = {
         "samples": counts,
         "consumer_core": noise,
@@ -96,7 +104,7 @@ async def run_hotpath_bench(
 
 async def _measure(
     path: str, samples: int, interval_s: float, producer_cpu: int, consumer_cpu: int, rt: bool
-) -> tuple[array[int], list[str], bool]:
+) -> Measured:
     stop = _ctx.Event()
     result_in, result_out = _ctx.Pipe(duplex=False)
     ticks = samples * 2 + 1000
@@ -129,9 +137,7 @@ async def _measure(
     return await _collect(result_in, stop, producer, consumer)
 
 
-async def _measure_wire(
-    samples: int, consumer_cpu: int, realtime: bool
-) -> tuple[array[int], list[str], bool]:
+async def _measure_wire(samples: int, consumer_cpu: int, realtime: bool) -> Measured:
     name = f"tb-wire-{os.getpid()}"
     result_in, result_out = _ctx.Pipe(duplex=False)
     async with serving(exchange_server("none", "--shm-feed", name)) as url:
@@ -154,11 +160,11 @@ async def _measure_wire(
 
 
 def _note_noise(
-    noise: dict[str, dict[str, float]], path: str, before: CoreCounters | None, cpu: int
+    noise: dict[str, dict[str, float | None]], path: str, before: CoreCounters | None, cpu: int
 ) -> None:
     after = read_core(cpu)
     if before is not None and after is not None:
-        noise[path] = after.since(before)
+        noise[path] = dict(after.since(before))
 
 
 def _start(target: Callable[..., None], *args: object) -> SpawnProcess:
@@ -169,7 +175,7 @@ def _start(target: Callable[..., None], *args: object) -> SpawnProcess:
 
 async def _collect(
     results: Connection, stop: Any, producer: SpawnProcess, consumer: SpawnProcess
-) -> tuple[array[int], list[str], bool]:
+) -> Measured:
     try:
         outcome = await _receive(results, consumer)
     finally:
@@ -192,11 +198,23 @@ async def _receive(results: Connection, process: SpawnProcess | None = None) -> 
         raise RuntimeError(f"a benchmark process ended without a result (exit {code})") from None
 
 
-def _unpack(outcome: tuple[bytes, list[str], bool]) -> tuple[array[int], list[str], bool]:
-    raw, notes, realtime = outcome
+def _unpack(outcome: tuple[Any, ...]) -> Measured:
+    raw, notes, realtime, *hiccups = outcome
     latencies = array("q")
     latencies.frombytes(raw)
-    return latencies, list(notes), realtime
+    return Measured(latencies, list(notes), realtime, hiccups[0] if hiccups else None)
+
+
+def hiccup_figures(hiccups: Hiccups) -> dict[str, float | None]:
+    """The probe's figures for the JSON: a wait of None is under the 1 µs threshold."""
+    return {
+        "probed_s": hiccups.seconds,
+        "lost_pct": hiccups.lost_fraction * 100,
+        "pauses_per_s": hiccups.per_second,
+        "longest_pause_us": hiccups.longest_us,
+        "p99_wait_us": hiccups.wait_us(0.99),
+        "p999_wait_us": hiccups.wait_us(0.999),
+    }
 
 
 async def _end(process: SpawnProcess) -> None:

@@ -16,8 +16,8 @@ as it holds the tick, ready to decide, and sends the differences back when done.
 Every consumer runs tuned the same way (pinned, SCHED_FIFO where permitted, collector
 frozen), so the mechanism is the only difference. A spinning SCHED_FIFO process is
 stopped by the kernel's real-time throttling for the rest of each second once it has used
-95 % of it, so the ring consumer spins in rounds of `ROUND_S` with a pause between, and
-ticks published during a pause are passed over rather than measured.
+95 % of it, so the ring consumer spins in rounds of `ROUND_S`, each followed by a probe of
+the bare core and a pause; ticks published meanwhile are passed over rather than measured.
 """
 
 from __future__ import annotations
@@ -38,7 +38,17 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick, restore, tune
+from tradeburst.hotpath import (
+    BusyPollConsumer,
+    Hiccups,
+    Kind,
+    RingReader,
+    RingWriter,
+    Tick,
+    measure_hiccups,
+    restore,
+    tune,
+)
 
 __all__ = [
     "pipe_producer",
@@ -49,7 +59,8 @@ __all__ = [
     "websocket_consumer",
 ]
 
-ROUND_S = 0.5
+ROUND_S = 0.4
+PROBE_S = 0.1
 PAUSE_S = 0.1
 POLL_INTERVAL_S = 0.1
 _STAMP = struct.Struct("<q")
@@ -73,10 +84,13 @@ def ring_producer(name: str, stop: Event, interval_s: float, cpu: int) -> None:
 
 
 def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connection) -> None:
+    """Each round spins on the ring, then probes the bare core (`measure_hiccups`) for a
+    fifth as long, so the machine's floor is measured at the same times as the ring."""
     reader = RingReader.attach(name)
     latencies = array("q")
     clock = time.perf_counter_ns
     rounds: list[str] = []
+    probes: list[Hiccups] = []
 
     def decide(tick: Tick) -> None:
         latencies.append(clock() - tick.stamp_ns)
@@ -88,10 +102,11 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     while len(latencies) < samples:
         report = consumer.run(max_ticks=samples - len(latencies), timeout_s=ROUND_S, fresh=True)
         rounds.extend(n for n in report.notes if n not in rounds)
+        probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))
         time.sleep(PAUSE_S)
     notes = [*rounds, f"ring: {reader.missed} ticks missed in {reader.overruns} overruns"]
     reader.close()
-    out.send((latencies.tobytes(), notes, report.realtime))
+    out.send((latencies.tobytes(), notes, report.realtime, Hiccups.joined(probes)))
 
 
 def pipe_producer(
