@@ -14,7 +14,10 @@ as it holds the tick, ready to decide, and sends the differences back when done.
   and decides on each tick it finds (a tick waits for the next poll).
 
 Every consumer runs tuned the same way (pinned, SCHED_FIFO where permitted, collector
-frozen), so the mechanism is the only difference. A spinning SCHED_FIFO process is
+frozen), so the mechanism is the only difference. The ring's and the pipes' producers
+wait for their next tick by spinning on the clock, as the guide's feed handler polls its
+network card; the server's producer sleeps in its event loop, which must stay free to
+answer. A spinning SCHED_FIFO process is
 stopped by the kernel's real-time throttling for the rest of each second once it has used
 95 % of it, so the ring consumer spins in rounds of `ROUND_S`, each followed by a probe of
 the bare core and a pause; ticks published meanwhile are passed over rather than measured.
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import queue
 import struct
 import threading
 import time
 from array import array
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from typing import Any
@@ -72,13 +77,27 @@ def _pin(cpu: int) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
+def _spun_ticks(interval_s: float, stop: Event) -> Iterator[None]:
+    """Yield once every `interval_s` until `stop`, spinning on the clock in between, as a
+    feed handler polling its network card does: the producer's core never sleeps, so
+    its publishing is not slowed by waking up."""
+    clock = time.perf_counter_ns
+    interval_ns = int(interval_s * 1e9)
+    due = clock()
+    while not stop.is_set():
+        yield
+        # After a stall the ticks go on at the interval from now, never in a burst.
+        due = max(due + interval_ns, clock())
+        while clock() < due:
+            pass
+
+
 def ring_producer(name: str, stop: Event, interval_s: float, cpu: int) -> None:
     _pin(cpu)
     ring = RingWriter.attach(name)
     try:
-        while not stop.is_set():
+        for _ in _spun_ticks(interval_s, stop):
             ring.publish(Kind.SYNTHETIC, b"2330", _PRICE_MILLI, 1000)
-            time.sleep(interval_s)
     finally:
         ring.close()
 
@@ -117,11 +136,8 @@ def pipe_producer(
     _pin(cpu)
     ready.wait(60)
     try:
-        for _ in range(ticks):
-            if stop.is_set():
-                break
+        for _ in itertools.islice(_spun_ticks(interval_s, stop), ticks):
             conn.send_bytes(_STAMP.pack(time.perf_counter_ns()))
-            time.sleep(interval_s)
     except (BrokenPipeError, ConnectionResetError):
         pass
 
