@@ -120,6 +120,38 @@ def test_the_exchange_benchmark_writes_its_figures(tmp_path: Path) -> None:
         assert figures[key] > 0
 
 
+def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
+    tmp_path: Path,
+) -> None:
+    """`bench hotpath --json` measures each path with the ticks asked for, sends every
+    wire order, and keeps what the host took from the consumer's core (small sizes: this
+    checks the figures are there and counted, not how fast they are)."""
+    out = tmp_path / "hotpath.json"
+    result = runner.invoke(
+        app,
+        [
+            "bench", "hotpath", "--samples", "200", "--wire-samples", "20",
+            "--polling-s", "0.5", "--no-realtime", "--json", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    paths = ("ring", "asyncio_queue", "thread_queue", "websocket", "polling")
+    for path in paths:
+        row = figures["tick_to_decision_us"][path]
+        assert 0 < row["p50"] <= row["p99"] <= row["p999"]
+    assert 0 < figures["tick_to_wire_us"]["p50"] <= figures["tick_to_wire_us"]["p999"]
+    conditions = figures["conditions"]
+    assert conditions["samples"] == {
+        **dict.fromkeys(paths[:4], 200), "polling": 500, "wire": 20
+    }  # fmt: skip
+    assert "wire: 20 orders sent, 0 refused" in conditions["notes"]
+    probe = conditions["consumer_core"]["ring"]
+    assert probe["probed_s"] > 0 and 0 <= probe["lost_pct"] < 100
+    assert set(conditions["consumer_core"]) == {*paths, "wire"}
+    assert "the bare consumer core" in result.output
+
+
 def test_log_records_are_one_line_without_a_traceback() -> None:
     """A logged exception shows its type and message on the record's line, no traceback."""
     try:
