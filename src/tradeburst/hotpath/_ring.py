@@ -256,8 +256,9 @@ class RingReader(_Mapped):
         last: Tick | None = None
         n = self.next_index
         while ticks + self.missed < limit:
+            # Everything the slot needs is worked out before waiting on it.
             word = _HEADER_WORDS + (n & mask) * _WORDS_PER_SLOT
-            want = 2 * n + 2
+            want, at = 2 * n + 2, (word + 1) * 8
             before = (_HEADER_WORDS + ((n - 1) & mask) * _WORDS_PER_SLOT + 1) * 8
             # A waiting spin is this inner loop: one load, one comparison. `repeat` hands
             # out one shared None, where `range` would allocate an int for each spin.
@@ -274,7 +275,7 @@ class RingReader(_Mapped):
                     break
                 continue
             if sequence == want:
-                record = unpack(buf, (word + 1) * 8)
+                record = unpack(buf, at)
                 if words[word] == want:
                     self.next_index = n + 1
                     last = make(Tick, record)
