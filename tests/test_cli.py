@@ -142,8 +142,9 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
         assert 0 < row["p50"] <= row["p99"] <= row["p999"]
     assert 0 < figures["tick_to_wire_us"]["p50"] <= figures["tick_to_wire_us"]["p999"]
     conditions = figures["conditions"]
+    assert figures["tick_to_decision_us"]["ring_unwarmed"]["p50"] > 0
     assert conditions["samples"] == {
-        **dict.fromkeys(paths[:4], 200), "polling": 500, "wire": 20
+        **dict.fromkeys(paths[:4], 200), "ring_unwarmed": 200, "polling": 500, "wire": 20
     }  # fmt: skip
     assert "wire: 20 orders sent, 0 refused" in conditions["notes"]
     probe = conditions["consumer_core"]["ring"]

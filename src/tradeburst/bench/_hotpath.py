@@ -3,9 +3,12 @@ ring beside an asyncio queue, a thread queue, WebSocket push and 100 ms polling 
 is described in `_hotpath_ends`), measured one after another in one run with the same
 tick rate, cores and tuning; and tick → order on the wire from the rehearsal exchange's
 own ring (`_hotpath_wire`). The producer runs on the first allowed core and the consumer
-on the last, each in its own process started fresh (`spawn`). For each path it also
-keeps what the host did to the consumer's core meanwhile (`_core_noise`), so a tail
-measured on a noisy neighbour's time can be told from the code's own."""
+on the last, each in its own process started fresh (`spawn`). The ring is also read with
+its decision path left to go cold (`ring_unwarmed`, in rounds taking turns with the
+warm ones), and its consumer's core is probed bare between rounds (`measure_hiccups`).
+For each path it keeps what the host did to the consumer's core meanwhile
+(`_core_noise`), so a tail measured on a noisy neighbour's time can be told from the
+code's own."""
 
 from __future__ import annotations
 
@@ -36,8 +39,10 @@ class Measured(NamedTuple):
     latencies_ns: array[int]
     notes: list[str]
     realtime: bool
-    hiccups: Hiccups | None
+    hiccups: Hiccups | None = None
     """The bare consumer core probed between rounds (the ring's path only)."""
+    unwarmed_ns: array[int] | None = None
+    """The ring read by rounds that do not keep the decision path warm."""
 
 
 def percentiles_us(latencies_ns: Sequence[int]) -> dict[str, float]:
@@ -83,6 +88,11 @@ async def run_hotpath_bench(
         notes.extend(n for n in measured.notes if n not in notes)
         figures["tick_to_decision_us"][path] = percentiles_us(measured.latencies_ns)
         counts[path] = len(measured.latencies_ns)
+        if measured.unwarmed_ns is not None:
+            figures["tick_to_decision_us"][f"{path}_unwarmed"] = percentiles_us(
+                measured.unwarmed_ns
+            )
+            counts[f"{path}_unwarmed"] = len(measured.unwarmed_ns)
     progress("wire")
     before = read_core(consumer_cpu)
     wire = await _measure_wire(wire_samples, consumer_cpu, realtime)
@@ -199,10 +209,17 @@ async def _receive(results: Connection, process: SpawnProcess | None = None) -> 
 
 
 def _unpack(outcome: tuple[Any, ...]) -> Measured:
-    raw, notes, realtime, *hiccups = outcome
+    raw, notes, realtime, *ring_only = outcome
+    if ring_only:
+        hiccups, unwarmed = ring_only
+        return Measured(_latencies(raw), list(notes), realtime, hiccups, _latencies(unwarmed))
+    return Measured(_latencies(raw), list(notes), realtime)
+
+
+def _latencies(raw: bytes) -> array[int]:
     latencies = array("q")
     latencies.frombytes(raw)
-    return Measured(latencies, list(notes), realtime, hiccups[0] if hiccups else None)
+    return latencies
 
 
 def hiccup_figures(hiccups: Hiccups) -> dict[str, float | None]:

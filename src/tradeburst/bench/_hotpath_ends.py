@@ -103,29 +103,41 @@ def ring_producer(name: str, stop: Event, interval_s: float, cpu: int) -> None:
 
 
 def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connection) -> None:
-    """Each round spins on the ring, then probes the bare core (`measure_hiccups`) for a
-    fifth as long, so the machine's floor is measured at the same times as the ring."""
+    """Rounds that keep the decision path warm take turns with rounds that do not (the
+    same consumer otherwise), and each round is followed by a probe of the bare core
+    (`measure_hiccups`) a quarter as long: all three see the machine at the same times."""
     reader = RingReader.attach(name)
-    latencies = array("q")
     clock = time.perf_counter_ns
     rounds: list[str] = []
     probes: list[Hiccups] = []
 
-    def decide(tick: Tick) -> None:
-        latencies.append(clock() - tick.stamp_ns)
+    def consumer_into(latencies: array[int], keep_warm: bool) -> BusyPollConsumer:
+        def decide(tick: Tick) -> None:
+            latencies.append(clock() - tick.stamp_ns)
 
-    def warm(tick: Tick) -> int:
-        return clock() - tick.stamp_ns
+        def warm(tick: Tick) -> int:
+            return clock() - tick.stamp_ns
 
-    consumer = BusyPollConsumer(reader, decide, cpu=cpu, realtime=realtime, warm=warm)
-    while len(latencies) < samples:
+        return BusyPollConsumer(
+            reader, decide, cpu=cpu, realtime=realtime, warm=warm, keep_warm=keep_warm
+        )
+
+    warmed, unwarmed = array("q"), array("q")
+    turns = itertools.cycle(
+        [(warmed, consumer_into(warmed, True)), (unwarmed, consumer_into(unwarmed, False))]
+    )
+    while len(warmed) < samples or len(unwarmed) < samples:
+        latencies, consumer = next(turns)
+        if len(latencies) >= samples:
+            continue
         report = consumer.run(max_ticks=samples - len(latencies), timeout_s=ROUND_S, fresh=True)
         rounds.extend(n for n in report.notes if n not in rounds)
         probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))
         time.sleep(PAUSE_S)
     notes = [*rounds, f"ring: {reader.missed} ticks missed in {reader.overruns} overruns"]
     reader.close()
-    out.send((latencies.tobytes(), notes, report.realtime, Hiccups.joined(probes)))
+    outcome = (warmed.tobytes(), notes, report.realtime, Hiccups.joined(probes))
+    out.send((*outcome, unwarmed.tobytes()))
 
 
 def pipe_producer(

@@ -49,12 +49,14 @@ class BusyPollConsumer:
         cpu: int | None = None,
         realtime: bool = True,
         warm: Warm | None = None,
+        keep_warm: bool = True,
     ) -> None:
         self._reader = reader
         self._decide = decide
         self._cpu = cpu
         self._realtime = realtime
         self._warm = warm
+        self._keep_warm = keep_warm
         self._stop = False
 
     def stop(self) -> None:
@@ -94,6 +96,7 @@ class BusyPollConsumer:
             deadline_ns=deadline_ns,
             stopped=self._stopped,
             warm=self._warm,
+            keep_warm=self._keep_warm,
         )
         if ticks + reader.missed < limit and not self._stop:
             log.debug("consumer stopped after %d ticks (deadline or ring closed)", ticks)

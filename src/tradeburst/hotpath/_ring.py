@@ -241,6 +241,7 @@ class RingReader(_Mapped):
         deadline_ns: int,
         stopped: Callable[[], bool],
         warm: Callable[[Tick], object] | None = None,
+        keep_warm: bool = True,
     ) -> int:
         """Busy-poll, calling `decide` with each whole record, until `limit` records were
         decided on or missed, `stopped()` is true after a decision, `deadline_ns` (on the
@@ -248,7 +249,8 @@ class RingReader(_Mapped):
         many records were decided on. Each overrun is logged with what it lost. While
         waiting, `warm` is called every `CHECK_EVERY` spins with the last tick decided on
         (never before the first): it should run the decision's computation and act on
-        nothing, so that computation is in the caches when the next tick comes."""
+        nothing, so that computation is in the caches when the next tick comes. With
+        `keep_warm` false the loop only waits (`bench hotpath` measures both)."""
         words, buf, mask = self._words, self._buf, self._mask
         unpack, make, repeat = RECORD.unpack_from, _make, itertools.repeat
         clock = time.perf_counter_ns
@@ -267,10 +269,11 @@ class RingReader(_Mapped):
                 if sequence >= want:
                     break
             else:
-                # Warming: the slot before may be torn or rewritten; the result is dropped.
-                make(Tick, unpack(buf, before))
-                if warm is not None and last is not None:
-                    warm(last)
+                if keep_warm:
+                    # The slot before may be torn or rewritten: the result is dropped.
+                    make(Tick, unpack(buf, before))
+                    if warm is not None and last is not None:
+                        warm(last)
                 if clock() > deadline_ns or (words[_CLOSED] and words[_PUBLISHED] <= n):
                     break
                 continue
