@@ -133,7 +133,7 @@ def hotpath_bench(
     console.print(f"ring p99 {ring_p99:,.1f} µs {verdict} the 2 µs target")
     probe = noise.get("ring", {})
     if "p99_wait_us" in probe:
-        console.print(_floor_text(probe))
+        console.print(_probe_text(probe))
     console.print(
         "  stolen ms, irqs: what the host and the kernel took from the consumer's core\n"
         "  while each path was measured (a tail is the machine's when these are high)"
@@ -197,19 +197,20 @@ def seed_table_bench(
             console.print(f"written to {path}")
 
 
-def _floor_text(probe: dict[str, float | None]) -> str:
-    """The bare core's probe, as the floor under the ring's percentiles."""
+def _probe_text(probe: dict[str, float | None]) -> str:
+    """The bare core's probe: the wait its pauses alone give a tick from outside."""
 
     def wait(key: str) -> str:
         value = probe[key]
         return "under 1 µs" if value is None else f"{value:,.1f} µs"
 
     return (
-        f"  the bare consumer core, probed between the ring's rounds: a tick arriving at a\n"
-        f"  random moment waits {wait('p99_wait_us')} at p99 and {wait('p999_wait_us')} at"
-        f" p99.9 for the core alone;\n  {probe['lost_pct']:.2f} % of its time went in"
-        f" {probe['pauses_per_s']:,.0f} pauses a second over 1 µs"
-        f" (longest {probe['longest_pause_us']:,.0f} µs)"
+        f"  the bare consumer core, probed between the ring's rounds: {probe['lost_pct']:.2f} %"
+        f" of its\n  time went in {probe['pauses_per_s']:,.0f} pauses a second over 1 µs"
+        f" (longest {probe['longest_pause_us']:,.0f} µs); a tick\n  arriving at a random"
+        f" moment (from the network) would wait {wait('p99_wait_us')} at p99\n"
+        f"  and {wait('p999_wait_us')} at p99.9 for those pauses alone. The ring's ticks,"
+        f" stamped on this\n  machine, do not see a pause that stops both cores."
     )
 
 

@@ -2,8 +2,10 @@
 clock, and keep every pause between two readings longer than a threshold (the idea of
 jHiccup and sysjitter). Whatever takes the core away (a timer interrupt, the hypervisor
 running someone else, real-time throttling) shows up as a pause, and no consumer on that
-core can answer a tick faster than its pauses allow: `wait_us` turns them into the wait
-of a tick arriving at a random moment, the floor under the ring's own percentiles."""
+core answers a tick faster than its pauses allow: `wait_us` turns them into the wait of
+a tick arriving at a random moment, as one from the network does. A producer on the same
+machine can hide part of it: a pause of the whole virtual machine stops the producer too,
+so its ticks are stamped after the pause, not during it."""
 
 from __future__ import annotations
 
