@@ -210,7 +210,7 @@ def _probe_text(probe: dict[str, float | None]) -> str:
         f" (longest {probe['longest_pause_us']:,.0f} µs); a tick\n  arriving at a random"
         f" moment (from the network) would wait {wait('p99_wait_us')} at p99\n"
         f"  and {wait('p999_wait_us')} at p99.9 for those pauses alone. The ring's ticks,"
-        f" stamped on this\n  machine, do not see a pause that stops both cores."
+        f" stamped\n  on this machine, do not see a pause that stops both cores."
     )
 
 
