@@ -49,7 +49,7 @@ _PUBLISHED: Final = 3
 _CLOSED: Final = 4
 DEFAULT_CAPACITY: Final = 4096
 CHECK_EVERY: Final = 1024
-"""Waiting spins (about 25 µs here) between looks at the clock and the closed flag, which
+"""Waiting spins (about 40 µs here) between looks at the clock and the closed flag, which
 also warm the decision path. A tick that lands during a look waits for it (about half a
 µs): looking every 64 or 256 spins delayed enough ticks to raise the ring's p99, and
 every 4096 let the path go cold again (`bench hotpath`, 2026-11-25)."""
