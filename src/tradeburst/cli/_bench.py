@@ -100,8 +100,9 @@ def hotpath_bench(
         bool, typer.Option(help="Ask for SCHED_FIFO for the consumers where permitted.")
     ] = True,
 ) -> None:
-    """Tick → decision across processes: busy-poll ring beside asyncio queue, thread queue,
-    WebSocket push and 100 ms polling; and tick → order on the wire."""
+    """Tick → decision across processes: busy-poll ring (kept warm, and not) beside asyncio
+    queue, thread queue, WebSocket push and 100 ms polling; tick → order on the wire; and
+    what the machine took from the consumer's core meanwhile."""
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     figures = asyncio.run(
