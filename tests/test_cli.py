@@ -147,9 +147,10 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
         **dict.fromkeys(paths[:4], 200), "ring_unwarmed": 200, "polling": 500, "wire": 20
     }  # fmt: skip
     assert "wire: 20 orders sent, 0 refused" in conditions["notes"]
-    probe = conditions["consumer_core"]["ring"]
+    probe = conditions["bare_core_probe"]
     assert probe["probed_s"] > 0 and 0 <= probe["lost_pct"] < 100
     assert set(conditions["consumer_core"]) == {*paths, "wire"}
+    assert all(core["seconds"] > 0 for core in conditions["consumer_core"].values())
     assert "the bare consumer core" in result.output
 
 

@@ -7,6 +7,8 @@ import gc
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tradeburst.hotpath import Hiccups, measure_hiccups
 
@@ -33,6 +35,29 @@ def test_pauses_of_less_than_the_quantile_leave_its_wait_under_the_threshold() -
     assert wait is not None
     share_over = sum(max(0.0, p / 1000 - wait) for p in hiccups.pauses_ns) / 1e6
     assert share_over == pytest.approx(0.001)
+
+
+def share_waiting_longer(pauses_ns: tuple[int, ...], seconds: float, wait_ns: float) -> float:
+    """The share of moments whose wait is over `wait_ns`: the first g - w of each pause."""
+    return sum(max(0.0, pause - wait_ns) for pause in pauses_ns) / (seconds * 1e9)
+
+
+@given(
+    pauses=st.lists(st.integers(1_001, 5_000_000), max_size=60).map(tuple),
+    quantile=st.sampled_from([0.9, 0.99, 0.999]),
+)
+def test_the_wait_leaves_exactly_the_quantiles_share_of_moments_waiting_longer(
+    pauses: tuple[int, ...], quantile: float
+) -> None:
+    """Against the definition: at the wait returned, the moments waiting longer are
+    1 - quantile of the time; None only when even the threshold leaves fewer."""
+    hiccups = Hiccups(0.1, pauses)
+    wait = hiccups.wait_us(quantile)
+    if wait is None:
+        assert share_waiting_longer(pauses, 0.1, 1000) <= (1 - quantile) + 1e-12
+    else:
+        assert wait >= 1
+        assert share_waiting_longer(pauses, 0.1, wait * 1000) == pytest.approx(1 - quantile)
 
 
 def test_probes_join_into_one_over_their_summed_time() -> None:

@@ -181,6 +181,23 @@ def test_waiting_warms_with_the_last_tick_and_changes_no_decision() -> None:
     assert set(warmed) == {2}
 
 
+def test_a_loop_not_kept_warm_never_calls_warm() -> None:
+    with RingReader.create(ring_name(), 4) as reader:
+        writer = RingWriter.attach(reader.name)
+        writer.publish(Kind.SYNTHETIC, b"2330", 1, 1)
+        writer.release()
+        warmed: list[Tick] = []
+        decided = reader.spin(
+            lambda t: None,
+            limit=sys.maxsize,
+            deadline_ns=time.perf_counter_ns() + 20_000_000,
+            stopped=lambda: False,
+            warm=warmed.append,
+            keep_warm=False,
+        )
+    assert (decided, warmed) == (1, [])
+
+
 def test_consumer_passes_its_warm_callback_to_the_loop() -> None:
     """`BusyPollConsumer(warm=...)` is what the loop calls while it waits."""
     with RingReader.create(ring_name(), 4) as reader:

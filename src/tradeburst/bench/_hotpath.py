@@ -74,7 +74,7 @@ async def run_hotpath_bench(
         notes.append("only one core allowed: producer and consumer share it")
     figures: dict[str, Any] = {"tick_to_decision_us": {}}
     counts: dict[str, int] = {}
-    noise: dict[str, dict[str, float | None]] = {}
+    noise: dict[str, dict[str, float]] = {}
     granted = False
     for path in PATHS:
         progress(path)
@@ -83,7 +83,7 @@ async def run_hotpath_bench(
         measured = await _measure(path, wanted, interval_s, producer_cpu, consumer_cpu, realtime)
         _note_noise(noise, path, before, consumer_cpu)
         if measured.hiccups is not None:
-            noise.setdefault(path, {}).update(hiccup_figures(measured.hiccups))
+            figures["bare_core_probe"] = _probe_figures(measured.hiccups)
         granted = granted or measured.realtime
         notes.extend(n for n in measured.notes if n not in notes)
         figures["tick_to_decision_us"][path] = percentiles_us(measured.latencies_ns)
@@ -100,9 +100,11 @@ async def run_hotpath_bench(
     notes.extend(wire.notes)
     figures["tick_to_wire_us"] = percentiles_us(wire.latencies_ns)
     counts["wire"] = len(wire.latencies_ns)
+    probe = figures.pop("bare_core_probe", None)
     figures["conditions"] = {
         "samples": counts,
         "consumer_core": noise,
+        "bare_core_probe": probe,
         "interval_us": interval_us,
         "producer_cpu": producer_cpu,
         "consumer_cpu": consumer_cpu,
@@ -124,6 +126,7 @@ async def _measure(
         try:
             producer = _start(ends.ring_producer, name, stop, interval_s, producer_cpu)
             consumer = _start(ends.ring_consumer, name, samples, consumer_cpu, rt, result_out)
+            result_out.close()
             return await _collect(result_in, stop, producer, consumer)
         finally:
             owner.close()
@@ -136,14 +139,15 @@ async def _measure(
         consumer = _start(
             ends.queue_consumer, path, tick_in, ready, samples, consumer_cpu, rt, result_out
         )
-        tick_in.close()
-        tick_out.close()
+        for sent in (tick_in, tick_out, result_out):
+            sent.close()
         return await _collect(result_in, stop, producer, consumer)
     port_in, port_out = _ctx.Pipe(duplex=False)
     tick_s = POLLING_TICK_S if path == "polling" else interval_s
     producer = _start(ends.server_producer, port_out, stop, ticks, tick_s, producer_cpu)
     port = await _receive(port_in)
     consumer = _start(ends.websocket_consumer, path, port, samples, consumer_cpu, rt, result_out)
+    result_out.close()
     return await _collect(result_in, stop, producer, consumer)
 
 
@@ -154,6 +158,7 @@ async def _measure_wire(samples: int, consumer_cpu: int, realtime: bool) -> Meas
         consumer = _start(
             wire_consumer, name, url, BENCH_KEY, samples, consumer_cpu, realtime, result_out
         )
+        result_out.close()
         try:
             if await _receive(result_in) != "ready":
                 raise RuntimeError("the wire consumer did not start")
@@ -170,14 +175,17 @@ async def _measure_wire(samples: int, consumer_cpu: int, realtime: bool) -> Meas
 
 
 def _note_noise(
-    noise: dict[str, dict[str, float | None]], path: str, before: CoreCounters | None, cpu: int
+    noise: dict[str, dict[str, float]], path: str, before: CoreCounters | None, cpu: int
 ) -> None:
     after = read_core(cpu)
     if before is not None and after is not None:
-        noise[path] = dict(after.since(before))
+        noise[path] = after.since(before)
 
 
 def _start(target: Callable[..., None], *args: object) -> SpawnProcess:
+    """The child gets its own copies of the pipe ends in `args`, so the caller closes the
+    sending ends it keeps: a child that dies then reads as end of file at once, not as
+    silence until the timeout."""
     process = _ctx.Process(target=target, args=args, daemon=True)
     process.start()
     return process
@@ -208,12 +216,15 @@ async def _receive(results: Connection, process: SpawnProcess | None = None) -> 
         raise RuntimeError(f"a benchmark process ended without a result (exit {code})") from None
 
 
-def _unpack(outcome: tuple[Any, ...]) -> Measured:
-    raw, notes, realtime, *ring_only = outcome
-    if ring_only:
-        hiccups, unwarmed = ring_only
-        return Measured(_latencies(raw), list(notes), realtime, hiccups, _latencies(unwarmed))
-    return Measured(_latencies(raw), list(notes), realtime)
+def _unpack(outcome: ends.Outcome) -> Measured:
+    unwarmed = None if outcome.unwarmed is None else _latencies(outcome.unwarmed)
+    return Measured(
+        _latencies(outcome.latencies),
+        list(outcome.notes),
+        outcome.realtime,
+        outcome.hiccups,
+        unwarmed,
+    )
 
 
 def _latencies(raw: bytes) -> array[int]:
@@ -222,10 +233,11 @@ def _latencies(raw: bytes) -> array[int]:
     return latencies
 
 
-def hiccup_figures(hiccups: Hiccups) -> dict[str, float | None]:
-    """The probe's figures for the JSON: a wait of None is under the 1 µs threshold."""
+def _probe_figures(hiccups: Hiccups) -> dict[str, float | None]:
+    """The probe's figures for the JSON: a wait of None is under the threshold."""
     return {
         "probed_s": hiccups.seconds,
+        "threshold_us": hiccups.threshold_ns / 1000,
         "lost_pct": hiccups.lost_fraction * 100,
         "pauses_per_s": hiccups.per_second,
         "longest_pause_us": hiccups.longest_us,

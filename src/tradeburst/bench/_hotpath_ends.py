@@ -19,8 +19,8 @@ wait for their next tick by spinning on the clock, as the guide's feed handler p
 network card; the server's producer sleeps in its event loop, which must stay free to
 answer. A spinning SCHED_FIFO process is
 stopped by the kernel's real-time throttling for the rest of each second once it has used
-95 % of it, so the ring consumer spins in rounds of `ROUND_S`, each followed by a probe of
-the bare core and a pause; ticks published meanwhile are passed over rather than measured.
+95 % of it, so the ring consumer spins in rounds, each followed by a probe of the bare
+core and a pause; ticks published meanwhile are passed over rather than measured.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from array import array
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import msgspec
@@ -64,12 +64,27 @@ __all__ = [
     "websocket_consumer",
 ]
 
+ROUND_TICKS = 1000
 ROUND_S = 0.4
+"""A round ends at `ROUND_TICKS` or after this long, whichever comes first."""
 PROBE_S = 0.1
 PAUSE_S = 0.1
 POLL_INTERVAL_S = 0.1
 _STAMP = struct.Struct("<q")
 _PRICE_MILLI = 580_000
+
+
+class Outcome(NamedTuple):
+    """What a consumer process sends back when it is done."""
+
+    latencies: bytes
+    """`array("q")` bytes: each tick's latency in ns."""
+    notes: list[str]
+    realtime: bool
+    hiccups: Hiccups | None = None
+    """The ring's only: its core probed bare between rounds."""
+    unwarmed: bytes | None = None
+    """The ring's only: the rounds that did not keep the decision path warm."""
 
 
 def _pin(cpu: int) -> None:
@@ -86,7 +101,8 @@ def _spun_ticks(interval_s: float, stop: Event) -> Iterator[None]:
     due = clock()
     while not stop.is_set():
         yield
-        # After a stall the ticks go on at the interval from now, never in a burst.
+        # After a stall the next tick goes at once and the rest keep the interval from
+        # it: the ticks missed are not made up in a burst.
         due = max(due + interval_ns, clock())
         while clock() < due:
             pass
@@ -103,13 +119,15 @@ def ring_producer(name: str, stop: Event, interval_s: float, cpu: int) -> None:
 
 
 def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connection) -> None:
-    """Rounds that keep the decision path warm take turns with rounds that do not (the
-    same consumer otherwise), and each round is followed by a probe of the bare core
-    (`measure_hiccups`) a quarter as long: all three see the machine at the same times."""
+    """Rounds of `ROUND_TICKS`: one to settle in, thrown away, then rounds that keep the
+    decision path warm (A) and rounds that do not (B) in the order ABBA ABBA …, so neither
+    has the other's start or end. Each round is followed by a probe of the bare core
+    (`measure_hiccups`) and a pause."""
     reader = RingReader.attach(name)
     clock = time.perf_counter_ns
-    rounds: list[str] = []
+    notes: list[str] = []
     probes: list[Hiccups] = []
+    granted = False
 
     def consumer_into(latencies: array[int], keep_warm: bool) -> BusyPollConsumer:
         def decide(tick: Tick) -> None:
@@ -122,22 +140,36 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
             reader, decide, cpu=cpu, realtime=realtime, warm=warm, keep_warm=keep_warm
         )
 
-    warmed, unwarmed = array("q"), array("q")
-    turns = itertools.cycle(
-        [(warmed, consumer_into(warmed, True)), (unwarmed, consumer_into(unwarmed, False))]
-    )
-    while len(warmed) < samples or len(unwarmed) < samples:
-        latencies, consumer = next(turns)
-        if len(latencies) >= samples:
-            continue
-        report = consumer.run(max_ticks=samples - len(latencies), timeout_s=ROUND_S, fresh=True)
-        rounds.extend(n for n in report.notes if n not in rounds)
+    def spin_round(consumer: BusyPollConsumer, ticks: int) -> None:
+        nonlocal granted
+        report = consumer.run(max_ticks=ticks, timeout_s=ROUND_S, fresh=True)
+        granted = granted or report.realtime
+        notes.extend(n for n in report.notes if n not in notes)
         probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))
         time.sleep(PAUSE_S)
-    notes = [*rounds, f"ring: {reader.missed} ticks missed in {reader.overruns} overruns"]
-    reader.close()
-    outcome = (warmed.tobytes(), notes, report.realtime, Hiccups.joined(probes))
-    out.send((*outcome, unwarmed.tobytes()))
+
+    latencies = {True: array("q"), False: array("q")}
+    consumers = {keep: consumer_into(latencies[keep], keep) for keep in latencies}
+    try:
+        spin_round(consumer_into(array("q"), True), ROUND_TICKS)
+        probes.clear()
+        for keep in itertools.cycle((True, False, False, True)):
+            if min(len(taken) for taken in latencies.values()) >= samples:
+                break
+            if (short := samples - len(latencies[keep])) > 0:
+                spin_round(consumers[keep], min(ROUND_TICKS, short))
+        notes.append(f"ring: {reader.missed} ticks missed in {reader.overruns} overruns")
+    finally:
+        reader.close()
+    out.send(
+        Outcome(
+            latencies[True].tobytes(),
+            notes,
+            granted,
+            hiccups=Hiccups.joined(probes),
+            unwarmed=latencies[False].tobytes(),
+        )
+    )
 
 
 def pipe_producer(
@@ -171,7 +203,7 @@ def queue_consumer(
             latencies = _thread_queue(conn, ready, samples)
     finally:
         restore(tuning)
-    out.send((latencies.tobytes(), tuning.notes, tuning.realtime))
+    out.send(Outcome(latencies.tobytes(), tuning.notes, tuning.realtime))
 
 
 async def _asyncio_queue(conn: Connection, ready: Event, samples: int) -> array[int]:
@@ -279,7 +311,7 @@ def websocket_consumer(
         latencies = asyncio.run(work(f"http://127.0.0.1:{port}", samples))
     finally:
         restore(tuning)
-    out.send((latencies.tobytes(), tuning.notes, tuning.realtime))
+    out.send(Outcome(latencies.tobytes(), tuning.notes, tuning.realtime))
 
 
 async def _websocket(url: str, samples: int) -> array[int]:

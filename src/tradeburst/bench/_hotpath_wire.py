@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 
 import aiohttp
 
+from tradeburst.bench._hotpath_ends import Outcome
 from tradeburst.hotpath import BusyPollConsumer, Kind, OrderWire, RingReader, Tick
 
 __all__ = ["drive_trades", "wire_consumer"]
@@ -63,7 +64,7 @@ def wire_consumer(
             time.sleep(_PAUSE_S)
     reader.close()
     notes.append(f"wire: {len(latencies)} orders sent, {refused} refused")
-    out.send((latencies.tobytes(), notes, report.realtime))
+    out.send(Outcome(latencies.tobytes(), notes, report.realtime))
 
 
 async def drive_trades(url: str, key: str, done: asyncio.Event) -> int:

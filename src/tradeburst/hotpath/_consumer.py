@@ -26,8 +26,10 @@ Decide = Callable[[Tick], object]
 for nothing else while it runs."""
 
 Warm = Callable[[Tick], object]
-"""Called while waiting with the last tick decided on: the decision's computation with
-nothing acted on (no order written, nothing stored), to keep it in the core's caches."""
+"""Called while waiting, tens of thousands of times a second, with the last tick decided
+on: the decision's computation with nothing acted on, to keep it in the core's caches.
+It must never place an order or store anything (it sees the same tick again and again),
+and it should be no slower than the decision: a tick that lands while it runs waits."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

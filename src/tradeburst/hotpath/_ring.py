@@ -249,9 +249,11 @@ class RingReader(_Mapped):
         `perf_counter_ns` clock) passes, or the ring is closed and read to its end; how
         many records were decided on. Each overrun is logged with what it lost. While
         waiting, `warm` is called every `CHECK_EVERY` spins with the last tick decided on
-        (never before the first): it should run the decision's computation and act on
-        nothing, so that computation is in the caches when the next tick comes. With
-        `keep_warm` false the loop only waits (`bench hotpath` measures both)."""
+        (never before the first), tens of thousands of times a second: it must run the
+        decision's computation and act on nothing (never place an order from it), so that
+        computation is in the caches when the next tick comes. Its cost is added to a
+        tick that lands while it runs. With `keep_warm` false the loop only waits
+        (`bench hotpath` measures both)."""
         words, buf, mask = self._words, self._buf, self._mask
         unpack, make, repeat = RECORD.unpack_from, _make, itertools.repeat
         clock = time.perf_counter_ns
@@ -262,7 +264,6 @@ class RingReader(_Mapped):
             # Everything the slot needs is worked out before waiting on it.
             word = _HEADER_WORDS + (n & mask) * _WORDS_PER_SLOT
             want, at = 2 * n + 2, (word + 1) * 8
-            before = (_HEADER_WORDS + ((n - 1) & mask) * _WORDS_PER_SLOT + 1) * 8
             # A waiting spin is this inner loop: one load, one comparison. `repeat` hands
             # out one shared None, where `range` would allocate an int for each spin.
             for _ in repeat(None, CHECK_EVERY):
@@ -272,7 +273,8 @@ class RingReader(_Mapped):
             else:
                 if keep_warm:
                     # The slot before may be torn or rewritten: the result is dropped.
-                    make(Tick, unpack(buf, before))
+                    before = _HEADER_WORDS + ((n - 1) & mask) * _WORDS_PER_SLOT
+                    make(Tick, unpack(buf, (before + 1) * 8))
                     if warm is not None and last is not None:
                         warm(last)
                 if clock() > deadline_ns or (words[_CLOSED] and words[_PUBLISHED] <= n):
