@@ -22,6 +22,9 @@ DEFAULT_THRESHOLD_NS = 1000
 
 @dataclass(frozen=True, slots=True)
 class Hiccups:
+    """What one probe (or several, `joined`) of a core found: how long it spun, and every
+    pause over the threshold."""
+
     seconds: float
     pauses_ns: tuple[int, ...]
     """Every pause longer than `threshold_ns`, in the order they came."""
@@ -54,6 +57,8 @@ class Hiccups:
         alone; None when it is under the threshold (shorter pauses are not kept). A tick
         that lands `u` into a pause of `g` waits `g - u`, so the share of moments waiting
         more than `w` is the sum of `g - w` over pauses longer than `w`, over the time."""
+        if not 0 < quantile < 1:
+            raise ValueError(f"a quantile is between 0 and 1, not {quantile}")
         budget = (1 - quantile) * self.seconds * 1e9
         longest_first = sorted(self.pauses_ns, reverse=True)
         total = 0
