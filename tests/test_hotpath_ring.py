@@ -213,6 +213,27 @@ def test_consumer_passes_its_warm_callback_to_the_loop() -> None:
     assert warmed and set(warmed) == {7}
 
 
+def test_a_warm_callback_that_raises_ends_the_loop_and_the_process_is_restored() -> None:
+    """The error reaches the caller; the record decided on stays decided, and the core,
+    scheduling and collector are as they were."""
+    affinity = os.sched_getaffinity(0)
+
+    def broken(tick: Tick) -> None:
+        raise RuntimeError("warm failed")
+
+    with RingReader.create(ring_name(), 4) as reader:
+        writer = RingWriter.attach(reader.name)
+        writer.publish(Kind.SYNTHETIC, b"2330", 1, 1)
+        writer.release()
+        consumer = BusyPollConsumer(reader, lambda t: None, realtime=False, warm=broken)
+        with pytest.raises(RuntimeError, match="warm failed"):
+            consumer.run(max_ticks=2, timeout_s=1.0)
+        assert reader.next_index == 1
+    assert os.sched_getaffinity(0) == affinity
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_ring_name_in_use_cannot_be_created_again() -> None:
     """Creating over an existing ring fails instead of resetting another's records."""
     with RingReader.create(ring_name(), 4) as reader, pytest.raises(FileExistsError):
