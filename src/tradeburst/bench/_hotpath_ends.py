@@ -17,10 +17,10 @@ Every consumer runs tuned the same way (pinned, SCHED_FIFO where permitted, coll
 frozen), so the mechanism is the only difference. The ring's and the pipes' producers
 wait for their next tick by spinning on the clock, as the guide's feed handler polls its
 network card; the server's producer sleeps in its event loop, which must stay free to
-answer. A spinning SCHED_FIFO process is
-stopped by the kernel's real-time throttling for the rest of each second once it has used
-95 % of it, so the ring consumer spins in rounds, each followed by a probe of the bare
-core and a pause; ticks published meanwhile are passed over rather than measured.
+answer. A spinning SCHED_FIFO process is stopped by the kernel's real-time throttling for
+the rest of each second once it has used 95 % of it, so the ring consumer spins in
+rounds, each followed by a probe of the bare core and a pause; ticks published meanwhile
+are passed over rather than measured.
 """
 
 from __future__ import annotations
