@@ -75,6 +75,7 @@ async def run_hotpath_bench(
     figures: dict[str, Any] = {"tick_to_decision_us": {}}
     counts: dict[str, int] = {}
     noise: dict[str, dict[str, float]] = {}
+    probe: dict[str, float | None] | None = None
     granted = False
     for path in PATHS:
         progress(path)
@@ -83,7 +84,7 @@ async def run_hotpath_bench(
         measured = await _measure(path, wanted, interval_s, producer_cpu, consumer_cpu, realtime)
         _note_noise(noise, path, before, consumer_cpu)
         if measured.hiccups is not None:
-            figures["bare_core_probe"] = _probe_figures(measured.hiccups)
+            probe = _probe_figures(measured.hiccups)
         granted = granted or measured.realtime
         notes.extend(n for n in measured.notes if n not in notes)
         figures["tick_to_decision_us"][path] = percentiles_us(measured.latencies_ns)
@@ -100,7 +101,6 @@ async def run_hotpath_bench(
     notes.extend(wire.notes)
     figures["tick_to_wire_us"] = percentiles_us(wire.latencies_ns)
     counts["wire"] = len(wire.latencies_ns)
-    probe = figures.pop("bare_core_probe", None)
     figures["conditions"] = {
         "samples": counts,
         "consumer_core": noise,
