@@ -1,10 +1,9 @@
 """`FubonBroker`: the `Broker` protocol over the `fubon_neo` SDK (2.3.1).
 
 Every SDK call blocks, so each runs in a `ThreadPoolExecutor` bounded by the account's
-connections (the Fubon profile's 10); logging in and out has a thread of its own, so a
-reconnect never queues behind hung order calls. Single orders go out blocking by default
-(the return value is the outcome), or with `unblock=True` (the return value is a status-4
-ACK and the outcome comes by callback). A batch of up to 30 always answers with ACKs; the
+connections (the Fubon profile's 10). Single orders go out blocking by default (the
+return value is the outcome), or with `unblock=True` (the return value is a status-4 ACK
+and the outcome comes by callback). A batch of up to 30 always answers with ACKs; the
 outcome of each order arrives by callback, out of order, matched by `seq_no`.
 
 Outcomes: an answer becomes an `OrderState`; a failed result is a rate refusal
@@ -14,15 +13,14 @@ raises or hangs, or an ACK whose outcome never comes, may have placed the order:
 `AnswerLost`, for the engine to reconcile by `user_def`. In a batch, orders without an
 outcome are answered with a state that names no order, which the engine reconciles.
 
-On event 300 (disconnected) the broker builds a new SDK, logs in again, registers the
-callbacks again and asks for today's orders, settling whatever waited for a callback.
-Fills pushed during the outage are not replayed; `fills()` asks for them.
+Logging in, and in again on event 300 (disconnected), is `_session`'s. After a log-in
+again the broker asks for today's orders, settling whatever waited for a callback. Fills
+pushed during the outage are not replayed; `fills()` asks for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -49,6 +47,7 @@ from tradeburst.brokers.fubon._mapping import (
     state_of,
 )
 from tradeburst.brokers.fubon._sdk import PRODUCTION_URL, SdkFactory, real_sdk, sdk_module
+from tradeburst.brokers.fubon._session import FubonSession
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
 
@@ -80,27 +79,22 @@ class FubonBroker:
         sdk_factory: SdkFactory | None = None,
         reconnect_backoff_s: tuple[float, float] = RECONNECT_BACKOFF_S,
     ) -> None:
-        self._credentials = credentials
         self._url = url
         self._unblock = unblock
         self._profile = PROFILES["fubon"]
         limit = self._profile.connections or 1
         self._connections = max(1, min(limit, connections or limit))
         self._answer_timeout_s = answer_timeout_s
-        self._factory = sdk_factory or real_sdk
-        self._backoff_s = reconnect_backoff_s
+        self._session = FubonSession(
+            credentials,
+            url=url,
+            factory=sdk_factory or real_sdk,
+            answer_timeout_s=answer_timeout_s,
+            backoff_s=reconnect_backoff_s,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._login_thread: ThreadPoolExecutor | None = None
         self._bridge: CallbackBridge | None = None
-        self._sdk: Any = None
-        self._account: Any = None
-        self._account_no: str | None = None
-        self._ready = asyncio.Event()
-        self._closed = False
-        self._fatal: BrokerFatal | None = None
-        self._reconnect_task: asyncio.Task[None] | None = None
-        self.reconnects = 0
         self._raw: dict[str, Any] = {}
         """The latest full SDK `OrderResult` per order_no: what cancel and modify take."""
         self._user_defs: dict[str, str] = {}
@@ -109,10 +103,11 @@ class FubonBroker:
         """SDK `Order`s built ahead by `prepare`, by client order id."""
 
     def __repr__(self) -> str:  # the credentials' secrets have repr=False
-        return f"FubonBroker({self._url!r}, account={self._account_no!r})"
+        return f"FubonBroker({self._url!r}, account={self._session.account_no!r})"
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
-        if getattr(self, "_sdk", None) is not None and not self._closed:
+        session = getattr(self, "_session", None)
+        if session is not None and session.sdk is not None and not session.closed:
             _warn(f"{self!r} was not closed", ResourceWarning, stacklevel=2)
 
     @property
@@ -129,133 +124,30 @@ class FubonBroker:
         await self.aclose()
 
     async def connect(self) -> None:
-        if self._sdk is not None:
+        if self._session.sdk is not None:
             return
-        if self._closed:
+        if self._session.closed:
             raise NotSent("the Fubon broker is closed")
         self._loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(self._connections, thread_name_prefix="fubon")
-        self._login_thread = ThreadPoolExecutor(1, thread_name_prefix="fubon-login")
-        self._bridge = CallbackBridge(self._loop, self._disconnected, self._remember)
+        self._bridge = CallbackBridge(self._loop, self._session.disconnected, self._remember)
         try:
-            self._sdk, self._account = await self._login()
+            await self._session.open(self._bridge.register, self._settle_after_reconnect)
         except BaseException:
             await self.aclose()
             raise
-        self._ready.set()
 
     async def aclose(self) -> None:
-        if self._closed:
+        if self._session.closed:
             return
-        self._closed = True
-        task, self._reconnect_task = self._reconnect_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        sdk, self._sdk = self._sdk, None
-        if sdk is not None and self._login_thread is not None:
-            await self._end(sdk, logout=True)
-        for pool in (self._executor, self._login_thread):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+        await self._session.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _login(self) -> tuple[Any, Any]:
-        """A new SDK, logged in, with our callbacks: at connect and after a disconnect."""
-        try:
-            sdk = await self._on_login_thread(self._factory, self._url)
-        except Exception as exc:
-            raise NotSent(f"cannot reach Fubon at {self._url}: {exc}") from None
-        try:
-            try:
-                result = await self._on_login_thread(self._login_call, sdk)
-            except Exception as exc:
-                raise NotSent(f"login: {type(exc).__name__}: {exc}") from None
-            if not result.is_success:
-                raise refusal(result.message, "login") or BrokerFatal(f"login: {result.message}")
-            account = self._pick(result.data)
-            assert self._bridge is not None
-            self._bridge.register(sdk)
-        except BaseException:
-            await self._end(sdk, logout=False)
-            raise
-        return sdk, account
-
-    def _login_call(self, sdk: Any) -> Any:
-        c = self._credentials
-        cert = str(c.cert_path)
-        # Positional: the SDK's parameter is named `pass`.
-        if c.api_key is not None:
-            return sdk.apikey_login(c.personal_id, c.api_key, cert, c.cert_password)
-        return sdk.login(c.personal_id, c.password, cert, c.cert_password)
-
-    def _pick(self, accounts: Any) -> Any:
-        stock = [a for a in (accounts or []) if getattr(a, "account_type", "stock") == "stock"]
-        wanted = self._credentials.account or self._account_no
-        if wanted is not None:
-            chosen = [a for a in stock if a.account == wanted]
-            if not chosen:
-                raise BrokerFatal(f"login: no stock account {wanted} on this login")
-        elif len(stock) != 1:
-            names = ", ".join(a.account for a in stock) or "none"
-            raise BrokerFatal(
-                f"login: {len(stock)} stock accounts ({names}); choose one with "
-                "TRADEBURST_FUBON_ACCOUNT or `account` in the config file"
-            )
-        else:
-            chosen = stock
-        self._account_no = str(chosen[0].account)
-        return chosen[0]
-
-    async def _end(self, sdk: Any, *, logout: bool) -> None:
-        def end() -> None:
-            if logout:
-                with contextlib.suppress(Exception):
-                    sdk.logout()
-            with contextlib.suppress(Exception):
-                sdk.shutdown()
-
-        with contextlib.suppress(Exception):
-            await self._on_login_thread(end)
-
-    async def _on_login_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        assert self._loop is not None
-        return await self._loop.run_in_executor(self._login_thread, functools.partial(fn, *args))
-
-    # -- disconnects ----------------------------------------------------------------------
-
-    def _disconnected(self, message: str) -> None:
-        """Event 300, on the loop."""
-        if self._closed or self._reconnect_task is not None or self._sdk is None:
-            return
-        log.warning("Fubon disconnected (%s); logging in again", message)
-        self._ready.clear()
-        old, self._sdk = self._sdk, None
-        assert self._loop is not None
-        self._reconnect_task = self._loop.create_task(self._reconnect(old))
-
-    async def _reconnect(self, old: Any) -> None:
-        await self._end(old, logout=False)
-        low, high = self._backoff_s
-        attempt = 0
-        while not self._closed:
-            try:
-                self._sdk, self._account = await self._login()
-                break
-            except BrokerFatal as exc:
-                log.error("Fubon: cannot log in again (%s)", exc)
-                self._fatal = exc
-                break
-            except BrokerError as exc:
-                delay_s = min(high, low * 2**attempt)
-                attempt += 1
-                log.warning("Fubon: log-in again failed (%s); next try in %.1f s", exc, delay_s)
-                await asyncio.sleep(delay_s)
-        self._reconnect_task = None
-        self._ready.set()
-        if self._sdk is not None:
-            self.reconnects += 1
-            await self._settle_after_reconnect()
+    @property
+    def reconnects(self) -> int:
+        """How many times it logged in again after a disconnect."""
+        return self._session.reconnects
 
     async def _settle_after_reconnect(self) -> None:
         """Callbacks lost in the outage are not replayed: today's orders tell instead."""
@@ -268,31 +160,13 @@ class FubonBroker:
         settled = self._bridge.settle_waiting([(raw.seq_no, state) for raw, state in records])
         log.info("Fubon: reconnected; %d waiting orders settled from the query", settled)
 
-    async def _session(self) -> tuple[Any, Any]:
-        """The logged-in SDK and account, waiting out a reconnect."""
-        if self._closed:
-            raise NotSent("the Fubon broker is closed")
-        if self._sdk is None and self._reconnect_task is None and self._fatal is None:
-            raise RuntimeError("FubonBroker.connect() first")
-        if not self._ready.is_set():
-            try:
-                async with asyncio.timeout(self._answer_timeout_s):
-                    await self._ready.wait()
-            except TimeoutError:
-                raise NotSent("Fubon is reconnecting; nothing sent") from None
-        if self._fatal is not None:
-            raise self._fatal
-        if self._sdk is None:
-            raise NotSent("Fubon is not connected; nothing sent")
-        return self._sdk, self._account
-
     # -- what the broker declares ---------------------------------------------------------
 
     @property
     def account(self) -> str:
-        if self._account_no is None:
+        if self._session.account_no is None:
             raise RuntimeError("FubonBroker.connect() first")
-        return self._account_no
+        return self._session.account_no
 
     @property
     def profile(self) -> LimitProfile:
@@ -328,7 +202,7 @@ class FubonBroker:
         return time.time_ns()
 
     async def instruments(self) -> dict[str, Instrument]:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         module = sdk_module()
         found: dict[str, Instrument] = {}
         for kind, stock_type in (("stock", module.StockType.Stock),
@@ -358,7 +232,7 @@ class FubonBroker:
     # -- order actions --------------------------------------------------------------------
 
     async def place(self, order: Order) -> OrderState:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         if self._unblock:
             result = await self._call(
                 "place_order", sdk.stock.place_order, account, sdk_order(order), True
@@ -381,7 +255,7 @@ class FubonBroker:
             return []
         if len(orders) > MAX_BATCH_ORDERS:
             raise ValueError(f"a Fubon batch takes at most {MAX_BATCH_ORDERS} orders")
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         built = [self._sdk_order(order) for order in orders]
         result = await self._call("batch_place_order", sdk.stock.batch_place_order, account, built)
         if not result.is_success:
@@ -411,20 +285,20 @@ class FubonBroker:
         return states
 
     async def cancel(self, order_no: str) -> OrderState:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         raw = await self._order_result(order_no)
         result = await self._call("cancel_order", sdk.stock.cancel_order, account, raw)
         return self._changed(result, raw, OrderStatus.CANCEL_FAILED, "cancel_order")
 
     async def modify_price(self, order_no: str, price_twd: Decimal) -> OrderState:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         raw = await self._order_result(order_no)
         change = sdk.stock.make_modify_price_obj(raw, price_text(price_twd), None)
         result = await self._call("modify_price", sdk.stock.modify_price, account, change)
         return self._changed(result, raw, OrderStatus.MODIFY_PRICE_FAILED, "modify_price")
 
     async def modify_quantity(self, order_no: str, quantity: int) -> OrderState:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         raw = await self._order_result(order_no)
         change = sdk.stock.make_modify_quantity_obj(raw, quantity)
         result = await self._call("modify_quantity", sdk.stock.modify_quantity, account, change)
@@ -440,7 +314,7 @@ class FubonBroker:
         return states
 
     async def fills(self) -> list[Fill]:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         today = datetime.now(TAIPEI).strftime("%Y%m%d")
         result = await self._call("filled_history", sdk.stock.filled_history, account, today)
         self._check_query(result, "filled_history")
@@ -466,7 +340,7 @@ class FubonBroker:
     # -- plumbing -------------------------------------------------------------------------
 
     async def _records(self) -> list[tuple[Any, OrderState]]:
-        sdk, account = await self._session()
+        sdk, account = await self._session.current()
         result = await self._call("get_order_results", sdk.stock.get_order_results, account)
         self._check_query(result, "get_order_results")
         try:
@@ -505,7 +379,7 @@ class FubonBroker:
         except TimeoutError:
             raise AnswerLost(f"{what}: no answer in {self._answer_timeout_s:g} s") from None
         except RuntimeError as exc:
-            if self._closed:  # the executor is shut down
+            if self._session.closed:  # the executor is shut down
                 raise NotSent(f"{what}: the Fubon broker is closed") from None
             raise AnswerLost(f"{what}: {exc}") from exc
         except Exception as exc:
