@@ -1,12 +1,12 @@
 """The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
 
-from tradeburst.engine._dispatcher import (
+from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
-    Dispatcher,
     DispatchOptions,
     DispatchStats,
     ManualPacing,
 )
+from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._fire import (
     FireOptions,
     FireResult,

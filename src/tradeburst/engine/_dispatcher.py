@@ -26,7 +26,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +37,19 @@ from tradeburst.brokers import (
     OrderState,
     RateLimited,
 )
+from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, match_records, refused_for_rate
-from tradeburst.engine._start import DEFAULT_SPIN_S, wait_until
+from tradeburst.engine._start import wait_until
 from tradeburst.engine._throttle import Slots, Throttle
-from tradeburst.latency._histogram import LatencyHistogram
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
-__all__ = ["DispatchOptions", "DispatchStats", "Dispatcher", "ManualPacing"]
+__all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GRACE_S = 1.0
-DEFAULT_RECONCILE_TIMEOUT_S = 30.0
-DEFAULT_MAX_ATTEMPTS = 10
 OPENING_LEAD_NS = 50_000_000
 """A rush's opening requests are taken from the throttle this long before the target
 (holding a slot early only makes the throttle stricter)."""
@@ -63,62 +59,6 @@ NOT_SENT_BACKOFF_S = (0.02, 2.0)
 MIN_RECONCILE_PAUSE_S = 0.1
 RECONCILE_PAUSE_MAX_S = 5.0
 """A failed reconciliation query is asked again after the grace period, doubling up to this."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ManualPacing:
-    """The guide's pacing: `chunk_size` single orders, then `delay_s` before the next chunk."""
-
-    chunk_size: int
-    delay_s: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DispatchOptions:
-    concurrency: int
-    """Requests in flight at once (at most the broker's connections)."""
-    max_batch: int
-    """Orders in one batch call; 1 sends single orders only."""
-    grace_s: float = DEFAULT_GRACE_S
-    """How long an UNKNOWN waits before the broker is asked about it."""
-    reconcile_timeout_s: float = DEFAULT_RECONCILE_TIMEOUT_S
-    """How long to keep asking before leaving an intent UNKNOWN."""
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-    """Sends of one intent that were refused as not placed before it is left unsent."""
-    pacing: ManualPacing | None = None
-    start_at_ns: int | None = None
-    """Monotonic ns before which nothing is sent (a rush's target); None: at once."""
-    spin_s: float = DEFAULT_SPIN_S
-    """How long before `start_at_ns` the wait stops sleeping and spins."""
-
-
-@dataclass(slots=True)
-class DispatchStats:
-    """Live counters, read by the progress view."""
-
-    total: int = 0
-    sent: int = 0
-    """Orders sent (an order sent twice counts twice)."""
-    requests: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    unknown: int = 0
-    resent: int = 0
-    not_sent: int = 0
-    rate_limit_rejections: int = 0
-    first_send_ns: int = 0
-    last_settle_ns: int = 0
-    latencies_ns: list[int] = field(default_factory=list)
-    """Send to answer, per order answered directly."""
-    round_trips: LatencyHistogram = field(default_factory=LatencyHistogram)
-    """The same, as a histogram the live view reads."""
-    started_ns: int = 0
-    """Monotonic ns the dispatch began (after a rush's wait)."""
-    opening_sends_ns: list[int] = field(default_factory=list)
-    """Monotonic send stamps of the requests that went out at the start, before the
-    throttle or the connection budget made any wait."""
-    sends: list[tuple[int, int]] = field(default_factory=list)
-    """(monotonic ns, orders) of each request, for the rate shown against the limit."""
 
 
 class Dispatcher:

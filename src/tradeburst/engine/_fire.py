@@ -27,13 +27,13 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from tradeburst.brokers import Broker, BrokerError
-from tradeburst.engine._dispatcher import (
+from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
-    Dispatcher,
     DispatchOptions,
     DispatchStats,
     ManualPacing,
 )
+from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
