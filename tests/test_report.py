@@ -46,6 +46,21 @@ class Stamps:
     last_time: str | None = None
 
 
+def rush_run(options: dict[str, object]) -> RunRecord:
+    """The run record of a rush made by hand, ten seconds before T0."""
+    return RunRecord(
+        run_id=RUN_ID,
+        created_ns=T0 - 10 * 10**9,
+        command="rush",
+        account="A1",
+        broker="sim",
+        url="http://127.0.0.1:1",
+        profile="fubon",
+        source="orders.csv",
+        options=options,
+    )
+
+
 STORIES = [
     # Answered at 09:00:03.700300 exchange time; the broker said .700: 0.3 ms.
     Stamps("alpha", IntentState.ACCEPTED, 0, 0, 300, "09:00:03.700"),
@@ -92,17 +107,7 @@ def build_journal(path: Path) -> Path:
         )
         for seq, story in enumerate(STORIES)
     ]
-    run = RunRecord(
-        run_id=RUN_ID,
-        created_ns=T0 - 10 * 10**9,
-        command="rush",
-        account="A1",
-        broker="sim",
-        url="http://127.0.0.1:1",
-        profile="fubon",
-        source="orders.csv",
-        options={"max_batch": 30, "concurrency": 10, "profile": None},
-    )
+    run = rush_run({"max_batch": 30, "concurrency": 10, "profile": None})
     with Journal(path, create=True) as journal:
         journal.start_run(run, intents)
         for intent, story in zip(intents, STORIES, strict=True):
@@ -328,17 +333,7 @@ def test_a_rush_stopped_before_its_target_reports_no_fire_error(tmp_path: Path) 
     intent = Intent(seq=0, line=2, tag="t0", order=order)
     with Journal(path, create=True) as journal:
         journal.start_run(
-            RunRecord(
-                run_id=RUN_ID,
-                created_ns=T0 - 10 * 10**9,
-                command="rush",
-                account="A1",
-                broker="sim",
-                url="http://127.0.0.1:1",
-                profile="fubon",
-                source="orders.csv",
-                options={},
-            ),
+            rush_run({}),
             [intent],
         )
         common = {"run_id": RUN_ID, "offset_ns": OFFSET_NS, "rtt_ns": RTT_NS}
