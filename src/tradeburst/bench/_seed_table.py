@@ -15,7 +15,6 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -190,8 +189,3 @@ async def _pooled_vs_unpooled(rounds: int) -> dict[str, float]:
                             await response.read()
                     into.append((time.perf_counter() - started) * 1000)
     return {"pooled_ms": statistics.median(pooled), "unpooled_ms": statistics.median(unpooled)}
-
-
-def write_json(figures: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2) + "\n")

@@ -55,7 +55,6 @@ class QuotePoller(EventSource):
         self._books: dict[str, tuple[tuple[Level, ...], tuple[Level, ...]]] = {}
         self._volume: dict[str, int] = {}
         self._seq: dict[tuple[str, str], int] = {}
-        self.polls = 0
 
     def __repr__(self) -> str:  # never the key
         return f"QuotePoller({self._url!r}, every {self.interval_s * 1000:g} ms)"
@@ -69,7 +68,6 @@ class QuotePoller(EventSource):
                     await self._poll(symbol)
                 except (aiohttp.ClientError, OSError, TimeoutError, msgspec.DecodeError) as exc:
                     log.info("quote of %s failed (%s); next poll goes on", symbol, exc)
-            self.polls += 1
             # Fixed rate, not fixed delay: a slow answer does not stretch the interval.
             next_at = max(next_at + self.interval_s, loop.time())
             await asyncio.sleep(next_at - loop.time())

@@ -60,8 +60,6 @@ class LaneStats:
     requests: int = 0
     orders: int = 0
     """Orders sent through the lane (an order sent twice counts twice)."""
-    first_send_s: float = 0.0
-    last_send_s: float = 0.0
 
 
 class FairShare:
@@ -190,8 +188,6 @@ class Lane(Throttle):
         stats = self.stats
         stats.requests += 1
         stats.orders += orders
-        stats.first_send_s = stats.first_send_s or now
-        stats.last_send_s = now
         return slots
 
     async def acquire(self, charges: tuple[Charge, ...]) -> Slots:

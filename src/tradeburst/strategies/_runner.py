@@ -150,7 +150,6 @@ class StrategyRunner:
         self.share: FairShare | None = None
         self.run_id = ""
         self.journal: Journal | None = None
-        self.started_ns = 0
         self.started_wall_ns = 0
         self._seq = 0
         self._budget: RiskBudget | None = None
@@ -247,7 +246,6 @@ class StrategyRunner:
         throttle = self.share.throttle
         day, self.run_id = await fresh_run_id(broker, throttle)
         path = self.options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{self.run_id}.sqlite"
-        self.started_ns = time.monotonic_ns()
         self.started_wall_ns = time.time_ns()
         feed = self._open_feed()
         with Journal(path, create=True) as journal:

@@ -233,14 +233,11 @@ class FubonBroker:
 
     async def place(self, order: Order) -> OrderState:
         sdk, account = await self._session.current()
+        built = self._sdk_order(order)
         if self._unblock:
-            result = await self._call(
-                "place_order", sdk.stock.place_order, account, sdk_order(order), True
-            )
+            result = await self._call("place_order", sdk.stock.place_order, account, built, True)
         else:
-            result = await self._call(
-                "place_order", sdk.stock.place_order, account, sdk_order(order)
-            )
+            result = await self._call("place_order", sdk.stock.place_order, account, built)
         seq_no, state = self._answer(result, order, "place_order")
         if state.status in PENDING_STATUSES and seq_no:
             assert self._bridge is not None

@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ENV_PREFIX", "CredentialsError", "FubonCredentials", "load_credentials"]
+__all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
 
-ENV_PREFIX = "TRADEBURST_FUBON_"
 _KEYS = ("personal_id", "password", "api_key", "cert_path", "cert_password", "account")
 _ENV = {
     "personal_id": "TRADEBURST_FUBON_ID",
