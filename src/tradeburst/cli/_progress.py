@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tradeburst.engine import Dispatcher
+from tradeburst.latency._histogram import LatencyHistogram
 from tradeburst.limits import LimitProfile, orders_per_s
 
 __all__ = ["LiveView", "limit_text"]
@@ -37,6 +38,10 @@ class LiveView:
         )
         self._task = self._progress.add_task("settled", total=1, detail="", start=False)
         self._dispatcher: Dispatcher | None = None
+        self._trips = LatencyHistogram()
+        self._trips_seen = 0
+        """Round trips so far, recorded from the dispatcher's list at each refresh: the
+        histogram's cost stays here, off the path of each answer."""
 
     def __enter__(self) -> LiveView:
         return self
@@ -62,7 +67,10 @@ class LiveView:
         stats = dispatcher.stats
         horizon = time.monotonic_ns() - 1_000_000_000
         recent = sum(size for t, size in stats.sends[-400:] if t > horizon)
-        trips = stats.round_trips
+        trips = self._trips
+        for trip_ns in stats.latencies_ns[self._trips_seen :]:
+            trips.record_ns(trip_ns)
+        self._trips_seen = len(stats.latencies_ns)
         detail = (
             f"sent {stats.sent} [green]✓{stats.accepted}[/] [red]✗{stats.rejected}[/] "
             f"[yellow]?{stats.unknown}[/] · {recent}/s of {self._limit} · "

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tradeburst.engine._start import DEFAULT_SPIN_S
-from tradeburst.latency._histogram import LatencyHistogram
 
 __all__ = [
     "DEFAULT_GRACE_S",
@@ -69,8 +68,6 @@ class DispatchStats:
     last_settle_ns: int = 0
     latencies_ns: list[int] = field(default_factory=list)
     """Send to answer, per order answered directly."""
-    round_trips: LatencyHistogram = field(default_factory=LatencyHistogram)
-    """The same, as a histogram the live view reads."""
     started_ns: int = 0
     """Monotonic ns the dispatch began (after a rush's wait)."""
     opening_sends_ns: list[int] = field(default_factory=list)

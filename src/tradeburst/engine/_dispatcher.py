@@ -362,7 +362,6 @@ class Dispatcher:
                     refused.append(intent)
                     continue
                 stats.latencies_ns.append(answered_ns - sent_ns)
-                stats.round_trips.record_ns(answered_ns - sent_ns)
                 self._settle(intent, answer, answered_ns)
             if unnamed:  # answered, but not about these: only a query can tell
                 self._lost(unnamed, "the answer did not name them")
