@@ -1,4 +1,6 @@
-"""`tradeburst bench …`: benchmarks that print ratios measured side by side in one run."""
+"""`tradeburst bench …`: benchmarks that print ratios measured side by side in one run.
+Each command imports its benchmark when it runs: the benchmarks pull in the hot path,
+the process pools and aiohttp servers, which no other command should pay for at start."""
 
 from __future__ import annotations
 
@@ -10,17 +12,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradeburst.bench import (
-    SeedSizes,
-    run_engine_bench,
-    run_exchange_bench,
-    run_hotpath_bench,
-    run_rush_bench,
-    run_seed_table,
-    seed_decision_tree,
-    seed_markdown,
-    write_seed_png,
-)
 from tradeburst.cli._options import writable
 
 __all__ = ["bench_app"]
@@ -42,6 +33,8 @@ def exchange_bench(
 ) -> None:
     """Orders matched per second in-process, and orders per second over HTTP beside a bare
     aiohttp handler."""
+    from tradeburst.bench import run_exchange_bench
+
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency))
@@ -58,6 +51,8 @@ def engine_bench(
 ) -> None:
     """Burst efficiency under the Fubon limits beside the guide's pacing, engine overhead
     beside a bare aiohttp loop, and memory with 10,000 orders in flight beside threads."""
+    from tradeburst.bench import run_engine_bench
+
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     console.print("measuring (about two minutes)…")
@@ -73,6 +68,8 @@ def rush_bench(
 ) -> None:
     """How late a rush's first order leaves its target, p50/p99/max over many rushes,
     beside a naive asyncio.sleep and time.sleep in the same run."""
+    from tradeburst.bench import run_rush_bench
+
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
@@ -103,6 +100,8 @@ def hotpath_bench(
     """Tick → decision across processes: busy-poll ring (kept warm, and not) beside asyncio
     queue, thread queue, WebSocket push and 100 ms polling; tick → order on the wire; and
     what the machine took from the consumer's core meanwhile."""
+    from tradeburst.bench import run_hotpath_bench
+
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     figures = asyncio.run(
@@ -166,6 +165,14 @@ def seed_table_bench(
 ) -> None:
     """The guide's comparison table measured: six approaches on I/O and CPU work, pooled
     against unpooled connections, and its decision tree with the figures."""
+    from tradeburst.bench import (
+        SeedSizes,
+        run_seed_table,
+        seed_decision_tree,
+        seed_markdown,
+        write_seed_png,
+    )
+
     json_path = writable(json_path, "--json")
     markdown_path = writable(markdown_path, "--markdown")
     png_path = writable(png_path, "--png")
