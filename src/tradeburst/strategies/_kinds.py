@@ -18,7 +18,7 @@ from tradeburst.model import Order
 from tradeburst.rules import ETF_TICKS, STOCK_TICKS
 from tradeburst.strategies._clock import ExchangeTime
 from tradeburst.strategies._strategy import OrderUpdate, Strategy
-from tradeburst.strategies._twap import TwapParent, allowed_lots, twap_schedule
+from tradeburst.strategies._twap import TwapParent, step, twap_schedule
 
 __all__ = ["Batches", "Twap"]
 
@@ -97,13 +97,9 @@ class Twap(Strategy):
                     await asyncio.wait_for(self._stopped.wait(), wait_s)
             if self.stopped:
                 break
-            due = piece.lots + carry
-            send = due
-            if parent.participation is not None:
-                send = min(due, allowed_lots(parent.participation, self._volume))
-            self._volume = 0
-            carry = due - send
-            if send:
+            taken = step(parent, piece, carry, self._volume)
+            self._volume, carry = 0, taken.carried_lots
+            if taken.lots:
                 orders = [
                     Order(
                         symbol=parent.symbol,
@@ -111,10 +107,10 @@ class Twap(Strategy):
                         quantity=shares,
                         price_twd=self._price(),
                     )
-                    for shares in type(piece)(piece.index, piece.at_s, send).children
+                    for shares in taken.children
                 ]
                 await self.submit(orders, tag=f"{self.name}-{piece.index + 1}")
-                self.sent_lots += send
+                self.sent_lots += taken.lots
             self.slices_done += 1
         self.left_lots = parent.lots - self.sent_lots
         if self.left_lots:

@@ -30,6 +30,7 @@ __all__ = [
     "TwapStep",
     "allowed_lots",
     "execute",
+    "step",
     "twap_schedule",
 ]
 
@@ -170,6 +171,16 @@ class TwapStep:
         return Slice(self.slice.index, self.slice.at_s, self.lots).children
 
 
+def step(parent: TwapParent, piece: Slice, carried_lots: int, volume_shares: int) -> TwapStep:
+    """One slice: its lots and what the slice before carried, capped by the participation
+    in the volume (shares) traded since that slice; the rest is carried on."""
+    due = piece.lots + carried_lots
+    send = due
+    if parent.participation is not None:
+        send = min(due, allowed_lots(parent.participation, volume_shares))
+    return TwapStep(piece, send, due - send)
+
+
 def execute(
     parent: TwapParent, schedule: Sequence[Slice], volumes: Sequence[int] | None = None
 ) -> tuple[list[TwapStep], int]:
@@ -178,12 +189,7 @@ def execute(
     steps: list[TwapStep] = []
     carry = 0
     for i, piece in enumerate(schedule):
-        due = piece.lots + carry
-        if parent.participation is not None:
-            volume = volumes[i] if volumes is not None and i < len(volumes) else 0
-            send = min(due, allowed_lots(parent.participation, volume))
-        else:
-            send = due
-        carry = due - send
-        steps.append(TwapStep(piece, send, carry))
+        volume = volumes[i] if volumes is not None and i < len(volumes) else 0
+        steps.append(taken := step(parent, piece, carry, volume))
+        carry = taken.carried_lots
     return steps, carry
