@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from tradeburst.cli._options import writable
+from tradeburst.cli._output import figures_text, write_json
 
 __all__ = ["bench_app"]
 
@@ -42,7 +43,7 @@ def exchange_bench(
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
         )
-    _write_json(console, figures, json_path)
+    write_json(console, figures, json_path)
 
 
 @bench_app.command("engine")
@@ -58,7 +59,7 @@ def engine_bench(
     console.print("measuring (about two minutes)…")
     figures = asyncio.run(run_engine_bench())
     console.print_json(json.dumps(figures))
-    _write_json(console, figures, json_path)
+    write_json(console, figures, json_path)
 
 
 @bench_app.command("rush")
@@ -75,7 +76,7 @@ def rush_bench(
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
     figures = asyncio.run(run_rush_bench(rushes))
     console.print_json(json.dumps(figures))
-    _write_json(console, figures, json_path)
+    write_json(console, figures, json_path)
 
 
 @bench_app.command("hotpath")
@@ -138,7 +139,7 @@ def hotpath_bench(
     )
     for note in figures["conditions"]["notes"]:
         console.print(f"  note: {note}")
-    _write_json(console, figures, json_path)
+    write_json(console, figures, json_path)
 
 
 @bench_app.command("seed-table")
@@ -193,7 +194,7 @@ def seed_table_bench(
     console.print(table, markup=False)
     console.print(seed_decision_tree(figures, ring_p99), markup=False)
     for path, write in (
-        (json_path, lambda p: p.write_text(_figures_text(figures))),
+        (json_path, lambda p: p.write_text(figures_text(figures))),
         (markdown_path, lambda p: p.write_text(table)),
         (png_path, lambda p: write_seed_png(figures, p)),
     ):
@@ -228,18 +229,6 @@ def _probe_text(probe: dict[str, float | None]) -> str:
         f" both cores\n  before a tick is stamped delays the stamp too: the ring's figure"
         f" does not\n  count it."
     )
-
-
-def _figures_text(figures: object) -> str:
-    return json.dumps(figures, indent=2) + "\n"
-
-
-def _write_json(console: Console, figures: object, path: Path | None) -> None:
-    """The tail every benchmark shares: its figures as JSON at `--json`, when given."""
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_figures_text(figures))
-        console.print(f"figures written to {path}")
 
 
 def _ring_p99(path: Path | None) -> float | None:

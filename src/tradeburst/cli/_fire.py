@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import time as time_of_day
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -60,7 +60,14 @@ from tradeburst.engine import (
 from tradeburst.limits import PROFILES
 from tradeburst.summary import FireError, write_summary
 
-__all__ = ["FIRE_HELP", "RUSH_HELP", "finish", "resume_command", "send_command"]
+__all__ = [
+    "FIRE_HELP",
+    "RUSH_HELP",
+    "exit_with_problems",
+    "finish",
+    "resume_command",
+    "send_command",
+]
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 
@@ -381,11 +388,7 @@ def _run(
     try:
         return asyncio.run(main())
     except InvalidInput as exc:
-        for problem in exc.problems:
-            error.print(str(problem), markup=False)
-        count = len(exc.problems)
-        error.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent[/]")
-        raise typer.Exit(2) from None
+        exit_with_problems(error, exc)
     except JournalError as exc:
         error.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
@@ -567,3 +570,12 @@ def _fire_error_text(result: FireResult, error: FireError | None) -> str:
     if error is None:
         return "not read (needs --admin-key)"
     return f"p50 {error.p50:.0f} / p99 {error.p99:.0f} / max {error.max:.0f} µs"
+
+
+def exit_with_problems(error: Console, exc: InvalidInput) -> NoReturn:
+    """Every problem found in the input, one a line, then exit 2: nothing was sent."""
+    for problem in exc.problems:
+        error.print(str(problem), markup=False)
+    count = len(exc.problems)
+    error.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent[/]")
+    raise typer.Exit(2) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 
 from tradeburst.cli._options import writable
+from tradeburst.cli._output import write_json
 from tradeburst.cli._rush_options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
 from tradeburst.engine import JournalError
 from tradeburst.report import figures_of, print_report, report_json, write_plots
@@ -53,7 +53,4 @@ def report_command(
             raise typer.Exit(2) from None
         for path in written:
             console.print(f"plot written to {path}")
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report_json(figures), indent=2) + "\n")
-        console.print(f"figures written to {json_path}")
+    write_json(console, report_json(figures), json_path)

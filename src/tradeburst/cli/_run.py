@@ -36,6 +36,7 @@ from tradeburst.cli._fire import (
     _profile,
     _risk,
     _url,
+    exit_with_problems,
 )
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
@@ -131,7 +132,7 @@ def run_command(
     try:
         config = read_config(strategies, max_rows=max_orders)
     except InvalidInput as exc:
-        _problems(error, exc)
+        exit_with_problems(error, exc)
     console = Console(highlight=False, soft_wrap=True)
     fubon: Broker | None = None
     if broker is BrokerName.FUBON:
@@ -172,7 +173,7 @@ def run_command(
     try:
         result = asyncio.run(main())
     except InvalidInput as exc:
-        _problems(error, exc)
+        exit_with_problems(error, exc)
     except (JournalError, BrokerError) as exc:
         error.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
@@ -247,14 +248,6 @@ async def _run(
             )
     finally:
         await broker.aclose()
-
-
-def _problems(error: Console, exc: InvalidInput) -> None:
-    for problem in exc.problems:
-        error.print(str(problem), markup=False)
-    count = len(exc.problems)
-    error.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent[/]")
-    raise typer.Exit(2) from None
 
 
 def _exit_code(result: RunResult) -> int:

@@ -88,7 +88,7 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
         for fill in journal.fills():  # in time order: the first one stays
             if fill.user_def:
                 first_fills.setdefault(fill.user_def, fill.time_ns)
-    clock = _clock_of(dispatches)
+    clock = _first_clock(dispatches)
     orders = [
         _timing(intent, _clock_at(dispatches, intent.sent_ns) or clock, thresholds,
                 first_fills.get(intent.user_def))
@@ -123,15 +123,12 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
     return figures
 
 
-def _clock_of(dispatches: list[DispatchRecord]) -> ClockOffset:
+def _first_clock(dispatches: list[DispatchRecord]) -> ClockOffset:
     """The first dispatch's estimate; a journal from before estimates were kept has none,
     and its broker times are then compared raw, as the guide does."""
     if not dispatches:
         return ClockOffset(offset_ns=0, rtt_ns=0, error_ns=0, reads=0)
-    first = dispatches[0]
-    return ClockOffset(
-        offset_ns=first.offset_ns, rtt_ns=first.rtt_ns, error_ns=first.offset_error_ns, reads=0
-    )
+    return _clock_of(dispatches[0])
 
 
 def _timing(
@@ -177,10 +174,16 @@ def _clock_at(dispatches: list[DispatchRecord], sent_ns: int) -> ClockOffset | N
     for dispatch in dispatches:
         if dispatch.started_ns <= sent_ns:
             chosen = dispatch
-    if chosen is None:
-        return None
+    return None if chosen is None else _clock_of(chosen)
+
+
+def _clock_of(dispatch: DispatchRecord) -> ClockOffset:
+    """The clock estimate a dispatch journaled."""
     return ClockOffset(
-        offset_ns=chosen.offset_ns, rtt_ns=chosen.rtt_ns, error_ns=chosen.offset_error_ns, reads=0
+        offset_ns=dispatch.offset_ns,
+        rtt_ns=dispatch.rtt_ns,
+        error_ns=dispatch.offset_error_ns,
+        reads=0,
     )
 
 

@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 from tradeburst.engine import InputProblem, InvalidInput, ManualPacing, OrderRow, read_orders
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
+from tradeburst.strategies._clock import seconds_of_day
 from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE
 from tradeburst.strategies._twap import PricePolicy, TwapError, TwapParent
 
@@ -319,7 +320,7 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
         if "end" not in entry or "duration_s" in entry:
             raise _Bad("with start, give end (and no duration_s)")
         end = _clock(entry["end"], "end")
-        length_s = _seconds(end) - _seconds(start)
+        length_s = seconds_of_day(end) - seconds_of_day(start)
     else:
         if "duration_s" not in entry or "end" in entry:
             raise _Bad("give start and end, or duration_s (timed from the run's start)")
@@ -339,8 +340,8 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
             symbol=str(entry["symbol"]),
             side=_choice(entry, "side", Side, None),
             quantity=quantity,
-            start_s=_seconds(start) if start else 0.0,
-            end_s=(_seconds(start) if start else 0.0) + length_s,
+            start_s=seconds_of_day(start) if start else 0.0,
+            end_s=(seconds_of_day(start) if start else 0.0) + length_s,
             slices=slices,
             participation=participation,
             price=PricePolicy(
@@ -352,10 +353,6 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
     except TwapError as exc:
         raise _Bad(str(exc)) from None
     return TwapSpec(parent=parent, start=start)
-
-
-def _seconds(at: time) -> float:
-    return at.hour * 3600 + at.minute * 60 + at.second + at.microsecond / 1e6
 
 
 def _clock(value: Any, key: str) -> time:

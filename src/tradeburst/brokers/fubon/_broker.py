@@ -41,6 +41,7 @@ from tradeburst.brokers.fubon._mapping import (
     PENDING_STATUSES,
     TAIPEI,
     fill_of,
+    price_of,
     price_text,
     refusal,
     sdk_order,
@@ -223,9 +224,9 @@ class FubonBroker:
                     symbol=quote.symbol,
                     name=quote.symbol,
                     kind=kind,
-                    reference_twd=Decimal(repr(float(quote.reference_price))),
-                    limit_up_twd=Decimal(repr(float(quote.limitup_price))),
-                    limit_down_twd=Decimal(repr(float(quote.limitdown_price))),
+                    reference_twd=price_of(quote.reference_price),
+                    limit_up_twd=price_of(quote.limitup_price),
+                    limit_down_twd=price_of(quote.limitdown_price),
                 )
         return found
 

@@ -35,6 +35,7 @@ from tradeburst.model import Fill, FunctionType, Order, OrderStatus, Side
 __all__ = [
     "PENDING_STATUSES",
     "fill_of",
+    "price_of",
     "price_text",
     "refusal",
     "result_status",
@@ -122,7 +123,7 @@ def _enum_name(value: Any) -> str:
     return str(value).rpartition(".")[2]
 
 
-def _decimal(value: Any) -> Decimal:
+def price_of(value: Any) -> Decimal:
     """The SDK reports prices as floats; the exact price is the float's short repr."""
     return Decimal(repr(float(value)))
 
@@ -139,7 +140,7 @@ def fill_of(filled: Any, user_def: str | None = None) -> Fill:
         symbol=filled.stock_no,
         side=Side(_enum_name(filled.buy_sell)),
         quantity=int(filled.filled_qty),
-        price_twd=_decimal(filled.filled_price),
+        price_twd=price_of(filled.filled_price),
         filled_no=filled.filled_no,
         time_ns=int(stamp.timestamp() * 1_000_000) * 1000,
         user_def=filled.user_def or user_def,
