@@ -437,12 +437,7 @@ class StrategyRunner:
         slot.intents.extend(intents)
         options = self._dispatch
         if slot.spec.pacing is not None:
-            options = DispatchOptions(
-                concurrency=options.concurrency,
-                max_batch=options.max_batch,
-                grace_s=options.grace_s,
-                pacing=slot.spec.pacing,
-            )
+            options = dataclasses.replace(options, pacing=slot.spec.pacing)
         dispatcher = Dispatcher(self.broker, slot.lane, self.journal, intents, options)
         slot.dispatchers.append(dispatcher)
         slot.lane.note_submitted(len(intents))
