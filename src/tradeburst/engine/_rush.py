@@ -109,13 +109,14 @@ async def _keep_warm(broker: Broker, connections: int) -> None:
 def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int) -> None:
     drift_ns = abs(final.offset_ns - first.offset_ns) - first.error_ns - final.error_ns
     if between_ns > 0 and drift_ns > MAX_CLOCK_DRIFT * between_ns:
+        # Two decimals: the two estimates' errors leave the third one noise (0.499 for 0.5).
         rate = 1 + (final.offset_ns - first.offset_ns) / between_ns
         raise InvalidInput(
             [
                 InputProblem(
                     path="--at",
                     line=None,
-                    reason=f"the broker's clock runs at {rate:.3f}× ours: no target on it can "
+                    reason=f"the broker's clock runs at {rate:.2f}× ours: no target on it can "
                     "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
                 )
             ]
