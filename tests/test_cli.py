@@ -152,6 +152,9 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
     assert set(conditions["consumer_core"]) == {*paths, "wire"}
     assert all(core["seconds"] > 0 for core in conditions["consumer_core"].values())
     assert "the bare consumer core" in result.output
+    if not any(note.startswith("memory not locked") for note in conditions["notes"]):
+        assert conditions["ring_page_faults"] == 0, "locked memory takes no fault in the loop"
+    assert "page faults in the ring consumer's measured rounds" in result.output
 
 
 def test_log_records_are_one_line_without_a_traceback() -> None:

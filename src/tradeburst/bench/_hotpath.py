@@ -43,6 +43,8 @@ class Measured(NamedTuple):
     """The bare consumer core probed between rounds (the ring's path only)."""
     unwarmed_ns: array[int] | None = None
     """The ring read by rounds that do not keep the decision path warm."""
+    page_faults: int | None = None
+    """The ring consumer's page faults in its measured rounds."""
 
 
 def percentiles_us(latencies_ns: Sequence[int]) -> dict[str, float]:
@@ -76,6 +78,7 @@ async def run_hotpath_bench(
     counts: dict[str, int] = {}
     noise: dict[str, dict[str, float]] = {}
     probe: dict[str, float | None] | None = None
+    page_faults: int | None = None
     granted = False
     for path in PATHS:
         progress(path)
@@ -85,6 +88,8 @@ async def run_hotpath_bench(
         _note_noise(noise, path, before, consumer_cpu)
         if measured.hiccups is not None:
             probe = _probe_figures(measured.hiccups)
+        if measured.page_faults is not None:
+            page_faults = measured.page_faults
         granted = granted or measured.realtime
         notes.extend(n for n in measured.notes if n not in notes)
         figures["tick_to_decision_us"][path] = percentiles_us(measured.latencies_ns)
@@ -98,13 +103,14 @@ async def run_hotpath_bench(
     before = read_core(consumer_cpu)
     wire = await _measure_wire(wire_samples, consumer_cpu, realtime)
     _note_noise(noise, "wire", before, consumer_cpu)
-    notes.extend(wire.notes)
+    notes.extend(n for n in wire.notes if n not in notes)
     figures["tick_to_wire_us"] = percentiles_us(wire.latencies_ns)
     counts["wire"] = len(wire.latencies_ns)
     figures["conditions"] = {
         "samples": counts,
         "consumer_core": noise,
         "bare_core_probe": probe,
+        "ring_page_faults": page_faults,
         "interval_us": interval_us,
         "producer_cpu": producer_cpu,
         "consumer_cpu": consumer_cpu,
@@ -224,6 +230,7 @@ def _unpack(outcome: ends.Outcome) -> Measured:
         outcome.realtime,
         outcome.hiccups,
         unwarmed,
+        outcome.page_faults,
     )
 
 

@@ -13,14 +13,16 @@ as it holds the tick, ready to decide, and sends the differences back when done.
 - polling: the same server answers `GET /ticks?after=N`; the consumer asks every 100 ms
   and decides on each tick it finds (a tick waits for the next poll).
 
-Every consumer runs tuned the same way (pinned, SCHED_FIFO where permitted, collector
-frozen), so the mechanism is the only difference. The ring's and the pipes' producers
-wait for their next tick by spinning on the clock, as the guide's feed handler polls its
-network card; the server's producer sleeps in its event loop, which must stay free to
-answer. A spinning SCHED_FIFO process is stopped by the kernel's real-time throttling for
-the rest of each second once it has used 95 % of it, so the ring consumer spins in
-rounds, each followed by a probe of the bare core and a pause; ticks published meanwhile
-are passed over rather than measured.
+Every consumer runs tuned the same way (pinned, SCHED_FIFO and memory locked where
+permitted, collector frozen), so the mechanism is the only difference. The ring's and the
+pipes' producers wait for their next tick by spinning on the clock, as the guide's feed
+handler polls its network card; the server's producer sleeps in its event loop, which
+must stay free to answer. A spinning SCHED_FIFO process is stopped by the kernel's
+real-time throttling for the rest of each second once it has used 95 % of it, so the ring
+consumer spins in rounds, each followed by a probe of the bare core and a pause; ticks
+published meanwhile are passed over rather than measured. The ring consumer also counts
+the page faults it took in its measured rounds, which locking its memory should keep at
+none.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import contextlib
 import itertools
 import os
 import queue
+import resource
 import struct
 import threading
 import time
@@ -85,6 +88,8 @@ class Outcome(NamedTuple):
     """The ring's only: its core probed bare between rounds."""
     unwarmed: bytes | None = None
     """The ring's only: the rounds that did not keep the decision path warm."""
+    page_faults: int | None = None
+    """The ring's only: page faults the consumer took during its measured rounds."""
 
 
 def _pin(cpu: int) -> None:
@@ -128,6 +133,7 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     notes: list[str] = []
     probes: list[Hiccups] = []
     granted = False
+    faults = 0
 
     def consumer_into(latencies: array[int], keep_warm: bool) -> BusyPollConsumer:
         def decide(tick: Tick) -> None:
@@ -141,8 +147,10 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
         )
 
     def spin_round(consumer: BusyPollConsumer, ticks: int) -> None:
-        nonlocal granted
+        nonlocal granted, faults
+        before = _page_faults()
         report = consumer.run(max_ticks=ticks, timeout_s=ROUND_S, fresh=True)
+        faults += _page_faults() - before
         granted = granted or report.realtime
         notes.extend(n for n in report.notes if n not in notes)
         probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))
@@ -153,6 +161,7 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     try:
         spin_round(consumer_into(array("q"), True), ROUND_TICKS)
         probes.clear()
+        faults = 0
         for keep in itertools.cycle((True, False, False, True)):
             if min(len(taken) for taken in latencies.values()) >= samples:
                 break
@@ -168,8 +177,16 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
             granted,
             hiccups=Hiccups.joined(probes),
             unwarmed=latencies[False].tobytes(),
+            page_faults=faults,
         )
     )
+
+
+def _page_faults() -> int:
+    """This process's page faults so far, minor (a page first touched or mapped back)
+    and major (read from disk)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt + usage.ru_majflt
 
 
 def pipe_producer(

@@ -132,6 +132,11 @@ def hotpath_bench(
     console.print(f"ring p99 {ring_p99:,.1f} µs {verdict} the 2 µs target")
     if conditions["bare_core_probe"] is not None:
         console.print(_probe_text(conditions["bare_core_probe"]))
+    if conditions["ring_page_faults"] is not None:
+        console.print(
+            f"  page faults in the ring consumer's measured rounds: "
+            f"{conditions['ring_page_faults']:,}"
+        )
     console.print(
         "  stolen %, irqs/s: what the host and the kernel took from the consumer's core\n"
         "  while each path was measured (the ring's row covers both of its rows and the\n"

@@ -1,9 +1,9 @@
 """The busy-poll consumer: it spins on the ring's next slot, never sleeping or making a
 system call while it waits, and calls the decision callback with each whole record;
 between looks it keeps the decision's path warm (`RingReader.spin`). The loop runs tuned
-(`_tuning`): pinned, SCHED_FIFO where permitted, the collector frozen and off. It stops
-at a record count, at a deadline, or when the producer closes the ring, so a real-time
-spinner never outlives its job; each overrun is logged with what it lost."""
+(`_tuning`): pinned, SCHED_FIFO and memory locked where permitted, the collector frozen
+and off. It stops at a record count, at a deadline, or when the producer closes the ring,
+so a real-time spinner never outlives its job; each overrun is logged with what it lost."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ class ConsumerReport:
     overruns: int
     cpu: int | None
     realtime: bool
+    memory_locked: bool
     notes: tuple[str, ...]
 
 
@@ -86,6 +87,7 @@ class BusyPollConsumer:
             overruns=reader.overruns,
             cpu=tuning.cpu,
             realtime=tuning.realtime,
+            memory_locked=tuning.memory_locked,
             notes=tuple(tuning.notes),
         )
 

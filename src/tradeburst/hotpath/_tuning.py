@@ -1,8 +1,9 @@
 """Making one process fit for busy polling: pinned to one core, SCHED_FIFO where the
-system permits it, and the garbage collector frozen (everything alive moved out of its
-sight) and disabled for the loop. Each step that is not permitted is said plainly, in the
-log and in the returned `Tuning`, and the loop runs without it; `restore` undoes what was
-done so a process does not stay real-time after its loop."""
+system permits it, its memory locked in RAM where that is safe (`_memory_lock`), and the
+garbage collector frozen (everything alive moved out of its sight) and disabled for the
+loop. Each step that is not permitted is said plainly, in the log and in the returned
+`Tuning`, and the loop runs without it; `restore` undoes what was done so a process does
+not stay real-time, or locked, after its loop."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import gc
 import logging
 import os
 from dataclasses import dataclass, field
+
+from tradeburst.hotpath import _memory_lock
 
 __all__ = ["Tuning", "restore", "tune"]
 
@@ -24,10 +27,12 @@ core; the kernel's real-time throttling still leaves others 5 % of it."""
 class Tuning:
     cpu: int | None = None
     realtime: bool = False
+    memory_locked: bool = False
     gc_frozen: bool = False
     notes: list[str] = field(default_factory=list)
     _affinity: set[int] | None = None
     _policy: tuple[int, int] | None = None
+    _holds_lock: bool = False
 
     def note(self, message: str) -> None:
         log.warning("%s", message)
@@ -36,11 +41,16 @@ class Tuning:
 
 def tune(*, cpu: int | None = None, realtime: bool = True) -> Tuning:
     """Pin to `cpu` (default: the last core this process may use), ask for SCHED_FIFO,
-    freeze and disable the collector."""
+    lock the memory, freeze and disable the collector."""
     tuning = Tuning()
     _pin(tuning, cpu)
     if realtime:
         _realtime(tuning)
+    refused = _memory_lock.lock()
+    if refused is None:
+        tuning.memory_locked = tuning._holds_lock = True
+    else:
+        tuning.note(f"memory not locked ({refused}): a page fault can land in the loop")
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -81,7 +91,7 @@ def _realtime(tuning: Tuning) -> None:
 
 
 def restore(tuning: Tuning) -> None:
-    """Normal priority, the former cores, the collector back on."""
+    """Normal priority, the former cores, memory unlocked, the collector back on."""
     if tuning._policy is not None:
         policy, priority = tuning._policy
         os.sched_setscheduler(0, policy, os.sched_param(priority))
@@ -89,6 +99,9 @@ def restore(tuning: Tuning) -> None:
     if tuning._affinity is not None:
         os.sched_setaffinity(0, tuning._affinity)
         tuning._affinity = None
+    if tuning._holds_lock:
+        _memory_lock.unlock()
+        tuning._holds_lock = False
     if tuning.gc_frozen:
         gc.enable()
         gc.unfreeze()
