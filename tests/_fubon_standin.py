@@ -33,6 +33,7 @@ import queue
 import random
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -247,7 +248,7 @@ class _Stock:
         status, answer = self._sdk.http("GET", "/v1/orders")
         if status != 200:
             return result(False, answer.get("message"))
-        return result(True, None, [sdk_record(r, function_type=None) for r in answer["data"]])
+        return result(True, None, [self._sdk.as_queried(r) for r in answer["data"]])
 
     def filled_history(
         self, account: Any, start_date: str | None = None, end_date: str | None = None
@@ -363,6 +364,10 @@ class StandinSDK:
         self.calls: list[str] = []
         self.muted: set[str] = set()
         """Callbacks this SDK never delivers (lost with its connection)."""
+        self.undecided: list[int] = []
+        """Statuses each order reads in its first queries, one a query, before its own:
+        the back end has not decided yet (4, 8) or the broker lost track of it (9)."""
+        self._queried: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._deliver, name="standin-cb", daemon=True)
@@ -457,6 +462,15 @@ class StandinSDK:
         if status == 429:
             return status, {"is_success": False, "message": answer.get("message"), "data": None}
         return status, answer
+
+    def as_queried(self, record: dict[str, Any]) -> Obj:
+        """An order as `get_order_results` shows it, undecided in its first queries."""
+        with self._lock:
+            asked = self._queried[record["seq_no"]]
+            self._queried[record["seq_no"]] += 1
+        if asked < len(self.undecided):
+            return sdk_record(record, function_type=None, status=self.undecided[asked])
+        return sdk_record(record, function_type=None)
 
     def drop(self) -> None:
         """The connection is lost: event 300, and every call fails from now on."""

@@ -996,17 +996,38 @@ def _intent(user_def: str) -> Intent:
 def test_reconciliation_finds_what_the_broker_has_by_user_def() -> None:
     """Intents the broker holds are paired with its records; the rest are missing."""
     held, gone = _intent("RUN0010000"), _intent("RUN0010001")
-    found, missing = match_records([held, gone], [_record("RUN0010000", OrderStatus.ACCEPTED)])
+    found, undecided, missing = match_records(
+        [held, gone], [_record("RUN0010000", OrderStatus.ACCEPTED)]
+    )
     assert [(i.user_def, r.status) for i, r in found] == [("RUN0010000", OrderStatus.ACCEPTED)]
-    assert missing == [gone]
+    assert (undecided, missing) == ([], [gone])
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_a_record_without_an_outcome_yet_is_undecided_never_missing_nor_settled(
+    status: OrderStatus,
+) -> None:
+    """On its way to the back end (4, 8) or timed out between (9), the broker holds the
+    order with no outcome: neither to send again nor to settle. Every other status settles."""
+    intent, record = _intent("RUN0010000"), _record("RUN0010000", status)
+    found, undecided, missing = match_records([intent], [record])
+    waiting = status in (
+        OrderStatus.SENT_TO_BACKEND,
+        OrderStatus.BACKEND_SENDING,
+        OrderStatus.CONNECTION_TIMEOUT,
+    )
+    assert missing == []
+    if waiting:
+        assert (found, undecided) == ([], [intent])
+    else:
+        assert (found, undecided) == ([(intent, record)], [])
 
 
 def test_reconciliation_takes_a_rate_refusal_record_for_no_order() -> None:
     """A failed record carrying the rate-limit message means nothing was placed."""
     intent = _intent("RUN0010000")
     refusal = _record("RUN0010000", OrderStatus.FAILED, RATE_LIMIT_MESSAGE)
-    found, missing = match_records([intent], [refusal])
-    assert (found, missing) == ([], [intent])
+    assert match_records([intent], [refusal]) == ([], [], [intent])
 
 
 def test_an_applied_answer_settles_the_intent_for_good() -> None:

@@ -29,7 +29,7 @@ from tradeburst.brokers.fubon import (
     sdk_factory_from_env,
 )
 from tradeburst.brokers.fubon._mapping import result_status, sdk_order, state_of
-from tradeburst.engine import FireOptions, exit_code, fire
+from tradeburst.engine import FireOptions, IntentState, exit_code, fire, resume
 from tradeburst.exchange import TAIPEI, Exchange, FaultRates
 from tradeburst.model import Fill, Order, OrderStatus, PriceType, Side, TimeInForce
 
@@ -421,6 +421,54 @@ async def test_fire_through_the_sdk_places_every_order_once_under_faults(
     assert (orders.accepted, orders.unknown, orders.not_sent) == (600, 0, 0)
     records = await placed(session, exchange.url, ADMIN)
     assert per_user_def(records) == Counter({i.user_def: 1 for i in result.intents})
+
+
+async def test_a_lost_answer_found_undecided_is_asked_about_again_never_resent(
+    market: Exchange, credentials: FubonCredentials, session: aiohttp.ClientSession,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Batch outcomes lost; the account's records show the orders in 9, then 4, then 8
+    (no outcome yet) before the outcome: the run waits for the outcome, each placed once."""
+    source = write_orders(tmp_path / "orders.csv", 10)
+    async with broker_at(market, credentials, answer_timeout_s=0.3) as broker:
+        sdk = standin.CREATED[-1]
+        sdk.muted.add("on_order")
+        sdk.undecided = [9, 4, 8]
+        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.1)
+        result = await fire(source, broker, options)
+    orders = result.summary.orders
+    assert (orders.accepted, orders.unknown, orders.resent) == (10, 0, 0)
+    assert all(i.by_query and i.order_no for i in result.intents)
+    assert sdk.calls.count("GET /v1/orders") >= 1 + 4, "a query per undecided reading"
+    records = await placed(session, market.url, ADMIN)
+    assert per_user_def(records) == Counter({i.user_def: 1 for i in result.intents})
+
+
+async def test_orders_still_undecided_at_the_timeout_stay_unknown_until_resume(
+    market: Exchange, credentials: FubonCredentials, session: aiohttp.ClientSession,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Never decided while the run asks: the run ends with them UNKNOWN (exit 4), neither
+    accepted nor sent again; `resume`, once the broker has the outcome, settles them."""
+    source = write_orders(tmp_path / "orders.csv", 10)
+    journal = tmp_path / "run.sqlite"
+    async with broker_at(market, credentials, answer_timeout_s=0.3) as broker:
+        sdk = standin.CREATED[-1]
+        sdk.muted.add("on_order")
+        sdk.undecided = [9] * 1000
+        options = FireOptions(
+            journal=journal, max_batch=5, grace_s=0.1, reconcile_timeout_s=0.5
+        )
+        first = await fire(source, broker, options)
+    assert (first.summary.orders.unknown, first.summary.orders.accepted) == (10, 0)
+    assert exit_code(first) == 4
+    assert all(i.state is IntentState.UNKNOWN for i in journal_of(journal)[1])
+    async with broker_at(market, credentials) as broker:
+        second = await resume(journal, broker, FireOptions(grace_s=0.1))
+    assert exit_code(second) == 0
+    assert (second.summary.orders.accepted, second.summary.orders.resent) == (10, 0)
+    records = await placed(session, market.url, ADMIN)
+    assert per_user_def(records) == Counter({i.user_def: 1 for i in second.intents})
 
 
 # -- the CLI: --broker fubon, killed, resumed ---------------------------------------------

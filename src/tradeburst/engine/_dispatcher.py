@@ -41,7 +41,12 @@ from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
-from tradeburst.engine._reconcile import apply_answer, match_records, refused_for_rate
+from tradeburst.engine._reconcile import (
+    UNDECIDED_MESSAGE,
+    apply_answer,
+    match_records,
+    refused_for_rate,
+)
 from tradeburst.engine._start import wait_until
 from tradeburst.engine._throttle import Slots, Throttle
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
@@ -83,6 +88,9 @@ class Dispatcher:
                 self.stats.accepted += 1
             elif intent.state is IntentState.REJECTED:
                 self.stats.rejected += 1
+            elif intent.state is IntentState.UNKNOWN:  # the broker holds it: ask, never send
+                self._unknown.append(intent)
+                self.stats.unknown += 1
             else:
                 intent.state = IntentState.PENDING
                 self._pending.append(intent)
@@ -152,6 +160,8 @@ class Dispatcher:
             due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
                 intent.queued_ns = self.to_wall_ns(due_ns)
+            for intent in self._unknown:  # its reconcile timeout counts from now
+                intent.lost_at = asyncio.get_running_loop().time()
             if start_at_ns is not None and not self._stopping:
                 await self._open_at(start_at_ns)
             else:
@@ -487,10 +497,11 @@ class Dispatcher:
         self._reconcile_failures = 0
         answered_ns = time.monotonic_ns()
         still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
-        found, lost = match_records(still_unknown, states)
+        found, undecided, lost = match_records(still_unknown, states)
         for intent, record in found:
             intent.by_query = True
             self._settle(intent, record, answered_ns)
+        self._ask_again(undecided)
         for intent in lost:
             self._unknown.remove(intent)
             self.stats.unknown -= 1
@@ -504,6 +515,21 @@ class Dispatcher:
                 intent.resent += 1
             self.stats.resent += len(again)
             self._requeue(again)
+
+    def _ask_again(self, undecided: list[Intent]) -> None:
+        """The broker holds these with no outcome yet: they stay UNKNOWN and are asked
+        about again after a pause, until the reconcile timeout; past it they are left for
+        `resume` to ask about."""
+        if not undecided:
+            return
+        now = asyncio.get_running_loop().time()
+        pause_s = max(self._options.grace_s, MIN_RECONCILE_PAUSE_S)
+        self._reconcile_after = max(self._reconcile_after, now + pause_s)
+        for intent in undecided:
+            intent.message = UNDECIDED_MESSAGE
+            if now - intent.lost_at > self._options.reconcile_timeout_s:
+                self._unknown.remove(intent)
+            self._journal.record(intent)
 
     # -- tasks ----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ import msgspec
 from tradeburst.brokers import Broker, BrokerError
 from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
+    DEFAULT_RECONCILE_TIMEOUT_S,
     DispatchOptions,
     DispatchStats,
     ManualPacing,
@@ -39,7 +40,7 @@ from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
-from tradeburst.engine._reconcile import apply_answer, match_records
+from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, apply_answer, match_records
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_of, waiting_text
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
@@ -83,6 +84,9 @@ class FireOptions:
     pacing: ManualPacing | None = None
     risk: RiskLimits = field(default_factory=RiskLimits)
     grace_s: float = DEFAULT_GRACE_S
+    reconcile_timeout_s: float = DEFAULT_RECONCILE_TIMEOUT_S
+    """How long an order whose answer was lost is asked about before it is left UNKNOWN
+    for `resume`."""
     headroom_s: float = DEFAULT_HEADROOM_S
     cancel_on_abort: bool = False
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
@@ -378,6 +382,7 @@ def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
         concurrency=concurrency,
         max_batch=max_batch,
         grace_s=options.grace_s,
+        reconcile_timeout_s=options.reconcile_timeout_s,
         pacing=options.pacing,
     )
 
@@ -419,12 +424,14 @@ async def _settle_from_broker(
         states = await broker.order_results()
     finally:
         slots.release()
-    found, missing = match_records(unsettled, states)
+    matched = match_records(unsettled, states)
     now_ns = time.time_ns()
-    for intent, record in found:
+    for intent, record in matched.decided:
         intent.by_query = True
         apply_answer(intent, record, now_ns)
-    for intent in missing:
+    for intent in matched.undecided:  # the dispatcher asks about these again
+        intent.state, intent.message = IntentState.UNKNOWN, UNDECIDED_MESSAGE
+    for intent in matched.missing:
         if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
             intent.resent += 1  # it left, and never arrived: it goes again
         intent.state = IntentState.PENDING

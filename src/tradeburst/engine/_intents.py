@@ -7,8 +7,10 @@ intents; the dispatcher moves them through their states:
        │            not sent / rate-limited (nothing placed): back to PENDING
        │                  │ no answer
        │                  ▼
-       └─ not at the ── UNKNOWN ──query finds it──▶ ACCEPTED | REJECTED
-          broker
+       └─ not at the ── UNKNOWN ──query finds it decided──▶ ACCEPTED | REJECTED
+          broker          │   ▲
+                          └───┘ query finds it undecided (status 4, 8, 9): asked
+                                again later, never sent again
 
 `resent` counts sends after an UNKNOWN that the broker turned out not to have.
 """
