@@ -5,6 +5,7 @@ intent, none lost, none twice; and bad input never reaches it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 from collections import Counter
@@ -15,7 +16,16 @@ import aiohttp
 import pytest
 
 from tradeburst.brokers import SimBroker
-from tradeburst.engine import FireOptions, IntentState, Journal, exit_code, fire, resume
+from tradeburst.engine import (
+    Dispatcher,
+    FireOptions,
+    IntentState,
+    Journal,
+    ManualPacing,
+    exit_code,
+    fire,
+    resume,
+)
 from tradeburst.exchange import Exchange, FaultRates, NetworkModel
 
 from _engine_support import (
@@ -505,3 +515,38 @@ async def test_the_journal_keeps_the_fills_of_the_run(
     assert sorted(kept, key=lambda f: f.filled_no) == sorted(at_broker, key=lambda f: f.filled_no)
     assert sum(f.quantity for f in kept if f.side == "Buy") == 4000
     assert sum(f.quantity for f in kept if f.side == "Sell") == 4000
+
+
+async def test_cancel_on_abort_cancels_what_works_and_counts_no_refused_cancel(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Stopped after four answers: the orders still working are cancelled; the buy and the
+    sell that filled each other are sent cancels the exchange refuses, not counted."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    crossing = order_line(100, side="Sell")
+    resting = [order_line(i, price="40.00") for i in range(1, 40)]
+    source = write_orders(tmp_path / "orders.csv", 1, extra=[crossing, *resting])
+    stop = asyncio.Event()
+    stoppers: list[asyncio.Task[None]] = []
+
+    def stop_after_four_answers(dispatcher: Dispatcher) -> None:
+        async def wait() -> None:
+            while dispatcher.stats.accepted < 4:
+                await asyncio.sleep(0.002)
+            stop.set()
+
+        stoppers.append(asyncio.create_task(wait()))
+
+    options = FireOptions(
+        journal=tmp_path / "run.sqlite",
+        pacing=ManualPacing(chunk_size=1, delay_s=0.05),
+        cancel_on_abort=True,
+    )
+    async with SimBroker(exchange.url, KEY_A) as broker, asyncio.timeout(60):
+        result = await fire(source, broker, options, stop=stop, watch=stop_after_four_answers)
+    assert result.interrupted
+    records = await placed(session, exchange.url, ADMIN)
+    statuses = Counter(record["status"] for record in records)
+    assert statuses[50] == 2, statuses
+    assert result.cancelled == statuses[30] >= 2
+    assert set(statuses) == {30, 50}, "nothing the run placed is left working"

@@ -47,7 +47,7 @@ from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
 from tradeburst.latency import ClockOffset, estimate_offset, trip_of
 from tradeburst.limits import PROFILES, LimitClass, LimitProfile
-from tradeburst.model import Order
+from tradeburst.model import Order, OrderStatus
 from tradeburst.summary import (
     Classification,
     Latency,
@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
+_CANCELLED = frozenset({OrderStatus.CANCELLED, OrderStatus.PARTLY_FILLED_CANCELLED})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -523,7 +524,8 @@ async def _stop_when(stop: asyncio.Event, dispatcher: Dispatcher) -> None:
 
 
 async def _cancel_open(broker: Broker, throttle: Throttle, intents: list[Intent]) -> int:
-    """Cancel every order of the run that was accepted and may still be working."""
+    """Cancel every order of the run that was accepted and may still be working; how many
+    the broker cancelled (a filled order's cancel is refused, and is not counted)."""
     cancelled = 0
     for intent in intents:
         if intent.state is not IntentState.ACCEPTED or intent.order_no is None:
@@ -535,7 +537,7 @@ async def _cancel_open(broker: Broker, throttle: Throttle, intents: list[Intent]
             continue
         finally:
             slots.release()
-        cancelled += answer.accepted
+        cancelled += answer.status in _CANCELLED
     return cancelled
 
 
