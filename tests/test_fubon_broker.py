@@ -456,9 +456,7 @@ async def test_orders_still_undecided_at_the_timeout_stay_unknown_until_resume(
         sdk = standin.CREATED[-1]
         sdk.muted.add("on_order")
         sdk.undecided = [9] * 1000
-        options = FireOptions(
-            journal=journal, max_batch=5, grace_s=0.1, reconcile_timeout_s=0.5
-        )
+        options = FireOptions(journal=journal, max_batch=5, grace_s=0.1, reconcile_timeout_s=0.5)
         first = await fire(source, broker, options)
     assert (first.summary.orders.unknown, first.summary.orders.accepted) == (10, 0)
     assert exit_code(first) == 4

@@ -454,6 +454,18 @@ def test_a_json_line_that_is_not_an_object_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_json_line_nested_past_the_parser_is_reported_on_its_line(tmp_path: Path) -> None:
+    """A hundred thousand nested arrays in a tag: the parser's recursion gives out, and the
+    line is named like any other bad one."""
+    deep = "[" * 100_000 + "]" * 100_000
+    text = (
+        '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": "40.60"}\n'
+        f'{{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": "40.60", "tag": {deep}}}\n'
+    )
+    path, problems = read(tmp_path, text, "orders.jsonl")
+    assert problems == [f"{path}:2: not an order: JSON nested too deeply"]
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
@@ -586,6 +598,20 @@ def test_a_price_above_the_limit_up_is_reported() -> None:
     """A limit price over today's limit-up can never trade."""
     assert check(rows(limit_order("2891", "50.00"))) == [
         f"{PATH}:2: price 50.00 is above the limit-up 44.65"
+    ]
+
+
+def test_a_price_longer_than_decimal_arithmetic_holds_is_reported_exactly() -> None:
+    """38 digits, and 38 and a half: past the default 28-digit precision, where `%` would
+    raise. Both are above the limit-up; the half is also off the tick, between exact
+    neighbours."""
+    whole = "1" + "0" * 37
+    half = f"{whole}.5"
+    assert check(rows(limit_order("2891", whole), limit_order("2891", half))) == [
+        f"{PATH}:2: price {whole} is above the limit-up 44.65",
+        f"{PATH}:3: price {half} is not on the tick ladder (5.00 from 1000 up; nearest "
+        f"{whole}.00 or {whole[:-1]}5.00)",
+        f"{PATH}:3: price {half} is above the limit-up 44.65",
     ]
 
 

@@ -416,6 +416,8 @@ def _json_cells(text: str) -> list[str]:
     except ValueError as error:
         where = f" (column {error.colno})" if isinstance(error, json.JSONDecodeError) else ""
         raise _RowError(f"not valid JSON: {getattr(error, 'msg', error)}{where}") from None
+    except RecursionError:
+        raise _RowError("not an order: JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise _RowError(f"not a JSON object but {_json_type(value)}")
     reasons = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_UP, Decimal
+from decimal import ROUND_UP, Context, Decimal
 from typing import NamedTuple
 
 from tradeburst.brokers import Instrument
@@ -139,7 +139,8 @@ def _off_tick(ladder: TickLadder, price: Decimal) -> str:
 
 
 def _cents(value: Decimal) -> str:
-    return str(value.quantize(_CENT))
+    # Room for every digit: a price typed longer than the default 28 is still shown whole.
+    return str(value.quantize(_CENT, context=Context(prec=len(value.as_tuple().digits) + 2)))
 
 
 def _plain(value: Decimal) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, getcontext, localcontext
 
 __all__ = ["ETF_TICKS", "STOCK_TICKS", "TickBand", "TickLadder", "from_cents", "to_cents"]
 
@@ -20,7 +20,8 @@ _CENT = Decimal("0.01")
 
 def to_cents(price: Decimal) -> int:
     """Price in integer hundredths of a TWD; raises if it has finer precision."""
-    cents = price * 100
+    with localcontext(Context(prec=len(price.as_tuple().digits) + 3)):
+        cents = price * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {price} is finer than 0.01 TWD")
     return int(cents)
@@ -73,17 +74,23 @@ class TickLadder:
         return self.bands[bisect_right(self._lowers, price) - 1].tick_twd
 
     def is_on_tick(self, price: Decimal) -> bool:
-        return price > 0 and price % self.tick_for(price) == 0
+        if price <= 0:
+            return False
+        tick = self.tick_for(price)
+        with localcontext(_exact(price, tick)):
+            return price % tick == 0
 
     def round_down(self, price: Decimal) -> Decimal:
         """The largest valid price at or below `price`."""
         tick = self.tick_for(price)
-        return (price / tick).to_integral_value(ROUND_FLOOR) * tick
+        with localcontext(_exact(price, tick)):
+            return (price / tick).to_integral_value(ROUND_FLOOR) * tick
 
     def round_up(self, price: Decimal) -> Decimal:
         """The smallest valid price at or above `price`."""
         tick = self.tick_for(price)
-        candidate = (price / tick).to_integral_value(ROUND_CEILING) * tick
+        with localcontext(_exact(price, tick)):
+            candidate = (price / tick).to_integral_value(ROUND_CEILING) * tick
         if not self.is_on_tick(candidate):
             # Rounding up crossed into a band with a coarser tick: its lower bound is the
             # first valid price there.
@@ -98,6 +105,13 @@ class TickLadder:
         """The next valid price strictly below the valid `price`."""
         below = price - self.tick_for(price - _CENT)
         return self.round_down(below)
+
+
+def _exact(price: Decimal, tick: Decimal) -> Context:
+    """A context with room for every digit of `price / tick` and back: under the default
+    28 digits a price typed with more would be rounded, and `%` would raise."""
+    digits = len(price.as_tuple().digits) + len(tick.as_tuple().digits) + 2
+    return getcontext().copy() if digits <= getcontext().prec else Context(prec=digits)
 
 
 def _ladder(name: str, *bands: tuple[str, str]) -> TickLadder:
