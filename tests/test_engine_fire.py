@@ -552,3 +552,38 @@ async def test_cancel_on_abort_cancels_what_works_and_counts_no_refused_cancel(
     assert statuses[50] == 2, statuses
     assert result.cancelled == statuses[30] >= 2
     assert set(statuses) == {30, 50}, "nothing the run placed is left working"
+
+
+async def test_resume_right_after_a_stop_waits_for_the_rate_window_and_draws_no_refusal(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Fubon limits, single orders: a burst stopped after 40 answers, then `resume` at once.
+    Its first send waits until the stopped run's last answer has left the 1 s window; the
+    exchange refuses nothing, and every intent is placed once."""
+    exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
+    source = write_orders(tmp_path / "orders.csv", 120)
+    journal = tmp_path / "run.sqlite"
+    stop = asyncio.Event()
+    stoppers: list[asyncio.Task[None]] = []
+
+    def stop_after_forty_answers(dispatcher: Dispatcher) -> None:
+        async def wait() -> None:
+            while dispatcher.stats.accepted < 40:  # noqa: ASYNC110 (no event to wait on)
+                await asyncio.sleep(0.001)
+            stop.set()
+
+        stoppers.append(asyncio.create_task(wait()))
+
+    async with SimBroker(exchange.url, KEY_A) as broker, asyncio.timeout(60):
+        options = FireOptions(journal=journal, max_batch=1)
+        first = await fire(source, broker, options, stop=stop, watch=stop_after_forty_answers)
+        last_answer_ns = max(i.answered_ns for i in first.intents)
+        second = await resume(journal, broker, FireOptions(grace_s=0.0))
+    assert first.interrupted and exit_code(second) == 0
+    resumed = [i for i in second.intents if i.sent_ns > last_answer_ns]
+    assert len(resumed) == 120 - first.summary.orders.accepted
+    assert min(i.sent_ns for i in resumed) - last_answer_ns >= 1_000_000_000
+    assert second.summary.rate_limit_rejections == 0
+    assert (await admin_stats(session, exchange.url, ADMIN))["rate_limited"] == 0
+    records = await placed(session, exchange.url, ADMIN)
+    assert_one_order_per_intent(records, [i.user_def for i in second.intents])

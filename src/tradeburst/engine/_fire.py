@@ -37,7 +37,7 @@ from tradeburst.engine._dispatch_terms import (
 from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
+from tradeburst.engine._journal import GROUP_COMMIT_S, DispatchRecord, Journal, RunRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, apply_answer, match_records
@@ -296,10 +296,13 @@ async def resume(
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
         dispatch = _dispatch_options(broker, options)
+        window_clears_ns = _window_clears_ns(intents, profile, options.headroom_s)
         unsettled = [i for i in intents if not i.state.is_final]
         if unsettled:
             await _wait_out_grace(options.grace_s)
             await _settle_from_broker(broker, throttle, journal, unsettled)
+        if any(i.state is IntentState.PENDING for i in intents):
+            await _wait_for_window(window_clears_ns)
         to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
         resumed_ns = time.time_ns()
         clock = await _warm(broker, dispatch.concurrency)
@@ -415,6 +418,27 @@ async def _wait_out_grace(grace_s: float) -> None:
     before asking the broker. The journal's last write cannot shorten the wait, since the
     last send may have come after it (a crash loses the last group commit)."""
     await asyncio.sleep(grace_s)
+
+
+def _window_clears_ns(intents: list[Intent], profile: LimitProfile, headroom_s: float) -> int:
+    """When the stopped run's requests no longer count in the broker's order windows (wall
+    ns): its latest send or answer in the journal, plus the longest window. A send the last
+    lost group commit held came at most about `GROUP_COMMIT_S` after, hence the margin.
+    Sending before then could breach the limit (Shioaji suspends the account for it)."""
+    windows = [w for cls, (_, w) in profile.limits.items() if cls is not LimitClass.QUERY]
+    last_ns = max((max(i.sent_ns, i.answered_ns) for i in intents), default=0)
+    if not windows or not last_ns:
+        return 0
+    margin_s = headroom_s + 2 * GROUP_COMMIT_S
+    return last_ns + int((max(windows) + margin_s) * 1e9)
+
+
+async def _wait_for_window(clears_ns: int) -> None:
+    wait_s = (clears_ns - time.time_ns()) / 1e9
+    if wait_s > 0:  # said aloud: a silent pause of up to a window looks like a hang
+        log.warning("waiting %.2f s for the stopped run's last sends to leave the broker's "
+                    "rate window", wait_s)  # fmt: skip
+        await asyncio.sleep(wait_s)
 
 
 async def _settle_from_broker(
