@@ -5,6 +5,7 @@ what it had sent is still settled; a bad strategies file sends nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,38 @@ class Broken(Strategy):
         await self.submit([order, order])
         raise RuntimeError("the model blew up")
 """
+
+
+ONE_BY_ONE = """
+from decimal import Decimal
+
+from tradeburst import Order, Side, Strategy
+
+
+class OneByOne(Strategy):
+    async def run(self) -> None:
+        for number in range(120):
+            order = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"))
+            await self.submit(order, tag=f"o{number}")
+"""
+
+
+async def test_a_strategy_submitting_past_the_slots_in_flight_gets_every_order_sent(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """120 single submits under the Fubon limits, each its own dispatcher: once the first
+    45 hold every slot the cancel reserve leaves, the next must still be sent when their
+    answers free one (it used to wait forever)."""
+    exchange = await start_exchange(profile="fubon")
+    (tmp_path / "one_by_one.py").write_text(ONE_BY_ONE)
+    toml = tmp_path / "one.toml"
+    toml.write_text('[[strategy]]\nname = "one"\nkind = "python"\nclass = "one_by_one:OneByOne"\n')
+    async with asyncio.timeout(30):
+        result = await _run(exchange, toml, max_batch=1)
+    assert result.summary.orders.accepted == 120
+    assert result.summary.rate_limit_rejections == 0
+    async with aiohttp.ClientSession() as session:
+        assert len(await placed(session, exchange.url, ADMIN)) == 120
 
 
 async def test_a_raising_strategy_is_stopped_and_the_other_goes_on(

@@ -12,9 +12,10 @@ idle starts from the virtual time of the latest send, so idleness banks no credi
 "Wants to send" is what the dispatcher shows by asking: a lane that asked when the next
 slot frees (or that has new orders its dispatcher has not looked at yet) is live until
 shortly after that time. A lane refused for its turn is told to look again in a
-millisecond; one waiting for the account's window wakes when it frees, like everyone. So
-the throttle stays work-conserving: a slot no live lane is waiting for goes to whoever
-asks.
+millisecond; one waiting for the account's window wakes when it frees, like everyone, and
+one that found every slot held by requests in flight (only an answer, perhaps another
+lane's, can free one) looks again in two. So the throttle stays work-conserving: a slot
+no live lane is waiting for goes to whoever asks.
 
 The cancel reserve keeps part of the order window (10 % by default) out of reach of new
 orders: cancels take the account's throttle directly, so a strategy can always cancel,
@@ -37,6 +38,9 @@ DEFAULT_CANCEL_RESERVE = 0.1
 """Fraction of the order window new orders may not use."""
 TURN_POLL_S = 0.001
 """A lane refused only for its turn looks again this soon."""
+IN_FLIGHT_POLL_S = 0.002
+"""A lane that found every slot held by requests in flight looks again this soon: only an
+answer frees one, and another lane's answer does not wake this lane's dispatcher."""
 LIVE_GRACE_S = 0.1
 """A lane stays live this long past the time it said it would ask again: a busy loop runs
 timers late, and a lane that is late must not lose its turn. A lane that truly stopped
@@ -163,7 +167,9 @@ class Lane(Throttle):
         now = self.now() if now is None else now
         self._fresh = False
         when = self.share.ready(tuple(charges), now)
-        if when <= now and not self.share.turn(self, now):
+        if when == math.inf:
+            when = now + IN_FLIGHT_POLL_S
+        elif when <= now and not self.share.turn(self, now):
             when = now + TURN_POLL_S
         self._expect_at = when
         return when
