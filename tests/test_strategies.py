@@ -6,6 +6,7 @@ what it had sent is still settled; a bad strategies file sends nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,55 @@ async def test_a_strategy_submitting_past_the_slots_in_flight_gets_every_order_s
     assert result.summary.rate_limit_rejections == 0
     async with aiohttp.ClientSession() as session:
         assert len(await placed(session, exchange.url, ADMIN)) == 120
+
+
+CANCEL_TWICE = """
+import asyncio
+import json
+from decimal import Decimal
+
+from tradeburst import Order, Side, Strategy
+
+
+class CancelTwice(Strategy):
+    async def on_start(self) -> None:
+        self.accepted = asyncio.Event()
+        self.states: list[str] = []
+
+    async def run(self) -> None:
+        order = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.00"))
+        [user_def] = await self.submit(order)
+        await self.accepted.wait()
+        first, second = await self.cancel(user_def), await self.cancel(user_def)
+        await asyncio.sleep(0.05)  # the updates the cancels queued
+        with open(self.params["out"], "w") as out:
+            json.dump({"first": first, "second": second, "states": self.states}, out)
+
+    async def on_order(self, update) -> None:
+        self.states.append(update.state)
+        if update.state == "accepted":
+            self.accepted.set()
+"""
+
+
+async def test_a_second_cancel_is_refused_and_reported_as_no_cancel(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """A resting order cancelled twice: the first cancel takes, the second is refused by
+    the exchange (status 39), so it returns False, sends no update, and is not counted."""
+    (tmp_path / "cancel_twice.py").write_text(CANCEL_TWICE)
+    out = tmp_path / "cancels.json"
+    toml = tmp_path / "cancel.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "c"\nkind = "python"\nclass = "cancel_twice:CancelTwice"\n'
+        f'params = {{ out = "{out}" }}\n'
+    )
+    async with asyncio.timeout(30):
+        result = await _run(exchange, toml)
+    seen = json.loads(out.read_text())
+    assert (seen["first"], seen["second"]) == (True, False)
+    assert seen["states"] == ["accepted", "cancelled"]
+    assert result.summary.strategies["c"]["cancels"] == 1
 
 
 async def test_a_raising_strategy_is_stopped_and_the_other_goes_on(

@@ -47,7 +47,7 @@ from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
 from tradeburst.latency import ClockOffset, estimate_offset, trip_of
 from tradeburst.limits import PROFILES, LimitClass, LimitProfile
-from tradeburst.model import Order, OrderStatus
+from tradeburst.model import Order
 from tradeburst.summary import (
     Classification,
     Latency,
@@ -72,7 +72,6 @@ log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
-_CANCELLED = frozenset({OrderStatus.CANCELLED, OrderStatus.PARTLY_FILLED_CANCELLED})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -561,7 +560,7 @@ async def _cancel_open(broker: Broker, throttle: Throttle, intents: list[Intent]
             continue
         finally:
             slots.release()
-        cancelled += answer.status in _CANCELLED
+        cancelled += answer.status.is_cancelled
     return cancelled
 
 

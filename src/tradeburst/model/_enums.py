@@ -86,6 +86,11 @@ class OrderStatus(enum.IntEnum):
     FAILED = 90
 
     @property
+    def is_cancelled(self) -> bool:
+        """A cancel took: nothing (30) or only the rest (40) of the order was left."""
+        return self in (OrderStatus.CANCELLED, OrderStatus.PARTLY_FILLED_CANCELLED)
+
+    @property
     def is_final(self) -> bool:
         """No further fill or change can happen to an order in this status."""
         return self in (

@@ -467,10 +467,12 @@ class StrategyRunner:
             answer = await self.broker.cancel(intent.order_no)
         finally:
             slots.release()
-        if answer.accepted:
+        # A refused cancel (39: already filled or cancelled) is an answer too, but no cancel.
+        cancelled = answer.status.is_cancelled
+        if cancelled:
             slot.cancels += 1
             slot.queue.put_nowait(_update(intent, state="cancelled"))
-        return answer.accepted
+        return cancelled
 
     # -- results --------------------------------------------------------------------------
 

@@ -107,7 +107,8 @@ class Strategy:
         return await self._bound().submit(orders, tag or self.name)
 
     async def cancel(self, user_def: str) -> bool:
-        """Cancel an order this strategy placed; whether the broker took the cancel."""
+        """Cancel an order this strategy placed; whether the broker cancelled it (not if
+        it refused: the order was already filled or cancelled)."""
         return await self._bound().cancel(user_def)
 
     def stop(self) -> None:
