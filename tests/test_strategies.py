@@ -19,7 +19,7 @@ from tradeburst.exchange import Exchange
 from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
 
-from _engine_support import placed
+from _engine_support import OPEN_CLOCK, placed
 from conftest import ADMIN, KEY_A, StartExchange
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
@@ -163,6 +163,24 @@ async def test_a_second_cancel_is_refused_and_reported_as_no_cancel(
     assert (seen["first"], seen["second"]) == (True, False)
     assert seen["states"] == ["accepted", "cancelled"]
     assert result.summary.strategies["c"]["cancels"] == 1
+
+
+async def test_a_twap_whose_window_has_passed_sends_nothing_and_reports_it_all_left(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """09:00-09:10 at 09:30: no child goes out after the window, the parent is left."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    toml = tmp_path / "late.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "late"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\n'
+        'quantity = 10000\nstart = "09:00:00"\nend = "09:10:00"\nslices = 5\n'
+    )
+    async with asyncio.timeout(30):
+        result = await _run(exchange, toml)
+    twap = result.summary.strategies["late"]["twap"]
+    assert (twap["sent_shares"], twap["left_shares"]) == (0, 10_000)
+    async with aiohttp.ClientSession() as session:
+        assert await placed(session, exchange.url, ADMIN) == []
 
 
 async def test_a_raising_strategy_is_stopped_and_the_other_goes_on(

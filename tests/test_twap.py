@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 
 from tradeburst.model import Side
 from tradeburst.rules import BOARD_LOT_SHARES, MAX_ORDER_SHARES, STOCK_TICKS
-from tradeburst.strategies import PricePolicy, TwapParent, allowed_lots, execute, twap_schedule
+from tradeburst.strategies import (
+    PricePolicy,
+    TwapParent,
+    allowed_lots,
+    execute,
+    schedule_from,
+    twap_schedule,
+)
 
 parents = st.builds(
     lambda lots, start, length, slices, cap: TwapParent(
@@ -48,6 +55,28 @@ def test_the_children_add_up_to_the_parent_in_lots_inside_the_window(
     assert all(parent.start_s <= p.at_s < parent.end_s for p in schedule)
     lots = [p.lots for p in schedule]
     assert max(lots) - min(lots) <= 1
+
+
+@given(parents, st.floats(0, 1))
+def test_a_late_start_deals_the_missed_lots_over_the_slices_ahead_and_none_after_the_end(
+    parent: TwapParent, lateness: float
+) -> None:
+    """Starting anywhere from the window's start to a little past its end: before the end,
+    the slices still ahead carry every lot of the parent, evenly, all at or after the start
+    and inside the window; at or after the end, nothing is scheduled."""
+    now_s = parent.start_s + lateness * 1.1 * (parent.end_s - parent.start_s)
+    schedule = schedule_from(parent, now_s)
+    if now_s >= parent.end_s:
+        assert schedule == []
+        return
+    assert sum(piece.lots for piece in schedule) == parent.lots
+    assert all(now_s <= piece.at_s < parent.end_s for piece in schedule)
+    lots = [piece.lots for piece in schedule]
+    assert max(lots) - min(lots) <= 1
+    planned = twap_schedule(parent)
+    assert [p.index for p in schedule] == [p.index for p in planned[-len(schedule) :]]
+    if now_s == parent.start_s:
+        assert schedule == planned
 
 
 @given(parents, st.lists(st.integers(0, 5_000_000), max_size=500))

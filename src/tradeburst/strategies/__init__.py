@@ -21,6 +21,7 @@ from tradeburst.strategies._twap import (
     TwapStep,
     allowed_lots,
     execute,
+    schedule_from,
     twap_schedule,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "read_config",
     "run_strategies",
     "seconds_of_day",
+    "schedule_from",
     "twap_schedule",
 ]

@@ -18,7 +18,7 @@ from tradeburst.model import Order
 from tradeburst.rules import ETF_TICKS, STOCK_TICKS
 from tradeburst.strategies._clock import ExchangeTime
 from tradeburst.strategies._strategy import OrderUpdate, Strategy
-from tradeburst.strategies._twap import TwapParent, step, twap_schedule
+from tradeburst.strategies._twap import TwapParent, schedule_from, step
 
 __all__ = ["Batches", "Twap"]
 
@@ -90,12 +90,12 @@ class Twap(Strategy):
     async def run(self) -> None:
         parent = self.parent
         carry = 0
-        for piece in twap_schedule(parent):
+        for piece in schedule_from(parent, self._clock.seconds_of_day()):
             wait_s = piece.at_s - self._clock.seconds_of_day()
             if wait_s > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), wait_s)
-            if self.stopped:
+            if self.stopped or self._clock.seconds_of_day() >= parent.end_s:
                 break
             taken = step(parent, piece, carry, self._volume)
             self._volume, carry = 0, taken.carried_lots

@@ -7,13 +7,15 @@ add up to the parent exactly. A slice bigger than one order may carry (499 lots)
 out as several children at the same time. With a participation cap, a slice sends at
 most `cap` × the volume traded since the previous slice (rounded down to lots); what it
 could not send is carried to the next slice, and what is still left at the end of the
-window is reported, never sent outside it. The limit price of each child comes from a
+window is reported, never sent outside it (a strategy started late deals the missed
+slices' lots over the slices still ahead: `schedule_from`). The limit price of each child comes from a
 `PricePolicy`: a fixed price, or a basis (reference, best bid or ask, last trade) moved
 by a number of ticks on the tick ladder and kept inside the day's limits.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -30,6 +32,7 @@ __all__ = [
     "TwapStep",
     "allowed_lots",
     "execute",
+    "schedule_from",
     "step",
     "twap_schedule",
 ]
@@ -150,6 +153,24 @@ def twap_schedule(parent: TwapParent) -> list[Slice]:
         )
         for i in range(n)
     ]
+
+
+def schedule_from(parent: TwapParent, now_s: float) -> list[Slice]:
+    """The slices still to come for a TWAP starting at `now_s`. On time: the whole plan.
+    Late: the lots of the slices whose time has passed are dealt over the slice times still
+    ahead, as the plan deals the whole, so a late start neither sends the missed slices in
+    one burst nor drops them (with no slice time left, one slice now). Once the window has
+    ended: none, and every lot is left unsent rather than sent outside the window."""
+    if now_s >= parent.end_s:
+        return []
+    planned = twap_schedule(parent)
+    ahead = [piece for piece in planned if piece.at_s >= now_s]
+    if len(ahead) == len(planned):
+        return planned
+    start_s = ahead[0].at_s if ahead else now_s
+    first = ahead[0].index if ahead else len(planned) - 1
+    late = dataclasses.replace(parent, start_s=start_s, slices=max(1, len(ahead)))
+    return [Slice(first + p.index, p.at_s, p.lots) for p in twap_schedule(late)]
 
 
 def allowed_lots(participation: Decimal, volume_shares: int) -> int:
