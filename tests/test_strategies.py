@@ -234,3 +234,68 @@ def test_a_float_price_in_the_file_is_refused_with_its_place(tmp_path: Path) -> 
         read_config(toml, max_rows=10)
     message = str(refused.value.problems[0])
     assert "strategy 'f'" in message and "batches[0][0]" in message and "string" in message
+
+
+TWAP = '[[strategy]]\nname = "t"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\nquantity = 5000\n'
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        pytest.param(
+            'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = "1e30"}]]\n',
+            "price '1e30' is not a decimal number",
+            id="exponent-price",
+        ),
+        pytest.param(
+            'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = "NaN"}]]\n',
+            "price 'NaN' is not a decimal number",
+            id="nan-price",
+        ),
+        pytest.param(
+            f"weight = inf\nbatches = {_batch(1)}\n",
+            "weight must be a positive number",
+            id="infinite-weight",
+        ),
+        pytest.param(
+            f"delay_ms = nan\nchunk_size = 1\nbatches = {_batch(1)}\n",
+            "delay_ms must be a number of at least 0",
+            id="nan-delay",
+        ),
+    ],
+)
+def test_a_strategy_value_no_price_or_time_can_be_is_named(
+    tmp_path: Path, lines: str, reason: str
+) -> None:
+    """An exponent, NaN or infinity is refused as the orders file refuses it, naming the
+    strategy, instead of failing later with a traceback."""
+    toml = tmp_path / "bad.toml"
+    toml.write_text('[[strategy]]\nname = "s"\n' + lines)
+    with pytest.raises(InvalidInput) as refused:
+        read_config(toml, max_rows=10)
+    message = str(refused.value.problems[0])
+    assert "strategy 's'" in message and reason in message, message
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        pytest.param(
+            'start = "09:00:00"\nend = "09:10:00"\nslices = 5\nparticipation = 0.1\n',
+            'write participation as a string (participation = "0.1")',
+            id="float-participation",
+        ),
+        pytest.param(
+            "duration_s = inf\nslices = 5\n",
+            "duration_s must be a positive number",
+            id="infinite-duration",
+        ),
+    ],
+)
+def test_a_bad_twap_value_names_its_own_key(tmp_path: Path, lines: str, reason: str) -> None:
+    toml = tmp_path / "twap.toml"
+    toml.write_text(TWAP + lines)
+    with pytest.raises(InvalidInput) as refused:
+        read_config(toml, max_rows=10)
+    message = str(refused.value.problems[0])
+    assert "strategy 't'" in message and reason in message, message

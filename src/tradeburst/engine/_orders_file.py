@@ -31,6 +31,7 @@ __all__ = [
     "InputProblem",
     "InvalidInput",
     "OrderRow",
+    "plain_decimal",
     "read_orders",
 ]
 
@@ -159,6 +160,12 @@ def _tag(raw: str) -> str:
     return raw
 
 
+def plain_decimal(text: str) -> Decimal | None:
+    """`text` as a Decimal if it is written plainly (digits, at most one point, a sign),
+    else None: an exponent, NaN or Infinity is no way to write a price."""
+    return Decimal(text) if _DECIMAL.fullmatch(text) else None
+
+
 class _Prices(dict[str, Decimal | None]):
     """Price cells, looked up as `prices[cell]`; a dict remembering each distinct text,
     since a burst repeats few prices. An empty cell is no price."""
@@ -167,9 +174,9 @@ class _Prices(dict[str, Decimal | None]):
         super().__init__({"": None})
 
     def __missing__(self, raw: str) -> Decimal:
-        if _DECIMAL.fullmatch(raw) is None:
+        price = plain_decimal(raw)
+        if price is None:
             raise _RowError(f"price {_shown(raw)} is not a decimal number, like 40.65")
-        price = Decimal(raw)
         if price <= 0:
             raise _RowError(f"price {raw} must be positive")
         self[raw] = price

@@ -51,7 +51,7 @@ __all__ = [
     "execute",
     "read_config",
     "run_strategies",
-    "seconds_of_day",
     "schedule_from",
+    "seconds_of_day",
     "twap_schedule",
 ]

@@ -30,16 +30,18 @@ exact price.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 from tradeburst.engine import InputProblem, InvalidInput, ManualPacing, OrderRow, read_orders
+from tradeburst.engine._orders_file import plain_decimal
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
 from tradeburst.strategies._clock import seconds_of_day
@@ -295,19 +297,17 @@ def _choice(cells: dict[str, Any], key: str, kind: Callable[[Any], E], default: 
         raise _Bad(f"{key} {cells[key]!r} is not one of the allowed values") from None
 
 
-def _price(value: Any) -> Decimal | None:
+def _price(value: Any, key: str = "price") -> Decimal | None:
+    """A price (or another exact fraction, named `key`) as the orders file writes one."""
     if value is None:
         return None
     if isinstance(value, float):
-        raise _Bad(f'write the price as a string (price = "{value}"): a TOML float is inexact')
+        raise _Bad(f'write {key} as a string ({key} = "{value}"): a TOML float is inexact')
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _Bad('price must be a string like "580.5" or a whole number')
-    try:
-        price = Decimal(str(value))
-    except InvalidOperation:
-        raise _Bad(f"price {value!r} is not a number") from None
-    if not price.is_finite():
-        raise _Bad(f"price {value!r} is not a number")
+        raise _Bad(f'{key} must be a string like "580.5" or a whole number')
+    price = plain_decimal(str(value))
+    if price is None:
+        raise _Bad(f'{key} {value!r} is not a decimal number, like "40.65"')
     return price
 
 
@@ -327,7 +327,7 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
         length_s = _positive(entry["duration_s"], "duration_s")
     participation = entry.get("participation")
     if participation is not None:
-        participation = _price(participation)  # a string or an integer, exact
+        participation = _price(participation, "participation")  # exact, as a price is
     slices = entry["slices"]
     quantity = entry["quantity"]
     if not isinstance(slices, int) or not isinstance(quantity, int):
@@ -367,12 +367,17 @@ def _clock(value: Any, key: str) -> time:
 
 
 def _positive(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not _finite(value) or not value > 0:
         raise _Bad(f"{key} must be a positive number")
     return float(value)
 
 
 def _non_negative(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+    if not _finite(value) or not value >= 0:
         raise _Bad(f"{key} must be a number of at least 0")
     return float(value)
+
+
+def _finite(value: Any) -> bool:
+    """A TOML number that is not `inf` or `nan` (which TOML allows)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)

@@ -7,10 +7,10 @@ add up to the parent exactly. A slice bigger than one order may carry (499 lots)
 out as several children at the same time. With a participation cap, a slice sends at
 most `cap` × the volume traded since the previous slice (rounded down to lots); what it
 could not send is carried to the next slice, and what is still left at the end of the
-window is reported, never sent outside it (a strategy started late deals the missed
-slices' lots over the slices still ahead: `schedule_from`). The limit price of each child comes from a
-`PricePolicy`: a fixed price, or a basis (reference, best bid or ask, last trade) moved
-by a number of ticks on the tick ladder and kept inside the day's limits.
+window is reported, never sent outside it. A strategy started late deals the missed
+slices' lots over the slices still ahead (`schedule_from`). The limit price of each child
+comes from a `PricePolicy`: a fixed price, or a basis (reference, best bid or ask, last
+trade) moved by a number of ticks on the tick ladder and kept inside the day's limits.
 """
 
 from __future__ import annotations
