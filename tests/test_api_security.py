@@ -495,6 +495,19 @@ async def test_garbage_requests_leave_the_server_working(api: Api, admin: Api) -
     assert [r["order_no"] for r in await admin_orders(admin)] == [placed["order_no"]]
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("path", ["/v1/orders", "/v1/orders/batch"])
+async def test_a_body_not_in_its_content_encoding_is_400(
+    session: aiohttp.ClientSession, exchange: Exchange, admin: Api, path: str, encoding: str
+) -> None:
+    """A body its Content-Encoding header lies about cannot be read: 400, nothing placed."""
+    headers = {"Authorization": f"Bearer {KEY_A}", "Content-Encoding": encoding}
+    async with session.post(exchange.url + path, data=b"not compressed", headers=headers) as r:
+        assert r.status == 400, await r.text()
+        assert (await r.json())["message"].startswith("invalid body")
+    assert await admin_orders(admin) == []
+
+
 # -- one field at a time: boundary values swept through the spec -------------------------
 
 

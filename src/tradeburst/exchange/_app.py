@@ -151,6 +151,8 @@ class ExchangeApp:
             raw = await request.read()
         except ConnectionResetError:  # the client left before its body arrived
             raise _Answered(cls._abort(request)) from None
+        except web.RequestPayloadError as exc:  # e.g. a Content-Encoding it is not in
+            raise _Answered(error_response(400, f"invalid body: {exc}")) from None
         try:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
