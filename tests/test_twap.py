@@ -31,7 +31,7 @@ parents = st.builds(
         quantity=lots * BOARD_LOT_SHARES,
         start_s=start,
         end_s=start + length,
-        slices=slices,
+        slices=min(slices, length),
         participation=cap,
     ),
     lots=st.integers(1, 20_000),
@@ -116,6 +116,14 @@ def test_a_price_policy_moves_by_ticks_and_stays_in_the_band() -> None:
     assert policy.price(STOCK_TICKS, bid=Decimal(550), **kwargs) == Decimal(550)
 
 
+def test_an_offset_of_a_billion_ticks_stops_at_the_days_limit() -> None:
+    """Stepping stops at the limit (it used to take every one of the billion steps)."""
+    kwargs = {"reference": Decimal(500), "limit_up": Decimal(550), "limit_down": Decimal(450)}
+    for offset, limit in ((10**9, Decimal(550)), (-(10**9), Decimal(450))):
+        policy = PricePolicy(basis="reference", offset_ticks=offset)
+        assert policy.price(STOCK_TICKS, **kwargs) == limit
+
+
 def test_slice_previews_the_schedule_as_json(tmp_path: Path) -> None:
     """`tradeburst slice --json` writes every slice; the children add up to the parent."""
     out = tmp_path / "slice.json"
@@ -129,6 +137,21 @@ def test_slice_previews_the_schedule_as_json(tmp_path: Path) -> None:
     document = json.loads(out.read_text())
     assert len(document["slices"]) == 48
     assert sum(sum(s["children"]) for s in document["slices"]) == 10_000_000
+
+
+def test_slice_refuses_more_slices_than_seconds_in_the_window() -> None:
+    """A billion slices, or one every picosecond: exit 2 naming the bound, no schedule
+    built (it used to fill the memory)."""
+    for option in (["--slices", "1000000000"], ["--interval-s", "1e-12"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "tradeburst", "slice", "--symbol", "2330", "--side", "Buy",
+             "--quantity", "10000", *option],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert "at most one a second of the window" in done.stderr  # 15,900 s, 09:00-13:25
+        assert "(15900)" in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 def test_slice_refuses_a_parent_that_is_not_whole_lots() -> None:

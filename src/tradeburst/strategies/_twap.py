@@ -16,6 +16,7 @@ trade) moved by a number of ticks on the tick ladder and kept inside the day's l
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -83,8 +84,11 @@ class PricePolicy:
             return self.price_twd
         basis = {"reference": reference, "bid": bid, "ask": ask, "last": last}[self.basis]
         price = ladder.round_down(basis if basis is not None else reference)
+        up = self.offset_ticks > 0
         for _ in range(abs(self.offset_ticks)):
-            price = ladder.step_up(price) if self.offset_ticks > 0 else ladder.step_down(price)
+            if (price >= limit_up) if up else (price <= limit_down):
+                break  # the day's limit holds it there: the steps left change nothing
+            price = ladder.step_up(price) if up else ladder.step_down(price)
         return min(max(price, limit_down), limit_up)
 
 
@@ -112,6 +116,10 @@ class TwapParent:
             raise TwapError("the window must end after it starts")
         if self.slices < 1:
             raise TwapError(f"slices {self.slices} must be at least 1")
+        most = max(1, math.floor(self.end_s - self.start_s))
+        if self.slices > most:
+            # More would be noise for a TWAP, and a schedule too big to hold in memory.
+            raise TwapError(f"slices {self.slices}: at most one a second of the window ({most})")
         cap = self.participation
         if cap is not None and (not cap.is_finite() or not 0 < cap <= 1):
             raise TwapError(f"participation {cap} must be a fraction above 0, at most 1")
