@@ -53,3 +53,27 @@ async def test_no_key_anywhere_is_a_usage_error(
     assert run.returncode == 2, run.output
     assert "TRADEBURST_API_KEY" in run.output
     assert "Traceback" not in run.output
+
+
+async def test_a_key_with_a_line_break_inside_is_a_usage_error(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """A key file of two lines, or a key ending in a carriage return: exit 2 before anything
+    is sent, naming where the key came from, never echoing it (it used to be a traceback)."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{KEY_A}\nsecond-line\n")
+    key_file.chmod(0o600)
+    source = write_orders(tmp_path / "orders.csv", 3)
+    from_file = await run_cli(
+        "fire", str(source), "--url", exchange.url, "--api-key-file", str(key_file), cwd=tmp_path
+    )
+    from_option = await run_cli(
+        "fire", str(source), "--url", exchange.url, "--api-key", f"{KEY_A}\r", cwd=tmp_path
+    )
+    for run, where in ((from_file, "--api-key-file"), (from_option, "--api-key")):
+        assert run.returncode == 2, run.output
+        said = " ".join(run.output.replace("│", " ").split())
+        assert where in said and "space, line break or control character" in said, said
+        assert KEY_A not in run.output and "Traceback" not in run.output
+    assert not (tmp_path / "journal").exists()

@@ -27,10 +27,21 @@ def read_api_key(value: str | None, path: Path | None) -> str:
             )
         if not text:
             raise typer.BadParameter(f"{path} is empty", param_hint="--api-key-file")
-        return text
+        return _one_token(text, f"the key in {path}", "--api-key-file")
     if not value:
         raise typer.BadParameter(
             "no API key: set TRADEBURST_API_KEY, or give --api-key-file or --api-key",
             param_hint="--api-key",
         )
-    return value
+    return _one_token(value, "the key", "--api-key or TRADEBURST_API_KEY")
+
+
+def _one_token(key: str, named: str, hint: str) -> str:
+    """A key goes into an HTTP header: a space, line break or control character inside it
+    would fail there, after the run began. Named here without echoing the key."""
+    if any(c.isspace() or not c.isprintable() for c in key):
+        raise typer.BadParameter(
+            f"{named} has a space, line break or control character in it (a key is one word)",
+            param_hint=hint,
+        )
+    return key
