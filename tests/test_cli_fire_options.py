@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,5 +36,36 @@ async def test_an_unsafe_option_is_a_usage_error(
     run = await run_cli(*args, cwd=tmp_path)
     assert run.returncode == 2, run.output
     assert fragment in " ".join(run.output.split())
+    assert "Traceback" not in run.output
+    assert not (tmp_path / "journal").exists()
+
+
+@pytest.fixture
+def unwritable_file(tmp_path: Path) -> Iterator[Path]:
+    """A file nobody, root included, may write: immutable (`chattr +i`)."""
+    path = tmp_path / "locked.json"
+    path.write_text("{}\n")
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if made.returncode != 0 or os.access(path, os.W_OK):
+        path.chmod(0o444)
+    if os.access(path, os.W_OK):
+        pytest.skip("this file system and user can write any file (no chattr +i here)")
+    yield path
+    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+
+
+async def test_a_json_summary_that_cannot_be_written_is_refused_before_sending(
+    start_exchange: StartExchange, tmp_path: Path, unwritable_file: Path
+) -> None:
+    """--json over a file that cannot be written: exit 2 naming it, nothing sent (it used to
+    be a traceback after the orders went out)."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    source = write_orders(tmp_path / "orders.csv", 3)
+    run = await run_cli(
+        "fire", str(source), "--url", exchange.url, "--api-key", KEY_A,
+        "--json", str(unwritable_file), cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 2, run.output
+    assert "cannot write over" in " ".join(run.output.replace("│", " ").split())
     assert "Traceback" not in run.output
     assert not (tmp_path / "journal").exists()

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import time as time_of_day
 from decimal import Decimal
@@ -272,8 +273,13 @@ def finish(console: Console, result: FireResult, json_path: Path | None) -> None
     else:
         _print_result(console, result)
     if json_path is not None:
-        write_summary(result.summary, json_path)
-        console.print(f"summary written to {json_path}")
+        try:
+            write_summary(result.summary, json_path)
+        except OSError as exc:  # checked before the run, but a disk can fill meanwhile
+            print(f"error: the summary could not be written to {json_path}: {exc.strerror}; "
+                  "the run is as the table says", file=sys.stderr)  # fmt: skip
+        else:
+            console.print(f"summary written to {json_path}")
     raise typer.Exit(0 if result.dry_run else exit_code(result))
 
 

@@ -64,4 +64,6 @@ def writable(path: Path | None, option: str) -> Path | None:
         ) from None
     if path.is_dir() or not os.access(path.parent, os.W_OK):
         raise typer.BadParameter(f"cannot write {path}", param_hint=option)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise typer.BadParameter(f"cannot write over {path}", param_hint=option)
     return path
