@@ -108,6 +108,16 @@ def test_demo_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path)
     assert "Starting" not in result.output
 
 
+def test_demo_refuses_an_out_folder_that_is_a_file_before_running(tmp_path: Path) -> None:
+    """--out naming a file exits 2 at once (it used to be a traceback with the exchange up)."""
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    result = runner.invoke(app, ["demo", "--out", str(taken), "--orders", "1"])
+    assert result.exit_code == 2
+    assert "is a file, not a folder" in result.output
+    assert "Starting" not in result.output
+
+
 def test_the_exchange_benchmark_writes_its_figures(tmp_path: Path) -> None:
     """`bench exchange --json` writes positive figures under the issue's keys."""
     out = tmp_path / "exchange.json"

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeburst.brokers import OrderState
-from tradeburst.cli._options import writable
+from tradeburst.cli._options import writable, writable_folder
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
 from tradeburst.report import figures_of, print_report, write_plots
@@ -51,6 +51,7 @@ def demo_command(
     """Start the rehearsal exchange at 08:59:50 exchange time, rush a sample batch at
     09:00:00 under the Fubon limits, print the report and write its plots."""
     json_path = writable(json_path, "--json")
+    out = writable_folder(out, "--out")
     console = Console(highlight=False, soft_wrap=True)
     console.print(
         f"Starting the rehearsal exchange at {DEMO_START} exchange time; "

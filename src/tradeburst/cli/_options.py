@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["non_negative", "parse_clock", "rate", "tick", "writable"]
+__all__ = ["non_negative", "parse_clock", "rate", "tick", "writable", "writable_folder"]
 
 
 def parse_clock(value: str | None, option: str = "--clock") -> time | None:
@@ -66,4 +66,19 @@ def writable(path: Path | None, option: str) -> Path | None:
         raise typer.BadParameter(f"cannot write {path}", param_hint=option)
     if path.exists() and not os.access(path, os.W_OK):
         raise typer.BadParameter(f"cannot write over {path}", param_hint=option)
+    return path
+
+
+def writable_folder(path: Path, option: str) -> Path:
+    """The folder made (with its parents) and checked writable before the run starts."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file, not a folder", param_hint=option)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot create {path}: {exc.strerror}", param_hint=option
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise typer.BadParameter(f"cannot write into {path}", param_hint=option)
     return path
