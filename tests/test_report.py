@@ -5,6 +5,7 @@ classification, the fire error of the rush), and the command's JSON holds the sa
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -318,6 +319,32 @@ def test_the_report_command_refuses_bad_input_with_exit_2(
     done = report(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert fragment in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "table"),
+    [
+        ("UPDATE runs SET options = '{'", "runs"),
+        ("UPDATE runs SET options = '[1]'", "runs"),
+        ("UPDATE intents SET order_json = '{\"symbol\": 1}' WHERE seq = 3", "intents"),
+        ("UPDATE intents SET state = 'lost' WHERE seq = 0", "intents"),
+        ("UPDATE dispatches SET sends = 'x'", "dispatches"),
+    ],
+)
+def test_a_damaged_journal_row_is_named_with_exit_2(
+    journal_path: Path, tmp_path: Path, damage: str, table: str
+) -> None:
+    """A row edited by hand into something unreadable: `report` exits 2 saying the journal
+    is damaged and where, without a traceback."""
+    db = sqlite3.connect(journal_path)
+    with db:
+        db.execute(damage)
+    db.close()
+    done = report("--journal", str(journal_path), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join(done.stderr.split())
+    assert f"damaged journal, in its {table}" in said, said
     assert "Traceback" not in done.stdout + done.stderr
 
 

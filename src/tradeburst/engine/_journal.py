@@ -321,19 +321,20 @@ class Journal:
         return self._db.total_changes - before
 
     def fills(self) -> list[Fill]:
-        return [
-            Fill(
-                filled_no=r[0],
-                user_def=r[1],
-                order_no=r[2],
-                symbol=r[3],
-                side=Side(r[4]),
-                quantity=r[5],
-                price_twd=Decimal(r[6]),
-                time_ns=r[7],
-            )
-            for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
-        ]
+        with self._damage_named("fills"):
+            return [
+                Fill(
+                    filled_no=r[0],
+                    user_def=r[1],
+                    order_no=r[2],
+                    symbol=r[3],
+                    side=Side(r[4]),
+                    quantity=r[5],
+                    price_twd=Decimal(r[6]),
+                    time_ns=r[7],
+                )
+                for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
+            ]
 
     def record_dispatch(self, dispatch: DispatchRecord) -> None:
         """Keep one dispatch's clock estimate and opening sends, for `report`."""
@@ -362,27 +363,44 @@ class Journal:
             " ORDER BY started_ns",
             (run_id,),
         )
-        return [
-            DispatchRecord(
-                run_id=r[0],
-                command=r[1],
-                started_ns=r[2],
-                target_ns=r[3],
-                offset_ns=r[4],
-                rtt_ns=r[5],
-                offset_error_ns=r[6],
-                opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
-                opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
-                sends=msgspec.json.decode(r[9], type=list[tuple[int, int]]),
-            )
-            for r in rows
-        ]
+        with self._damage_named("dispatches"):
+            return [
+                DispatchRecord(
+                    run_id=r[0],
+                    command=r[1],
+                    started_ns=r[2],
+                    target_ns=r[3],
+                    offset_ns=r[4],
+                    rtt_ns=r[5],
+                    offset_error_ns=r[6],
+                    opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
+                    opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
+                    sends=msgspec.json.decode(r[9], type=list[tuple[int, int]]),
+                )
+                for r in rows
+            ]
 
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
         self._db.execute("UPDATE runs SET finished_ns = ? WHERE run_id = ?", (wall_ns, run_id))
 
     # -- reading --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _damage_named(self, table: str) -> Iterator[None]:
+        """A row that does not read back (edited by hand, a failing disk) is named as
+        damage to the journal, not shown as a traceback."""
+        try:
+            yield
+        except (ValueError, TypeError, sqlite3.DatabaseError) as exc:
+            raise JournalError(f"{self.path}: damaged journal, in its {table} ({exc})") from None
+
+    def _options_of(self, raw: Any) -> dict[str, Any]:
+        with self._damage_named("runs"):
+            options = msgspec.json.decode(raw)
+        if not isinstance(options, dict):
+            raise JournalError(f"{self.path}: damaged journal, in its runs (options)")
+        return options
 
     def refuse_if_used(self) -> None:
         """A journal holds one run: a second would hide the first from `resume`."""
@@ -409,7 +427,7 @@ class Journal:
             url=row[5],
             profile=row[6],
             source=row[7],
-            options=msgspec.json.decode(row[8]),
+            options=self._options_of(row[8]),
             finished_ns=row[9],
         )
 
@@ -421,25 +439,26 @@ class Journal:
             " ORDER BY seq",
             (run_id,),
         )
-        return [
-            Intent(
-                seq=r[0],
-                line=r[1],
-                tag=r[2],
-                order=_decode_order(r[3]),
-                state=IntentState(r[4]),
-                order_no=r[5],
-                status=r[6],
-                message=r[7],
-                attempts=r[8],
-                resent=r[9],
-                sent_ns=r[10],
-                answered_ns=r[11],
-                last_time=r[12],
-                strategy=r[13],
-                queued_ns=r[14],
-                throttle_wait_ns=r[15],
-                by_query=bool(r[16]),
-            )
-            for r in rows
-        ]
+        with self._damage_named("intents"):
+            return [self._intent_of(r) for r in rows]
+
+    def _intent_of(self, r: Any) -> Intent:
+        return Intent(
+            seq=r[0],
+            line=r[1],
+            tag=r[2],
+            order=_decode_order(r[3]),
+            state=IntentState(r[4]),
+            order_no=r[5],
+            status=r[6],
+            message=r[7],
+            attempts=r[8],
+            resent=r[9],
+            sent_ns=r[10],
+            answered_ns=r[11],
+            last_time=r[12],
+            strategy=r[13],
+            queued_ns=r[14],
+            throttle_wait_ns=r[15],
+            by_query=bool(r[16]),
+        )
