@@ -9,6 +9,7 @@ import asyncio
 import json
 import signal
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tradeburst.engine import (
     Dispatcher,
     FireOptions,
     IntentState,
+    InvalidInput,
     Journal,
     ManualPacing,
     exit_code,
@@ -27,6 +29,7 @@ from tradeburst.engine import (
     resume,
 )
 from tradeburst.exchange import Exchange, FaultRates, NetworkModel
+from tradeburst.rules import STOCK_TICKS
 
 from _engine_support import (
     COUNTING_FAULTS,
@@ -587,3 +590,25 @@ async def test_resume_right_after_a_stop_waits_for_the_rate_window_and_draws_no_
     assert (await admin_stats(session, exchange.url, ADMIN))["rate_limited"] == 0
     records = await placed(session, exchange.url, ADMIN)
     assert_one_order_per_intent(records, [i.user_def for i in second.intents])
+
+
+async def test_fire_checks_prices_on_the_ladder_the_exchange_runs(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """An exchange rehearsing a 1 TWD tick above 1000 says so in its symbol list: 1051 for
+    2330 passes fire's checks and is placed there; under TWSE's 5 TWD tick it is refused
+    before anything is sent."""
+    source = tmp_path / "orders.csv"
+    source.write_text("symbol,side,quantity,price\n2330,Buy,1000,1051\n")
+    reform = STOCK_TICKS.with_tick(Decimal(1000), Decimal(1))
+    rehearsal = await start_exchange(clock_start=OPEN_CLOCK, always_open=False, stock_ladder=reform)
+    async with SimBroker(rehearsal.url, KEY_A) as broker:
+        result = await fire(source, broker, FireOptions(journal=tmp_path / "a.sqlite"))
+    assert (exit_code(result), result.summary.orders.accepted) == (0, 1)
+    assert len(await placed(session, rehearsal.url, ADMIN)) == 1
+    today = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    async with SimBroker(today.url, KEY_A) as broker:
+        with pytest.raises(InvalidInput) as refused:
+            await fire(source, broker, FireOptions(journal=tmp_path / "b.sqlite"))
+    assert "price 1051 is not on the tick ladder" in str(refused.value.problems[0])
+    assert await placed(session, today.url, ADMIN) == []

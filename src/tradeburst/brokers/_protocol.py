@@ -17,6 +17,7 @@ import msgspec
 
 from tradeburst.limits import LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
+from tradeburst.rules import ETF_TICKS, STOCK_TICKS, TickLadder
 
 __all__ = ["Broker", "Capabilities", "Instrument", "OrderState"]
 
@@ -51,10 +52,19 @@ class Instrument:
     symbol: str
     name: str
     kind: str
-    """`stock` or `etf`: which tick ladder applies."""
+    """`stock` or `etf`: which tick ladder applies, unless `ticks` says."""
     reference_twd: Decimal
     limit_up_twd: Decimal
     limit_down_twd: Decimal
+    ticks: TickLadder | None = None
+    """The ladder the broker says the symbol follows (the rehearsal exchange says, and may
+    run another, as for the tick reform above 1000); None for TWSE's own."""
+
+    @property
+    def ladder(self) -> TickLadder:
+        if self.ticks is not None:
+            return self.ticks
+        return ETF_TICKS if self.kind == "etf" else STOCK_TICKS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

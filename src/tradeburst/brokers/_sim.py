@@ -28,6 +28,7 @@ from tradeburst.exchange._api import Envelope
 from tradeburst.exchange._records import FilledData
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
+from tradeburst.rules import TickBand, TickLadder
 
 __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
 
@@ -235,6 +236,7 @@ class SimBroker:
                 reference_twd=s.reference_price,
                 limit_up_twd=s.limitup_price,
                 limit_down_twd=s.limitdown_price,
+                ticks=_ladder(s) if s.tick_bands else None,
             )
             for s in symbols
         }
@@ -382,3 +384,8 @@ def _message_of(payload: bytes) -> str:
         return str(msgspec.json.decode(payload, type=Envelope).message or "")
     except msgspec.DecodeError:
         return payload[:200].decode("utf-8", "replace")
+
+
+def _ladder(symbol: SymbolInfo) -> TickLadder:
+    bands = [TickBand(lower_twd=lower, tick_twd=tick) for lower, tick in symbol.tick_bands]
+    return TickLadder(f"{symbol.symbol}'s", bands)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tradeburst.brokers import Instrument
-from tradeburst.rules import BOARD_LOT_SHARES, ETF_TICKS, STOCK_TICKS
+from tradeburst.rules import BOARD_LOT_SHARES
 
 __all__ = ["sample_orders", "write_orders_csv"]
 
@@ -23,7 +23,7 @@ def sample_orders(
     orders = []
     for index in range(count):
         symbol = rng.choice(instruments)
-        ladder = ETF_TICKS if symbol.kind == "etf" else STOCK_TICKS
+        ladder = symbol.ladder
         price = symbol.reference_twd
         side = rng.choice(("Buy", "Sell"))
         # From three ticks passive to two ticks aggressive: some of the batch crosses, so

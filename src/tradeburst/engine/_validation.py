@@ -18,7 +18,7 @@ from tradeburst.brokers import Instrument
 from tradeburst.engine._orders_file import InputProblem, OrderRow
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.model import Order, PriceType
-from tradeburst.rules import ETF_TICKS, STOCK_TICKS, TickLadder, quantity_problem
+from tradeburst.rules import TickLadder, quantity_problem
 
 __all__ = ["check_orders", "priced_at"]
 
@@ -103,7 +103,7 @@ def priced_at(order: Order, instrument: Instrument) -> _Priced:
 
 def _price_problems(price: Decimal, instrument: Instrument, limits: RiskLimits) -> list[str]:
     reasons = []
-    ladder = ETF_TICKS if instrument.kind == "etf" else STOCK_TICKS
+    ladder = instrument.ladder
     if not ladder.is_on_tick(price):
         reasons.append(f"price {price} is not on the tick ladder ({_off_tick(ladder, price)})")
     reference = instrument.reference_twd

@@ -54,6 +54,9 @@ class SymbolInfo(msgspec.Struct, kw_only=True):
     reference_price: Decimal
     limitup_price: Decimal
     limitdown_price: Decimal
+    tick_bands: list[tuple[Decimal, Decimal]] = []
+    """The symbol's tick ladder: (lower bound, tick) per band, lowest first. Not a Fubon
+    field: the rehearsal exchange says which ladder it runs (`--tick-above-1000`)."""
 
 
 class BookLevel(msgspec.Struct, kw_only=True):

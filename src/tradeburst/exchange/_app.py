@@ -236,6 +236,7 @@ class ExchangeApp:
                 reference_price=s.band.reference_twd,
                 limitup_price=s.band.limit_up_twd,
                 limitdown_price=s.band.limit_down_twd,
+                tick_bands=[(band.lower_twd, band.tick_twd) for band in s.ladder.bands],
             )
             for s in self.market.symbols.values()
         ]

@@ -15,7 +15,6 @@ from tradeburst.brokers import Instrument
 from tradeburst.engine import OrderRow
 from tradeburst.marketdata import Book, Tick, Trade
 from tradeburst.model import Order
-from tradeburst.rules import ETF_TICKS, STOCK_TICKS
 from tradeburst.strategies._clock import ExchangeTime
 from tradeburst.strategies._strategy import OrderUpdate, Strategy
 from tradeburst.strategies._twap import TwapParent, schedule_from, step
@@ -70,7 +69,7 @@ class Twap(Strategy):
         self.symbols = (parent.symbol,)
         self._instrument = instrument
         self._clock = clock
-        self._ladder = ETF_TICKS if instrument.kind == "etf" else STOCK_TICKS
+        self._ladder = instrument.ladder
         self._bid: Decimal | None = None
         self._ask: Decimal | None = None
         self._last: Decimal | None = None
