@@ -40,7 +40,7 @@ from tradeburst.engine import (
     exit_code,
     rush,
 )
-from tradeburst.exchange import TAIPEI, Exchange, SessionClock
+from tradeburst.exchange import TAIPEI, Exchange, NetworkModel, SessionClock
 from tradeburst.latency._offset import DEFAULT_READS
 from tradeburst.limits import PROFILES
 
@@ -121,6 +121,48 @@ async def test_a_rush_places_nothing_before_the_target(
     assert summary.timing.exchange_fire_error_us.p50 >= 0
     assert abs(summary.timing.clock_offset_ms - shift_ms) <= 1.0
     assert any("10:00:00" in line and "exchange time" in line for line in told), told
+
+
+async def test_a_rush_over_a_slow_link_still_fires_at_the_target(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """150 ms round trips: the sixteen reads of the final clock estimate take longer than
+    the two seconds it used to start before the target, and the opening left late. It now
+    starts early enough: nothing arrives before the target, and the opening leaves within
+    100 ms after it (late by 0.4 s or more before)."""
+    exchange = await start_exchange(
+        profile="fubon", clock=clock_before(seconds=12), network=NetworkModel(latency_ms=150)
+    )
+    target_ns = on_exchange_day(exchange.clock.now_ns(), TARGET)
+    result, _ = await rushed(exchange, tmp_path, orders=10)
+    assert exit_code(result) == 0
+    assert_received_from(await placed(session, exchange.url, ADMIN), target_ns)
+    assert 0 <= result.summary.timing.fire_error_us.p50 <= 100_000
+
+
+async def test_a_rush_whose_opening_is_all_refused_has_no_exchange_fire_error(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """IOC orders at 08:59:50, in the pre-open that takes none: nothing placed, so no
+    receive stamp to compare with the target, and the exchange's fire error is not given
+    (it read 0 µs, a perfect figure from no data)."""
+    pre_open = time_of_day(8, 59, 50)
+    exchange = await start_exchange(
+        profile="fubon", clock=clock_before(pre_open), always_open=False
+    )
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        "symbol,side,quantity,price,time_in_force,tag\n"
+        + "".join(f"2891,Buy,1000,40.60,IOC,t{i}\n" for i in range(3))
+    )
+    async with SimBroker(exchange.url, KEY_A) as broker:
+        result = await rush(
+            source, broker, FireOptions(journal=tmp_path / "run.sqlite"), pre_open,
+            receipts=exchange_receipts(exchange.url, ADMIN),
+        )  # fmt: skip
+    assert result.summary.orders.rejected == 3
+    assert result.summary.timing.fire_error_us is not None
+    assert result.summary.timing.exchange_fire_error_us is None
 
 
 async def test_the_rush_command_places_nothing_before_the_target(

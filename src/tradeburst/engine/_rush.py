@@ -19,7 +19,7 @@ from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.exchange._clock import exchange_datetime, on_day_of
-from tradeburst.latency import ClockOffset, estimate_offset
+from tradeburst.latency import DEFAULT_READS, ClockOffset, estimate_offset
 from tradeburst.summary import FireError, Summary
 
 __all__ = [
@@ -36,7 +36,11 @@ log = logging.getLogger(__name__)
 KEEP_WARM_EVERY_S = 20.0
 """While a rush waits, the connections are used this often, well inside keep-alive."""
 FINAL_ESTIMATE_S = 2.0
-"""The clock offset is estimated again this long before a rush's target."""
+"""The clock offset is estimated again this long before a rush's target, or longer where
+its reads take longer (`_estimate_lead_s`)."""
+ESTIMATE_SPARE_S = 0.25
+"""The final estimate must be done this long before the target, or it is dropped and the
+first one kept: the dispatcher's own last moments (slots, sleep, spin) need the time."""
 MAX_CLOCK_DRIFT = 0.001
 """How far the broker's clock rate may seem to differ from ours between two estimates
 (beyond both estimates' errors) before a rush is refused."""
@@ -75,28 +79,40 @@ async def hold(
     first estimate still holds. A broker clock that does not run at our rate (a rehearsal
     exchange started with --speed) is refused: no single offset could place the target."""
     first, first_local_ns = clock, time.time_ns()
+    lead_s = _estimate_lead_s(clock)
     while True:
         left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
-        if left_s <= FINAL_ESTIMATE_S or (stop is not None and stop.is_set()):
+        if left_s <= lead_s or (stop is not None and stop.is_set()):
             break
-        pause_s = min(KEEP_WARM_EVERY_S, left_s - FINAL_ESTIMATE_S)
+        pause_s = min(KEEP_WARM_EVERY_S, left_s - lead_s)
         if stop is None:
             await asyncio.sleep(pause_s)
         else:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), pause_s)
-        if left_s - pause_s > FINAL_ESTIMATE_S:
+        if left_s - pause_s > lead_s:
             await _keep_warm(broker, connections)
     if stop is not None and stop.is_set():
         return clock
     await _keep_warm(broker, connections)
+    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
     try:
-        final = await estimate_offset(broker.server_time_ns)
-    except BrokerError as exc:
-        log.warning("the final clock estimate failed (%s); keeping the first one", exc)
+        final = await asyncio.wait_for(
+            estimate_offset(broker.server_time_ns), left_s - ESTIMATE_SPARE_S
+        )
+    except (BrokerError, TimeoutError) as exc:
+        reason = exc if isinstance(exc, BrokerError) else "it would have run past the target"
+        log.warning("the final clock estimate failed (%s); keeping the first one", reason)
         return clock
     _refuse_other_rates(first, final, time.time_ns() - first_local_ns)
     return final
+
+
+def _estimate_lead_s(clock: ClockOffset) -> float:
+    """How long before the target the final estimate starts: its reads go one after
+    another, so a slow round trip needs longer (twice the fastest one each, with room)."""
+    reads_s = 2 * DEFAULT_READS * clock.rtt_ns / 1e9
+    return max(FINAL_ESTIMATE_S, reads_s + 2 * ESTIMATE_SPARE_S)
 
 
 async def _keep_warm(broker: Broker, connections: int) -> None:
@@ -158,5 +174,7 @@ async def fire_errors(
         log.warning("exchange receive stamps not read (%s)", exc)
         return dispatched
     stamps = sorted(set(received.values()))
+    if not stamps:  # none of them was placed (all refused): no figure, not a zero
+        return dispatched
     summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])
     return dataclasses.replace(dispatched, opening_received_ns=stamps)

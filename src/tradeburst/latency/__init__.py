@@ -10,9 +10,10 @@ from tradeburst.latency._breakdown import (
     trip_of,
 )
 from tradeburst.latency._histogram import LatencyHistogram
-from tradeburst.latency._offset import ClockOffset, estimate_offset
+from tradeburst.latency._offset import DEFAULT_READS, ClockOffset, estimate_offset
 
 __all__ = [
+    "DEFAULT_READS",
     "ClockOffset",
     "Component",
     "LatencyHistogram",
