@@ -183,6 +183,23 @@ async def test_a_twap_whose_window_has_passed_sends_nothing_and_reports_it_all_l
         assert await placed(session, exchange.url, ADMIN) == []
 
 
+async def test_a_twap_timed_from_the_runs_start_sends_every_slice(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """duration_s = 3, three slices: the first goes at the start, none is counted missed
+    for the microseconds between timing the window and running it, every lot is sent."""
+    toml = tmp_path / "timed.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "timed"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\n'
+        "quantity = 3000\nduration_s = 3\nslices = 3\n"
+    )
+    async with asyncio.timeout(30):
+        result = await _run(exchange, toml)
+    twap = result.summary.strategies["timed"]["twap"]
+    assert (twap["slices_done"], twap["sent_shares"], twap["left_shares"]) == (3, 3000, 0)
+    assert result.summary.orders.accepted == 3
+
+
 async def test_a_raising_strategy_is_stopped_and_the_other_goes_on(
     exchange: Exchange, tmp_path: Path
 ) -> None:

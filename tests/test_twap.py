@@ -58,24 +58,26 @@ def test_the_children_add_up_to_the_parent_in_lots_inside_the_window(
 
 
 @given(parents, st.floats(0, 1))
-def test_a_late_start_deals_the_missed_lots_over_the_slices_ahead_and_none_after_the_end(
+def test_a_late_start_deals_the_missed_lots_over_the_slices_left_and_none_after_the_end(
     parent: TwapParent, lateness: float
 ) -> None:
     """Starting anywhere from the window's start to a little past its end: before the end,
-    the slices still ahead carry every lot of the parent, evenly, all at or after the start
-    and inside the window; at or after the end, nothing is scheduled."""
+    the slices whose interval has not passed carry every lot of the parent, evenly, the
+    one under way first; a start inside the first interval keeps the whole plan; at or
+    after the end, nothing is scheduled."""
     now_s = parent.start_s + lateness * 1.1 * (parent.end_s - parent.start_s)
     schedule = schedule_from(parent, now_s)
     if now_s >= parent.end_s:
         assert schedule == []
         return
+    planned = twap_schedule(parent)
+    step_s = (parent.end_s - parent.start_s) / parent.slices
     assert sum(piece.lots for piece in schedule) == parent.lots
-    assert all(now_s <= piece.at_s < parent.end_s for piece in schedule)
+    assert all(now_s < piece.at_s + step_s and piece.at_s < parent.end_s for piece in schedule)
     lots = [piece.lots for piece in schedule]
     assert max(lots) - min(lots) <= 1
-    planned = twap_schedule(parent)
     assert [p.index for p in schedule] == [p.index for p in planned[-len(schedule) :]]
-    if now_s == parent.start_s:
+    if now_s < parent.start_s + step_s:
         assert schedule == planned
 
 

@@ -116,7 +116,8 @@ class TwapParent:
             raise TwapError("the window must end after it starts")
         if self.slices < 1:
             raise TwapError(f"slices {self.slices} must be at least 1")
-        most = max(1, math.floor(self.end_s - self.start_s))
+        # A microsecond's slack: a window timed from a float start is 3599.9999… s long.
+        most = max(1, math.floor(self.end_s - self.start_s + 1e-6))
         if self.slices > most:
             # More would be noise for a TWAP, and a schedule too big to hold in memory.
             raise TwapError(f"slices {self.slices}: at most one a second of the window ({most})")
@@ -164,21 +165,20 @@ def twap_schedule(parent: TwapParent) -> list[Slice]:
 
 
 def schedule_from(parent: TwapParent, now_s: float) -> list[Slice]:
-    """The slices still to come for a TWAP starting at `now_s`. On time: the whole plan.
-    Late: the lots of the slices whose time has passed are dealt over the slice times still
-    ahead, as the plan deals the whole, so a late start neither sends the missed slices in
-    one burst nor drops them (with no slice time left, one slice now). Once the window has
-    ended: none, and every lot is left unsent rather than sent outside the window."""
+    """The slices still to come for a TWAP starting at `now_s`. A slice is missed only
+    once its whole interval has passed; the one under way goes at once. On time: the whole
+    plan. Late: the lots of the missed slices are dealt over the slices left, as the plan
+    deals the whole, so a late start neither sends them in one burst nor drops them. Once
+    the window has ended: none, and every lot is left unsent rather than sent outside it."""
     if now_s >= parent.end_s:
         return []
     planned = twap_schedule(parent)
-    ahead = [piece for piece in planned if piece.at_s >= now_s]
-    if len(ahead) == len(planned):
+    step_s = (parent.end_s - parent.start_s) / parent.slices
+    left = [piece for piece in planned if piece.at_s + step_s > now_s]
+    if len(left) == len(planned):
         return planned
-    start_s = ahead[0].at_s if ahead else now_s
-    first = ahead[0].index if ahead else len(planned) - 1
-    late = dataclasses.replace(parent, start_s=start_s, slices=max(1, len(ahead)))
-    return [Slice(first + p.index, p.at_s, p.lots) for p in twap_schedule(late)]
+    late = dataclasses.replace(parent, start_s=left[0].at_s, slices=len(left))
+    return [Slice(left[0].index + p.index, p.at_s, p.lots) for p in twap_schedule(late)]
 
 
 def allowed_lots(participation: Decimal, volume_shares: int) -> int:
