@@ -356,6 +356,16 @@ def test_a_config_file_with_an_unknown_key_names_it(tmp_path: Path, cert: Path) 
     assert raised.value.where == f"{path}: apikey"
 
 
+def test_a_config_file_nested_past_the_parser_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "fubon.toml"
+    path.write_text("personal_id = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    path.chmod(0o600)
+    with pytest.raises(CredentialsError) as raised:
+        load_credentials(path, {})
+    assert raised.value.where == str(path)
+    assert "nested too deeply" in str(raised.value)
+
+
 def test_missing_credentials_name_the_variable() -> None:
     """No personal id anywhere: the error names TRADEBURST_FUBON_ID."""
     with pytest.raises(CredentialsError, match="TRADEBURST_FUBON_ID"):

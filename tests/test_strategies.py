@@ -316,3 +316,11 @@ def test_a_bad_twap_value_names_its_own_key(tmp_path: Path, lines: str, reason: 
         read_config(toml, max_rows=10)
     message = str(refused.value.problems[0])
     assert "strategy 't'" in message and reason in message, message
+
+
+def test_a_strategies_file_nested_past_the_parser_is_named(tmp_path: Path) -> None:
+    toml = tmp_path / "deep.toml"
+    toml.write_text('[[strategy]]\nname = "d"\nbatches = ' + "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InvalidInput) as refused:
+        read_config(toml, max_rows=10)
+    assert str(refused.value.problems[0]) == f"{toml}: not a run: nested too deeply"

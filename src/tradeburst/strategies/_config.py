@@ -115,6 +115,8 @@ def read_config(path: Path, *, max_rows: int) -> RunConfig:
         raise InvalidInput([InputProblem(shown, None, f"cannot read ({exc.strerror})")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput([InputProblem(shown, None, f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise InvalidInput([InputProblem(shown, None, "not a run: nested too deeply")]) from None
     problems: list[InputProblem] = []
     run = document.get("run", {})
     settings: dict[str, Any] = {}

@@ -118,6 +118,8 @@ def _read_file(path: Path) -> dict[str, str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CredentialsError(where, f"not TOML ({exc})") from None  # names line and column
+    except RecursionError:
+        raise CredentialsError(where, "not credentials: nested too deeply") from None
     values: dict[str, str] = {}
     for key, value in data.items():
         if key not in _KEYS:
