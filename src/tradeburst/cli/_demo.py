@@ -13,11 +13,11 @@ from rich.table import Table
 
 from tradeburst.brokers import OrderState
 from tradeburst.cli._options import writable, writable_folder
+from tradeburst.cli._output import keep_summary
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
 from tradeburst.report import figures_of, print_report, write_plots
 from tradeburst.rules import OPEN
-from tradeburst.summary import write_summary
 
 __all__ = ["demo_command"]
 
@@ -64,9 +64,7 @@ def demo_command(
     for path in write_plots(figures, out):
         console.print(f"plot written to {path}")
     console.print(f"journal: {result.journal} (`tradeburst report --journal {result.journal}`)")
-    if json_path is not None:
-        write_summary(result.summary, json_path)
-        console.print(f"summary written to {json_path}")
+    keep_summary(console, result.summary, json_path)
 
 
 def _report(console: Console, result: DemoResult) -> None:

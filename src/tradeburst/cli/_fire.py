@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import dataclasses
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import time as time_of_day
 from decimal import Decimal
@@ -33,6 +32,7 @@ from tradeburst.cli._brokers import (
 )
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
+from tradeburst.cli._output import keep_summary
 from tradeburst.cli._progress import LiveView
 from tradeburst.cli._rush_options import (
     DEFAULT_DELAYED_MS,
@@ -59,7 +59,7 @@ from tradeburst.engine import (
     rush,
 )
 from tradeburst.limits import PROFILES
-from tradeburst.summary import FireError, write_summary
+from tradeburst.summary import FireError
 
 __all__ = [
     "FIRE_HELP",
@@ -272,14 +272,7 @@ def finish(console: Console, result: FireResult, json_path: Path | None) -> None
         _print_plan(console, result)
     else:
         _print_result(console, result)
-    if json_path is not None:
-        try:
-            write_summary(result.summary, json_path)
-        except OSError as exc:  # checked before the run, but a disk can fill meanwhile
-            print(f"error: the summary could not be written to {json_path}: {exc.strerror}; "
-                  "the run is as the table says", file=sys.stderr)  # fmt: skip
-        else:
-            console.print(f"summary written to {json_path}")
+    keep_summary(console, result.summary, json_path)
     raise typer.Exit(0 if result.dry_run else exit_code(result))
 
 

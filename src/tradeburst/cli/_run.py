@@ -41,6 +41,7 @@ from tradeburst.cli._fire import (
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, parse_clock, writable
+from tradeburst.cli._output import keep_summary
 from tradeburst.cli._run_view import StrategiesView, strategies_table
 from tradeburst.engine import (
     DEFAULT_GRACE_S,
@@ -54,7 +55,6 @@ from tradeburst.engine import (
 from tradeburst.exchange import Exchange, ExchangeConfig
 from tradeburst.marketdata import open_feed
 from tradeburst.strategies import RunConfig, RunResult, read_config, run_strategies
-from tradeburst.summary import write_summary
 
 __all__ = ["run_command"]
 
@@ -189,9 +189,7 @@ def run_command(
         f"latency p50 {summary.latency_ms.p50:.1f} ms, p99 {summary.latency_ms.p99:.1f} ms"
     )
     console.print(f"journal: {result.journal}")
-    if json_path is not None:
-        write_summary(summary, json_path)
-        console.print(f"summary written to {json_path}")
+    keep_summary(console, summary, json_path)
     raise typer.Exit(_exit_code(result))
 
 
