@@ -330,6 +330,9 @@ def test_the_report_command_refuses_bad_input_with_exit_2(
         ("UPDATE intents SET order_json = '{\"symbol\": 1}' WHERE seq = 3", "intents"),
         ("UPDATE intents SET state = 'lost' WHERE seq = 0", "intents"),
         ("UPDATE dispatches SET sends = 'x'", "dispatches"),
+        ("UPDATE intents SET sent_ns = 'x' WHERE seq = 1", "intents"),
+        ("UPDATE dispatches SET offset_ns = 'x'", "dispatches"),
+        ("""UPDATE runs SET options = '{"max_batch": "x"}'""", "runs"),
     ],
 )
 def test_a_damaged_journal_row_is_named_with_exit_2(

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -108,6 +108,33 @@ WHERE user_def = ?
 
 _encode_order = msgspec.json.Encoder(decimal_format="string").encode
 _decode_order = msgspec.json.Decoder(Order).decode
+
+
+class _StoredOptions(msgspec.Struct):
+    """The types of what a run keeps of its options (`fire`'s and `run`'s), checked when
+    read back; the dict itself is what the run gets."""
+
+    profile: str | None = None
+    max_batch: int | None = None
+    concurrency: int | None = None
+    headroom_s: float | None = None
+    pacing: tuple[int, float] | None = None
+    strategies: list[str] | None = None
+
+
+_INTENT_COLUMNS = (
+    "seq", "line", "tag", "order_json", "state", "order_no", "status", "message", "attempts",
+    "resent", "sent_ns", "answered_ns", "last_time", "strategy", "queued_ns",
+    "throttle_wait_ns", "by_query",
+)  # fmt: skip
+_INTENT_NUMBERS = frozenset({0, 1, 8, 9, 10, 11, 14, 15, 16})
+_INTENT_OPTIONAL_NUMBERS = frozenset({6})
+_DISPATCH_COLUMNS = (
+    "run_id", "command", "started_ns", "target_ns", "offset_ns", "rtt_ns", "offset_error_ns",
+    "opening_sends", "opening_received", "sends",
+)  # fmt: skip
+_DISPATCH_NUMBERS = frozenset({2, 4, 5, 6})
+_DISPATCH_OPTIONAL_NUMBERS = frozenset({3})
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
@@ -364,21 +391,24 @@ class Journal:
             (run_id,),
         )
         with self._damage_named("dispatches"):
-            return [
-                DispatchRecord(
-                    run_id=r[0],
-                    command=r[1],
-                    started_ns=r[2],
-                    target_ns=r[3],
-                    offset_ns=r[4],
-                    rtt_ns=r[5],
-                    offset_error_ns=r[6],
-                    opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
-                    opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
-                    sends=msgspec.json.decode(r[9], type=list[tuple[int, int]]),
-                )
-                for r in rows
-            ]
+            return [self._dispatch_of(r) for r in rows]
+
+    def _dispatch_of(self, r: Any) -> DispatchRecord:
+        self._numbers_in(
+            "dispatches", r, _DISPATCH_COLUMNS, _DISPATCH_NUMBERS, _DISPATCH_OPTIONAL_NUMBERS
+        )
+        return DispatchRecord(
+            run_id=r[0],
+            command=r[1],
+            started_ns=r[2],
+            target_ns=r[3],
+            offset_ns=r[4],
+            rtt_ns=r[5],
+            offset_error_ns=r[6],
+            opening_sends_ns=msgspec.json.decode(r[7], type=list[int]),
+            opening_received_ns=msgspec.json.decode(r[8], type=list[int]),
+            sends=msgspec.json.decode(r[9], type=list[tuple[int, int]]),
+        )
 
     def finish_run(self, run_id: str, wall_ns: int) -> None:
         self.flush()
@@ -398,9 +428,24 @@ class Journal:
     def _options_of(self, raw: Any) -> dict[str, Any]:
         with self._damage_named("runs"):
             options = msgspec.json.decode(raw)
-        if not isinstance(options, dict):
-            raise JournalError(f"{self.path}: damaged journal, in its runs (options)")
+            msgspec.convert(options, _StoredOptions)
+        assert isinstance(options, dict)  # the conversion took nothing else
         return options
+
+    def _numbers_in(
+        self, table: str, row: Any, columns: Sequence[str], numbers: Iterable[int],
+        optional: Iterable[int] = (),
+    ) -> None:  # fmt: skip
+        """Whole numbers where the schema has them: SQLite keeps whatever it is given."""
+        for index in (*numbers, *optional):
+            value = row[index]
+            if value is None and index in optional:
+                continue
+            if not isinstance(value, int):
+                raise JournalError(
+                    f"{self.path}: damaged journal, in its {table} "
+                    f"({columns[index]} is {value!r}, not a whole number)"
+                )
 
     def refuse_if_used(self) -> None:
         """A journal holds one run: a second would hide the first from `resume`."""
@@ -443,6 +488,7 @@ class Journal:
             return [self._intent_of(r) for r in rows]
 
     def _intent_of(self, r: Any) -> Intent:
+        self._numbers_in("intents", r, _INTENT_COLUMNS, _INTENT_NUMBERS, _INTENT_OPTIONAL_NUMBERS)
         return Intent(
             seq=r[0],
             line=r[1],
