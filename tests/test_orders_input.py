@@ -615,6 +615,13 @@ def test_a_price_longer_than_decimal_arithmetic_holds_is_reported_exactly() -> N
     ]
 
 
+def test_a_price_with_a_large_exponent_from_a_strategy_is_reported() -> None:
+    """Decimal("1E+40"), as a Python strategy may build it: one digit, forty zeros."""
+    assert check(rows(limit_order("2891", "1E+40"))) == [
+        f"{PATH}:2: price 1E+40 is above the limit-up 44.65"
+    ]
+
+
 def test_a_price_below_the_limit_down_is_reported() -> None:
     """A limit price under today's limit-down can never trade."""
     assert check(rows(limit_order("2891", "36.50"))) == [

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_UP, Context, Decimal
+from decimal import ROUND_UP, Decimal
 from typing import NamedTuple
 
 from tradeburst.brokers import Instrument
 from tradeburst.engine._orders_file import InputProblem, OrderRow
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.model import Order, PriceType
-from tradeburst.rules import TickLadder, quantity_problem
+from tradeburst.rules import TickLadder, exact_context, quantity_problem
 
 __all__ = ["check_orders", "priced_at"]
 
@@ -140,7 +140,7 @@ def _off_tick(ladder: TickLadder, price: Decimal) -> str:
 
 def _cents(value: Decimal) -> str:
     # Room for every digit: a price typed longer than the default 28 is still shown whole.
-    return str(value.quantize(_CENT, context=Context(prec=len(value.as_tuple().digits) + 2)))
+    return str(value.quantize(_CENT, context=exact_context(value, _CENT)))
 
 
 def _plain(value: Decimal) -> str:

@@ -16,6 +16,7 @@ from tradeburst.rules._ticks import (
     STOCK_TICKS,
     TickBand,
     TickLadder,
+    exact_context,
     from_cents,
     to_cents,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "PriceBand",
     "TickBand",
     "TickLadder",
+    "exact_context",
     "from_cents",
     "order_type_problem",
     "phase_at",

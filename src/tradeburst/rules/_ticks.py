@@ -13,14 +13,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal, getcontext, localcontext
 
-__all__ = ["ETF_TICKS", "STOCK_TICKS", "TickBand", "TickLadder", "from_cents", "to_cents"]
+__all__ = [
+    "ETF_TICKS",
+    "STOCK_TICKS",
+    "TickBand",
+    "TickLadder",
+    "exact_context",
+    "from_cents",
+    "to_cents",
+]
 
 _CENT = Decimal("0.01")
 
 
 def to_cents(price: Decimal) -> int:
     """Price in integer hundredths of a TWD; raises if it has finer precision."""
-    with localcontext(Context(prec=len(price.as_tuple().digits) + 3)):
+    with localcontext(exact_context(price, _CENT)):
         cents = price * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {price} is finer than 0.01 TWD")
@@ -77,19 +85,19 @@ class TickLadder:
         if price <= 0:
             return False
         tick = self.tick_for(price)
-        with localcontext(_exact(price, tick)):
+        with localcontext(exact_context(price, tick)):
             return price % tick == 0
 
     def round_down(self, price: Decimal) -> Decimal:
         """The largest valid price at or below `price`."""
         tick = self.tick_for(price)
-        with localcontext(_exact(price, tick)):
+        with localcontext(exact_context(price, tick)):
             return (price / tick).to_integral_value(ROUND_FLOOR) * tick
 
     def round_up(self, price: Decimal) -> Decimal:
         """The smallest valid price at or above `price`."""
         tick = self.tick_for(price)
-        with localcontext(_exact(price, tick)):
+        with localcontext(exact_context(price, tick)):
             candidate = (price / tick).to_integral_value(ROUND_CEILING) * tick
         if not self.is_on_tick(candidate):
             # Rounding up crossed into a band with a coarser tick: its lower bound is the
@@ -107,11 +115,20 @@ class TickLadder:
         return self.round_down(below)
 
 
-def _exact(price: Decimal, tick: Decimal) -> Context:
-    """A context with room for every digit of `price / tick` and back: under the default
-    28 digits a price typed with more would be rounded, and `%` would raise."""
-    digits = len(price.as_tuple().digits) + len(tick.as_tuple().digits) + 2
+def exact_context(value: Decimal, step: Decimal) -> Context:
+    """A context with room for every digit of `value / step` and back (`value` written out
+    in full, exponent included): under the default 28 digits a price typed with more would
+    be rounded, and `%` would raise."""
+    digits = _written_digits(value) + _written_digits(step) + 2
     return getcontext().copy() if digits <= getcontext().prec else Context(prec=digits)
+
+
+def _written_digits(value: Decimal) -> int:
+    """Digits of `value` written without an exponent: 1E+40 has 41, 0.05 has 3."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):  # NaN or infinity: no digits to hold
+        return 0
+    return len(digits) + abs(exponent)
 
 
 def _ladder(name: str, *bands: tuple[str, str]) -> TickLadder:
