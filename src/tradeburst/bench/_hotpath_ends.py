@@ -32,7 +32,6 @@ import contextlib
 import itertools
 import os
 import queue
-import resource
 import struct
 import threading
 import time
@@ -148,9 +147,8 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
 
     def spin_round(consumer: BusyPollConsumer, ticks: int) -> None:
         nonlocal granted, faults
-        before = _page_faults()
         report = consumer.run(max_ticks=ticks, timeout_s=ROUND_S, fresh=True)
-        faults += _page_faults() - before
+        faults += report.page_faults
         granted = granted or report.realtime
         notes.extend(n for n in report.notes if n not in notes)
         probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))
@@ -180,13 +178,6 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
             page_faults=faults,
         )
     )
-
-
-def _page_faults() -> int:
-    """This process's page faults so far, minor (a page first touched or mapped back)
-    and major (read from disk)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_minflt + usage.ru_majflt
 
 
 def pipe_producer(

@@ -8,6 +8,7 @@ so a real-time spinner never outlives its job; each overrun is logged with what 
 from __future__ import annotations
 
 import logging
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +41,9 @@ class ConsumerReport:
     cpu: int | None
     realtime: bool
     memory_locked: bool
+    page_faults: int
+    """Page faults the process took inside the loop (tuning, locking included, is not
+    counted): with its memory locked, none should land there."""
     notes: tuple[str, ...]
 
 
@@ -76,8 +80,10 @@ class BusyPollConsumer:
         tuning = tune(cpu=self._cpu, realtime=self._realtime)
         if fresh:
             self._reader.catch_up()
+        faults = _page_faults()
         try:
             ticks = self._loop(max_ticks, time.perf_counter_ns() + int(timeout_s * 1e9))
+            faults = _page_faults() - faults
         finally:
             restore(tuning)
         reader = self._reader
@@ -88,6 +94,7 @@ class BusyPollConsumer:
             cpu=tuning.cpu,
             realtime=tuning.realtime,
             memory_locked=tuning.memory_locked,
+            page_faults=faults,
             notes=tuple(tuning.notes),
         )
 
@@ -108,3 +115,10 @@ class BusyPollConsumer:
 
     def _stopped(self) -> bool:
         return self._stop
+
+
+def _page_faults() -> int:
+    """This process's page faults so far: minor (a page first touched, or mapped back)
+    and major (read from disk)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt + usage.ru_majflt
