@@ -9,6 +9,7 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from tradeburst.exchange import TAIPEI, ManualClock
 from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._symbols import load_symbols
 from tradeburst.model import Order, OrderStatus, PriceType, Side, TimeInForce
@@ -136,3 +138,55 @@ class MarketMachine(RuleBasedStateMachine):
 
 MarketMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=50, deadline=None)
 TestMarketInvariants = MarketMachine.TestCase
+
+
+class _TimePasses(MarketListener):
+    """Moves the clock 2 ms at every order change while on: time passing while the market
+    handles one request, as it does on a real (or sped-up) clock."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.on = False
+
+    def order_changed(self, record: Any) -> None:
+        if self.on:
+            self.clock.advance(timedelta(milliseconds=2))
+
+
+def _market_at(hour: int, minute: int, second: int, ms: int) -> tuple[Market, _TimePasses]:
+    clock = ManualClock(datetime(2026, 11, 25, hour, minute, second, ms * 1000, tzinfo=TAIPEI))
+    market = Market(load_symbols(), clock, rng=random.Random(0))
+    passing = _TimePasses(clock)
+    market.listeners.append(passing)
+    return market, passing
+
+
+def _limit(side: Side, price: str, tif: TimeInForce = TimeInForce.ROD) -> Order:
+    return Order(symbol=SYMBOL, side=side, quantity=1000, price_twd=Decimal(price),
+                 time_in_force=tif)  # fmt: skip
+
+
+def test_an_order_taken_before_the_open_waits_for_the_auction_though_time_passes() -> None:
+    """A buy at 08:59:59.999 that crosses resting sells is queued for the opening auction,
+    even if the clock passes 09:00 while it is handled (it used to trade at once)."""
+    market, passing = _market_at(8, 59, 59, 999)
+    seller, buyer = ACCOUNTS
+    market.place(seller, _limit(Side.SELL, "40.00"), 0)
+    passing.on = True
+    record = market.place(buyer, _limit(Side.BUY, "41.00"), 0)
+    passing.on = False
+    assert (record.status, record.filled_qty) == (OrderStatus.ACCEPTED, 0)
+    market.sync()
+    assert market.phase() is Phase.CONTINUOUS
+    assert record.filled_qty == 1000  # in the opening auction (the record is live)
+
+
+def test_an_ioc_taken_before_the_closing_call_never_rests_into_it() -> None:
+    """An IOC at 13:24:59.999 with nothing to trade is cancelled at once, even if the
+    clock passes 13:25 while it is handled (it used to rest in the closing call)."""
+    market, passing = _market_at(13, 24, 59, 999)
+    passing.on = True
+    record = market.place(ACCOUNTS[0], _limit(Side.BUY, "40.00", TimeInForce.IOC), 0)
+    passing.on = False
+    assert record.status is OrderStatus.CANCELLED
+    assert list(market.books[SYMBOL].resting()) == []

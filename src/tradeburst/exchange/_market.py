@@ -91,7 +91,9 @@ class Market:
         return self.schedule.day
 
     def phase(self) -> Phase:
-        return self.schedule.phase()
+        """The phase as of the last `sync`: one request is checked and matched under one
+        phase, never accepted under one and matched under the next."""
+        return self.schedule.synced_phase()
 
     def sync(self) -> None:
         """Carry out every phase change that has come due: the auctions, dropping resting

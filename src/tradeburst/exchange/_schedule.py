@@ -47,6 +47,14 @@ class Schedule:
         now_ns = self.clock.now_ns()
         return phase_at(self.day_of(now_ns).time_of_day(now_ns))
 
+    def synced_phase(self) -> Phase:
+        """The phase the changes handed out so far have brought the market to: the phase
+        of now as of the last `due`, which a request keeps to its end even if the clock
+        crosses a boundary meanwhile (the boundary's change comes with the next `due`)."""
+        if self.always_open:
+            return Phase.CONTINUOUS
+        return phase_at(self.day_of(self._synced_ns).time_of_day(self._synced_ns))
+
     def due(self) -> Iterator[Change]:
         """Every change between the last call and now, in order; none if always open."""
         now_ns = self.clock.now_ns()
