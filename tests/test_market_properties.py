@@ -190,3 +190,28 @@ def test_an_ioc_taken_before_the_closing_call_never_rests_into_it() -> None:
     passing.on = False
     assert record.status is OrderStatus.CANCELLED
     assert list(market.books[SYMBOL].resting()) == []
+
+
+class _BookWatcher(MarketListener):
+    def __init__(self, market: Market) -> None:
+        self.market = market
+        self.seen: dict[str, int] = {}
+
+    def book_changed(self, symbol: str) -> None:
+        book = self.market.books[symbol]
+        self.seen[symbol] = sum(order.remaining for order in book.resting())
+
+
+def test_at_midnight_every_book_watcher_is_told_the_books_are_empty() -> None:
+    """A bid resting at the close is gone with its day; a watcher of the book hears so at
+    midnight rather than keeping yesterday's levels until the next order."""
+    clock = ManualClock(datetime(2026, 11, 25, 12, 30, tzinfo=TAIPEI))
+    market = Market(load_symbols(), clock, rng=random.Random(0))
+    watcher = _BookWatcher(market)
+    market.listeners.append(watcher)
+    market.place(ACCOUNTS[0], _limit(Side.BUY, "40.00"), 0)
+    assert watcher.seen == {SYMBOL: 1000}
+    clock.advance(timedelta(hours=12))
+    market.sync()
+    assert watcher.seen[SYMBOL] == 0
+    assert set(watcher.seen) == set(market.symbols)

@@ -106,13 +106,16 @@ class Market:
         return self.schedule.next_change_ns()
 
     def _start_day(self) -> None:
-        """Day orders end with their day: a new day starts with empty books and lists."""
+        """Day orders end with their day: a new day starts with empty books and lists, and
+        whoever follows a book (the book stream, a shared-memory feed) is told it is empty."""
         self.books = {code: self._new_book(symbol) for code, symbol in self.symbols.items()}
         self._records.clear()
         self._by_order_no.clear()
         self._by_account.clear()
         self._fills.clear()
         self._volume.clear()
+        for book in self.books.values():
+            self._book_changed(book)
 
     def _open_auction(self) -> None:
         self._run_auctions(flag="isOpen")
