@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
+from tradeburst.exchange._streams import AccountStreams, Subscriber
 from tradeburst.model import MarketType, OrderStatus, OrderType, PriceType, Side, TimeInForce
 
 
@@ -69,4 +71,28 @@ async def test_nothing_to_commit_returns_at_once(tmp_path: Path) -> None:
     store = Store(tmp_path / "x.db")
     await store.committed()
     assert store._commit is None
+    store.close()
+
+
+class _Socket:
+    closed = False
+
+
+async def test_an_account_event_waits_for_the_commit_of_its_change(tmp_path: Path) -> None:
+    """The account stream holds an order's event until the store has committed the order:
+    a client never hears of an order that a crash before the commit would take back."""
+    store = Store(tmp_path / "x.db")
+    streams = AccountStreams(epoch=1)
+    store.after_flush.append(streams.release)
+    subscriber = Subscriber(_Socket())  # type: ignore[arg-type]
+    streams.add("9800001", subscriber)
+    subscriber.queue.get_nowait()  # the `subscribed` greeting
+    record = _record(1)
+    for listener in (store, streams):  # as the market tells its listeners
+        listener.order_changed(record)
+    assert subscriber.queue.empty()
+    await store.committed()
+    assert store.load()[0] == [record]
+    event = json.loads(subscriber.queue.get_nowait())
+    assert (event["event"], event["data"]["order_no"]) == ("order", "00001")
     store.close()

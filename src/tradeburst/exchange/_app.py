@@ -99,6 +99,7 @@ class ExchangeApp:
         self.streams = AccountStreams(epoch)
         self.feed = MarketDataFeed(self.book_snapshot, epoch)
         market.listeners.extend([store, self.streams, self.feed])
+        store.after_flush.append(self.streams.release)
         self._sockets: set[web.WebSocketResponse] = set()
 
     def build(self) -> web.Application:

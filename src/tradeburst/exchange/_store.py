@@ -5,7 +5,8 @@ The market marks records dirty through the listener interface. Before a request 
 answered the server awaits `committed()`: the first request to ask schedules one commit at
 the end of the event loop's current round, and every request that changed something in
 that round waits for the same commit (a group commit). Nothing is acknowledged that is not
-yet in the database, and a burst of concurrent requests costs one commit, not one each.
+yet in the database, and a burst of concurrent requests costs one commit, not one each:
+neither an answer nor an account-stream event, which waits for the commit (`after_flush`).
 
 WAL with `synchronous=NORMAL` puts each commit in the operating system's hands before
 `flush` returns, which is what surviving a killed process needs (surviving a power cut
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -72,6 +74,8 @@ class Store(MarketListener):
         self._new_fills: list[FilledData] = []
         self._closed = False
         self._commit: asyncio.Future[None] | None = None
+        self.after_flush: list[Callable[[], None]] = []
+        """Called once everything changed so far is committed (events held until then)."""
 
     def order_changed(self, record: OrderResult) -> None:
         self._dirty[record.seq_no] = record
@@ -99,9 +103,14 @@ class Store(MarketListener):
             commit.set_result(None)
 
     def flush(self) -> None:
-        """Write every change since the last flush in one transaction."""
-        if not self._dirty and not self._new_fills:
-            return
+        """Write every change since the last flush in one transaction, then let go of what
+        waited for it."""
+        if self._dirty or self._new_fills:
+            self._write()
+        for release in self.after_flush:
+            release()
+
+    def _write(self) -> None:
         encode = self._encoder.encode
         with self._db:
             self._db.execute("BEGIN")

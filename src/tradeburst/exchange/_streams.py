@@ -65,13 +65,16 @@ class AccountStreams(MarketListener):
 
     Events are numbered per account. A new subscriber first gets `subscribed` with the
     number of the last event, so after a reconnect a jump in `seq` shows what was missed;
-    the account's order results (`GET /v1/orders`) are the truth to reconcile with.
+    the account's order results (`GET /v1/orders`) are the truth to reconcile with. Events
+    are held until the store has committed the change they tell of (`release`): a client
+    never hears of an order a crash could take back.
     """
 
     def __init__(self, epoch: int) -> None:
         self._epoch = epoch
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self._seq: dict[str, int] = defaultdict(int)
+        self._held: list[tuple[set[Subscriber], bytes]] = []
 
     def add(self, account: str, subscriber: Subscriber) -> Callable[[], None]:
         hello = {"event": "subscribed", "epoch": self._epoch, "seq": self._seq[account]}
@@ -90,6 +93,12 @@ class AccountStreams(MarketListener):
         subscribers = self._subscribers.get(account)
         if subscribers:
             message = _encode({"event": event, "seq": self._seq[account], "data": data})
+            self._held.append((set(subscribers), message))
+
+    def release(self) -> None:
+        """Send the events held for the commit that has just been made."""
+        held, self._held = self._held, []
+        for subscribers, message in held:
             for subscriber in subscribers:
                 subscriber.push(message)
 
