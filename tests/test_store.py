@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tradeburst.exchange import TAIPEI, ManualClock
+from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._market import Market
 from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, Subscriber
-from tradeburst.model import MarketType, OrderStatus, OrderType, PriceType, Side, TimeInForce
+from tradeburst.exchange._symbols import load_symbols
+from tradeburst.model import (
+    MarketType,
+    Order,
+    OrderStatus,
+    OrderType,
+    PriceType,
+    Side,
+    TimeInForce,
+)
 
 
 def _record(seq: int) -> OrderResult:
@@ -95,4 +110,51 @@ async def test_an_account_event_waits_for_the_commit_of_its_change(tmp_path: Pat
     assert store.load()[0] == [record]
     event = json.loads(subscriber.queue.get_nowait())
     assert (event["event"], event["data"]["order_no"]) == ("order", "00001")
+    store.close()
+
+
+SELLER, BUYER = Account("9800001"), Account("9800002")
+
+
+def _market_on(db: Path, hour: int, minute: int, seed: int) -> tuple[Market, Store]:
+    """A market at this time of the test day on the stored `db`, as a restart makes it."""
+    clock = ManualClock(datetime(2026, 11, 25, hour, minute, tzinfo=TAIPEI))
+    market = Market(load_symbols(), clock, rng=random.Random(seed))
+    store = Store(db)
+    market.restore(*store.load(), store.synced_ns())
+    market.listeners.append(store)
+    return market, store
+
+
+def _order(side: Side, price: str, tag: str) -> Order:
+    return Order(symbol="2891", side=side, quantity=1000, price_twd=Decimal(price), user_def=tag)
+
+
+def _sell_queue(market: Market) -> list[str | None]:
+    """The user_defs of the resting sells of 2891, in queue order."""
+    tags = {int(r.seq_no): r.user_def for r in market.orders_of(SELLER)}
+    return [tags[o.order_id] for o in market.books["2891"].resting() if o.side is Side.SELL]
+
+
+@pytest.mark.parametrize("trade_after_the_open", [True, False])
+def test_a_restart_keeps_the_queue_the_opening_auction_ranked(
+    tmp_path: Path, trade_after_the_open: bool
+) -> None:
+    """Four sells at one price before the open, ranked at random by the auction: after a
+    restart on the same database the queue is the same, whether or not anything happened
+    after the open (the auction is not run again with a new draw)."""
+    db = tmp_path / "x.db"
+    market, store = _market_on(db, 8, 45, seed=1)
+    for tag in ("s1", "s2", "s3", "s4"):
+        market.place(SELLER, _order(Side.SELL, "41.00", tag), market.clock.now_ns())
+    market.clock.advance(timedelta(minutes=17))  # 09:02
+    market.sync()
+    if trade_after_the_open:
+        market.place(BUYER, _order(Side.BUY, "40.00", "b1"), market.clock.now_ns())
+    ranked = _sell_queue(market)
+    assert ranked != ["s1", "s2", "s3", "s4"], "this seed's draw must differ from arrival"
+    store.close()
+    restarted, store = _market_on(db, 9, 5, seed=99)
+    restarted.sync()
+    assert _sell_queue(restarted) == ranked
     store.close()

@@ -37,3 +37,11 @@ class MarketListener:
 
     def book_changed(self, symbol: str) -> None:
         """The symbol's book changed; depth can be read from the market."""
+
+    def requeued(self, record: OrderResult) -> None:
+        """An order's place in its queue (`queue_seq`) was set anew, after an auction ranked
+        the pre-open orders at random: nothing a client sees changed, a restart needs it."""
+
+    def changes_applied(self, synced_ns: int) -> None:
+        """The market has carried out every phase change up to `synced_ns` (exchange
+        time), auctions included: a restart must not run them again."""

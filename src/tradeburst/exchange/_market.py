@@ -98,8 +98,13 @@ class Market:
     def sync(self) -> None:
         """Carry out every phase change that has come due: the auctions, dropping resting
         market orders when the closing call starts, and a new day with empty books."""
+        applied = False
         for change in self.schedule.due():
             self._changes[change]()
+            applied = True
+        if applied:
+            for listener in self.listeners:
+                listener.changes_applied(self.schedule.synced_ns)
 
     def next_boundary_ns(self) -> int | None:
         """Exchange time of the next phase change (or of the next day), None if always open."""
@@ -129,6 +134,17 @@ class Market:
             if trades:
                 self._apply_trades(book, trades, flag)
                 self._book_changed(book)
+            self._requeue(book)
+
+    def _requeue(self, book: Book) -> None:
+        """Number the resting orders anew in the order the auction left them (its random
+        ranking of pre-open orders lives only in the book), so a restart rebuilds it."""
+        for resting in book.resting():
+            record = self._records[resting.order_id]
+            record.queue_seq = self._next_queue
+            self._next_queue += 1
+            for listener in self.listeners:
+                listener.requeued(record)
 
     def _drop_market_orders(self) -> None:
         for book in self.books.values():
@@ -283,11 +299,17 @@ class Market:
 
     # -- persistence ----------------------------------------------------------------------
 
-    def restore(self, records: Iterable[OrderResult], fills: Iterable[FilledData]) -> None:
+    def restore(
+        self,
+        records: Iterable[OrderResult],
+        fills: Iterable[FilledData],
+        synced_ns: int | None = None,
+    ) -> None:
         """Load what a previous run stored. Today's orders and fills come back, working
         orders in their books in their old priority, with the day's volume and last price;
         earlier days only move the numbering on. Phase changes between the last stored
-        activity and now run on the next `sync`, and only those."""
+        activity (an order, a fill, or `synced_ns`, the last phase change carried out) and
+        now run on the next `sync`, and only those."""
         today = self._today()
         todays_records = []
         for record in sorted(records, key=lambda r: r.seq_no):
@@ -301,10 +323,10 @@ class Market:
             self._next_fill = max(self._next_fill, int(fill.filled_no) + 1)
             if fill.date == today:
                 todays_fills.append(fill)
-        last_activity_ns = max(
-            [r.received_ns for r in todays_records] + [f.filled_ns for f in todays_fills],
-            default=self.clock.now_ns(),
-        )
+        activity = [r.received_ns for r in todays_records] + [f.filled_ns for f in todays_fills]
+        if synced_ns is not None and self.schedule.day_of(synced_ns).date_text == today:
+            activity.append(synced_ns)
+        last_activity_ns = max(activity, default=self.clock.now_ns())
         open_pending = self.schedule.resume_from(last_activity_ns)
         for record in todays_records:
             seq = int(record.seq_no)

@@ -47,6 +47,11 @@ class Schedule:
         now_ns = self.clock.now_ns()
         return phase_at(self.day_of(now_ns).time_of_day(now_ns))
 
+    @property
+    def synced_ns(self) -> int:
+        """Exchange time up to which the changes have been handed out."""
+        return self._synced_ns
+
     def synced_phase(self) -> Phase:
         """The phase the changes handed out so far have brought the market to: the phase
         of now as of the last `due`, which a request keeps to its end even if the clock

@@ -167,7 +167,7 @@ class Exchange:
                 f"--db {self.config.db} holds orders received after the exchange's start time; "
                 "the clock cannot go back over a stored day: use a new --db or :memory:"
             )
-        self.market.restore(records, fills)
+        self.market.restore(records, fills, store.synced_ns())
         return store
 
     def _open_ring_feed(self, name: str) -> None:

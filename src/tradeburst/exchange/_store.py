@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS fills (
     account TEXT NOT NULL,
     body BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS market (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 """
 
 
@@ -72,6 +76,8 @@ class Store(MarketListener):
         self._encoder = msgspec.msgpack.Encoder()
         self._dirty: dict[str, OrderResult] = {}
         self._new_fills: list[FilledData] = []
+        self._synced_ns: int | None = None
+        """The last phase change carried out, when not yet written."""
         self._closed = False
         self._commit: asyncio.Future[None] | None = None
         self.after_flush: list[Callable[[], None]] = []
@@ -83,9 +89,15 @@ class Store(MarketListener):
     def filled(self, fill: FilledData) -> None:
         self._new_fills.append(fill)
 
+    def requeued(self, record: OrderResult) -> None:
+        self._dirty[record.seq_no] = record
+
+    def changes_applied(self, synced_ns: int) -> None:
+        self._synced_ns = synced_ns
+
     async def committed(self) -> None:
         """Return once every change made so far is committed."""
-        if not self._dirty and not self._new_fills:
+        if not self._dirty and not self._new_fills and self._synced_ns is None:
             return
         if self._commit is None:
             self._commit = asyncio.get_running_loop().create_future()
@@ -105,7 +117,7 @@ class Store(MarketListener):
     def flush(self) -> None:
         """Write every change since the last flush in one transaction, then let go of what
         waited for it."""
-        if self._dirty or self._new_fills:
+        if self._dirty or self._new_fills or self._synced_ns is not None:
             self._write()
         for release in self.after_flush:
             release()
@@ -133,8 +145,13 @@ class Store(MarketListener):
                 "INSERT OR REPLACE INTO fills VALUES (?, ?, ?)",
                 [(f.filled_no, f.account, encode(f)) for f in self._new_fills],
             )
+            if self._synced_ns is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO market VALUES ('synced_ns', ?)", (self._synced_ns,)
+                )
         self._dirty.clear()
         self._new_fills.clear()
+        self._synced_ns = None
 
     def load(self) -> tuple[list[OrderResult], list[FilledData]]:
         orders = msgspec.msgpack.Decoder(OrderResult)
@@ -143,6 +160,11 @@ class Store(MarketListener):
             [orders.decode(row[0]) for row in self._db.execute("SELECT body FROM orders")],
             [fills.decode(row[0]) for row in self._db.execute("SELECT body FROM fills")],
         )
+
+    def synced_ns(self) -> int | None:
+        """The last phase change the stored market carried out (exchange ns), if any."""
+        row = self._db.execute("SELECT value FROM market WHERE key = 'synced_ns'").fetchone()
+        return None if row is None else int(row[0])
 
     def close(self) -> None:
         if not self._closed:
