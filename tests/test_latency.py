@@ -165,6 +165,7 @@ def wall_ns(hour: int, minute: int, second: int, microsecond: int = 0) -> int:
     return int(moment.timestamp()) * 10**9 + microsecond * US
 
 
+DAY_NS = 86_400 * 10**9
 T0 = wall_ns(9, 0, 0)
 """Local wall time the order was due."""
 
@@ -203,6 +204,29 @@ def test_a_trip_splits_into_exact_parts() -> None:
     }
     assert times.total_ns == 25 * MS
     assert times.difference_ns == 5 * MS  # answered 09:00:00.025, broker said .020
+
+
+@pytest.mark.parametrize(
+    ("sent", "answered", "last_time", "difference_ms"),
+    [
+        ((23, 59, 59, 900_000), (0, 0, 0, 100_000), "23:59:59.950", 150),  # the day before
+        ((23, 59, 59, 900_000), (0, 0, 0, 100_000), "00:00:00.050", 50),  # the day after
+        ((12, 0, 0, 0), (12, 0, 0, 20_000), "12:00:00.010", 10),  # the same day
+    ],
+)
+def test_a_broker_stamp_is_placed_on_the_day_nearest_the_answer(
+    sent: tuple[int, ...], answered: tuple[int, ...], last_time: str, difference_ms: int
+) -> None:
+    """An answer across midnight: the broker's time of day (no date) is taken on the day
+    that puts it nearest the answer, never a day away (it read 86,399,850 ms, severe)."""
+    sent_ns = wall_ns(*sent)
+    answered_ns = wall_ns(*answered) + (DAY_NS if answered < sent else 0)
+    times = split_trip(
+        queued_ns=sent_ns, throttle_wait_ns=0, sent_ns=sent_ns, answered_ns=answered_ns,
+        last_time=last_time,
+        clock=ClockOffset(offset_ns=0, rtt_ns=1 * MS, error_ns=MS // 2, reads=16),
+    )  # fmt: skip
+    assert times.difference_ns == difference_ms * MS
 
 
 @pytest.mark.parametrize(

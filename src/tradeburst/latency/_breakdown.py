@@ -115,13 +115,21 @@ def split_trip(
     )
 
 
+_DAY_NS = 86_400 * 10**9
+"""Asia/Taipei keeps no summer time: every day is this long."""
+
+
 def broker_stamp_ns(last_time: str | None, near_broker_ns: int) -> int | None:
     """The broker's `last_time` (HH:MM:SS.fff, Asia/Taipei, no date) as epoch ns, on the
-    day of `near_broker_ns`; None when it is missing or not a time."""
+    day (that of `near_broker_ns`, or the one before or after) that puts it nearest: a
+    stamp of 23:59:59.950 answered at 00:00:00.100 is from the day before. None when it
+    is missing or not a time."""
     if not last_time:
         return None
     try:
         moment = time.fromisoformat(last_time)
     except ValueError:
         return None
-    return on_day_of(near_broker_ns, moment)
+    same_day = on_day_of(near_broker_ns, moment)
+    days = (same_day - _DAY_NS, same_day, same_day + _DAY_NS)
+    return min(days, key=lambda stamp: abs(stamp - near_broker_ns))
