@@ -1,6 +1,9 @@
 """A latency histogram that keeps its precision from microseconds to an hour in fixed
 memory (HdrHistogram, three significant digits), so a run of any length can show its
-p50/p99 live and a report can merge runs without keeping every sample."""
+p50/p99 live and a report can merge runs without keeping every sample. The smallest and
+largest values are also kept exactly: the maximum is the true one, and no percentile
+reads beyond the values seen (HdrHistogram gives the top of a value's bucket, up to 0.1 %
+above it)."""
 
 from __future__ import annotations
 
@@ -18,10 +21,15 @@ class LatencyHistogram:
 
     def __init__(self) -> None:
         self._hdr = HdrHistogram(_LOWEST_US, _HIGHEST_US, _DIGITS)
+        self._min_us = _HIGHEST_US
+        self._max_us = 0
 
     def record_ns(self, duration_ns: int) -> None:
         # Whole microseconds: a part that took none (no throttle wait) reads back as 0.
-        self._hdr.record_value(min(max(duration_ns // 1000, 0), _HIGHEST_US))
+        value_us = min(max(duration_ns // 1000, 0), _HIGHEST_US)
+        self._hdr.record_value(value_us)
+        self._min_us = min(self._min_us, value_us)
+        self._max_us = max(self._max_us, value_us)
 
     @property
     def count(self) -> int:
@@ -31,10 +39,13 @@ class LatencyHistogram:
         """The value at `percent` (0–100); 0.0 when empty."""
         if not self.count:
             return 0.0
-        return float(self._hdr.get_value_at_percentile(percent)) / 1000
+        value_us = self._hdr.get_value_at_percentile(percent)
+        return float(min(max(value_us, self._min_us), self._max_us)) / 1000
 
     def max_ms(self) -> float:
-        return float(self._hdr.get_max_value()) / 1000 if self.count else 0.0
+        return float(self._max_us) / 1000 if self.count else 0.0
 
     def merge(self, other: LatencyHistogram) -> None:
         self._hdr.add(other._hdr)
+        self._min_us = min(self._min_us, other._min_us)
+        self._max_us = max(self._max_us, other._max_us)
