@@ -6,6 +6,7 @@ intent, none lost, none twice; and bad input never reaches it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 from collections import Counter
@@ -612,3 +613,28 @@ async def test_fire_checks_prices_on_the_ladder_the_exchange_runs(
             await fire(source, broker, FireOptions(journal=tmp_path / "b.sqlite"))
     assert "price 1051 is not on the tick ladder" in str(refused.value.problems[0])
     assert await placed(session, today.url, ADMIN) == []
+
+
+async def test_a_dispatch_that_dies_mid_run_has_already_kept_its_clock_estimate(
+    slow_fubon: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The run is cut off (cancelled) after 40 orders: its dispatch row, kept before the
+    first send, holds the clock estimate and began before every send, so `report` grades
+    these sends by their own clock, not a later resume's (it had no row at all)."""
+    source = write_orders(tmp_path / "orders.csv", 300)
+    journal = tmp_path / "run.sqlite"
+    async with SimBroker(slow_fubon.url, KEY_A) as broker:
+        run = asyncio.create_task(fire(source, broker, FireOptions(journal=journal)))
+        async with asyncio.timeout(60):
+            # The exchange's order list has no event to wait on; polled, bounded.
+            while len(await placed(session, slow_fubon.url, ADMIN)) < 40:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+    record, intents = journal_of(journal)
+    with Journal(journal, create=False) as kept:
+        [dispatch] = kept.dispatches(record.run_id)
+    sent = [i.sent_ns for i in intents if i.sent_ns]
+    assert sent and dispatch.started_ns <= min(sent)
+    assert dispatch.rtt_ns > 0 and dispatch.sends == []

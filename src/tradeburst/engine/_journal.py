@@ -231,6 +231,8 @@ class Journal:
         self._db = db
         self._dirty: dict[str, Intent] = {}
         self._flush_scheduled = False
+        self._begun: tuple[str, int] | None = None
+        """The dispatch `begin_dispatch` kept, until `record_dispatch` replaces it."""
 
     def close(self) -> None:
         if self._db is not None:
@@ -363,9 +365,23 @@ class Journal:
                 for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
             ]
 
+    def begin_dispatch(self, dispatch: DispatchRecord) -> None:
+        """Keep a dispatch's clock estimate before it sends anything: a run killed in the
+        middle still tells `report` which clock its sends were made by. `record_dispatch`
+        then puts the whole record in its place."""
+        self.flush()
+        self.record_dispatch(dispatch)
+        self._begun = (dispatch.run_id, dispatch.started_ns)
+
     def record_dispatch(self, dispatch: DispatchRecord) -> None:
-        """Keep one dispatch's clock estimate and opening sends, for `report`."""
+        """Keep one dispatch's clock estimate and opening sends, for `report` (in place of
+        what `begin_dispatch` kept of it)."""
+        begun, self._begun = self._begun, None
         with self._transaction():
+            if begun is not None:
+                self._db.execute(
+                    "DELETE FROM dispatches WHERE run_id = ? AND started_ns = ?", begun
+                )
             self._db.execute(
                 "INSERT INTO dispatches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
