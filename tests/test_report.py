@@ -333,6 +333,8 @@ def test_the_report_command_refuses_bad_input_with_exit_2(
         ("UPDATE intents SET sent_ns = 'x' WHERE seq = 1", "intents"),
         ("UPDATE dispatches SET offset_ns = 'x'", "dispatches"),
         ("""UPDATE runs SET options = '{"max_batch": "x"}'""", "runs"),
+        ("INSERT INTO fills VALUES ('f1', 'u', '1', '2891', 'Buy', 1000, 'abc', 1)", "fills"),
+        ("INSERT INTO fills VALUES ('f2', 'u', '1', '2891', 'Buy', 1000, '40.6', 'x')", "fills"),
     ],
 )
 def test_a_damaged_journal_row_is_named_with_exit_2(

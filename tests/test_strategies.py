@@ -6,6 +6,7 @@ what it had sent is still settled; a bad strategies file sends nothing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import aiohttp
 import pytest
 
 from tradeburst.brokers import SimBroker
-from tradeburst.engine import FireOptions, InvalidInput
+from tradeburst.engine import FireOptions, InvalidInput, Journal
 from tradeburst.exchange import Exchange
 from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
@@ -324,3 +325,28 @@ def test_a_strategies_file_nested_past_the_parser_is_named(tmp_path: Path) -> No
     with pytest.raises(InvalidInput) as refused:
         read_config(toml, max_rows=10)
     assert str(refused.value.problems[0]) == f"{toml}: not a run: nested too deeply"
+
+
+async def test_a_run_cut_off_mid_way_has_already_kept_its_clock_estimate(
+    exchange: Exchange, tmp_path: Path
+) -> None:
+    """A TWAP over a minute, cancelled after its first slice: the run's dispatch row,
+    kept before anything was sent, holds the clock estimate `report` grades by."""
+    toml = tmp_path / "long.toml"
+    toml.write_text(
+        '[[strategy]]\nname = "long"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\n'
+        "quantity = 6000\nduration_s = 60\nslices = 6\n"
+    )
+    running = asyncio.create_task(_run(exchange, toml))
+    async with aiohttp.ClientSession() as session, asyncio.timeout(30):
+        # The exchange's order list has no event to wait on; polled, bounded.
+        while not await placed(session, exchange.url, ADMIN):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    with Journal(tmp_path / "journal.sqlite", create=False) as journal:
+        [dispatch] = journal.dispatches(journal.run().run_id)
+        sent = [i.sent_ns for i in journal.intents(journal.run().run_id) if i.sent_ns]
+    assert sent and dispatch.started_ns <= min(sent)
+    assert dispatch.rtt_ns > 0

@@ -129,6 +129,10 @@ _INTENT_COLUMNS = (
 )  # fmt: skip
 _INTENT_NUMBERS = frozenset({0, 1, 8, 9, 10, 11, 14, 15, 16})
 _INTENT_OPTIONAL_NUMBERS = frozenset({6})
+_FILL_COLUMNS = (
+    "filled_no", "user_def", "order_no", "symbol", "side", "quantity", "price_twd", "time_ns",
+)  # fmt: skip
+_FILL_NUMBERS = frozenset({5, 7})
 _DISPATCH_COLUMNS = (
     "run_id", "command", "started_ns", "target_ns", "offset_ns", "rtt_ns", "offset_error_ns",
     "opening_sends", "opening_received", "sends",
@@ -350,20 +354,22 @@ class Journal:
         return self._db.total_changes - before
 
     def fills(self) -> list[Fill]:
+        rows = self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
         with self._damage_named("fills"):
-            return [
-                Fill(
-                    filled_no=r[0],
-                    user_def=r[1],
-                    order_no=r[2],
-                    symbol=r[3],
-                    side=Side(r[4]),
-                    quantity=r[5],
-                    price_twd=Decimal(r[6]),
-                    time_ns=r[7],
-                )
-                for r in self._db.execute("SELECT * FROM fills ORDER BY time_ns, filled_no")
-            ]
+            return [self._fill_of(r) for r in rows]
+
+    def _fill_of(self, r: Any) -> Fill:
+        self._numbers_in("fills", r, _FILL_COLUMNS, _FILL_NUMBERS)
+        return Fill(
+            filled_no=r[0],
+            user_def=r[1],
+            order_no=r[2],
+            symbol=r[3],
+            side=Side(r[4]),
+            quantity=r[5],
+            price_twd=Decimal(r[6]),
+            time_ns=r[7],
+        )
 
     def begin_dispatch(self, dispatch: DispatchRecord) -> None:
         """Keep a dispatch's clock estimate before it sends anything: a run killed in the
@@ -438,7 +444,7 @@ class Journal:
         damage to the journal, not shown as a traceback."""
         try:
             yield
-        except (ValueError, TypeError, sqlite3.DatabaseError) as exc:
+        except (ValueError, TypeError, ArithmeticError, sqlite3.DatabaseError) as exc:
             raise JournalError(f"{self.path}: damaged journal, in its {table} ({exc})") from None
 
     def _options_of(self, raw: Any) -> dict[str, Any]:

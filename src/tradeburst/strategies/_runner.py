@@ -252,6 +252,7 @@ class StrategyRunner:
             self.journal = journal
             journal.refuse_if_used()
             journal.start_run(self._record(), [])
+            journal.begin_dispatch(self._dispatch_record())  # a killed run keeps its clock
             await broker.warm(self._dispatch.concurrency if self._dispatch else 1)
             feeder = asyncio.create_task(self._feed(feed)) if feed else None
             stopper = asyncio.create_task(self._stop_when(stop)) if stop else None
