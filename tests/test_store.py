@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tradeburst.exchange import TAIPEI, ManualClock
+from tradeburst.exchange import TAIPEI, Exchange, ExchangeConfig, ExchangeError, ManualClock
 from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
@@ -158,3 +159,42 @@ def test_a_restart_keeps_the_queue_the_opening_auction_ranked(
     restarted.sync()
     assert _sell_queue(restarted) == ranked
     store.close()
+
+
+def test_an_auction_renumbers_only_the_levels_its_ranking_reordered(tmp_path: Path) -> None:
+    """Three pre-open sells at 41.00 are re-ranked; a pre-open buy alone at 40.00 cannot
+    be: only the orders at the reordered level are written again."""
+    market, store = _market_on(tmp_path / "x.db", 8, 45, seed=1)
+    for tag in ("s1", "s2", "s3"):
+        market.place(SELLER, _order(Side.SELL, "41.00", tag), market.clock.now_ns())
+    market.place(BUYER, _order(Side.BUY, "40.00", "b1"), market.clock.now_ns())
+    store.flush()
+    requeued: list[str | None] = []
+
+    class Watch(MarketListener):
+        def requeued(self, record: OrderResult) -> None:
+            requeued.append(record.user_def)
+
+    market.listeners.append(Watch())
+    market.clock.advance(timedelta(minutes=17))  # 09:02: the opening auction, no trade
+    market.sync()
+    assert sorted(requeued) == ["s1", "s2", "s3"]
+    assert requeued == _sell_queue(market)
+    store.close()
+
+
+async def test_a_database_whose_auction_ran_after_the_start_time_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The opening auction stored as carried out at 09:00; an exchange started at 08:50 on
+    that database would run it again with a new draw: refused, naming why."""
+    db = tmp_path / "x.db"
+    market, store = _market_on(db, 8, 45, seed=1)
+    market.clock.advance(timedelta(minutes=17))  # 09:02: the auction is carried out
+    market.sync()
+    store.close()
+    early = ManualClock(datetime(2026, 11, 25, 8, 50, tzinfo=TAIPEI))
+    exchange = Exchange(ExchangeConfig(db=str(db), api_keys=("K",), admin_key="A"), clock=early)
+    with pytest.raises(ExchangeError, match="phase changes later than the exchange's start"):
+        await exchange.start()
+    await exchange.aclose()

@@ -276,6 +276,11 @@ TWAP = '[[strategy]]\nname = "t"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\n
             id="infinite-weight",
         ),
         pytest.param(
+            f"weight = 1{'0' * 400}\nbatches = {_batch(1)}\n",
+            "weight must be a positive number",
+            id="weight-past-floats",
+        ),
+        pytest.param(
             f"delay_ms = nan\nchunk_size = 1\nbatches = {_batch(1)}\n",
             "delay_ms must be a number of at least 0",
             id="nan-delay",

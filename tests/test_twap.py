@@ -165,3 +165,13 @@ def test_slice_refuses_a_parent_that_is_not_whole_lots() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "lots" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_start_in_the_hair_between_the_last_interval_and_the_end_schedules_nothing() -> None:
+    """Float rounding leaves the last interval's end a hair before the window's: a start
+    there finds no slice left (it raised IndexError)."""
+    parent = TwapParent(
+        symbol="2330", side=Side.BUY, quantity=1563 * BOARD_LOT_SHARES,
+        start_s=398.524704744224, end_s=5074.182193447885, slices=1563,
+    )  # fmt: skip
+    assert schedule_from(parent, 5074.182193447884) == []

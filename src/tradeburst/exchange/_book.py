@@ -54,6 +54,9 @@ class AuctionResult:
     price_cents: int | None
     volume: int
     trades: list[Trade] = field(default_factory=list)
+    reranked: list[int] = field(default_factory=list)
+    """Ids of the orders still resting at the price levels the random ranking of pre-open
+    orders reordered, in their new queue order, level by level."""
 
 
 class _Side:
@@ -225,10 +228,10 @@ class Book:
 
     def auction(self) -> AuctionResult:
         """Uncross the book at one price; pre-open same-price orders are ranked at random."""
-        self._shuffle_pre_open()
+        shuffled = self._shuffle_pre_open()
         price, volume = self._auction_price()
         if price is None:
-            return AuctionResult(price_cents=None, volume=0)
+            return AuctionResult(price_cents=None, volume=0, reranked=self._still_in(shuffled))
         trades: list[Trade] = []
         left = volume
         while left:
@@ -242,7 +245,12 @@ class Book:
             self._take(buy, quantity, self._bids)
             self._take(sell, quantity, self._asks)
         self.last_price_cents = price
-        return AuctionResult(price_cents=price, volume=volume, trades=trades)
+        return AuctionResult(
+            price_cents=price, volume=volume, trades=trades, reranked=self._still_in(shuffled)
+        )
+
+    def _still_in(self, order_ids: list[int]) -> list[int]:
+        return [order_id for order_id in order_ids if order_id in self._orders]
 
     # -- internals ----------------------------------------------------------------------
 
@@ -275,13 +283,16 @@ class Book:
             side.pop_front_if_empty(price)
             del self._orders[resting.order_id]
 
-    def _shuffle_pre_open(self) -> None:
-        """Orders entered before the open go first at their price, in random order."""
+    def _shuffle_pre_open(self) -> list[int]:
+        """Orders entered before the open go first at their price, in random order; the
+        ids of every order at the levels whose order changed, in their new order."""
+        reordered: list[int] = []
         for side in (self._bids, self._asks):
             for level in side.levels.values():
                 early = [o for o in level if o.entered_pre_open]
                 if not early:
                     continue
+                before = [o.order_id for o in level]
                 self._rng.shuffle(early)
                 late = [o for o in level if not o.entered_pre_open]
                 level.clear()
@@ -289,6 +300,10 @@ class Book:
                 level.extend(late)
                 for order in early:
                     order.entered_pre_open = False
+                after = [o.order_id for o in level]
+                if after != before:
+                    reordered.extend(after)
+        return reordered
 
     def _auction_price(self) -> tuple[int | None, int]:
         """Art. 58-3 ¶2: maximise volume; every bid above and ask below the price fills;

@@ -130,17 +130,17 @@ class Market:
 
     def _run_auctions(self, flag: str) -> None:
         for book in self.books.values():
-            trades = book.auction().trades
-            if trades:
-                self._apply_trades(book, trades, flag)
+            result = book.auction()
+            if result.trades:
+                self._apply_trades(book, result.trades, flag)
                 self._book_changed(book)
-            self._requeue(book)
+            self._requeue(result.reranked)
 
-    def _requeue(self, book: Book) -> None:
-        """Number the resting orders anew in the order the auction left them (its random
-        ranking of pre-open orders lives only in the book), so a restart rebuilds it."""
-        for resting in book.resting():
-            record = self._records[resting.order_id]
+    def _requeue(self, order_ids: list[int]) -> None:
+        """Number anew, in their new order, the orders the auction's random ranking of
+        pre-open orders reordered (it lives only in the book), so a restart rebuilds it."""
+        for order_id in order_ids:
+            record = self._records[order_id]
             record.queue_seq = self._next_queue
             self._next_queue += 1
             for listener in self.listeners:

@@ -160,14 +160,18 @@ class Exchange:
             records, fills = store.load()
         except sqlite3.Error as exc:
             raise ExchangeError(f"cannot use --db {self.config.db}: {exc}") from None
-        latest_ns = max((r.received_ns for r in records), default=0)
+        synced_ns = store.synced_ns()
+        latest_ns = max(
+            [r.received_ns for r in records] + [f.filled_ns for f in fills] + [synced_ns or 0]
+        )
         if latest_ns > self.clock.now_ns():
             store.close()
             raise ExchangeError(
-                f"--db {self.config.db} holds orders received after the exchange's start time; "
+                f"--db {self.config.db} holds orders, fills or phase changes later than the "
+                "exchange's start time; "
                 "the clock cannot go back over a stored day: use a new --db or :memory:"
             )
-        self.market.restore(records, fills, store.synced_ns())
+        self.market.restore(records, fills, synced_ns)
         return store
 
     def _open_ring_feed(self, name: str) -> None:

@@ -381,5 +381,11 @@ def _non_negative(value: Any, key: str) -> float:
 
 
 def _finite(value: Any) -> bool:
-    """A TOML number that is not `inf` or `nan` (which TOML allows)."""
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    """A TOML number that is not `inf` or `nan` (which TOML allows), nor an integer too
+    large for a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

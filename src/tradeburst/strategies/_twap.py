@@ -175,6 +175,8 @@ def schedule_from(parent: TwapParent, now_s: float) -> list[Slice]:
     planned = twap_schedule(parent)
     step_s = (parent.end_s - parent.start_s) / parent.slices
     left = [piece for piece in planned if piece.at_s + step_s > now_s]
+    if not left:  # float rounding left the last interval a hair short of the end
+        return []
     if len(left) == len(planned):
         return planned
     late = dataclasses.replace(parent, start_s=left[0].at_s, slices=len(left))
