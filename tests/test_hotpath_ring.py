@@ -118,8 +118,8 @@ def test_reader_sees_every_record_whole_and_in_order_or_reports_the_loss(
 
 
 def test_a_lapped_reader_skips_to_whole_records_and_counts_the_rest() -> None:
-    """Ten records into a ring of four: the reader gets the newest whole ones, the rest
-    counted as missed in one overrun."""
+    """Ten records into a ring of four: the reader gets the four still in it, the six
+    overwritten counted as missed in one overrun."""
     with RingReader.create(ring_name(), 4) as reader:
         writer = RingWriter.attach(reader.name)
         for number in range(10):
@@ -127,8 +127,8 @@ def test_a_lapped_reader_skips_to_whole_records_and_counts_the_rest() -> None:
         writer.release()
         assert reader.poll() is None
         numbers = [t.number for t in iter(reader.poll, None)]
-        assert numbers == [7, 8, 9]
-        assert (reader.missed, reader.overruns) == (7, 1)
+        assert numbers == [6, 7, 8, 9]
+        assert (reader.missed, reader.overruns) == (6, 1)
 
 
 def test_consumer_decides_on_each_record_and_restores_the_process() -> None:
@@ -252,3 +252,49 @@ def test_attaching_to_something_else_is_refused() -> None:
     finally:
         other.close()
         other.unlink()
+
+
+def test_a_backlog_of_ticks_does_not_keep_the_loop_past_its_deadline() -> None:
+    """A thousand records waiting and a decision of a millisecond: the loop ends at its
+    20 ms deadline, with most of them still unread (it used to read them all)."""
+    with RingReader.create(ring_name(), 1024) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(1000):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        decided = reader.spin(
+            lambda tick: time.sleep(0.001),
+            limit=sys.maxsize,
+            deadline_ns=time.perf_counter_ns() + 20_000_000,
+            stopped=lambda: False,
+        )
+    assert 0 < decided < 1000
+
+
+def test_a_report_counts_only_what_its_own_run_missed() -> None:
+    """An overrun before the first run is that run's; a second run that misses nothing
+    reports nothing missed (it reported the reader's lifetime totals)."""
+    with RingReader.create(ring_name(), 4) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(10):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        consumer = BusyPollConsumer(reader, lambda t: None, realtime=False)
+        first = consumer.run(max_ticks=10, timeout_s=1.0)  # decided on or missed
+        writer.publish(Kind.SYNTHETIC, b"2330", 10, 10)
+        second = consumer.run(max_ticks=1, timeout_s=1.0)
+        writer.release()
+    assert (first.ticks, first.missed, first.overruns) == (4, 6, 1)
+    assert (second.ticks, second.missed, second.overruns) == (1, 0, 0)
+
+
+def test_a_failure_right_after_tuning_leaves_the_process_as_it_was() -> None:
+    """Catching up a reader whose ring is gone fails inside the tuned stretch: the error
+    reaches the caller, and cores, scheduling, memory and collector are restored."""
+    affinity = os.sched_getaffinity(0)
+    reader = RingReader.create(ring_name(), 4)
+    reader.close()
+    with pytest.raises(ValueError):
+        BusyPollConsumer(reader, lambda t: None, realtime=False).run(max_ticks=1, fresh=True)
+    assert os.sched_getaffinity(0) == affinity
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

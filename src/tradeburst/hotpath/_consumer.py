@@ -35,6 +35,8 @@ and it should be no slower than the decision: a tick that lands while it runs wa
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsumerReport:
+    """What one `run` did: its ticks, and the records it found overwritten."""
+
     ticks: int
     missed: int
     overruns: int
@@ -77,20 +79,21 @@ class BusyPollConsumer:
         `timeout_s` passes, or `decide` calls `stop`. `fresh` passes over records published
         before the loop starts (after tuning, which can take milliseconds)."""
         self._stop = False
+        reader = self._reader
+        missed, overruns = reader.missed, reader.overruns
         tuning = tune(cpu=self._cpu, realtime=self._realtime)
-        if fresh:
-            self._reader.catch_up()
-        faults = _page_faults()
         try:
+            if fresh:
+                reader.catch_up()
+            faults = _page_faults()
             ticks = self._loop(max_ticks, time.perf_counter_ns() + int(timeout_s * 1e9))
             faults = _page_faults() - faults
         finally:
             restore(tuning)
-        reader = self._reader
         return ConsumerReport(
             ticks=ticks,
-            missed=reader.missed,
-            overruns=reader.overruns,
+            missed=reader.missed - missed,
+            overruns=reader.overruns - overruns,
             cpu=tuning.cpu,
             realtime=tuning.realtime,
             memory_locked=tuning.memory_locked,

@@ -288,7 +288,9 @@ class RingReader(_Mapped):
                     decide(last)
                     n = self.next_index  # `decide` may have moved the reader on
                     ticks += 1
-                    if stopped():
+                    # After the decision, not before: a backlog of ticks must not keep
+                    # the loop past its deadline.
+                    if stopped() or clock() > deadline_ns:
                         break
                     continue
             skipped = self._skip_lapped()
@@ -299,7 +301,9 @@ class RingReader(_Mapped):
     def _skip_lapped(self) -> int:
         """The producer overwrote record `next_index`: move to the oldest record that may
         still be whole, and count the ones in between as missed."""
-        resume = max(self.next_index + 1, int(self._words[_PUBLISHED]) - self.capacity + 1)
+        # The oldest record still in the ring; were it being overwritten as it is read,
+        # its sequence check fails and the reader skips again.
+        resume = max(self.next_index + 1, int(self._words[_PUBLISHED]) - self.capacity)
         skipped = resume - self.next_index
         self.next_index = resume
         self.missed += skipped
