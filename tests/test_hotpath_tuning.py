@@ -6,6 +6,7 @@ interpreter, with the rights it needs taken away before it starts."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import resource
 import subprocess
@@ -114,3 +115,18 @@ def test_tune_and_restore_leave_no_lock_behind_in_this_process() -> None:
     assert (during > 0) == locked
     assert locked_kb() == 0
     assert tuning.memory_locked == locked, "the tuning still says what the loop had"
+
+
+def test_restore_leaves_a_callers_collector_as_it_found_it() -> None:
+    """A caller that turned the collector off and froze its objects (as the burst engine
+    does) gets them back so: off, and still frozen."""
+    gc.disable()
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        restore(tune(realtime=False))
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()

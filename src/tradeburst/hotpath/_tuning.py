@@ -33,6 +33,10 @@ class Tuning:
     _affinity: set[int] | None = None
     _policy: tuple[int, int] | None = None
     _holds_lock: bool = False
+    _collector_was_on: bool = True
+    _froze: bool = False
+    """Whether the freeze was ours: a caller that froze objects itself keeps them frozen
+    (there is no unfreezing only ours)."""
 
     def note(self, message: str) -> None:
         log.warning("%s", message)
@@ -51,6 +55,8 @@ def tune(*, cpu: int | None = None, realtime: bool = True) -> Tuning:
         tuning.memory_locked = tuning._holds_lock = True
     else:
         tuning.note(f"memory not locked ({refused}): a page fault can land in the loop")
+    tuning._collector_was_on = gc.isenabled()
+    tuning._froze = gc.get_freeze_count() == 0
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -91,7 +97,7 @@ def _realtime(tuning: Tuning) -> None:
 
 
 def restore(tuning: Tuning) -> None:
-    """Normal priority, the former cores, memory unlocked, the collector back on."""
+    """Normal priority, the former cores, memory unlocked, the collector as it was."""
     if tuning._policy is not None:
         policy, priority = tuning._policy
         os.sched_setscheduler(0, policy, os.sched_param(priority))
@@ -103,6 +109,8 @@ def restore(tuning: Tuning) -> None:
         _memory_lock.unlock()
         tuning._holds_lock = False
     if tuning.gc_frozen:
-        gc.enable()
-        gc.unfreeze()
+        if tuning._froze:
+            gc.unfreeze()
+        if tuning._collector_was_on:
+            gc.enable()
         tuning.gc_frozen = False
