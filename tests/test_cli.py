@@ -180,3 +180,23 @@ def test_log_records_are_one_line_without_a_traceback() -> None:
     assert line == (
         "error: aiohttp.server: Error handling request (ConnectionResetError: Connection lost)"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bench", "hotpath", "--polling-s", "inf"],
+        ["bench", "hotpath", "--interval-us", "1" + "0" * 400],
+        ["bench", "seed-table", "--png", "chart.xyz"],
+    ],
+)
+def test_a_benchmark_option_it_cannot_use_is_refused_before_measuring(
+    args: list[str], tmp_path: Path
+) -> None:
+    """Exit 2 at once, naming the option, not a traceback after minutes of measuring."""
+    result = runner.invoke(
+        app, [*args[:-1], str(tmp_path / args[-1]) if "png" in args[-2] else args[-1]]
+    )
+    assert result.exit_code == 2, result.output
+    assert args[-2] in result.output
+    assert "measuring" not in result.output

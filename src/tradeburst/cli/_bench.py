@@ -83,16 +83,21 @@ def rush_bench(
 def hotpath_bench(
     json_path: FiguresJson = None,
     samples: Annotated[
-        int, typer.Option(min=100, help="Ticks measured per path (polling: --polling-s).")
+        int,
+        typer.Option(
+            min=100, max=1_000_000, help="Ticks measured per path (polling: --polling-s)."
+        ),
     ] = 5000,
     wire_samples: Annotated[
-        int, typer.Option(min=10, help="Orders sent for tick → order on the wire.")
+        int, typer.Option(min=10, max=100_000, help="Orders sent for tick → order on the wire.")
     ] = 300,
     interval_us: Annotated[
-        int, typer.Option(min=20, help="Microseconds between ticks from the producer.")
+        int,
+        typer.Option(min=20, max=1_000_000, help="Microseconds between ticks from the producer."),
     ] = 200,
     polling_s: Annotated[
-        float, typer.Option(min=0.5, help="Seconds of 100 ms polling, one tick a millisecond.")
+        float,
+        typer.Option(min=0.5, max=600, help="Seconds of 100 ms polling, one tick a millisecond."),
     ] = 2.0,
     realtime: Annotated[
         bool, typer.Option(help="Ask for SCHED_FIFO for the consumers where permitted.")
@@ -182,6 +187,8 @@ def seed_table_bench(
     json_path = writable(json_path, "--json")
     markdown_path = writable(markdown_path, "--markdown")
     png_path = writable(png_path, "--png")
+    if png_path is not None and png_path.suffix.lower() != ".png":
+        raise typer.BadParameter(f"{png_path} does not end in .png", param_hint="--png")
     ring_p99 = _ring_p99(hotpath_json)
     console = Console(highlight=False, soft_wrap=True)
     sizes = SeedSizes(
