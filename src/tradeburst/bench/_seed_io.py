@@ -128,16 +128,17 @@ def asyncio_pooled(url: str, key: str, prefix: str, count: int, workers: int) ->
 
 def asyncio_multi_session(url: str, key: str, prefix: str, count: int, workers: int) -> list[float]:
     async def main() -> list[float]:
-        each = max(1, workers // SESSIONS)
-        sessions = [_session(key, each) for _ in range(SESSIONS)]
-        gates = [asyncio.Semaphore(each) for _ in range(SESSIONS)]
+        # `workers` in flight in all, as every other approach: shared over the sessions
+        # (fewer sessions than 5 when there are fewer workers), the first ones one more.
+        many = min(SESSIONS, workers)
+        shares = [workers // many + (1 if i < workers % many else 0) for i in range(many)]
+        sessions = [_session(key, share) for share in shares]
+        gates = [asyncio.Semaphore(share) for share in shares]
         try:
             return list(
                 await asyncio.gather(
                     *(
-                        _post(
-                            sessions[n % SESSIONS], gates[n % SESSIONS], url, order_body(prefix, n)
-                        )
+                        _post(sessions[n % many], gates[n % many], url, order_body(prefix, n))
                         for n in range(count)
                     )
                 )
