@@ -18,7 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _ring_producer import fields, is_whole, serve
-from tradeburst.hotpath import BusyPollConsumer, Kind, RingReader, RingWriter, Tick
+from tradeburst.bench._hotpath import percentiles_us
+from tradeburst.hotpath import (
+    BusyPollConsumer,
+    Kind,
+    RingReader,
+    RingWriter,
+    Tick,
+    build_order_request,
+)
 
 _names = itertools.count()
 READ_TIMEOUT_S = 30.0
@@ -298,3 +306,15 @@ def test_a_failure_right_after_tuning_leaves_the_process_as_it_was() -> None:
     assert os.sched_getaffinity(0) == affinity
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_the_benchmarks_percentiles_are_nearest_rank() -> None:
+    """p50 of 1..101 µs is the 51st (⌈50.5⌉), p99 of 5,000 values the 4,950th."""
+    assert percentiles_us([n * 1000 for n in range(1, 102)])["p50"] == 51.0
+    assert percentiles_us([n * 1000 for n in range(1, 5001)])["p99"] == 4950.0
+
+
+def test_an_order_request_to_an_ipv6_host_brackets_it() -> None:
+    request = build_order_request("::1", 8080, "K", {"symbol": "2330"})
+    assert b"\r\nHost: [::1]:8080\r\n" in request
+    assert b"\r\nHost: 127.0.0.1:8080\r\n" in build_order_request("127.0.0.1", 8080, "K", {})

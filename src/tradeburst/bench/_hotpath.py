@@ -13,6 +13,7 @@ code's own."""
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
 import os
 from array import array
@@ -54,7 +55,10 @@ def percentiles_us(latencies_ns: Sequence[int]) -> dict[str, float]:
         return {"p50": float("nan"), "p99": float("nan"), "p999": float("nan")}
 
     def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] / 1000
+        # Nearest rank: the ⌈q·n⌉-th smallest (`round` would take halves to even); the
+        # product rounded first, so 0.99 × 5000 is 4950, not 4950.000000000001.
+        position = math.ceil(round(q * len(ordered), 9))
+        return ordered[min(len(ordered) - 1, max(0, position - 1))] / 1000
 
     return {"p50": rank(0.50), "p99": rank(0.99), "p999": rank(0.999)}
 

@@ -22,11 +22,16 @@ def build_order_request(host: str, port: int, api_key: str, order: dict[str, obj
     """One whole request: request line, headers and body, ready for `send`."""
     body = msgspec.json.encode(order)
     head = (
-        f"POST /v1/orders HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"POST /v1/orders HTTP/1.1\r\nHost: {_authority(host, port)}\r\n"
         f"Authorization: Bearer {api_key}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
     )
     return head.encode("ascii") + body
+
+
+def _authority(host: str, port: int) -> str:
+    """`host:port` for a Host header: an IPv6 address goes in brackets (RFC 9110)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 class OrderWire:
@@ -37,7 +42,7 @@ class OrderWire:
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self._requests = [build_order_request(self.host, self.port, api_key, o) for o in orders]
         self._warmup = (
-            f"GET /v1/time HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"GET /v1/time HTTP/1.1\r\nHost: {_authority(self.host, self.port)}\r\n"
             f"Authorization: Bearer {api_key}\r\n\r\n"
         ).encode("ascii")
         self._next = 0
