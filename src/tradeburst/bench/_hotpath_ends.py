@@ -96,14 +96,24 @@ def _pin(cpu: int) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
+def parent_alive() -> bool:
+    """Whether the benchmark that started this process still runs: a child orphaned by a
+    killed parent stops instead of spinning on for ever."""
+    return os.getppid() == _PARENT
+
+
+_PARENT = os.getppid()
+"""The starting process (these are spawned: the module is imported afresh in each)."""
+
+
 def _spun_ticks(interval_s: float, stop: Event) -> Iterator[None]:
-    """Yield once every `interval_s` until `stop`, spinning on the clock in between, as a
-    feed handler polling its network card does: the producer's core never sleeps, so
-    its publishing is not slowed by waking up."""
+    """Yield once every `interval_s` until `stop` (or the parent is gone), spinning on the
+    clock in between, as a feed handler polling its network card does: the producer's
+    core never sleeps, so its publishing is not slowed by waking up."""
     clock = time.perf_counter_ns
     interval_ns = int(interval_s * 1e9)
     due = clock()
-    while not stop.is_set():
+    while not stop.is_set() and parent_alive():
         yield
         # After a stall the next tick goes at once and the rest keep the interval from
         # it: the ticks missed are not made up in a burst.

@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection
 
 import aiohttp
 
-from tradeburst.bench._hotpath_ends import Outcome
+from tradeburst.bench._hotpath_ends import Outcome, parent_alive
 from tradeburst.hotpath import BusyPollConsumer, Kind, OrderWire, RingReader, Tick
 
 __all__ = ["drive_trades", "wire_consumer"]
@@ -58,7 +58,7 @@ def wire_consumer(
 
         consumer = BusyPollConsumer(reader, decide, cpu=cpu, realtime=realtime)
         notes: list[str] = []
-        while wire.remaining:
+        while wire.remaining and parent_alive():
             report = consumer.run(timeout_s=_ROUND_S, fresh=True)
             notes.extend(n for n in report.notes if n not in notes)
             time.sleep(_PAUSE_S)

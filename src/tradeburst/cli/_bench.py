@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +81,13 @@ def rush_bench(
     write_json(console, figures, json_path)
 
 
+def _terminate_as_exit() -> None:
+    """SIGTERM ends a benchmark as Ctrl-C does, through its cleanup: its shared memory
+    unlinked, its spinning child processes stopped (by default the signal kills this
+    process at once and leaves them spinning, orphaned)."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 @bench_app.command("hotpath")
 def hotpath_bench(
     json_path: FiguresJson = None,
@@ -107,6 +116,8 @@ def hotpath_bench(
     queue, thread queue, WebSocket push and 100 ms polling; tick → order on the wire; and
     what the machine took from the consumer's core meanwhile."""
     from tradeburst.bench import run_hotpath_bench
+
+    _terminate_as_exit()
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
@@ -183,6 +194,8 @@ def seed_table_bench(
         seed_markdown,
         write_seed_png,
     )
+
+    _terminate_as_exit()
 
     json_path = writable(json_path, "--json")
     markdown_path = writable(markdown_path, "--markdown")
