@@ -4,7 +4,7 @@
     python3 run.py demo     # the main job on the embedded rehearsal exchange
     python3 run.py test     # the test suite
     python3 run.py check    # lint, format check and type check
-    python3 run.py ARGS...  # any tradeburst command, e.g. `python3 run.py exchange --help`
+    python3 run.py ARGS...  # any tradeburst command, run in the current folder
 
 The first run creates `.venv` beside this file and installs the project with its pinned
 dependencies; later runs reinstall only when pyproject.toml or constraints.txt has changed.
@@ -48,8 +48,8 @@ def main(args: list[str]) -> int:
     ensure_installed()
     python = str(BIN / "python")
     if args[:1] == ["test"]:
-        command = [python, "-m", "pytest", *args[1:]]
-    elif args[:1] == ["check"]:
+        return subprocess.run([python, "-m", "pytest", *args[1:]], cwd=ROOT).returncode
+    if args[:1] == ["check"]:
         paths = ["src", "tests", "run.py"]
         steps = [
             [python, "-m", "ruff", "check", *paths],
@@ -57,9 +57,8 @@ def main(args: list[str]) -> int:
             [python, "-m", "mypy"],
         ]
         return max(subprocess.run(step, cwd=ROOT).returncode for step in steps)
-    else:
-        command = [str(BIN / "tradeburst"), *(args or ["--help"])]
-    return subprocess.run(command, cwd=ROOT).returncode
+    # Any other command runs where it was started, so its paths are the caller's.
+    return subprocess.run([str(BIN / "tradeburst"), *(args or ["--help"])]).returncode
 
 
 if __name__ == "__main__":

@@ -200,3 +200,13 @@ def test_a_benchmark_option_it_cannot_use_is_refused_before_measuring(
     assert result.exit_code == 2, result.output
     assert args[-2] in result.output
     assert "measuring" not in result.output
+
+
+def test_a_problem_is_printed_as_written_not_as_markup(tmp_path: Path) -> None:
+    """`class = "nomod:X"` is named as such: `:X:` is not turned into an emoji, nor a
+    bracket into markup."""
+    toml = tmp_path / "nomod.toml"
+    toml.write_text('[[strategy]]\nname = "p"\nkind = "python"\nclass = "nomod:X"\n')
+    result = runner.invoke(app, ["run", str(toml), "--exchange"])
+    assert result.exit_code == 2, result.output
+    assert "class nomod:X: cannot import nomod" in result.output

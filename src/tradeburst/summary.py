@@ -78,9 +78,9 @@ class Timing(msgspec.Struct, kw_only=True):
     elapsed_s: float = 0.0
     lower_bound_s: float = 0.0
     efficiency: float = 0.0
-    fire_error_us: FireError = msgspec.field(default_factory=FireError)
-    """A rush's opening requests against its target, from our send stamps (zeros for a
-    run without a target, or a rush stopped before it)."""
+    fire_error_us: FireError | None = None
+    """A rush's opening requests against its target, from our send stamps; null for a run
+    without a target, or a rush stopped before it."""
     exchange_fire_error_us: FireError | None = None
     """The same from the exchange's receive stamps (network included); null when they
     could not be read (no admin key, a real broker)."""

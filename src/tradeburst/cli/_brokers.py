@@ -43,7 +43,7 @@ BrokerOption = Annotated[
     typer.Option(
         "--broker",
         help="sim: the rehearsal exchange at --url. fubon: a Fubon Neo account "
-        "(pip install 'tradeburst[fubon]'; login from TRADEBURST_FUBON_* or --fubon-config).",
+        "(pip install 'tradeburst\\[fubon]'; login from TRADEBURST_FUBON_* or --fubon-config).",
     ),
 ]
 FubonConfigOption = Annotated[

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, parse_clock, rate, tick
@@ -154,7 +155,7 @@ def exchange_command(
         )
         raise typer.Exit(2) from None
     except ExchangeError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]{exc}[/]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
 
 

@@ -18,6 +18,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradeburst.brokers import Broker, BrokerError, exchange_receipts
@@ -389,7 +390,7 @@ def _run(
     except InvalidInput as exc:
         exit_with_problems(error, exc)
     except JournalError as exc:
-        error.print(f"[red]{exc}[/]")
+        error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     except BrokerError as exc:
         error.print(f"[red]broker: {exc}[/]")
@@ -504,7 +505,8 @@ def _print_plan(console: Console, result: FireResult) -> None:
     console.print(table)
     console.print(
         f"lower bound: {schedule.last_send_s:.3f} s of limits + one round trip "
-        f"({len(schedule.steps)} requests; dry run, nothing sent)"
+        f"({len(schedule.steps)} request{'' if len(schedule.steps) == 1 else 's'}; "
+        "dry run, nothing sent)"
     )
 
 
@@ -574,7 +576,7 @@ def _fire_error_text(result: FireResult, error: FireError | None) -> str:
 def exit_with_problems(error: Console, exc: InvalidInput) -> NoReturn:
     """Every problem found in the input, one a line, then exit 2: nothing was sent."""
     for problem in exc.problems:
-        error.print(str(problem), markup=False)
+        error.print(str(problem), markup=False, emoji=False)
     count = len(exc.problems)
     error.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent[/]")
     raise typer.Exit(2) from None

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradeburst.cli._options import writable
 from tradeburst.cli._output import write_json
@@ -42,7 +43,7 @@ def report_command(
     try:
         figures = figures_of(journal, limits)
     except JournalError as exc:
-        Console(stderr=True).print(f"[red]{exc}[/]")
+        Console(stderr=True).print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     print_report(console, figures)
     if png is not None:

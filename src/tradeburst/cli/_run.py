@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradeburst.brokers import Broker, BrokerError, SimBroker
 from tradeburst.cli._brokers import (
@@ -175,7 +176,7 @@ def run_command(
     except InvalidInput as exc:
         exit_with_problems(error, exc)
     except (JournalError, BrokerError) as exc:
-        error.print(f"[red]{exc}[/]")
+        error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     console.print(strategies_table(result.slots, f"run: {strategies}"))
     for slot in result.slots:
