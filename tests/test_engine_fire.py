@@ -618,13 +618,15 @@ async def test_fire_checks_prices_on_the_ladder_the_exchange_runs(
 async def test_a_dispatch_that_dies_mid_run_has_already_kept_its_clock_estimate(
     slow_fubon: Exchange, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    """The run is cut off (cancelled) after 40 orders: its dispatch row, kept before the
-    first send, holds the clock estimate and began before every send, so `report` grades
-    these sends by their own clock, not a later resume's (it had no row at all)."""
+    """The run is cut off (cancelled) after 40 of its 300 single orders, which the Fubon
+    limits spread over six seconds: its dispatch row, kept before the first send, holds
+    the clock estimate and began before every send, so `report` grades these sends by
+    their own clock, not a later resume's (it had no row at all)."""
     source = write_orders(tmp_path / "orders.csv", 300)
     journal = tmp_path / "run.sqlite"
     async with SimBroker(slow_fubon.url, KEY_A) as broker:
-        run = asyncio.create_task(fire(source, broker, FireOptions(journal=journal)))
+        options = FireOptions(journal=journal, max_batch=1)
+        run = asyncio.create_task(fire(source, broker, options))
         async with asyncio.timeout(60):
             # The exchange's order list has no event to wait on; polled, bounded.
             while len(await placed(session, slow_fubon.url, ADMIN)) < 40:  # noqa: ASYNC110
@@ -636,5 +638,6 @@ async def test_a_dispatch_that_dies_mid_run_has_already_kept_its_clock_estimate(
     with Journal(journal, create=False) as kept:
         [dispatch] = kept.dispatches(record.run_id)
     sent = [i.sent_ns for i in intents if i.sent_ns]
-    assert sent and dispatch.started_ns <= min(sent)
-    assert dispatch.rtt_ns > 0 and dispatch.sends == []
+    assert 40 <= len(sent) < 300, "cut off mid-run"
+    assert dispatch.started_ns <= min(sent)
+    assert dispatch.rtt_ns > 0 and dispatch.sends == []  # the row kept before sending
