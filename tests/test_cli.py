@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -137,6 +138,7 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
     wire order, and keeps what the host took from the consumer's core (small sizes: this
     checks the figures are there and counted, not how fast they are)."""
     out = tmp_path / "hotpath.json"
+    sigterm = signal.getsignal(signal.SIGTERM)
     result = runner.invoke(
         app,
         [
@@ -145,6 +147,7 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert signal.getsignal(signal.SIGTERM) == sigterm, "its SIGTERM handler is put back"
     figures = json.loads(out.read_text())
     paths = ("ring", "asyncio_queue", "thread_queue", "websocket", "polling")
     for path in paths:
@@ -183,23 +186,25 @@ def test_log_records_are_one_line_without_a_traceback() -> None:
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "option"),
     [
-        ["bench", "hotpath", "--polling-s", "inf"],
-        ["bench", "hotpath", "--interval-us", "1" + "0" * 400],
-        ["bench", "seed-table", "--png", "chart.xyz"],
+        (["bench", "hotpath", "--polling-s", "inf"], "--polling-s"),
+        (["bench", "hotpath", "--interval-us", "1" + "0" * 400], "--interval-us"),
+        (["bench", "seed-table", "--png", "{tmp}/new/chart.xyz"], "--png"),
     ],
 )
 def test_a_benchmark_option_it_cannot_use_is_refused_before_measuring(
-    args: list[str], tmp_path: Path
+    args: list[str], option: str, tmp_path: Path
 ) -> None:
-    """Exit 2 at once, naming the option, not a traceback after minutes of measuring."""
-    result = runner.invoke(
-        app, [*args[:-1], str(tmp_path / args[-1]) if "png" in args[-2] else args[-1]]
-    )
+    """Exit 2 at once, naming the option: nothing measured, no folder made, and the
+    process's SIGTERM handling as it was (not a traceback after minutes of measuring)."""
+    before = signal.getsignal(signal.SIGTERM)
+    result = runner.invoke(app, [arg.replace("{tmp}", str(tmp_path)) for arg in args])
     assert result.exit_code == 2, result.output
-    assert args[-2] in result.output
+    assert option in result.output
     assert "measuring" not in result.output
+    assert not (tmp_path / "new").exists()
+    assert signal.getsignal(signal.SIGTERM) == before
 
 
 def test_a_problem_is_printed_as_written_not_as_markup(tmp_path: Path) -> None:

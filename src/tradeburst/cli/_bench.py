@@ -5,9 +5,11 @@ the process pools and aiohttp servers, which no other command should pay for at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -81,11 +83,17 @@ def rush_bench(
     write_json(console, figures, json_path)
 
 
-def _terminate_as_exit() -> None:
-    """SIGTERM ends a benchmark as Ctrl-C does, through its cleanup: its shared memory
-    unlinked, its spinning child processes stopped (by default the signal kills this
-    process at once and leaves them spinning, orphaned)."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """While a benchmark measures, SIGTERM ends it as Ctrl-C does, through its cleanup:
+    its shared memory unlinked, its spinning child processes stopped (by default the
+    signal kills this process at once and leaves them spinning, orphaned). The handler
+    before is put back after."""
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 @bench_app.command("hotpath")
@@ -117,20 +125,19 @@ def hotpath_bench(
     what the machine took from the consumer's core meanwhile."""
     from tradeburst.bench import run_hotpath_bench
 
-    _terminate_as_exit()
-
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    figures = asyncio.run(
-        run_hotpath_bench(
-            samples=samples,
-            wire_samples=wire_samples,
-            interval_us=interval_us,
-            polling_s=polling_s,
-            realtime=realtime,
-            progress=lambda path: console.print(f"measuring {path} …"),
+    with _sigterm_as_exit():
+        figures = asyncio.run(
+            run_hotpath_bench(
+                samples=samples,
+                wire_samples=wire_samples,
+                interval_us=interval_us,
+                polling_s=polling_s,
+                realtime=realtime,
+                progress=lambda path: console.print(f"measuring {path} …"),
+            )
         )
-    )
     ring_p99 = figures["tick_to_decision_us"]["ring"]["p99"]
     console.print(
         f"{'tick → decision (µs)':<20}{'p50':>10}{'p99':>10}{'p99.9':>10}{'÷ ring':>10}"
@@ -195,13 +202,11 @@ def seed_table_bench(
         write_seed_png,
     )
 
-    _terminate_as_exit()
-
+    if png_path is not None and png_path.suffix.lower() != ".png":
+        raise typer.BadParameter(f"{png_path} does not end in .png", param_hint="--png")
     json_path = writable(json_path, "--json")
     markdown_path = writable(markdown_path, "--markdown")
     png_path = writable(png_path, "--png")
-    if png_path is not None and png_path.suffix.lower() != ".png":
-        raise typer.BadParameter(f"{png_path} does not end in .png", param_hint="--png")
     ring_p99 = _ring_p99(hotpath_json)
     console = Console(highlight=False, soft_wrap=True)
     sizes = SeedSizes(
@@ -212,9 +217,10 @@ def seed_table_bench(
         workers=workers,
         processes=processes,
     )
-    figures = asyncio.run(
-        run_seed_table(sizes, progress=lambda step: console.print(f"measuring {step} …"))
-    )
+    with _sigterm_as_exit():
+        figures = asyncio.run(
+            run_seed_table(sizes, progress=lambda step: console.print(f"measuring {step} …"))
+        )
     table = seed_markdown(figures)
     console.print(table, markup=False)
     console.print(seed_decision_tree(figures, ring_p99), markup=False)

@@ -393,7 +393,7 @@ def _run(
         error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     except BrokerError as exc:
-        error.print(f"[red]broker: {exc}[/]")
+        error.print(f"[red]broker: {escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
         error.print(
