@@ -45,6 +45,7 @@ from tradeburst.engine._reconcile import (
     UNDECIDED_MESSAGE,
     apply_answer,
     match_records,
+    pair_answers,
     refused_for_rate,
 )
 from tradeburst.engine._start import wait_until
@@ -349,7 +350,7 @@ class Dispatcher:
                 answers = await self._broker.place_batch([i.order for i in intents])
             else:
                 answers = [await self._broker.place(intents[0].order)]
-            pairs, unnamed = _paired(intents, answers)
+            pairs, unnamed = pair_answers(intents, answers)
         except RateLimited as exc:
             self._rate_refused(intents, request, str(exc))
         except NotSent as exc:
@@ -547,21 +548,3 @@ class Dispatcher:
 def _backoff_s(bounds: tuple[float, float], streak: int) -> float:
     low, high = bounds
     return float(min(high, low * 2.0 ** min(streak, 16)))
-
-
-def _paired(
-    intents: list[Intent], answers: list[OrderState]
-) -> tuple[list[tuple[Intent, OrderState]], list[Intent]]:
-    """Each intent with its answer, and the intents no answer names. A broker may answer a
-    batch out of order, so answers are paired by `user_def`; by position only when none
-    carries one."""
-    if len(answers) != len(intents):
-        raise ValueError(f"{len(intents)} orders sent, {len(answers)} answers")
-    if len(intents) == 1 and answers[0].user_def in (None, intents[0].user_def):
-        return [(intents[0], answers[0])], []  # the common case, kept cheap
-    if not any(a.user_def for a in answers):
-        return list(zip(intents, answers, strict=True)), []
-    by_user_def = {a.user_def: a for a in answers if a.user_def}
-    pairs = [(i, by_user_def[i.user_def]) for i in intents if i.user_def in by_user_def]
-    unnamed = [i for i in intents if i.user_def not in by_user_def]
-    return pairs, unnamed

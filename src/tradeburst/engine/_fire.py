@@ -482,20 +482,18 @@ async def _run(
     if stop is not None and stop.is_set():  # Ctrl-C came while we were getting ready
         dispatcher.stop()
     stopper = asyncio.create_task(_stop_when(stop, dispatcher)) if stop else None
-    journal.begin_dispatch(
-        DispatchRecord(
-            run_id=journal.run().run_id,
-            command=command,
-            started_ns=time.time_ns(),  # before any send: it covers all of this dispatch's
-            target_ns=None
-            if dispatch.start_at_ns is None
-            else dispatcher.to_wall_ns(dispatch.start_at_ns),
-            offset_ns=clock.offset_ns,
-            rtt_ns=clock.rtt_ns,
-            offset_error_ns=clock.error_ns,
-            opening_sends_ns=[],
-        )
+    start_at_ns = dispatch.start_at_ns
+    begun = DispatchRecord(
+        run_id=journal.run().run_id,
+        command=command,
+        started_ns=time.time_ns(),  # before any send: it covers all of this dispatch's
+        target_ns=None if start_at_ns is None else dispatcher.to_wall_ns(start_at_ns),
+        offset_ns=clock.offset_ns,
+        rtt_ns=clock.rtt_ns,
+        offset_error_ns=clock.error_ns,
+        opening_sends_ns=[],
     )
+    journal.begin_dispatch(begun)
     # Everything built so far (the intents, their orders) lives to the end of the run: move
     # it out of the collector's sight, so collections during the burst stay small.
     gc.collect()
@@ -519,15 +517,9 @@ async def _run(
     summary.classification = Classification.of(
         _guide_differences_ms(intents, started_wall_ns, clock), options.thresholds
     )
-    start_at_ns = dispatch.start_at_ns
-    record = DispatchRecord(
-        run_id=journal.run().run_id,
-        command=command,
+    record = dataclasses.replace(
+        begun,
         started_ns=started_wall_ns,
-        target_ns=None if start_at_ns is None else dispatcher.to_wall_ns(start_at_ns),
-        offset_ns=clock.offset_ns,
-        rtt_ns=clock.rtt_ns,
-        offset_error_ns=clock.error_ns,
         opening_sends_ns=[dispatcher.to_wall_ns(s) for s in stats.opening_sends_ns],
         sends=[(dispatcher.to_wall_ns(at), orders) for at, orders in stats.sends],
     )

@@ -1,4 +1,5 @@
-"""Reconciliation: what the broker has of a run, found by client order id.
+"""Reconciliation: what the broker has of a run, found by client order id (and, the same
+way, which answer of a batch is whose: `pair_answers`).
 
 The broker's order results are the truth about an order whose answer was lost, or that a
 crash left unsettled: an intent whose `user_def` the broker has is settled from that
@@ -24,6 +25,7 @@ __all__ = [
     "Matched",
     "apply_answer",
     "match_records",
+    "pair_answers",
     "refused_for_rate",
 ]
 
@@ -74,3 +76,21 @@ def apply_answer(intent: Intent, answer: OrderState, answered_wall_ns: int) -> N
     intent.message = answer.message
     intent.last_time = answer.last_time
     intent.answered_ns = answered_wall_ns
+
+
+def pair_answers(
+    intents: list[Intent], answers: list[OrderState]
+) -> tuple[list[tuple[Intent, OrderState]], list[Intent]]:
+    """Each intent with its answer, and the intents no answer names. A broker may answer a
+    batch out of order, so answers are paired by `user_def`; by position only when none
+    carries one."""
+    if len(answers) != len(intents):
+        raise ValueError(f"{len(intents)} orders sent, {len(answers)} answers")
+    if len(intents) == 1 and answers[0].user_def in (None, intents[0].user_def):
+        return [(intents[0], answers[0])], []  # the common case, kept cheap
+    if not any(a.user_def for a in answers):
+        return list(zip(intents, answers, strict=True)), []
+    by_user_def = {a.user_def: a for a in answers if a.user_def}
+    pairs = [(i, by_user_def[i.user_def]) for i in intents if i.user_def in by_user_def]
+    unnamed = [i for i in intents if i.user_def not in by_user_def]
+    return pairs, unnamed

@@ -42,10 +42,7 @@ class Schedule:
         return self._calendar
 
     def phase(self) -> Phase:
-        if self.always_open:
-            return Phase.CONTINUOUS
-        now_ns = self.clock.now_ns()
-        return phase_at(self.day_of(now_ns).time_of_day(now_ns))
+        return self._phase_at(self.clock.now_ns())
 
     @property
     def synced_ns(self) -> int:
@@ -56,9 +53,12 @@ class Schedule:
         """The phase the changes handed out so far have brought the market to: the phase
         of now as of the last `due`, which a request keeps to its end even if the clock
         crosses a boundary meanwhile (the boundary's change comes with the next `due`)."""
+        return self._phase_at(self._synced_ns)
+
+    def _phase_at(self, moment_ns: int) -> Phase:
         if self.always_open:
             return Phase.CONTINUOUS
-        return phase_at(self.day_of(self._synced_ns).time_of_day(self._synced_ns))
+        return phase_at(self.day_of(moment_ns).time_of_day(moment_ns))
 
     def due(self) -> Iterator[Change]:
         """Every change between the last call and now, in order; none if always open."""
