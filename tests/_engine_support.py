@@ -29,6 +29,10 @@ from conftest import Api
 
 HEADER = "symbol,side,quantity,price,price_type,time_in_force,market_type,order_type,tag"
 OPEN_CLOCK = time(9, 30)
+QUICK_AGE_S = 2.0
+"""A short request age for tests whose exchange acts on each request the moment it reads
+it (no `late_rate`): no request can land late there, and resends stay quick."""
+QUICK_AGE = ("--max-request-age", str(QUICK_AGE_S))
 """Continuous trading: limit orders are taken and matched at once."""
 CLI_TIMEOUT_S = 60.0
 """Bound on one CLI run; a hang fails the test instead of the whole session."""
@@ -233,6 +237,12 @@ async def wait_for_placed(
 
 def per_user_def(records: Iterable[dict[str, Any]]) -> Counter[str | None]:
     return Counter(record["user_def"] for record in records)
+
+
+def assert_one_order_per_intent(records: list[dict[str, Any]], user_defs: list[str]) -> None:
+    """The exchange holds exactly one order under each of `user_defs`, and no other."""
+    assert len(user_defs) == len(set(user_defs))
+    assert per_user_def(records) == Counter(dict.fromkeys(user_defs, 1))
 
 
 def journal_of(path: Path) -> tuple[RunRecord, list[Intent]]:

@@ -12,7 +12,6 @@ import signal
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -36,14 +35,16 @@ from _engine_support import (
     COUNTING_FAULTS,
     HEADER,
     OPEN_CLOCK,
+    QUICK_AGE,
+    QUICK_AGE_S,
     Background,
     Completed,
     admin_stats,
+    assert_one_order_per_intent,
     exchange_process,
     journal_of,
     order_actions,
     order_line,
-    per_user_def,
     placed,
     run_cli,
     wait_for_placed,
@@ -79,12 +80,12 @@ async def slow_fubon(start_exchange: StartExchange) -> Exchange:
 
 def fire_args(source: Path, url: str, journal: Path, *options: str, key: str = KEY_A) -> list[str]:
     return ["fire", str(source), "--url", url, "--api-key", key, "--journal", str(journal),
-            *options]  # fmt: skip
+            *QUICK_AGE, *options]  # fmt: skip
 
 
 def resume_args(journal: Path, url: str | None) -> list[str]:
     """`resume`, with the URL given when the test has one (the journal keeps it too)."""
-    return ["resume", "--journal", str(journal), "--api-key", KEY_A,
+    return ["resume", "--journal", str(journal), "--api-key", KEY_A, *QUICK_AGE,
             *(("--url", url) if url else ())]  # fmt: skip
 
 
@@ -102,11 +103,6 @@ def assert_problem(run: Completed, source: Path, line: int | None, fragment: str
     assert "Traceback" not in run.output
 
 
-def assert_one_order_per_intent(records: list[dict[str, Any]], user_defs: list[str]) -> None:
-    assert len(user_defs) == len(set(user_defs))
-    assert per_user_def(records) == Counter(dict.fromkeys(user_defs, 1))
-
-
 # -- a burst under the Fubon limits ------------------------------------------------------
 
 
@@ -117,7 +113,11 @@ async def test_a_fubon_burst_is_all_accepted_without_a_rate_refusal(
     exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
     source = write_orders(tmp_path / "orders.csv", 500)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        result = await fire(source, broker, FireOptions(journal=tmp_path / "run.sqlite"))
+        result = await fire(
+            source,
+            broker,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite"),
+        )
     assert exit_code(result) == 0
     assert (result.summary.orders.total, result.summary.orders.accepted) == (500, 500)
     assert result.summary.rate_limit_rejections == 0
@@ -131,7 +131,11 @@ async def test_a_fubon_burst_places_one_order_per_intent(
     exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
     source = write_orders(tmp_path / "orders.csv", 500)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        result = await fire(source, broker, FireOptions(journal=tmp_path / "run.sqlite"))
+        result = await fire(
+            source,
+            broker,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite"),
+        )
     records = await placed(session, exchange.url, ADMIN)
     assert_one_order_per_intent(records, [intent.user_def for intent in result.intents])
     assert {len(record["user_def"]) for record in records} == {10}
@@ -193,7 +197,9 @@ async def test_fire_alone_places_every_order_once_under_faults(
     )
     source = write_orders(tmp_path / "orders.csv", 1000)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=1)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=1
+        )
         result = await fire(source, broker, options)
     orders = result.summary.orders
     assert exit_code(result) == 0
@@ -211,7 +217,9 @@ async def test_fire_resends_exactly_the_orders_whose_connection_was_reset(
     )
     source = write_orders(tmp_path / "orders.csv", 1000)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=1)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=1
+        )
         result = await fire(source, broker, options)
     faults = (await admin_stats(session, exchange.url, ADMIN))["faults"]
     assert faults["reset"] > 0 and faults["ambiguous"] > 0  # 1000 draws strike both kinds
@@ -225,11 +233,13 @@ async def test_resume_after_a_clean_finish_sends_nothing(
     source = write_orders(tmp_path / "orders.csv", 100)
     journal = tmp_path / "run.sqlite"
     async with SimBroker(counting.url, KEY_A) as broker:
-        await fire(source, broker, FireOptions(journal=journal))
+        await fire(source, broker, FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal))
     actions = await order_actions(session, counting.url, ADMIN)
     before = await placed(session, counting.url, ADMIN)
     async with SimBroker(counting.url, KEY_A) as broker:
-        result = await resume(journal, broker, FireOptions(grace_s=0.1))
+        result = await resume(
+            journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=0.1)
+        )
     assert exit_code(result) == 0
     assert await order_actions(session, counting.url, ADMIN) == actions
     assert await placed(session, counting.url, ADMIN) == before
@@ -242,7 +252,7 @@ async def test_resume_without_url_reaches_the_broker_the_journal_names(
     source = write_orders(tmp_path / "orders.csv", 20)
     journal = tmp_path / "run.sqlite"
     async with SimBroker(counting.url, KEY_A) as broker:
-        await fire(source, broker, FireOptions(journal=journal))
+        await fire(source, broker, FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal))
     resumed = await run_cli(*resume_args(journal, None), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.output
 
@@ -511,7 +521,11 @@ async def test_the_journal_keeps_the_fills_of_the_run(
     sells = [order_line(100 + i, side="Sell") for i in range(4)]
     source = write_orders(tmp_path / "orders.csv", 4, extra=sells)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        result = await fire(source, broker, FireOptions(journal=tmp_path / "run.sqlite"))
+        result = await fire(
+            source,
+            broker,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite"),
+        )
         at_broker = [f for f in await broker.fills() if f.user_def]
     assert exit_code(result) == 0
     with Journal(tmp_path / "run.sqlite", create=False) as journal:
@@ -544,6 +558,7 @@ async def test_cancel_on_abort_cancels_what_works_and_counts_no_refused_cancel(
         stoppers.append(asyncio.create_task(wait()))
 
     options = FireOptions(
+        max_request_age_s=QUICK_AGE_S,
         journal=tmp_path / "run.sqlite",
         pacing=ManualPacing(chunk_size=1, delay_s=0.05),
         cancel_on_abort=True,
@@ -579,16 +594,19 @@ async def test_resume_right_after_a_stop_waits_for_the_rate_window_and_draws_no_
         stoppers.append(asyncio.create_task(wait()))
 
     async with SimBroker(exchange.url, KEY_A) as broker, asyncio.timeout(60):
-        options = FireOptions(journal=journal, max_batch=1)
+        options = FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal, max_batch=1)
         first = await fire(source, broker, options, stop=stop, watch=stop_after_forty_answers)
         last_answer_ns = max(i.answered_ns for i in first.intents)
-        second = await resume(journal, broker, FireOptions(grace_s=0.0))
+        second = await resume(
+            journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=0.0)
+        )
     assert first.interrupted and exit_code(second) == 0
     resumed = [i for i in second.intents if i.sent_ns > last_answer_ns]
     assert len(resumed) == 120 - first.summary.orders.accepted
     assert min(i.sent_ns for i in resumed) - last_answer_ns >= 1_000_000_000
     assert second.summary.rate_limit_rejections == 0
-    assert (await admin_stats(session, exchange.url, ADMIN))["rate_limited"] == 0
+    stats = await admin_stats(session, exchange.url, ADMIN)
+    assert stats["rate_limited"] == 0, stats
     records = await placed(session, exchange.url, ADMIN)
     assert_one_order_per_intent(records, [i.user_def for i in second.intents])
 
@@ -604,13 +622,21 @@ async def test_fire_checks_prices_on_the_ladder_the_exchange_runs(
     reform = STOCK_TICKS.with_tick(Decimal(1000), Decimal(1))
     rehearsal = await start_exchange(clock_start=OPEN_CLOCK, always_open=False, stock_ladder=reform)
     async with SimBroker(rehearsal.url, KEY_A) as broker:
-        result = await fire(source, broker, FireOptions(journal=tmp_path / "a.sqlite"))
+        result = await fire(
+            source,
+            broker,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "a.sqlite"),
+        )
     assert (exit_code(result), result.summary.orders.accepted) == (0, 1)
     assert len(await placed(session, rehearsal.url, ADMIN)) == 1
     today = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
     async with SimBroker(today.url, KEY_A) as broker:
         with pytest.raises(InvalidInput) as refused:
-            await fire(source, broker, FireOptions(journal=tmp_path / "b.sqlite"))
+            await fire(
+                source,
+                broker,
+                FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "b.sqlite"),
+            )
     assert "price 1051 is not on the tick ladder" in str(refused.value.problems[0])
     assert await placed(session, today.url, ADMIN) == []
 
@@ -625,7 +651,7 @@ async def test_a_dispatch_that_dies_mid_run_has_already_kept_its_clock_estimate(
     source = write_orders(tmp_path / "orders.csv", 300)
     journal = tmp_path / "run.sqlite"
     async with SimBroker(slow_fubon.url, KEY_A) as broker:
-        options = FireOptions(journal=journal, max_batch=1)
+        options = FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal, max_batch=1)
         run = asyncio.create_task(fire(source, broker, options))
         async with asyncio.timeout(60):
             # The exchange's order list has no event to wait on; polled, bounded.

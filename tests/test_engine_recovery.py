@@ -35,6 +35,7 @@ from tradeburst.exchange import Exchange, FaultRates, NetworkModel
 from _engine_support import (
     COUNTING_FAULTS,
     OPEN_CLOCK,
+    QUICK_AGE_S,
     After,
     Before,
     Call,
@@ -135,7 +136,10 @@ async def test_a_stop_set_before_fire_sends_nothing(
     stop = asyncio.Event()
     stop.set()
     result = await fire_bounded(
-        source, exchange.url, FireOptions(journal=tmp_path / "run.sqlite"), stop=stop
+        source,
+        exchange.url,
+        FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite"),
+        stop=stop,
     )
     assert (result.interrupted, exit_code(result)) == (True, 130)
     assert await order_actions(session, exchange.url, ADMIN) == 0
@@ -161,7 +165,12 @@ async def test_unreadable_answers_to_placement_are_reconciled_to_one_order_each(
     source = write_orders(tmp_path / "orders.csv", 100)
     after = rewrite("POST", path, {2, 4, 5}, change)
     async with rewriting_proxy(exchange.url, after=after) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=max_batch, grace_s=GRACE_S)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S,
+            journal=tmp_path / "run.sqlite",
+            max_batch=max_batch,
+            grace_s=GRACE_S,
+        )
         result = await fire_bounded(source, proxy.url, options)
         assert proxy.rewritten == 3
     orders = result.summary.orders
@@ -188,7 +197,12 @@ async def test_failed_reconciliation_queries_are_retried_after_a_wait(
         return lose_batch(call, status, payload) or fail_query(call, status, payload)
 
     async with rewriting_proxy(exchange.url, after=after) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=10, grace_s=GRACE_S)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S,
+            journal=tmp_path / "run.sqlite",
+            max_batch=10,
+            grace_s=GRACE_S,
+        )
         result = await fire_bounded(source, proxy.url, options)
         queries = proxy.stamps["GET", SINGLE]
     assert exit_code(result) == 0, result.summary
@@ -220,7 +234,12 @@ async def test_a_400_stops_sending_settles_what_is_in_flight_and_exits_4(
     )
     source = write_orders(tmp_path / "orders.csv", 200)
     async with rewriting_proxy(exchange.url, before=refuse_third_batch) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=10, concurrency=4)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S,
+            journal=tmp_path / "run.sqlite",
+            max_batch=10,
+            concurrency=4,
+        )
         result = await fire_bounded(source, proxy.url, options)
         batches = proxy.calls["POST", BATCH]
     orders = result.summary.orders
@@ -252,7 +271,12 @@ async def test_a_400_to_the_reconciliation_query_ends_the_run(
     async with rewriting_proxy(
         exchange.url, before=refuse_reconciliation, after=lose_batch
     ) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=10, grace_s=GRACE_S)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S,
+            journal=tmp_path / "run.sqlite",
+            max_batch=10,
+            grace_s=GRACE_S,
+        )
         async with asyncio.timeout(3.0):  # a few grace periods; done in a fraction of that
             result = await fire_bounded(source, proxy.url, options)
         queries = proxy.calls["GET", SINGLE]
@@ -268,11 +292,15 @@ async def test_resume_after_a_400_places_one_order_per_intent(
     source = write_orders(tmp_path / "orders.csv", 200)
     journal = tmp_path / "run.sqlite"
     async with rewriting_proxy(exchange.url, before=refuse_third_batch) as proxy:
-        options = FireOptions(journal=journal, max_batch=10, concurrency=4)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=journal, max_batch=10, concurrency=4
+        )
         fired = await fire_bounded(source, proxy.url, options)
     assert exit_code(fired) == 4
     async with asyncio.timeout(RUN_TIMEOUT_S), SimBroker(exchange.url, KEY_A) as broker:
-        resumed = await resume(journal, broker, FireOptions(grace_s=GRACE_S))
+        resumed = await resume(
+            journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=GRACE_S)
+        )
     assert exit_code(resumed) == 0, resumed.summary
     assert_one_order_per_intent(await placed(session, exchange.url, ADMIN), fired)
 
@@ -286,7 +314,9 @@ async def test_backoff_holds_when_the_client_profile_has_no_limits(
     """Profile none against Fubon limits: 1000 orders placed once, few rate-limit refusals."""
     exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
     source = write_orders(tmp_path / "orders.csv", 1000)
-    options = FireOptions(journal=tmp_path / "run.sqlite", profile="none")
+    options = FireOptions(
+        max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", profile="none"
+    )
     result = await fire_bounded(source, exchange.url, options)
     assert exit_code(result) == 0, result.summary
     assert_one_order_per_intent(await placed(session, exchange.url, ADMIN), result)
@@ -308,7 +338,12 @@ async def test_manual_pacing_sends_chunks_apart_by_the_delay(
     """Chunks of 5 single orders, 0.2 s apart: the exchange receives 5, 5, 5, 1 in groups."""
     source = write_orders(tmp_path / "orders.csv", 16)
     pacing = ManualPacing(chunk_size=5, delay_s=0.2)
-    options = FireOptions(journal=tmp_path / "run.sqlite", profile="none", pacing=pacing)
+    options = FireOptions(
+        max_request_age_s=QUICK_AGE_S,
+        journal=tmp_path / "run.sqlite",
+        profile="none",
+        pacing=pacing,
+    )
     result = await fire_bounded(source, exchange.url, options)
     assert exit_code(result) == 0, result.summary
     seq_of = {intent.user_def: intent.seq for intent in result.intents}
@@ -336,7 +371,11 @@ async def test_a_broker_that_always_fails_ends_the_run_with_nothing_placed(
     )
     # One batch of 5, so the run makes one request per attempt.
     source = write_orders(tmp_path / "orders.csv", 5)
-    result = await fire_bounded(source, exchange.url, FireOptions(journal=tmp_path / "r.sqlite"))
+    result = await fire_bounded(
+        source,
+        exchange.url,
+        FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "r.sqlite"),
+    )
     max_attempts = DispatchOptions(concurrency=1, max_batch=1).max_attempts
     assert exit_code(result) == 4
     assert result.summary.orders.not_sent == 5
@@ -362,12 +401,16 @@ async def test_fire_into_a_used_journal_raises_and_sends_nothing(
     """fire with a journal that holds a run: JournalError, nothing sent, the first run kept."""
     journal = tmp_path / "run.sqlite"
     first = await fire_bounded(
-        write_orders(tmp_path / "first.csv", 10), counting.url, FireOptions(journal=journal)
+        write_orders(tmp_path / "first.csv", 10),
+        counting.url,
+        FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal),
     )
     actions = await order_actions(session, counting.url, ADMIN)
     with pytest.raises(JournalError, match="already holds run"):
         await fire_bounded(
-            write_orders(tmp_path / "second.csv", 10), counting.url, FireOptions(journal=journal)
+            write_orders(tmp_path / "second.csv", 10),
+            counting.url,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal),
         )
     assert await order_actions(session, counting.url, ADMIN) == actions
     run, intents = journal_of(journal)
@@ -381,7 +424,9 @@ async def test_the_fire_command_into_a_used_journal_exits_2(
     """`tradeburst fire --journal USED`: exit 2, the message names the journal, nothing sent."""
     journal = tmp_path / "run.sqlite"
     await fire_bounded(
-        write_orders(tmp_path / "first.csv", 10), counting.url, FireOptions(journal=journal)
+        write_orders(tmp_path / "first.csv", 10),
+        counting.url,
+        FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal),
     )
     actions = await order_actions(session, counting.url, ADMIN)
     source = write_orders(tmp_path / "second.csv", 10)
@@ -403,7 +448,9 @@ async def test_batch_answers_out_of_order_settle_each_intent_with_its_own_order(
     source = write_orders(tmp_path / "orders.csv", 50)
     after = rewrite("POST", BATCH, set(range(1, 100)), reversed_data)
     async with rewriting_proxy(exchange.url, after=after) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=10)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=10
+        )
         result = await fire_bounded(source, proxy.url, options)
         assert proxy.rewritten == 5
     assert exit_code(result) == 0, result.summary
@@ -430,7 +477,9 @@ async def test_answers_that_name_only_some_orders_never_place_one_twice(
     source = write_orders(tmp_path / "orders.csv", 2)
     after = rewrite("POST", BATCH, {1}, reversed_with_a_nameless_rate_refusal)
     async with rewriting_proxy(exchange.url, after=after) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", grace_s=GRACE_S)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", grace_s=GRACE_S
+        )
         result = await fire_bounded(source, proxy.url, options)
         assert proxy.rewritten == 1
     assert exit_code(result) == 0, result.summary
@@ -458,7 +507,9 @@ async def test_a_broker_whose_answers_are_always_lost_ends_the_run(
     """Lost answers for orders the broker never has: sent again only up to the attempt limit."""
     source = write_orders(tmp_path / "orders.csv", 3)
     async with rewriting_proxy(exchange.url, before=bad_gateway) as proxy:
-        options = FireOptions(journal=tmp_path / "run.sqlite", grace_s=GRACE_S)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", grace_s=GRACE_S
+        )
         result = await fire_bounded(source, proxy.url, options)
         sends = proxy.calls[("POST", BATCH)]
     max_attempts = DispatchOptions(concurrency=1, max_batch=1).max_attempts
@@ -477,7 +528,9 @@ async def test_resume_gets_a_full_set_of_attempts_after_a_failed_run(
     )
     source = write_orders(tmp_path / "orders.csv", 3)
     journal = tmp_path / "run.sqlite"
-    first = await fire_bounded(source, failing.url, FireOptions(journal=journal))
+    first = await fire_bounded(
+        source, failing.url, FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal)
+    )
     assert first.summary.orders.not_sent == 3
     # The same account on a healthy exchange, one 503 on the way: resume still places all.
     healthy = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
@@ -486,7 +539,9 @@ async def test_resume_gets_a_full_set_of_attempts_after_a_failed_run(
         SimBroker(proxy.url, KEY_A) as broker,
         asyncio.timeout(RUN_TIMEOUT_S),
     ):
-        result = await resume(journal, broker, FireOptions(grace_s=GRACE_S))
+        result = await resume(
+            journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=GRACE_S)
+        )
     assert exit_code(result) == 0, result.summary
     assert result.summary.orders.resent == 0
     assert_one_order_per_intent(await placed(session, healthy.url, ADMIN), result)
@@ -512,12 +567,17 @@ async def test_resume_keeps_the_profile_and_pacing_the_run_began_with(
     stop = asyncio.Event()
     stop.set()
     options = FireOptions(
-        journal=journal, profile="fubon", pacing=ManualPacing(chunk_size=1, delay_s=0.05)
+        max_request_age_s=QUICK_AGE_S,
+        journal=journal,
+        profile="fubon",
+        pacing=ManualPacing(chunk_size=1, delay_s=0.05),
     )
     await fire_bounded(source, exchange.url, options, stop=stop)
     async with rewriting_proxy(exchange.url) as proxy:
         async with SimBroker(proxy.url, KEY_A) as broker, asyncio.timeout(RUN_TIMEOUT_S):
-            result = await resume(journal, broker, FireOptions(grace_s=GRACE_S))
+            result = await resume(
+                journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=GRACE_S)
+            )
         assert (proxy.calls[("POST", SINGLE)], proxy.calls[("POST", BATCH)]) == (3, 0)
     assert exit_code(result) == 0
     assert result.profile.name == "fubon"

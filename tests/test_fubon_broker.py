@@ -37,6 +37,7 @@ import _fubon_standin as standin
 from _engine_support import (
     CLI_TIMEOUT_S,
     OPEN_CLOCK,
+    QUICK_AGE_S,
     Completed,
     cli_args,
     cli_env,
@@ -392,7 +393,11 @@ async def test_a_fubon_burst_through_the_sdk_is_all_accepted_without_a_rate_refu
     exchange = await start_exchange(profile="fubon", clock_start=OPEN_CLOCK, always_open=False)
     source = write_orders(tmp_path / "orders.csv", 500)
     async with broker_at(exchange, credentials) as broker:
-        result = await fire(source, broker, FireOptions(journal=tmp_path / "run.sqlite"))
+        result = await fire(
+            source,
+            broker,
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite"),
+        )
     assert exit_code(result) == 0
     assert result.summary.rate_limit_rejections == 0
     records = await placed(session, exchange.url, ADMIN)
@@ -406,7 +411,9 @@ async def test_fire_with_unblock_single_orders_settles_each_by_its_callback(
     """unblock=True, single orders only: every outcome comes by callback, each placed once."""
     source = write_orders(tmp_path / "orders.csv", 100)
     async with broker_at(market, credentials, unblock=True) as broker:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=1)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=1
+        )
         result = await fire(source, broker, options)
     assert exit_code(result) == 0 and result.summary.orders.accepted == 100
     assert all(i.status == OrderStatus.ACCEPTED and i.order_no for i in result.intents)
@@ -425,7 +432,9 @@ async def test_fire_through_the_sdk_places_every_order_once_under_faults(
     )  # fmt: skip
     source = write_orders(tmp_path / "orders.csv", 600)
     async with broker_at(exchange, credentials) as broker:
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.2)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.2
+        )
         result = await fire(source, broker, options)
     orders = result.summary.orders
     assert (orders.accepted, orders.unknown, orders.not_sent) == (600, 0, 0)
@@ -444,7 +453,9 @@ async def test_a_lost_answer_found_undecided_is_asked_about_again_never_resent(
         sdk = standin.CREATED[-1]
         sdk.muted.add("on_order")
         sdk.undecided = [9, 4, 8]
-        options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.1)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.1
+        )
         result = await fire(source, broker, options)
     orders = result.summary.orders
     assert (orders.accepted, orders.unknown, orders.resent) == (10, 0, 0)
@@ -466,13 +477,21 @@ async def test_orders_still_undecided_at_the_timeout_stay_unknown_until_resume(
         sdk = standin.CREATED[-1]
         sdk.muted.add("on_order")
         sdk.undecided = [9] * 1000
-        options = FireOptions(journal=journal, max_batch=5, grace_s=0.1, reconcile_timeout_s=0.5)
+        options = FireOptions(
+            max_request_age_s=QUICK_AGE_S,
+            journal=journal,
+            max_batch=5,
+            grace_s=0.1,
+            reconcile_timeout_s=0.5,
+        )
         first = await fire(source, broker, options)
     assert (first.summary.orders.unknown, first.summary.orders.accepted) == (10, 0)
     assert exit_code(first) == 4
     assert all(i.state is IntentState.UNKNOWN for i in journal_of(journal)[1])
     async with broker_at(market, credentials) as broker:
-        second = await resume(journal, broker, FireOptions(grace_s=0.1))
+        second = await resume(
+            journal, broker, FireOptions(max_request_age_s=QUICK_AGE_S, grace_s=0.1)
+        )
     assert exit_code(second) == 0
     assert (second.summary.orders.accepted, second.summary.orders.resent) == (10, 0)
     records = await placed(session, market.url, ADMIN)

@@ -46,6 +46,7 @@ from tradeburst.limits import PROFILES
 
 from _engine_support import (
     COUNTING_FAULTS,
+    QUICK_AGE_S,
     Background,
     exchange_process,
     order_actions,
@@ -75,7 +76,9 @@ async def rushed(
     receive stamps read; its result and what it told the user."""
     source = write_orders(tmp_path / "orders.csv", orders)
     told: list[str] = []
-    options = FireOptions(journal=tmp_path / "run.sqlite", max_batch=int(BATCH))
+    options = FireOptions(
+        max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=int(BATCH)
+    )
     async with SimBroker(exchange.url, KEY_A) as broker:
         result = await rush(
             source,
@@ -156,9 +159,9 @@ async def test_a_rush_whose_opening_is_all_refused_has_no_exchange_fire_error(
         + "".join(f"2891,Buy,1000,40.60,IOC,t{i}\n" for i in range(3))
     )
     async with SimBroker(exchange.url, KEY_A) as broker:
+        options = FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite")
         result = await rush(
-            source, broker, FireOptions(journal=tmp_path / "run.sqlite"), pre_open,
-            receipts=exchange_receipts(exchange.url, ADMIN),
+            source, broker, options, pre_open, receipts=exchange_receipts(exchange.url, ADMIN),
         )  # fmt: skip
     assert result.summary.orders.rejected == 3
     assert result.summary.timing.fire_error_us is not None
@@ -232,7 +235,12 @@ async def test_the_library_names_the_passed_target(at_ten: Exchange, tmp_path: P
     source = write_orders(tmp_path / "orders.csv", 5)
     async with SimBroker(at_ten.url, KEY_A) as broker:
         with pytest.raises(InvalidInput) as raised:
-            await rush(source, broker, FireOptions(journal=tmp_path / "j.sqlite"), time_of_day(9))
+            await rush(
+                source,
+                broker,
+                FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "j.sqlite"),
+                time_of_day(9),
+            )
     assert [p.path for p in raised.value.problems] == ["--at"]
     assert "has passed" in raised.value.problems[0].reason
 
@@ -360,7 +368,12 @@ async def test_a_broker_clock_at_another_rate_is_refused_with_nothing_sent(
     source = write_orders(tmp_path / "orders.csv", 5)
     async with SimBroker(exchange.url, KEY_A) as broker:
         with pytest.raises(InvalidInput) as raised:
-            await rush(source, broker, FireOptions(journal=tmp_path / "j.sqlite"), TARGET)
+            await rush(
+                source,
+                broker,
+                FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "j.sqlite"),
+                TARGET,
+            )
     assert [p.path for p in raised.value.problems] == ["--at"]
     assert "runs at 0.5" in raised.value.problems[0].reason
     assert await order_actions(session, exchange.url, ADMIN) == 0

@@ -20,7 +20,7 @@ from tradeburst.exchange import Exchange
 from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
 
-from _engine_support import OPEN_CLOCK, placed
+from _engine_support import OPEN_CLOCK, QUICK_AGE_S, placed
 from conftest import ADMIN, KEY_A, StartExchange
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
@@ -37,7 +37,9 @@ async def _run(exchange: Exchange, toml: Path, **options: Any) -> RunResult:
         return await run_strategies(
             config,
             broker,
-            FireOptions(journal=toml.parent / "journal.sqlite", **options),
+            FireOptions(
+                max_request_age_s=QUICK_AGE_S, journal=toml.parent / "journal.sqlite", **options
+            ),
             feed=lambda symbols: MarketFeed(exchange.url, KEY_A, symbols),
         )
     finally:

@@ -7,6 +7,12 @@ queries/s, 10 connections; refusals carry `業務系統流量控管`. Whether a 
 its orders toward the order limit is undocumented; the default is no
 (`batch_counts_orders=False`). Shioaji: 250 order actions per 10 s, each order of a batch
 counting as one; a breach suspends the account for 60 s. `none`: no limits.
+
+Every profile also says how long a request may still reach the broker after it left
+(`max_request_age_s`): a request held by the network (a gateway that accepts bytes and
+acts on them late) is assumed never to land after that. No broker publishes such a rule,
+so every profile takes the safe 60 s; the engine never sends an unanswered order again
+before then.
 """
 
 from __future__ import annotations
@@ -14,9 +20,23 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-__all__ = ["PROFILES", "RATE_LIMIT_MESSAGE", "LimitClass", "LimitProfile", "orders_per_s"]
+__all__ = [
+    "CONNECTION_LIMIT_MARK",
+    "DEFAULT_MAX_REQUEST_AGE_S",
+    "PROFILES",
+    "RATE_LIMIT_MESSAGE",
+    "LimitClass",
+    "LimitProfile",
+    "orders_per_s",
+]
 
 RATE_LIMIT_MESSAGE = "Login Error, 業務系統流量控管"
+CONNECTION_LIMIT_MARK = "超過本應用程式連線限制"
+"""In the refusal of a connection over the account's limit (Fubon:
+`Login Error, 超過本應用程式連線限制==>[10]`)."""
+DEFAULT_MAX_REQUEST_AGE_S = 60.0
+"""How long a request may be held on its way and still reach the broker, unless a
+broker's own rule is known to be shorter."""
 
 
 class LimitClass(enum.StrEnum):
@@ -33,6 +53,8 @@ class LimitProfile:
     connections: int | None = None
     suspension_s: float = 0.0
     batch_counts_orders: bool = False
+    max_request_age_s: float = DEFAULT_MAX_REQUEST_AGE_S
+    """After this long, a request that has not reached the broker never will."""
 
 
 PROFILES: dict[str, LimitProfile] = {

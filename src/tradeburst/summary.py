@@ -15,6 +15,7 @@ import msgspec
 __all__ = [
     "Classification",
     "FireError",
+    "LateDuplicate",
     "Latency",
     "LatencyThresholds",
     "OrderCounts",
@@ -53,6 +54,9 @@ class OrderCounts(msgspec.Struct, kw_only=True):
     rejected: int = 0
     unknown: int = 0
     resent: int = 0
+    found_placed: int = 0
+    """Settled by asking the broker: their answers were lost, or the run that sent them
+    stopped before it knew (`resume`)."""
     not_sent: int = 0
     """Not placed when the run ended (stopped, the broker unreachable or refusing us):
     `resume` sends them."""
@@ -118,6 +122,23 @@ class Classification(msgspec.Struct, kw_only=True):
         return cls(**counts)
 
 
+class LateDuplicate(msgspec.Struct, frozen=True, kw_only=True):
+    """A second order at the broker under one client order id: a request that reached the
+    broker after the request age, when the order had already been sent again."""
+
+    user_def: str
+    symbol: str
+    order_no: str | None
+    """The duplicate."""
+    kept_order_no: str | None
+    """The order the run settled on, which stands."""
+    filled_qty: int
+    """Shares the duplicate had filled when it was found (before any cancel)."""
+    cancelled: bool
+    note: str
+    """What became of it: cancelled, or why it could not be."""
+
+
 class Summary(msgspec.Struct, kw_only=True):
     command: str
     broker: str
@@ -128,6 +149,7 @@ class Summary(msgspec.Struct, kw_only=True):
     latency_ms: Latency = msgspec.field(default_factory=Latency)
     classification: Classification = msgspec.field(default_factory=Classification)
     strategies: dict[str, Any] = msgspec.field(default_factory=dict)
+    late_duplicates: list[LateDuplicate] = msgspec.field(default_factory=list)
 
 
 def write_summary(summary: Summary, path: Path) -> None:

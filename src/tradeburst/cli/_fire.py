@@ -11,10 +11,12 @@ import contextlib
 import dataclasses
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from datetime import time as time_of_day
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -99,6 +101,16 @@ Concurrency = Annotated[
 GraceMs = Annotated[
     float,
     typer.Option(help="How long an order without an answer waits before the broker is asked."),
+]
+MaxRequestAge = Annotated[
+    float | None,
+    typer.Option(
+        "--max-request-age",
+        help="Seconds after it left that a request may still reach the broker: an order "
+        "whose answer was lost is sent again only after this, and only if the broker does "
+        "not have it. Default: the broker profile's (60 s).",
+        show_default=False,
+    ),
 ]
 CancelOnAbort = Annotated[
     bool, typer.Option(help="On Ctrl-C, cancel the orders of the run that are still open.")
@@ -190,6 +202,7 @@ def send_command(
     price_collar_pct: PriceCollarPct = str(DEFAULT_PRICE_COLLAR_PCT),
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
     headroom_ms: HeadroomMs = DEFAULT_HEADROOM_S * 1000,
+    max_request_age: MaxRequestAge = None,
     cancel_on_abort: CancelOnAbort = False,
     realtime_ms: RealtimeMs = DEFAULT_REALTIME_MS,
     delayed_ms: DelayedMs = DEFAULT_DELAYED_MS,
@@ -213,6 +226,7 @@ def send_command(
         ),
         grace_s=_grace_s(grace_ms),
         headroom_s=non_negative(headroom_ms, "--headroom-ms") / 1000,
+        max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
     )
@@ -291,6 +305,7 @@ def resume_command(
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    max_request_age: MaxRequestAge = None,
     cancel_on_abort: CancelOnAbort = False,
     broker: Annotated[
         BrokerName | None,
@@ -307,6 +322,7 @@ def resume_command(
         profile=_profile(profile),
         concurrency=concurrency,
         grace_s=_grace_s(grace_ms),
+        max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
     )
     console = Console(highlight=False, soft_wrap=True)
@@ -420,7 +436,9 @@ def _profile(name: str | None) -> str | None:
     return name
 
 
+TAIPEI = ZoneInfo("Asia/Taipei")
 MIN_GRACE_MS = 100.0
+MAX_REQUEST_AGE_S = 86_400.0
 """Below this, a lost answer would be asked about before the order could have arrived."""
 
 
@@ -428,6 +446,18 @@ def _grace_s(grace_ms: float) -> float:
     if non_negative(grace_ms, "--grace-ms") < MIN_GRACE_MS:
         raise typer.BadParameter(f"must be at least {MIN_GRACE_MS:g} ms", param_hint="--grace-ms")
     return grace_ms / 1000
+
+
+def request_age_s(seconds: float | None) -> float | None:
+    """--max-request-age: a positive number of seconds, at most a day."""
+    if seconds is None:
+        return None
+    if not 0 < seconds <= MAX_REQUEST_AGE_S:
+        raise typer.BadParameter(
+            f"must be more than 0 and at most {MAX_REQUEST_AGE_S:g} s",
+            param_hint="--max-request-age",
+        )
+    return seconds
 
 
 def _url(value: str) -> str:
@@ -525,6 +555,7 @@ def _print_result(console: Console, result: FireResult) -> None:
         ("rejected by the broker", orders.rejected),
         ("unknown", orders.unknown),
         ("not sent", orders.not_sent),
+        ("found placed by asking the broker", orders.found_placed),
         ("resent after the broker did not have them", orders.resent),
         ("rate-limit refusals", summary.rate_limit_rejections),
     ):
@@ -554,6 +585,7 @@ def _print_result(console: Console, result: FireResult) -> None:
         console.print(f"journal: {result.journal}")
     if result.fatal:
         console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
+    print_late_duplicates(console, result)
     dispatch = result.dispatch
     if dispatch is not None and dispatch.target_ns is not None and not dispatch.opening_sends_ns:
         console.print(
@@ -562,6 +594,24 @@ def _print_result(console: Console, result: FireResult) -> None:
     elif orders.unknown or orders.not_sent or result.interrupted:
         console.print(
             f"[yellow]not finished: run `tradeburst resume --journal {result.journal}`[/]"
+        )
+
+
+def print_late_duplicates(console: Console, result: FireResult) -> None:
+    """Every order placed twice, loudly, and a watch cut short."""
+    for late in result.summary.late_duplicates:
+        console.print(
+            f"[bold red]placed twice: {late.user_def} ({late.symbol}): order "
+            f"{late.order_no} arrived late beside {late.kept_order_no}; it had filled "
+            f"{late.filled_qty} shares; {late.note}[/]",
+            emoji=False,
+        )
+    if result.watch_until_ns is not None:
+        until = datetime.fromtimestamp(result.watch_until_ns / 1e9, TAIPEI)
+        console.print(
+            "[bold red]the late-duplicate watch was cut short: an order sent again may "
+            f"still be joined by its late first request until {until:%H:%M:%S}; check the "
+            "account's orders until then[/]"
         )
 
 

@@ -31,6 +31,7 @@ from tradeburst.cli._fire import (
     Concurrency,
     GraceMs,
     JsonPath,
+    MaxRequestAge,
     Profile,
     Url,
     _grace_s,
@@ -38,6 +39,7 @@ from tradeburst.cli._fire import (
     _risk,
     _url,
     exit_with_problems,
+    request_age_s,
 )
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
@@ -103,6 +105,7 @@ def run_command(
         str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
     ] = str(DEFAULT_PRICE_COLLAR_PCT),
     grace_ms: GraceMs = DEFAULT_GRACE_S * 1000,
+    max_request_age: MaxRequestAge = None,
     broker: BrokerOption = BrokerName.SIM,
     fubon_config: FubonConfigOption = None,
     fubon_test: FubonTestOption = False,
@@ -128,6 +131,7 @@ def run_command(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=_grace_s(grace_ms),
+        max_request_age_s=request_age_s(max_request_age),
     )
     error = Console(stderr=True, soft_wrap=True, highlight=False)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tradeburst.engine._start import DEFAULT_SPIN_S
+from tradeburst.limits import DEFAULT_MAX_REQUEST_AGE_S
 
 __all__ = [
     "DEFAULT_GRACE_S",
@@ -41,6 +42,9 @@ class DispatchOptions:
     """How long an UNKNOWN waits before the broker is asked about it."""
     reconcile_timeout_s: float = DEFAULT_RECONCILE_TIMEOUT_S
     """How long to keep asking before leaving an intent UNKNOWN."""
+    max_request_age_s: float = DEFAULT_MAX_REQUEST_AGE_S
+    """How long after it left a request may still reach the broker: an order whose
+    answer was lost is sent again only after this, and only if the broker lacks it."""
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     """Sends of one intent that were refused as not placed before it is left unsent."""
     pacing: ManualPacing | None = None
@@ -62,6 +66,8 @@ class DispatchStats:
     rejected: int = 0
     unknown: int = 0
     resent: int = 0
+    found_placed: int = 0
+    """Orders settled by asking the broker (their answer was lost, or a stopped run's)."""
     not_sent: int = 0
     rate_limit_rejections: int = 0
     first_send_ns: int = 0
@@ -75,3 +81,6 @@ class DispatchStats:
     throttle or the connection budget made any wait."""
     sends: list[tuple[int, int]] = field(default_factory=list)
     """(monotonic ns, orders) of each request, for the rate shown against the limit."""
+    last_resend_wall_ns: int = 0
+    """Wall-clock ns of the latest send of an order sent again after the broker did not
+    have it: the late-duplicate watch runs one request age from there."""

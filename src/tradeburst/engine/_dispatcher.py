@@ -10,8 +10,11 @@ a slot frees or an answer comes. Outcomes:
 - `RateLimited`: nothing placed; back to the front of the queue, and the class backs off;
 - `NotSent`: nothing placed; back to the front of the queue, after a short back-off;
 - `AnswerLost`: UNKNOWN. Never resent blindly: after a grace period one query of the
-  account's orders settles every due UNKNOWN by `user_def`; what the broker does not have
-  goes back to the queue (and counts as resent).
+  account's orders settles every due UNKNOWN by `user_def`. What the broker does not have
+  may still be on its way (a network can hold a request and deliver it late), so it stays
+  UNKNOWN and is asked about again, more rarely as it ages, until its request is older
+  than the request age; only then, if the broker still lacks it, does it go back to the
+  queue (and count as resent).
 
 The guide's manual pacing (chunks of N single orders, a fixed delay between chunks) is
 a mode of the same loop, still under the throttle.
@@ -39,7 +42,7 @@ from tradeburst.brokers import (
 )
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import Journal
+from tradeburst.engine._journal import HEARTBEAT_S, Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import (
     UNDECIDED_MESSAGE,
@@ -65,6 +68,11 @@ NOT_SENT_BACKOFF_S = (0.02, 2.0)
 MIN_RECONCILE_PAUSE_S = 0.1
 RECONCILE_PAUSE_MAX_S = 5.0
 """A failed reconciliation query is asked again after the grace period, doubling up to this."""
+NOT_YET_PAUSE_S = (1.0, 5.0)
+"""An order the broker does not have yet is asked about again after a quarter of its wait
+so far, within these bounds: most lost answers settle at the first query, and the query
+budget (Fubon: 5 a second) is shared with everything else the account does."""
+NOT_YET_MESSAGE = "not at the broker yet; its request may still land"
 
 
 class Dispatcher:
@@ -112,8 +120,10 @@ class Dispatcher:
         self._chunk_left = options.pacing.chunk_size if options.pacing else 0
         self._paced_until = 0.0
         self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
+        self._max_age_ns = int(options.max_request_age_s * 1e9)
         self._throttled_since_ns = 0
         """Monotonic ns since when the head of the queue has waited for the throttle."""
+        self._heartbeat_at = 0.0
         self._opening = True
         self._collector_was_on = True
         self.in_opening = False
@@ -161,8 +171,11 @@ class Dispatcher:
             due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
                 intent.queued_ns = self.to_wall_ns(due_ns)
+            now = asyncio.get_running_loop().time()
             for intent in self._unknown:  # its reconcile timeout counts from now
-                intent.lost_at = asyncio.get_running_loop().time()
+                intent.lost_at, intent.ask_at = now, now + self._options.grace_s
+                if intent.message == NOT_YET_MESSAGE:  # a resume has just asked
+                    intent.ask_at = now + max(self._options.grace_s, NOT_YET_PAUSE_S[0])
             if start_at_ns is not None and not self._stopping:
                 await self._open_at(start_at_ns)
             else:
@@ -186,7 +199,10 @@ class Dispatcher:
                     return
             elif not self._pending and not self._tasks and not self._unknown:
                 return
-            wake = math.inf
+            if now >= self._heartbeat_at:  # so a resume can bound when we last sent
+                self._journal.note_alive(self.to_wall_ns(time.monotonic_ns()))
+                self._heartbeat_at = now + HEARTBEAT_S
+            wake = self._heartbeat_at
             if not self._stopping and self._pending and len(self._tasks) < options.concurrency:
                 ready = self._send_ready(now)
                 if ready:
@@ -341,10 +357,15 @@ class Dispatcher:
         stats.sent += len(intents)
         stats.sends.append((sent_ns, len(intents)))
         wall_ns = sent_ns + self._wall_offset_ns
+        journal = self._journal
         for intent in intents:
             intent.state = IntentState.IN_FLIGHT
             intent.attempts += 1
             intent.sent_ns = wall_ns
+            intent.may_land_until_ns = wall_ns + self._max_age_ns
+            if intent.aged_out:
+                stats.last_resend_wall_ns = wall_ns
+            journal.record(intent)  # a resume must know it may have left
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])
@@ -448,6 +469,8 @@ class Dispatcher:
         for intent in intents:
             intent.state = IntentState.UNKNOWN
             intent.lost_at = now
+            intent.ask_at = now + self._options.grace_s
+            intent.answer_lost = True
             intent.message = message
             self._unknown.append(intent)
             self._journal.record(intent)
@@ -456,16 +479,19 @@ class Dispatcher:
     # -- reconciling ----------------------------------------------------------------------
 
     def _due_unknown(self, now: float) -> list[Intent]:
-        """UNKNOWNs past their grace; even when stopping, an order whose answer was just
-        lost may not have reached the broker yet."""
+        """When any UNKNOWN is due to be asked about, every one past its grace (one query
+        answers for all); even when stopping, an order whose answer was just lost may not
+        have reached the broker yet."""
         if now < self._reconcile_after or self._reconciling:
+            return []
+        if all(i.ask_at > now for i in self._unknown):
             return []
         grace_s = self._options.grace_s
         return [i for i in self._unknown if now - i.lost_at >= grace_s]
 
     def _next_reconcile_at(self) -> float:
-        oldest = min((i.lost_at for i in self._unknown), default=math.inf)
-        return max(oldest + self._options.grace_s, self._reconcile_after)
+        soonest = min((i.ask_at for i in self._unknown), default=math.inf)
+        return max(soonest, self._reconcile_after)
 
     async def _reconcile(self, due: list[Intent]) -> None:
         """One query of the account's orders settles every due UNKNOWN."""
@@ -498,24 +524,53 @@ class Dispatcher:
         self._reconcile_failures = 0
         answered_ns = time.monotonic_ns()
         still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
-        found, undecided, lost = match_records(still_unknown, states)
+        found, undecided, missing = match_records(still_unknown, states)
         for intent, record in found:
             intent.by_query = True
+            self.stats.found_placed += 1
             self._settle(intent, record, answered_ns)
         self._ask_again(undecided)
+        lost = self._too_old_to_land(missing, answered_ns)
+        if self._stopping:  # nothing is sent again now: `resume` asks once more
+            for intent in missing:  # one that may still land stays UNKNOWN for it
+                self._unknown.remove(intent)
+            for intent in lost:
+                self.stats.unknown -= 1
+                intent.state = IntentState.PENDING
+                self._journal.record(intent)
+            return
         for intent in lost:
             self._unknown.remove(intent)
             self.stats.unknown -= 1
-        if self._stopping:  # not sent again now: `resume` will ask once more
-            for intent in lost:
-                intent.state = IntentState.PENDING
-                self._journal.record(intent)
-        else:
+        if lost:
             again = [i for i in lost if self._may_try_again(i, "the broker did not have it")]
             for intent in again:
-                intent.resent += 1
-            self.stats.resent += len(again)
+                intent.aged_out = True
+                if intent.answer_lost:  # else only a stopped run's lost last group may hold it
+                    intent.answer_lost = False
+                    intent.resent += 1
+                    self.stats.resent += 1
             self._requeue(again)
+
+    def _too_old_to_land(self, missing: list[Intent], answered_ns: int) -> list[Intent]:
+        """Of the UNKNOWNs the broker does not have, those whose request can no longer
+        reach it. The others stay UNKNOWN and are asked about again; the last time just
+        after their request ages out, so a request that never arrived waits no longer."""
+        wall_ns = self.to_wall_ns(answered_ns)
+        now = asyncio.get_running_loop().time()
+        lost: list[Intent] = []
+        for intent in missing:
+            left_s = (intent.may_land_until_ns - wall_ns) / 1e9
+            if left_s <= 0:
+                lost.append(intent)
+                continue
+            low_s, high_s = NOT_YET_PAUSE_S
+            pause_s = min(max(0.25 * (now - intent.lost_at), self._options.grace_s, low_s), high_s)
+            intent.ask_at = now + min(pause_s, left_s + MIN_RECONCILE_PAUSE_S)
+            if intent.message != NOT_YET_MESSAGE:
+                intent.message = NOT_YET_MESSAGE
+                self._journal.record(intent)
+        return lost
 
     def _ask_again(self, undecided: list[Intent]) -> None:
         """The broker holds these with no outcome yet: they stay UNKNOWN and are asked
@@ -528,6 +583,7 @@ class Dispatcher:
         self._reconcile_after = max(self._reconcile_after, now + pause_s)
         for intent in undecided:
             intent.message = UNDECIDED_MESSAGE
+            intent.ask_at = now + pause_s
             if now - intent.lost_at > self._options.reconcile_timeout_s:
                 self._unknown.remove(intent)
             self._journal.record(intent)

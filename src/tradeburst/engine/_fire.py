@@ -3,10 +3,14 @@ summary (a rush's own steps are in `_rush.py`).
 
 fire: read and check every order (nothing is sent if any is wrong), connect, plan, pick a
 run id the broker has not seen today, journal the intents durably, warm the connections,
-dispatch, and summarize. resume: wait out the grace period after the journal's last
-write, ask the broker about every intent not settled, then dispatch what it does not have.
+dispatch, and summarize. resume: wait out the grace period, ask the broker about every
+intent not settled, then dispatch what it does not have.
+
 Neither sends anything twice: an intent is only ever sent again after the broker said it
-does not have it.
+does not have it, and only once its request is older than the request age, so it can no
+longer land (for `resume`, every unsettled intent may have left at the dead run's last
+sign of life). After such a resend, the late-duplicate watch looks at the account for one
+request age, the net under that rule.
 """
 
 from __future__ import annotations
@@ -16,17 +20,17 @@ import dataclasses
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as time_of_day
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from tradeburst.brokers import Broker, BrokerError
+from tradeburst.brokers import Broker, BrokerError, NotSent
 from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
     DEFAULT_RECONCILE_TIMEOUT_S,
@@ -34,10 +38,18 @@ from tradeburst.engine._dispatch_terms import (
     DispatchStats,
     ManualPacing,
 )
-from tradeburst.engine._dispatcher import Dispatcher
+from tradeburst.engine._dispatcher import NOT_YET_MESSAGE, Dispatcher
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, RUN_ID_LEN, client_order_id, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import GROUP_COMMIT_S, DispatchRecord, Journal, RunRecord
+from tradeburst.engine._journal import (
+    GROUP_COMMIT_S,
+    HEARTBEAT_S,
+    DispatchRecord,
+    Journal,
+    RunRecord,
+    last_write_ns,
+)
+from tradeburst.engine._late_watch import watch_late_duplicates
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, apply_answer, match_records
@@ -46,7 +58,7 @@ from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
 from tradeburst.engine._validation import check_orders
 from tradeburst.latency import ClockOffset, estimate_offset, trip_of
-from tradeburst.limits import PROFILES, LimitClass, LimitProfile
+from tradeburst.limits import CONNECTION_LIMIT_MARK, PROFILES, LimitClass, LimitProfile
 from tradeburst.model import Order
 from tradeburst.summary import (
     Classification,
@@ -70,8 +82,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
+CONNECTION_WAIT_S = 60.0
+"""How long `resume` waits for the broker to free connections a dead run still holds."""
+CONNECTION_RETRY_S = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +105,8 @@ class FireOptions:
     """How long an order whose answer was lost is asked about before it is left UNKNOWN
     for `resume`."""
     headroom_s: float = DEFAULT_HEADROOM_S
+    max_request_age_s: float | None = None
+    """How long a request may still reach the broker after it left; None: the profile's."""
     cancel_on_abort: bool = False
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
 
@@ -107,11 +126,15 @@ class FireResult:
     intents: list[Intent] = field(default_factory=list)
     dispatch: DispatchRecord | None = None
     """This run's dispatch, as the journal keeps it."""
+    watch_until_ns: int | None = None
+    """Wall ns until which the account should be watched for late duplicates, when the
+    watch could not run to its end (stopped)."""
 
 
 def exit_code(result: FireResult) -> int:
-    """DESIGN.md's exit codes: 130 interrupted, 4 some unsettled or not sent (the broker
-    refused us outright, or could not be reached), 3 some rejected, else 0."""
+    """The exit codes: 130 interrupted, 4 some unsettled or not sent (the broker refused
+    us outright, or could not be reached), 3 some rejected or placed twice (a late
+    duplicate), else 0."""
     orders = result.summary.orders
     if result.interrupted:
         return 130
@@ -119,7 +142,7 @@ def exit_code(result: FireResult) -> int:
         return 4
     if orders.unknown or orders.not_sent:
         return 4
-    if orders.rejected:
+    if orders.rejected or result.summary.late_duplicates:
         return 3
     return 0
 
@@ -190,7 +213,7 @@ async def _burst(
     if problems:
         raise InvalidInput(problems)
     profile = PROFILES[options.profile] if options.profile else broker.profile
-    dispatch = _dispatch_options(broker, options)
+    dispatch = _dispatch_options(broker, options, profile)
     schedule = plan(len(rows), profile, dispatch.max_batch)
     if dry_run:
         return FireResult(
@@ -245,6 +268,7 @@ async def _burst(
         result = await _run(
             command, broker, throttle, journal, intents, dispatch, options, stop, watch, clock
         )
+        await _watch_for_late_duplicates(result, broker, throttle, dispatch, stop)
         dispatched = result.dispatch
         assert dispatched is not None
         if target_broker_ns is not None and target_wall_ns is not None:
@@ -276,10 +300,11 @@ async def resume(
     stop: asyncio.Event | None = None,
     watch: Watch | None = None,
 ) -> FireResult:
+    written_ns = last_write_ns(path)  # before opening it, which writes to it
     with Journal(path, create=False) as journal:
         run = journal.run()
         intents = journal.intents(run.run_id)
-        await broker.connect()
+        await _connect_when_freed(broker, stop)
         if broker.account != run.account:
             raise InvalidInput(
                 [
@@ -294,20 +319,24 @@ async def resume(
         options = _with_run_options(options, run.options)
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
-        dispatch = _dispatch_options(broker, options)
+        dispatch = _dispatch_options(broker, options, profile)
         window_clears_ns = _window_clears_ns(intents, profile, options.headroom_s)
         unsettled = [i for i in intents if not i.state.is_final]
+        found = 0
         if unsettled:
+            _mark_possible_lives(journal, run, unsettled, written_ns, dispatch.max_request_age_s)
             await _wait_out_grace(options.grace_s)
-            await _settle_from_broker(broker, throttle, journal, unsettled)
+            found = await _settle_from_broker(broker, throttle, journal, unsettled)
         if any(i.state is IntentState.PENDING for i in intents):
             await _wait_for_window(window_clears_ns)
-        to_send = sum(1 for i in intents if i.state is IntentState.PENDING)
+        to_send = sum(1 for i in intents if not i.state.is_final)
         resumed_ns = time.time_ns()
-        clock = await _warm(broker, dispatch.concurrency)
+        clock = await _warm_when_freed(broker, dispatch.concurrency, stop)
         result = await _run(
             "resume", broker, throttle, journal, intents, dispatch, options, stop, watch, clock
         )
+        result.summary.orders.found_placed += found
+        await _watch_for_late_duplicates(result, broker, throttle, dispatch, stop)
         assert result.dispatch is not None
         journal.record_dispatch(result.dispatch)
         await keep_fills(broker, throttle, journal)
@@ -358,6 +387,7 @@ def _stored_options(options: FireOptions, dispatch: DispatchOptions) -> dict[str
         "concurrency": dispatch.concurrency,
         "headroom_s": options.headroom_s,
         "pacing": [pacing.chunk_size, pacing.delay_s] if pacing else None,
+        "max_request_age_s": dispatch.max_request_age_s,
     }
 
 
@@ -370,12 +400,15 @@ def _with_run_options(options: FireOptions, stored: dict[str, Any]) -> FireOptio
         max_batch=options.max_batch or stored.get("max_batch"),
         concurrency=options.concurrency or stored.get("concurrency"),
         headroom_s=stored.get("headroom_s", options.headroom_s),
+        max_request_age_s=options.max_request_age_s or stored.get("max_request_age_s"),
         pacing=options.pacing
         or (ManualPacing(chunk_size=pacing[0], delay_s=pacing[1]) if pacing else None),
     )
 
 
-def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
+def _dispatch_options(
+    broker: Broker, options: FireOptions, profile: LimitProfile
+) -> DispatchOptions:
     capabilities = broker.capabilities
     concurrency = min(options.concurrency or capabilities.connections, capabilities.connections)
     max_batch = min(
@@ -386,6 +419,7 @@ def _dispatch_options(broker: Broker, options: FireOptions) -> DispatchOptions:
         max_batch=max_batch,
         grace_s=options.grace_s,
         reconcile_timeout_s=options.reconcile_timeout_s,
+        max_request_age_s=options.max_request_age_s or profile.max_request_age_s,
         pacing=options.pacing,
     )
 
@@ -440,9 +474,32 @@ async def _wait_for_window(clears_ns: int) -> None:
         await asyncio.sleep(wait_s)
 
 
+def _mark_possible_lives(
+    journal: Journal, run: RunRecord, unsettled: list[Intent], written_ns: int, age_s: float
+) -> None:
+    """Until when a request of each unsettled intent may still reach the broker. A run
+    that ended cleanly left a complete journal: what it shows in flight or unknown left at
+    its send stamp, and what it shows pending never left (or was refused whole). A run
+    that died may have sent any of them in its last moments, which the group commit it
+    lost would have recorded: at its last sign of life, at the latest."""
+    age_ns = int(age_s * 1e9)
+    if run.finished_ns is not None:
+        for intent in unsettled:
+            if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
+                intent.may_land_until_ns = intent.sent_ns + age_ns
+        return
+    last_life_ns = max(journal.last_sign_of_life_ns(run.run_id, time.time_ns()), written_ns)
+    unseen_ns = int((HEARTBEAT_S + 2 * GROUP_COMMIT_S) * 1e9)
+    for intent in unsettled:
+        intent.may_land_until_ns = last_life_ns + unseen_ns + age_ns
+
+
 async def _settle_from_broker(
     broker: Broker, throttle: Throttle, journal: Journal, unsettled: list[Intent]
-) -> None:
+) -> int:
+    """Settle what the broker has of `unsettled`; say how many it has. What it lacks goes
+    back to the queue if no request of it can land any more, and otherwise stays UNKNOWN,
+    for the dispatcher to ask about until then."""
     slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
     try:
         states = await broker.order_results()
@@ -456,12 +513,88 @@ async def _settle_from_broker(
     for intent in matched.undecided:  # the dispatcher asks about these again
         intent.state, intent.message = IntentState.UNKNOWN, UNDECIDED_MESSAGE
     for intent in matched.missing:
+        intent.answer_lost = intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN)
+        if now_ns < intent.may_land_until_ns:
+            intent.state, intent.message = IntentState.UNKNOWN, NOT_YET_MESSAGE
+            continue
         if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
             intent.resent += 1  # it left, and never arrived: it goes again
         intent.state = IntentState.PENDING
+    waiting = [i for i in matched.missing if i.state is IntentState.UNKNOWN]
+    if waiting:
+        until_ns = max(i.may_land_until_ns for i in waiting)
+        log.warning(
+            "%d orders of the stopped run are not at the broker, but a request of theirs "
+            "may still land until %s: they are asked about until then, and sent only if "
+            "still missing",
+            len(waiting),
+            datetime.fromtimestamp(until_ns / 1e9, TAIPEI).strftime("%H:%M:%S"),
+        )
     for intent in unsettled:
         journal.record(intent)
     journal.flush()
+    return len(matched.decided) + len(matched.undecided)
+
+
+async def _connect_when_freed(broker: Broker, stop: asyncio.Event | None) -> None:
+    """Connect; while the broker refuses for its connection limit (a dead run's sockets
+    may still count), wait and try again, up to `CONNECTION_WAIT_S`."""
+    await _when_freed(broker.connect, stop)
+
+
+async def _warm_when_freed(
+    broker: Broker, connections: int, stop: asyncio.Event | None
+) -> ClockOffset:
+    return await _when_freed(lambda: _warm(broker, connections), stop)
+
+
+async def _when_freed(attempt: Callable[[], Awaitable[T]], stop: asyncio.Event | None) -> T:
+    deadline = time.monotonic() + CONNECTION_WAIT_S
+    told = False
+    while True:
+        try:
+            return await attempt()
+        except NotSent as exc:
+            if CONNECTION_LIMIT_MARK not in str(exc) or time.monotonic() >= deadline:
+                raise
+            if stop is not None and stop.is_set():
+                raise
+            if not told:
+                log.warning(
+                    "the broker still counts the stopped run's connections (%s); waiting "
+                    "for it to free them",
+                    exc,
+                )
+                told = True
+            await asyncio.sleep(CONNECTION_RETRY_S)
+
+
+async def _watch_for_late_duplicates(
+    result: FireResult,
+    broker: Broker,
+    throttle: Throttle,
+    dispatch: DispatchOptions,
+    stop: asyncio.Event | None,
+) -> None:
+    """After an order was sent again because the broker lacked it, watch the account for
+    one request age: the net under the rule."""
+    resent_ns = max((i.sent_ns for i in result.intents if i.aged_out), default=0)
+    if not resent_ns or result.fatal:
+        return
+    until_ns = resent_ns + int(dispatch.max_request_age_s * 1e9)
+    if stop is not None and stop.is_set():
+        result.watch_until_ns = until_ns
+        return
+    log.warning(
+        "orders were sent again after their first requests aged out: watching the "
+        "account for late duplicates until %s",
+        datetime.fromtimestamp(until_ns / 1e9, TAIPEI).strftime("%H:%M:%S"),
+    )
+    result.summary.late_duplicates = await watch_late_duplicates(
+        broker, throttle, result.intents, until_ns, stop or asyncio.Event()
+    )
+    if stop is not None and stop.is_set() and time.time_ns() < until_ns:
+        result.watch_until_ns = until_ns
 
 
 async def _run(
@@ -512,6 +645,7 @@ async def _run(
     elapsed_s = max(0.0, (stats.last_settle_ns - stats.first_send_ns) / 1e9)
     latencies_ms = [ns / 1e6 for ns in stats.latencies_ns]
     summary = _summary(command, broker, intents, stats, elapsed_s)
+    summary.orders.found_placed = stats.found_placed
     summary.latency_ms = Latency.of(latencies_ms)
     started_wall_ns = dispatcher.to_wall_ns(stats.started_ns)
     summary.classification = Classification.of(

@@ -8,11 +8,13 @@ intents; the dispatcher moves them through their states:
        │                  │ no answer
        │                  ▼
        └─ not at the ── UNKNOWN ──query finds it decided──▶ ACCEPTED | REJECTED
-          broker          │   ▲
-                          └───┘ query finds it undecided (status 4, 8, 9): asked
-                                again later, never sent again
+          broker, and     │   ▲
+          too old to      └───┘ query finds it undecided (status 4, 8, 9), or not
+          land now              yet there while its request may still land: asked
+                                again later, never sent again until then
 
-`resent` counts sends after an UNKNOWN that the broker turned out not to have.
+`resent` counts sends after an UNKNOWN that the broker turned out not to have, once its
+request was older than the request age (`may_land_until_ns`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,18 @@ class Intent:
     `answered_ns` is then the query's time, not the answer's."""
     lost_at: float = 0.0
     """Loop time the answer was found lost (UNKNOWN only)."""
+    ask_at: float = 0.0
+    """Loop time the broker is next asked about it (UNKNOWN only)."""
+    may_land_until_ns: int = 0
+    """Wall-clock ns until which a request carrying it may still reach the broker: its
+    latest send (or, after a crash, the dead run's last sign of life) plus the request
+    age. It is never sent again before then."""
+    answer_lost: bool = False
+    """Its latest request left and no answer came (or a stopped run's journal shows it in
+    flight): sending it again counts as a resend."""
+    aged_out: bool = False
+    """Queued again because the broker lacked it once its request had aged out: its next
+    send starts a late-duplicate watch."""
 
     @property
     def user_def(self) -> str:

@@ -1,6 +1,11 @@
 """The journal: one SQLite file (WAL) per run, the engine's record of what it meant to send
 and what became of it, so a crash or an abort can be finished by `tradeburst resume`.
 
+While a dispatch runs, the journal notes once a second that the run is alive
+(`note_alive`), in the group commits: with the file's last write, it bounds when a dead
+run may last have sent anything (`last_sign_of_life_ns`), which `resume` needs to know how
+long a request of the dead run may still reach the broker.
+
 It also keeps the fills of the run's orders known when the run ended (`fire` and `resume`
 ask the broker once). The run and all its intents, each under its client order id, are
 committed with a full
@@ -27,11 +32,21 @@ import msgspec
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.model import Fill, Order, Side
 
-__all__ = ["GROUP_COMMIT_S", "DispatchRecord", "Journal", "JournalError", "RunRecord"]
+__all__ = [
+    "GROUP_COMMIT_S",
+    "HEARTBEAT_S",
+    "DispatchRecord",
+    "Journal",
+    "JournalError",
+    "RunRecord",
+    "last_write_ns",
+]
 
 GROUP_COMMIT_S = 0.02
 """How long outcomes gather before one transaction writes them: a commit per answer would
 cost more than the answer."""
+HEARTBEAT_S = 1.0
+"""How often a dispatching run notes in the journal that it is alive."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,7 +59,8 @@ CREATE TABLE IF NOT EXISTS runs (
     profile TEXT NOT NULL,
     source TEXT NOT NULL,
     options TEXT NOT NULL,
-    finished_ns INTEGER
+    finished_ns INTEGER,
+    alive_ns INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS intents (
     user_def TEXT PRIMARY KEY,
@@ -146,6 +162,18 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
     for name, kind in _ADDED_COLUMNS.items():
         if name not in present:
             db.execute(f"ALTER TABLE intents ADD COLUMN {name} {kind}")
+    if "alive_ns" not in {row[1] for row in db.execute("PRAGMA table_info(runs)")}:
+        db.execute("ALTER TABLE runs ADD COLUMN alive_ns INTEGER NOT NULL DEFAULT 0")
+
+
+def last_write_ns(path: Path) -> int:
+    """When the journal file or its write-ahead log was last written (wall ns; 0 if
+    neither exists). Read it before opening the journal, which writes to it."""
+    times = []
+    for file in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            times.append(file.stat().st_mtime_ns)
+    return max(times, default=0)
 
 
 class JournalError(Exception):
@@ -234,6 +262,7 @@ class Journal:
             raise JournalError(f"{path}: not a tradeburst journal ({exc})") from None
         self._db = db
         self._dirty: dict[str, Intent] = {}
+        self._alive_ns = 0
         self._flush_scheduled = False
         self._begun: tuple[str, int] | None = None
         """The dispatch `begin_dispatch` kept, until `record_dispatch` replaces it."""
@@ -265,7 +294,7 @@ class Journal:
     def _insert_run(self, run: RunRecord, intents: Iterable[Intent]) -> None:
         db = self._db
         db.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)",
             (
                 run.run_id,
                 run.created_ns,
@@ -308,6 +337,11 @@ class Journal:
         self._dirty[intent.user_def] = intent
         self._schedule_flush()
 
+    def note_alive(self, wall_ns: int) -> None:
+        """Note that the run is alive and may be sending, with the next group commit."""
+        self._alive_ns = wall_ns
+        self._schedule_flush()
+
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -318,11 +352,14 @@ class Journal:
 
     def flush(self) -> None:
         self._flush_scheduled = False
-        if not self._dirty or self._db is None:
+        if (not self._dirty and not self._alive_ns) or self._db is None:
             return
         dirty, self._dirty = self._dirty, {}
+        alive_ns, self._alive_ns = self._alive_ns, 0
         with self._transaction():
             self._db.executemany(_UPDATE, (_row(intent) for intent in dirty.values()))
+            if alive_ns:
+                self._db.execute("UPDATE runs SET alive_ns = max(alive_ns, ?)", (alive_ns,))
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -377,6 +414,8 @@ class Journal:
         then puts the whole record in its place."""
         self.flush()
         self.record_dispatch(dispatch)
+        # Not finished until this dispatch says so: a crash in it leaves the journal short.
+        self._db.execute("UPDATE runs SET finished_ns = NULL WHERE run_id = ?", (dispatch.run_id,))
         self._begun = (dispatch.run_id, dispatch.started_ns)
 
     def record_dispatch(self, dispatch: DispatchRecord) -> None:
@@ -433,6 +472,8 @@ class Journal:
         )
 
     def finish_run(self, run_id: str, wall_ns: int) -> None:
+        """The run's last dispatch ended cleanly: the journal is complete (every send and
+        answer written), until another dispatch begins."""
         self.flush()
         self._db.execute("UPDATE runs SET finished_ns = ? WHERE run_id = ?", (wall_ns, run_id))
 
@@ -468,6 +509,29 @@ class Journal:
                     f"{self.path}: damaged journal, in its {table} "
                     f"({columns[index]} is {value!r}, not a whole number)"
                 )
+
+    def last_sign_of_life_ns(self, run_id: str, now_ns: int) -> int:
+        """The latest wall-clock ns the journal shows the run doing anything: a send, an
+        answer, a dispatch, its heartbeat, or a rush's target that has come (it sends
+        then, and a crash may lose the record of it); a target still to come does not
+        count, for a dead run sends nothing at it."""
+        row = self._db.execute(
+            "SELECT max(created_ns, alive_ns, coalesce(finished_ns, 0)) FROM runs WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        stamps = self._db.execute(
+            "SELECT max(max(sent_ns), max(answered_ns), max(queued_ns)) FROM intents"
+            " WHERE run_id = ?",
+            (run_id,),
+        ).fetchone()
+        dispatched = self._db.execute(
+            "SELECT max(max(started_ns), max(CASE WHEN target_ns <= ? THEN target_ns"
+            " ELSE 0 END)) FROM dispatches WHERE run_id = ?",
+            (now_ns, run_id),
+        ).fetchone()
+        found = [r[0] for r in (row, stamps, dispatched) if r is not None and r[0] is not None]
+        with self._damage_named("runs"):
+            return max((int(v) for v in found), default=0)
 
     def refuse_if_used(self) -> None:
         """A journal holds one run: a second would hide the first from `resume`."""

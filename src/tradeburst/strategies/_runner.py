@@ -189,6 +189,7 @@ class StrategyRunner:
                 capabilities.max_batch_orders,
             ),
             grace_s=self.options.grace_s,
+            max_request_age_s=self.options.max_request_age_s or profile.max_request_age_s,
         )
         self.clock_offset = await estimate_offset(broker.server_time_ns)
         self.clock.offset_ns = self.clock_offset.offset_ns  # the Twaps hold this clock
