@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from decimal import Decimal
@@ -87,6 +88,16 @@ def exchange_command(
     stall_ms: Annotated[
         float, typer.Option(help="How long a stalled or lost answer is held.")
     ] = 1000.0,
+    late_rate: Annotated[
+        float,
+        typer.Option(
+            help="Fraction of order actions held for --late-ms before they are carried out, "
+            "whatever their client does meanwhile."
+        ),
+    ] = 0.0,
+    late_ms: Annotated[
+        float, typer.Option(help="How long a late order action is held before it lands.")
+    ] = 1000.0,
     seed: Annotated[
         int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")
     ] = None,
@@ -115,6 +126,7 @@ def exchange_command(
         (jitter_ms, "--jitter-ms"),
         (connect_delay_ms, "--connect-delay-ms"),
         (stall_ms, "--stall-ms"),
+        (late_ms, "--late-ms"),
     ):
         non_negative(value, option)
     if not 0 < non_negative(speed, "--speed") <= MAX_SPEED:
@@ -138,7 +150,11 @@ def exchange_command(
         network=NetworkModel(
             latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
         ),
-        faults=_fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
+        faults=dataclasses.replace(
+            _fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
+            late=rate(late_rate, "--late-rate"),
+            late_ms=late_ms,
+        ),
         seed=seed,
         liquidity=liquidity,
         stock_ladder=_stock_ladder(tick_above_1000),

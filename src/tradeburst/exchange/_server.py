@@ -126,7 +126,9 @@ class Exchange:
             ),
             profile=self.profile,
             broker_clock=self.broker_clock,
-            faults=FaultInjector(self.config.faults, random.Random(self.seed + 2)),
+            faults=FaultInjector(
+                self.config.faults, random.Random(self.seed + 2), random.Random(self.seed + 4)
+            ),
             openapi=openapi_spec,
         )
         if self.config.shm_feed:
@@ -135,7 +137,11 @@ class Exchange:
             except ExchangeError:
                 await self.aclose()
                 raise
-        self._runner = web.AppRunner(self.api.build(), access_log=None, handle_signals=False)
+        # A request whose bytes arrived is carried out even if its client leaves (aiohttp's
+        # default, pinned here): a broker does not undo an order because the line dropped.
+        self._runner = web.AppRunner(
+            self.api.build(), access_log=None, handle_signals=False, handler_cancellation=False
+        )
         await self._runner.setup()
         try:
             await web.TCPSite(self._runner, self.config.host, self.config.port).start()
@@ -228,6 +234,8 @@ class Exchange:
         if self._closed:
             return
         self._closed = True
+        if self._runner is not None:
+            self.api.holds.release()  # else the stop waits for every held request
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
