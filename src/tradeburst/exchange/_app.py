@@ -44,8 +44,9 @@ from tradeburst.exchange._api import (
     error_response,
     fubon_user_def,
     json_response,
+    price_of,
 )
-from tradeburst.exchange._body import read_body
+from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
 from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, stamp_received
@@ -167,13 +168,11 @@ class ExchangeApp:
         return raw
 
     @staticmethod
-    def _decode(raw: bytes, kind: type[T]) -> T:
+    def _decode(request: web.Request, raw: bytes, kind: type[T]) -> T:
         try:
-            return msgspec.json.decode(raw or b"{}", type=kind)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            raise _Answered(error_response(400, f"invalid body: {exc}")) from None
-        except RecursionError:
-            raise _Answered(error_response(400, "invalid body: nested too deeply")) from None
+            return decode_body(raw, request.headers.get("Content-Type"), kind)
+        except BodyError as exc:
+            raise _Answered(error_response(exc.status, str(exc))) from None
 
     def _fault_before(self, request: web.Request) -> Fault | None:
         """Draw the fault; the ones that strike before the market acts answer at once."""
@@ -287,7 +286,7 @@ class ExchangeApp:
         raw = await self._receive(request)
         account = account_of(request)
         self._gate(account, LimitClass.ORDER)
-        body = self._decode(raw, PlaceOrderBody)
+        body = self._decode(request, raw, PlaceOrderBody)
         order, warning = self._to_order(body)
         fault = self._fault_before(request)
         record = self.market.place(account, order, received_ns_of(request))
@@ -300,7 +299,7 @@ class ExchangeApp:
     async def place_batch(self, request: web.Request) -> web.StreamResponse:
         raw = await self._receive(request)
         account = account_of(request)
-        body = self._decode(raw, BatchBody)
+        body = self._decode(request, raw, BatchBody)
         self._gate(account, LimitClass.BATCH, len(body.orders))
         checked = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
         fault = self._fault_before(request)
@@ -321,8 +320,12 @@ class ExchangeApp:
                 raise _Answered(error_response(400, "give exactly one of price and price_type"))
             if body.price_type is PriceType.LIMIT and body.price is None:
                 raise _Answered(error_response(400, "price_type Limit needs a price"))
+            try:
+                price = price_of(body.price)
+            except OrderError as exc:
+                raise _Answered(error_response(400, f"invalid body: {exc}")) from None
             return self.market.modify_price(
-                account, order_no, price=body.price, price_type=body.price_type or PriceType.LIMIT
+                account, order_no, price=price, price_type=body.price_type or PriceType.LIMIT
             )
 
         return await self._change(request, ModifyPriceBody, act)
@@ -343,7 +346,7 @@ class ExchangeApp:
         raw = await self._receive(request)
         account = account_of(request)
         self._gate(account, LimitClass.ORDER)
-        body = self._decode(raw, kind) if kind is not None else None
+        body = self._decode(request, raw, kind) if kind is not None else None
         order_no = request.match_info["order_no"]
         if not self.market.owns(account, order_no):
             return _not_found(account, order_no)
