@@ -75,6 +75,11 @@ class _Answered(Exception):
 _MAX_FRAME_BYTES = 64 * 1024
 """Client frames are small commands; anything bigger is abuse."""
 
+_BINARY_REFUSAL = msgspec.json.encode(
+    {"event": "error", "data": {"message": "frames must be text: JSON objects, not binary"}}
+)
+"""Every stream's answer to a binary frame, which no stream takes."""
+
 
 def _not_found(account: Account, order_no: str) -> web.Response:
     return error_response(404, f"order {order_no} not found in account {account.account}")
@@ -422,6 +427,8 @@ class ExchangeApp:
             async for message in subscriber.socket:
                 if message.type is WSMsgType.TEXT:
                     on_text(message.data)
+                elif message.type is WSMsgType.BINARY:
+                    subscriber.push(_BINARY_REFUSAL)
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
