@@ -96,6 +96,7 @@ class ExchangeApp:
         broker_clock: Clock,
         faults: FaultInjector,
         openapi: Callable[[], dict[str, Any]],
+        body_timeout_s: float,
     ) -> None:
         self.market = market
         self.store = store
@@ -104,6 +105,7 @@ class ExchangeApp:
         self._broker_clock = broker_clock
         self.faults = faults
         self.holds = Holds()
+        self._body_timeout_s = body_timeout_s
         self._openapi = openapi
         self._gates: dict[str, RateGate] = {}
         epoch = time.time_ns()
@@ -161,10 +163,10 @@ class ExchangeApp:
         """The body of an order action once the broker has it: read whole, then held
         if the late fault strikes, and stamped as received when the hold ends."""
         try:
-            raw = await read_body(request)
+            raw = await read_body(request, self._body_timeout_s)
         except web.RequestPayloadError as exc:  # e.g. a Content-Encoding it is not in
             raise _Answered(error_response(400, f"invalid body: {exc}")) from None
-        if raw is None:  # the client left before its body arrived: there is no request
+        if raw is None:  # the client left, or stalled, before its body was whole: no request
             raise _Answered(self._abort(request))
         if self.faults.late():
             if not await self.holds.hold(self.faults.rates.late_ms / 1000):

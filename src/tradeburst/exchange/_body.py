@@ -16,6 +16,7 @@ refusal is a `BodyError` carrying its HTTP status and what is wrong.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 import msgspec
@@ -30,10 +31,19 @@ MAX_BODY_BYTES = 1024 * 1024
 """Thirty orders take a few kilobytes; anything near this is abuse."""
 
 
-async def read_body(request: web.Request) -> bytes | None:
-    """The whole body, or None if the client left before sending all of it. Raises
-    `HTTPRequestEntityTooLarge` past `MAX_BODY_BYTES` and `RequestPayloadError` for a body
-    that does not decode (a broken chunked or compressed encoding)."""
+async def read_body(request: web.Request, timeout_s: float) -> bytes | None:
+    """The whole body, or None if the client left before sending all of it or took
+    longer than `timeout_s` to send it (a slow body holds a connection for nothing).
+    Raises `HTTPRequestEntityTooLarge` past `MAX_BODY_BYTES` and `RequestPayloadError` for
+    a body that does not decode (a broken chunked or compressed encoding)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read(request)
+    except TimeoutError:
+        return None
+
+
+async def _read(request: web.Request) -> bytes | None:
     payload = request.content
     body = bytearray()
     while True:
