@@ -90,6 +90,7 @@ async def receive(socket: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
 async def post_status(api: Api, path: str, body: Any = None, *, raw: bytes | None = None) -> int:
     """Only the HTTP status of a POST, whatever the body (a 500 answers plain text)."""
     kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
-    async with api.session.post(api.url + path, headers=api.headers, **kwargs) as response:
+    headers = {**api.headers, "Content-Type": "application/json"}
+    async with api.session.post(api.url + path, headers=headers, **kwargs) as response:
         await response.read()
         return response.status

@@ -33,7 +33,8 @@ class Api:
         self, path: str, body: Any = None, *, raw: bytes | None = None
     ) -> tuple[int, Any]:
         kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
-        async with self.session.post(self.url + path, headers=self.headers, **kwargs) as response:
+        headers = {**self.headers, "Content-Type": "application/json"}
+        async with self.session.post(self.url + path, headers=headers, **kwargs) as response:
             return response.status, await response.json(content_type=None)
 
 

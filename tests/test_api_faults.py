@@ -20,7 +20,7 @@ SHORT_STALL_MS = 50.0
 
 
 async def _start(start_exchange: StartExchange, **rates: float) -> Exchange:
-    faults = FaultRates(stall_ms=SHORT_STALL_MS, **rates)
+    faults = FaultRates(stall_ms=SHORT_STALL_MS, late_ms=SHORT_STALL_MS, **rates)
     return await start_exchange(faults=faults)
 
 
@@ -153,7 +153,7 @@ async def test_a_stalled_order_is_answered_and_placed(
 # -- counting and replay ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["error", "reset", "ambiguous", "stall"])
+@pytest.mark.parametrize("kind", ["error", "reset", "ambiguous", "stall", "late"])
 async def test_admin_stats_count_each_fault(
     start_exchange: StartExchange, session: aiohttp.ClientSession, kind: str
 ) -> None:
@@ -164,7 +164,7 @@ async def test_admin_stats_count_each_fault(
         await _outcome(api, "/v1/orders", order(price="40.00"))
     faults = (await _stats(session, exchange))["faults"]
     assert faults == {name: (3 if name == kind else 0) for name in faults}
-    assert set(faults) == {"error", "reset", "ambiguous", "stall"}
+    assert set(faults) == {"error", "reset", "ambiguous", "stall", "late"}
 
 
 async def _fault_sequence(

@@ -255,6 +255,29 @@ async def test_the_account_stream_answers_frames_with_an_error_and_stays_open(
     assert (await receive(stream))["event"] == "order"
 
 
+async def test_a_binary_frame_on_the_market_data_feed_is_answered_with_an_error(
+    feed: Socket,
+) -> None:
+    """A binary frame gets an error event saying frames are text, and the feed still
+    takes a subscription after it."""
+    await feed.send_bytes(b'{"event": "subscribe"}')
+    answer = await receive(feed)
+    assert answer["event"] == "error"
+    assert "binary" in answer["data"]["message"]
+    await feed.send_json({"event": "subscribe", "data": {"channel": "trades", "symbol": "2891"}})
+    assert (await receive(feed))["event"] == "subscribed"
+
+
+async def test_a_binary_frame_on_the_account_stream_is_answered_with_an_error(
+    stream: Socket,
+) -> None:
+    """The account stream answers a binary frame as the market data feed does."""
+    await stream.send_bytes(b"\x00\x01")
+    answer = await receive(stream)
+    assert answer["event"] == "error"
+    assert "binary" in answer["data"]["message"]
+
+
 async def test_a_deeply_nested_frame_is_an_error_not_a_closed_socket(feed: Socket) -> None:
     """A frame nested past the decoder's depth gets an error event; the socket stays open."""
     await feed.send_str("[" * 20_000)

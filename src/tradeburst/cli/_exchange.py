@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 from decimal import Decimal
@@ -16,12 +17,14 @@ from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, parse_clock, rate, tick
 from tradeburst.exchange import (
     PROFILES,
+    DoorLimits,
     Exchange,
     ExchangeConfig,
     ExchangeError,
     FaultRates,
     NetworkModel,
 )
+from tradeburst.exchange._door import BODY_TIMEOUT_S, CONNECTIONS_PER_SOURCE, HEADER_TIMEOUT_S
 from tradeburst.exchange._symbols import load_symbols
 from tradeburst.rules import STOCK_TICKS, TickLadder
 
@@ -87,6 +90,26 @@ def exchange_command(
     stall_ms: Annotated[
         float, typer.Option(help="How long a stalled or lost answer is held.")
     ] = 1000.0,
+    late_rate: Annotated[
+        float,
+        typer.Option(
+            help="Fraction of order actions held for --late-ms before they are carried out, "
+            "whatever their client does meanwhile."
+        ),
+    ] = 0.0,
+    late_ms: Annotated[
+        float, typer.Option(help="How long a late order action is held before it lands.")
+    ] = 1000.0,
+    header_timeout_s: Annotated[
+        float, typer.Option(help="Time a new connection has to send its request headers.")
+    ] = HEADER_TIMEOUT_S,
+    body_timeout_s: Annotated[
+        float, typer.Option(help="Time a request has to send its body after its headers.")
+    ] = BODY_TIMEOUT_S,
+    connections_per_source: Annotated[
+        int,
+        typer.Option(min=1, help="Connections one source address may hold; more are closed."),
+    ] = CONNECTIONS_PER_SOURCE,
     seed: Annotated[
         int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")
     ] = None,
@@ -115,12 +138,19 @@ def exchange_command(
         (jitter_ms, "--jitter-ms"),
         (connect_delay_ms, "--connect-delay-ms"),
         (stall_ms, "--stall-ms"),
+        (late_ms, "--late-ms"),
     ):
         non_negative(value, option)
     if not 0 < non_negative(speed, "--speed") <= MAX_SPEED:
         raise typer.BadParameter(
             f"must be more than 0 and at most {MAX_SPEED:g}", param_hint="--speed"
         )
+    for value, option in (
+        (header_timeout_s, "--header-timeout-s"),
+        (body_timeout_s, "--body-timeout-s"),
+    ):
+        if not 0 < value < 3600:
+            raise typer.BadParameter("must be more than 0 and under 3600", param_hint=option)
     keys = tuple(api_key or ())
     if any(not key for key in keys) or len(set(keys)) != len(keys):
         raise typer.BadParameter("keys must be distinct and not empty", param_hint="--api-key")
@@ -138,11 +168,20 @@ def exchange_command(
         network=NetworkModel(
             latency_ms=latency_ms, jitter_ms=jitter_ms, connect_delay_ms=connect_delay_ms
         ),
-        faults=_fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
+        faults=dataclasses.replace(
+            _fault_rates(error_rate, ambiguous_rate, reset_rate, stall_rate, stall_ms),
+            late=rate(late_rate, "--late-rate"),
+            late_ms=late_ms,
+        ),
         seed=seed,
         liquidity=liquidity,
         stock_ladder=_stock_ladder(tick_above_1000),
         shm_feed=shm_feed,
+        door=DoorLimits(
+            header_timeout_s=header_timeout_s,
+            body_timeout_s=body_timeout_s,
+            connections_per_source=connections_per_source,
+        ),
     )
     configure_logging()
     try:

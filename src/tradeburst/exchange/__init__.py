@@ -3,6 +3,7 @@ in front of TWSE, for rehearsing bursts before touching real money."""
 
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._clock import TAIPEI, Clock, ManualClock, SessionClock
+from tradeburst.exchange._door import DoorLimits
 from tradeburst.exchange._faults import FaultRates
 from tradeburst.exchange._gateway import NetworkModel
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
@@ -15,6 +16,7 @@ __all__ = [
     "TAIPEI",
     "Account",
     "Clock",
+    "DoorLimits",
     "Exchange",
     "ExchangeConfig",
     "ExchangeError",

@@ -98,4 +98,6 @@ class AdminStats(msgspec.Struct, kw_only=True):
     requests: int
     rate_limited: int
     connections_refused: int
+    requests_held: int
+    """Order actions held by the late fault or stalled at this moment."""
     faults: dict[str, int]

@@ -19,12 +19,14 @@ from tradeburst.model import (
     USER_DEF_MAX_LEN,
     MarketType,
     Order,
+    OrderError,
     OrderType,
     PriceType,
     Side,
     TimeInForce,
     is_valid_user_def,
 )
+from tradeburst.rules import PRICE_PATTERN, PriceError, parse_price
 
 __all__ = [
     "MAX_BATCH_ORDERS",
@@ -36,13 +38,19 @@ __all__ = [
     "error_response",
     "fubon_user_def",
     "json_response",
+    "price_of",
 ]
 
 MAX_BATCH_ORDERS = 30
 
 Shares = Annotated[int, msgspec.Meta(gt=0, le=10**9, description="shares, not lots")]
 PriceTwd = Annotated[
-    Decimal, msgspec.Meta(description='TWD, as a string such as "40.65"; Limit orders only')
+    str,
+    msgspec.Meta(
+        pattern=PRICE_PATTERN,
+        description='TWD, as a string of digits such as "40.65" (no sign, exponent or '
+        "spaces); Limit orders only",
+    ),
 ]
 UserDef = Annotated[
     str,
@@ -68,12 +76,12 @@ class PlaceOrderBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def to_order(self, user_def: str | None) -> Order:
         """The model order with the tag as kept; raises `OrderError` for a combination
-        that cannot exist."""
+        that cannot exist or a price not written plainly."""
         return Order(
             symbol=self.symbol,
             side=self.buy_sell,
             quantity=self.quantity,
-            price_twd=self.price,
+            price_twd=price_of(self.price),
             price_type=self.price_type,
             time_in_force=self.time_in_force,
             market_type=self.market_type,
@@ -97,6 +105,18 @@ def fubon_user_def(raw: str | None) -> tuple[str | None, str | None]:
         None,
         f"[委託單資訊] 自訂欄位包含無效字元[{raw}]，已清空該欄位；請使用英數字 (a-z, A-Z, 0-9)",
     )
+
+
+def price_of(text: str | None) -> Decimal | None:
+    """A body's price by the one rule (`tradeburst.rules.parse_price`); `OrderError` if
+    it breaks it. The schema's pattern says the same, but a pattern's `$` lets a final
+    newline through, so the rule is applied here too."""
+    if text is None:
+        return None
+    try:
+        return parse_price(text)
+    except PriceError as exc:
+        raise OrderError(f"price {text!r} {exc}") from None
 
 
 class BatchBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -2,10 +2,12 @@
 thin layer that decodes the body, applies the broker's limits and faults, asks the
 `Market`, flushes the `Store` and answers in the Fubon-shaped envelope.
 
-Broker behaviour comes in this order for an order action: the profile's rate limit (429,
-nothing counted against the market), the body (400), then the seeded fault, then the
-market. An ambiguous fault lets the market act and the store commit before the answer is
-lost, which is what makes it ambiguous to the client.
+Broker behaviour comes in this order for an order action: the body is read to its end
+(even if the client has left since: bytes that arrived are a request), the late fault's
+hold, the profile's rate limit (429, nothing counted against the market), the body's
+checks (400), then the seeded fault, then the market. An ambiguous fault lets the market
+act and the store commit before the answer is lost, which is what makes it ambiguous to
+the client. An answer whose client has gone is dropped by aiohttp, as it would be in life.
 """
 
 from __future__ import annotations
@@ -42,10 +44,13 @@ from tradeburst.exchange._api import (
     error_response,
     fubon_user_def,
     json_response,
+    price_of,
 )
+from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
-from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of
+from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, stamp_received
+from tradeburst.exchange._holds import Holds
 from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
 from tradeburst.exchange._records import OrderResult
@@ -70,6 +75,11 @@ class _Answered(Exception):
 _MAX_FRAME_BYTES = 64 * 1024
 """Client frames are small commands; anything bigger is abuse."""
 
+_BINARY_REFUSAL = msgspec.json.encode(
+    {"event": "error", "data": {"message": "frames must be text: JSON objects, not binary"}}
+)
+"""Every stream's answer to a binary frame, which no stream takes."""
+
 
 def _not_found(account: Account, order_no: str) -> web.Response:
     return error_response(404, f"order {order_no} not found in account {account.account}")
@@ -86,6 +96,7 @@ class ExchangeApp:
         broker_clock: Clock,
         faults: FaultInjector,
         openapi: Callable[[], dict[str, Any]],
+        body_timeout_s: float,
     ) -> None:
         self.market = market
         self.store = store
@@ -93,6 +104,8 @@ class ExchangeApp:
         self.profile = profile
         self._broker_clock = broker_clock
         self.faults = faults
+        self.holds = Holds()
+        self._body_timeout_s = body_timeout_s
         self._openapi = openapi
         self._gates: dict[str, RateGate] = {}
         epoch = time.time_ns()
@@ -146,20 +159,27 @@ class ExchangeApp:
             self.gateway.stats.rate_limited += 1
             raise _Answered(error_response(429, refusal))
 
-    @classmethod
-    async def _decode(cls, request: web.Request, kind: type[T]) -> T:
+    async def _receive(self, request: web.Request) -> bytes:
+        """The body of an order action once the broker has it: read whole, then held
+        if the late fault strikes, and stamped as received when the hold ends."""
         try:
-            raw = await request.read()
-        except ConnectionResetError:  # the client left before its body arrived
-            raise _Answered(cls._abort(request)) from None
+            raw = await read_body(request, self._body_timeout_s)
         except web.RequestPayloadError as exc:  # e.g. a Content-Encoding it is not in
             raise _Answered(error_response(400, f"invalid body: {exc}")) from None
+        if raw is None:  # the client left, or stalled, before its body was whole: no request
+            raise _Answered(self._abort(request))
+        if self.faults.late():
+            if not await self.holds.hold(self.faults.rates.late_ms / 1000):
+                raise _Answered(self._abort(request))  # stopping: it never reached the market
+            stamp_received(request, self.market.clock.now_ns())
+        return raw
+
+    @staticmethod
+    def _decode(request: web.Request, raw: bytes, kind: type[T]) -> T:
         try:
-            return msgspec.json.decode(raw or b"{}", type=kind)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            raise _Answered(error_response(400, f"invalid body: {exc}")) from None
-        except RecursionError:
-            raise _Answered(error_response(400, "invalid body: nested too deeply")) from None
+            return decode_body(raw, request.headers.get("Content-Type"), kind)
+        except BodyError as exc:
+            raise _Answered(error_response(exc.status, str(exc))) from None
 
     def _fault_before(self, request: web.Request) -> Fault | None:
         """Draw the fault; the ones that strike before the market acts answer at once."""
@@ -184,7 +204,9 @@ class ExchangeApp:
             return json_response(envelope)
         self.store.flush()
         if fault is Fault.STALL or self.faults.coin():
-            await asyncio.sleep(self.faults.rates.stall_ms / 1000)
+            held = await self.holds.hold(self.faults.rates.stall_ms / 1000)
+            if not held:  # the exchange is stopping; what the market did is stored
+                return self._abort(request)
         if fault is Fault.AMBIGUOUS:
             return self._abort(request)
         return json_response(envelope)
@@ -268,9 +290,10 @@ class ExchangeApp:
     # -- order actions --------------------------------------------------------------------
 
     async def place(self, request: web.Request) -> web.StreamResponse:
+        raw = await self._receive(request)
         account = account_of(request)
         self._gate(account, LimitClass.ORDER)
-        body = await self._decode(request, PlaceOrderBody)
+        body = self._decode(request, raw, PlaceOrderBody)
         order, warning = self._to_order(body)
         fault = self._fault_before(request)
         record = self.market.place(account, order, received_ns_of(request))
@@ -281,8 +304,9 @@ class ExchangeApp:
         return await self._answer(request, fault, envelope)
 
     async def place_batch(self, request: web.Request) -> web.StreamResponse:
+        raw = await self._receive(request)
         account = account_of(request)
-        body = await self._decode(request, BatchBody)
+        body = self._decode(request, raw, BatchBody)
         self._gate(account, LimitClass.BATCH, len(body.orders))
         checked = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
         fault = self._fault_before(request)
@@ -303,8 +327,12 @@ class ExchangeApp:
                 raise _Answered(error_response(400, "give exactly one of price and price_type"))
             if body.price_type is PriceType.LIMIT and body.price is None:
                 raise _Answered(error_response(400, "price_type Limit needs a price"))
+            try:
+                price = price_of(body.price)
+            except OrderError as exc:
+                raise _Answered(error_response(400, f"invalid body: {exc}")) from None
             return self.market.modify_price(
-                account, order_no, price=body.price, price_type=body.price_type or PriceType.LIMIT
+                account, order_no, price=price, price_type=body.price_type or PriceType.LIMIT
             )
 
         return await self._change(request, ModifyPriceBody, act)
@@ -322,9 +350,10 @@ class ExchangeApp:
         kind: type[Any] | None,
         act: Callable[[Account, str, Any], OrderResult],
     ) -> web.StreamResponse:
+        raw = await self._receive(request)
         account = account_of(request)
         self._gate(account, LimitClass.ORDER)
-        body = await self._decode(request, kind) if kind is not None else None
+        body = self._decode(request, raw, kind) if kind is not None else None
         order_no = request.match_info["order_no"]
         if not self.market.owns(account, order_no):
             return _not_found(account, order_no)
@@ -400,6 +429,8 @@ class ExchangeApp:
             async for message in subscriber.socket:
                 if message.type is WSMsgType.TEXT:
                     on_text(message.data)
+                elif message.type is WSMsgType.BINARY:
+                    subscriber.push(_BINARY_REFUSAL)
         finally:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
@@ -438,6 +469,7 @@ class ExchangeApp:
                 requests=stats.requests,
                 rate_limited=stats.rate_limited,
                 connections_refused=stats.connection_refused,
+                requests_held=self.holds.held,
                 faults={fault.value: count for fault, count in self.faults.counts.items()},
             )
         )

@@ -6,11 +6,19 @@ replayed: the same seed and the same request order give the same faults.
   connection is closed at once or the answer is held for the stall time and then dropped.
 - reset: the connection is closed before anything is placed.
 - stall: the answer comes, but only after the stall time.
+- late: the request is held for the late time before anything else happens to it, as a
+  gateway in front of a broker may hold bytes it has accepted; it is then carried out
+  (and may meet one of the faults above) whether or not its client is still there.
+
+Late is drawn on its own seeded stream as each request arrives, so switching it on does
+not change which requests meet the other faults; those are drawn as each request reaches
+the market, a held one when its hold ends.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 import random
 from dataclasses import dataclass
 
@@ -22,6 +30,7 @@ class Fault(enum.StrEnum):
     AMBIGUOUS = "ambiguous"
     RESET = "reset"
     STALL = "stall"
+    LATE = "late"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,20 +40,33 @@ class FaultRates:
     reset: float = 0.0
     stall: float = 0.0
     stall_ms: float = 1000.0
+    late: float = 0.0
+    """Independent of the others: a held request can meet any of them after."""
+    late_ms: float = 1000.0
 
     def __post_init__(self) -> None:
         rates = (self.error, self.ambiguous, self.reset, self.stall)
         if any(not 0.0 <= rate <= 1.0 for rate in rates) or sum(rates) > 1.0:
             raise ValueError("fault rates must be between 0 and 1 and add up to at most 1")
-        if self.stall_ms < 0:
-            raise ValueError("stall time cannot be negative")
+        if not 0.0 <= self.late <= 1.0:
+            raise ValueError("the late rate must be between 0 and 1")
+        if not (0 <= self.stall_ms < math.inf and 0 <= self.late_ms < math.inf):
+            raise ValueError("stall and late times must be finite and not negative")
 
 
 class FaultInjector:
-    def __init__(self, rates: FaultRates, rng: random.Random) -> None:
+    def __init__(self, rates: FaultRates, rng: random.Random, late_rng: random.Random) -> None:
         self.rates = rates
         self._rng = rng
+        self._late_rng = late_rng
         self.counts = {fault: 0 for fault in Fault}
+
+    def late(self) -> bool:
+        """Whether to hold the request that just arrived."""
+        if not self.rates.late or self._late_rng.random() >= self.rates.late:
+            return False
+        self.counts[Fault.LATE] += 1
+        return True
 
     def draw(self) -> Fault | None:
         rates = self.rates

@@ -22,7 +22,7 @@ from tradeburst.exchange._api import error_response
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE
 
-__all__ = ["Gateway", "NetworkModel", "Stats", "account_of", "received_ns_of"]
+__all__ = ["Gateway", "NetworkModel", "Stats", "account_of", "received_ns_of", "stamp_received"]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -75,7 +75,7 @@ class Gateway:
         self.stats.requests += 1
         try:
             await self._sleep_ms(self._inbound_ms(request.transport))
-            request[RECEIVED_NS] = self._clock.now_ns()
+            stamp_received(request, self._clock.now_ns())
             refusal = self._authorize(request)
             if refusal is not None:
                 return refusal
@@ -150,3 +150,8 @@ def account_of(request: web.Request) -> Account:
 def received_ns_of(request: web.Request) -> int:
     received_ns: int = request[RECEIVED_NS]
     return received_ns
+
+
+def stamp_received(request: web.Request, received_ns: int) -> None:
+    """When the request reached the broker (exchange clock): its time priority."""
+    request[RECEIVED_NS] = received_ns

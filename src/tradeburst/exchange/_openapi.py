@@ -44,6 +44,7 @@ def _answers(data: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
         400: "malformed body or impossible order",
         401: "missing or wrong key",
         404: "unknown order or symbol",
+        415: "a body not sent as Content-Type: application/json",
         429: "broker limit (業務系統流量控管) or connection limit",
         503: "injected fault: nothing was placed",
     }
@@ -69,6 +70,8 @@ def _operation(
     body: str | None = None,
     params: list[Any] | None = None,
 ) -> dict[str, Any]:
+    if body is not None:
+        errors = tuple(sorted({*errors, 415}))
     operation: dict[str, Any] = {"summary": summary, "responses": _answers(ok, *errors)}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": _json(_ref(body))}

@@ -23,6 +23,7 @@ from aiohttp import web
 from tradeburst.exchange._accounts import KeyRing, new_key
 from tradeburst.exchange._app import ExchangeApp
 from tradeburst.exchange._clock import Clock, SessionClock
+from tradeburst.exchange._door import DoorLimits, GuardedSite
 from tradeburst.exchange._faults import FaultInjector, FaultRates
 from tradeburst.exchange._gateway import Gateway, NetworkModel
 from tradeburst.exchange._liquidity import Liquidity
@@ -62,6 +63,8 @@ class ExchangeConfig:
     stock_ladder: TickLadder = STOCK_TICKS
     shm_feed: str | None = None
     """Name of a shared-memory tick ring to create and publish market data into."""
+    door: DoorLimits = field(default_factory=DoorLimits)
+    """Header and body timeouts and connections per source address."""
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -107,6 +110,7 @@ class Exchange:
         self._store: Store | None = None
         self._ring_feed: RingFeed | None = None
         self._runner: web.AppRunner | None = None
+        self._site: GuardedSite | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -126,8 +130,11 @@ class Exchange:
             ),
             profile=self.profile,
             broker_clock=self.broker_clock,
-            faults=FaultInjector(self.config.faults, random.Random(self.seed + 2)),
+            faults=FaultInjector(
+                self.config.faults, random.Random(self.seed + 2), random.Random(self.seed + 4)
+            ),
             openapi=openapi_spec,
+            body_timeout_s=self.config.door.body_timeout_s,
         )
         if self.config.shm_feed:
             try:
@@ -135,10 +142,17 @@ class Exchange:
             except ExchangeError:
                 await self.aclose()
                 raise
-        self._runner = web.AppRunner(self.api.build(), access_log=None, handle_signals=False)
+        # A request whose bytes arrived is carried out even if its client leaves (aiohttp's
+        # default, pinned here): a broker does not undo an order because the line dropped.
+        self._runner = web.AppRunner(
+            self.api.build(), access_log=None, handle_signals=False, handler_cancellation=False
+        )
         await self._runner.setup()
         try:
-            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
+            self._site = GuardedSite(
+                self._runner, self.config.host, self.config.port, self.config.door
+            )
+            await self._site.start()
         except OSError:
             await self.aclose()
             raise
@@ -228,6 +242,8 @@ class Exchange:
         if self._closed:
             return
         self._closed = True
+        if self._runner is not None:
+            self.api.holds.release()  # else the stop waits for every held request
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -237,6 +253,11 @@ class Exchange:
             self._store.close()
         if self._ring_feed is not None:
             self._ring_feed.close()
+
+    @property
+    def connections_open(self) -> int:
+        """Connections held open now, from every source."""
+        return sum(self._site.door.open.values()) if self._site is not None else 0
 
     async def __aenter__(self) -> Exchange:
         await self.start()

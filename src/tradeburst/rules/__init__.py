@@ -2,6 +2,7 @@
 
 from tradeburst.rules._limits import DAILY_LIMIT_FRACTION, PriceBand, price_band
 from tradeburst.rules._lots import BOARD_LOT_SHARES, MAX_ORDER_SHARES, quantity_problem
+from tradeburst.rules._prices import PRICE_PATTERN, PriceError, parse_price
 from tradeburst.rules._sessions import (
     CLOSE_AUCTION,
     CLOSING_CALL_START,
@@ -30,14 +31,17 @@ __all__ = [
     "MAX_ORDER_SHARES",
     "OPEN",
     "PRE_OPEN_START",
+    "PRICE_PATTERN",
     "STOCK_TICKS",
     "Phase",
     "PriceBand",
+    "PriceError",
     "TickBand",
     "TickLadder",
     "exact_context",
     "from_cents",
     "order_type_problem",
+    "parse_price",
     "phase_at",
     "price_band",
     "quantity_problem",
