@@ -468,6 +468,7 @@ class StandinSDK:
         if fault == "304":
             self.emit("on_event", "304", "forced logout: API key changed")
             self.logged_out = True
+            time.sleep(0.2)  # the event goes out before the answer, as the server's does
             return result(False, NOT_LOGGED_IN)
         if fault == "hang-gil":
             while True:
