@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from test_fubon_broker import STANDIN, buy
 from tradeburst.brokers import AnswerLost, BrokerFatal, NotSent
 from tradeburst.brokers.fubon import Deadlines, FubonBroker, FubonCredentials
 from tradeburst.brokers.fubon._folder import PREFIX
@@ -29,7 +30,6 @@ from tradeburst.model import OrderStatus
 
 from _engine_support import OPEN_CLOCK, per_user_def, placed, write_orders
 from conftest import ADMIN, KEY_A, StartExchange
-from test_fubon_broker import STANDIN, buy
 
 FAST = Deadlines(login_s=10, order_s=2, query_s=3)
 
