@@ -1,40 +1,51 @@
 """A stand-in for the `fubon_neo` SDK object (`FubonSDK`), the one seam where tradeburst's
-tests do not reach the real thing: Fubon's servers cannot be reached from here.
+tests do not reach the real thing: Fubon's servers cannot be reached from here. It runs
+where the real SDK runs, in the broker's worker process, loaded by name
+(`FubonBroker(sdk_factory="_fubon_standin:make_sdk", sdk_options={...})`, or
+`TRADEBURST_FUBON_SDK=_fubon_standin:make_sdk` with its options as JSON in
+`TRADEBURST_FUBON_STANDIN_OPTIONS` for the CLI).
 
-It has the SDK's method names and positional signatures, takes and returns what SDK 2.3.1
-does (real `fubon_neo` `Order` and enum objects; `Result` objects with `is_success`,
-`message`, `data`; `OrderResult` and `FilledData` with the SDK's fields, prices as floats),
-and calls the callbacks on a thread of its own in the sequences of Fubon's callback
-examples (`reference/fubon_neo_api.md` §5.4): blocking new order 10 (or 90); unblock and
+Its surface is SDK 2.3.1's: method names and positional signatures, real `fubon_neo`
+`Order` and enum objects in, `Result` objects out, and the callbacks on a thread of its own
+in the sequences of Fubon's callback examples (blocking new order 10 (or 90); unblock and
 batch 4 → 8 → 10/90, a batch's outcomes out of order; changes 4 → final, or only the
-failure for a refused change. A rate refusal is `Result(is_success=False,
-message="Login Error, 業務系統流量控管")`; `drop()` is a disconnect (event 300, every
-call raises after it).
+failure for a refused change). Behind it every call goes over blocking HTTP to a real
+rehearsal exchange, so the exchange's limits and faults reach the adapter unchanged.
 
-Behind that surface it forwards every call over blocking HTTP (http.client) to a real
-rehearsal exchange, so the exchange's limits and injected faults reach the adapter
-unchanged. A failure the SDK's docs do not describe (an HTTP 503, a reset or dropped
-connection) surfaces the way the SDK reports a broken connection: it raises
-`ValueError("IO error: …")`, and the adapter cannot know whether the order was placed.
-
-`make_sdk` is the factory the CLI loads through `TRADEBURST_FUBON_SDK=_fubon_standin:make_sdk`
-(tests put this folder on PYTHONPATH); it forwards to the exchange at
-`TRADEBURST_FUBON_STANDIN_URL`. The exchange key is the API key (or password) logged in
-with.
+It behaves as the real binary does at run time (observed offline against 2.3.1):
+- the constructor, the logins and the queries hold the GIL (a `ctypes.PyDLL` call, which
+  does not release it) for `gil_ms`; order calls release it;
+- each login writes `./log/program.log.YYYYMMDD` with the request, password or API key
+  included, base64-encoded, and `./log/client.log.YYYYMMDD` with the personal ID;
+- `faults`, each `"method:n:behaviour"` (the n-th call of that method on this SDK; with
+  `once_dir`, each fires once across every SDK of a test): `closed` (sent, then the
+  connection-closed Result, event 300, and a logged-out reconnect), `closed-before` (the
+  same, not sent), `url` (the URL-error Result, not sent), `logout` (answers
+  `Not Login Error` from then on, after events 300 and 100), `hang` (sent, never returns,
+  the GIL released), `hang-gil` (never returns, holding the GIL), `panic` (sent, then a
+  `pyo3_runtime.PanicException`, a BaseException), `exit` (sent, then the process dies as
+  by a segfault), `304` (event 304, the forced logout);
+- a failure the SDK's docs do not describe (an HTTP 503, a reset) surfaces as the SDK
+  reports a broken connection: `ValueError("IO error: …")`.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import ctypes
 import http.client
 import json
 import os
 import queue
 import random
 import re
+import signal
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +53,9 @@ import websocket
 from fubon_neo.constant import BSAction, MarketType, OrderType, PriceType, StockType, TimeInForce
 
 RATE_LIMIT = "Login Error, 業務系統流量控管"
+CLOSED = "Login Error, Unable to make method calls because underlying connection is closed"
+NOT_LOGGED_IN = "Not Login Error"
+OPTIONS_ENV = "TRADEBURST_FUBON_STANDIN_OPTIONS"
 BATCH_TOO_LONG = (
     "Exceeded the maximum limit for batch orders per order. Please reduce the number of "
     "orders in the batch order. Max 30"
@@ -57,8 +71,22 @@ _ENUMS: dict[str, Any] = {
     "order_type": OrderType,
 }
 _PRICES = ("price", "after_price", "before_price", "filled_price", "filled_avg_price")
-CREATED: list[StandinSDK] = []
-"""Every stand-in built, newest last (a test reaches in to drop one)."""
+
+
+class PanicException(BaseException):
+    """What a Rust panic raises through PyO3: not an `Exception`."""
+
+
+PanicException.__module__ = "pyo3_runtime"
+_LIBC = ctypes.PyDLL(None)  # a PyDLL call keeps the GIL, as the SDK's blocking calls do
+
+
+def hold_gil(seconds: float) -> None:
+    """Sleep in C without releasing the GIL: every other thread of the process stops."""
+    if seconds >= 1:
+        _LIBC.sleep(int(seconds))
+    elif seconds > 0:
+        _LIBC.usleep(int(seconds * 1_000_000))
 
 
 class Obj:
@@ -154,7 +182,10 @@ class _Stock:
     def __init__(self, sdk: StandinSDK) -> None:
         self._sdk = sdk
 
-    def place_order(self, account: Any, py_order: Any, unblock: bool | None = None) -> Obj:
+    def place_order(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run("place_order", False, lambda: self._place_order(*args, **kwargs))
+
+    def _place_order(self, account: Any, py_order: Any, unblock: bool | None = None) -> Obj:
         sdk = self._sdk
         fields = order_fields(py_order)
         status, answer = sdk.http("POST", "/v1/orders", _order_body(fields))
@@ -175,7 +206,12 @@ class _Stock:
             return result(False, record.get("error_message"))
         return result(True, None, sdk_record(record, function_type=0))
 
-    def batch_place_order(self, account: Any, orders: list[Any]) -> Obj:
+    def batch_place_order(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run(
+            "batch_place_order", False, lambda: self._batch_place_order(*args, **kwargs)
+        )
+
+    def _batch_place_order(self, account: Any, orders: list[Any]) -> Obj:
         sdk = self._sdk
         if len(orders) > 30:
             return result(False, BATCH_TOO_LONG)
@@ -204,10 +240,16 @@ class _Stock:
     def make_modify_quantity_obj(self, order: Any, quantity: int) -> Obj:
         return Obj("ModifyQuantity", order_result=order, quantity=int(quantity))
 
-    def cancel_order(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
+    def cancel_order(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run("cancel_order", False, lambda: self._cancel_order(*args, **kwargs))
+
+    def _cancel_order(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
         return self._change(order_res, "cancel", {}, 30)
 
-    def modify_price(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
+    def modify_price(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run("modify_price", False, lambda: self._modify_price(*args, **kwargs))
+
+    def _modify_price(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
         body = (
             {"price": order_res.price}
             if order_res.price is not None
@@ -215,7 +257,12 @@ class _Stock:
         )
         return self._change(order_res.order_result, "modify-price", body, 15)
 
-    def modify_quantity(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
+    def modify_quantity(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run(
+            "modify_quantity", False, lambda: self._modify_quantity(*args, **kwargs)
+        )
+
+    def _modify_quantity(self, account: Any, order_res: Any, unblock: bool | None = None) -> Obj:
         body = {"quantity": order_res.quantity}
         return self._change(order_res.order_result, "modify-quantity", body, 20)
 
@@ -244,13 +291,21 @@ class _Stock:
         sdk.emit("on_order_changed", None, final)
         return result(True, None, final)
 
-    def get_order_results(self, account: Any) -> Obj:
+    def get_order_results(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run(
+            "get_order_results", True, lambda: self._get_order_results(*args, **kwargs)
+        )
+
+    def _get_order_results(self, account: Any) -> Obj:
         status, answer = self._sdk.http("GET", "/v1/orders")
         if status != 200:
             return result(False, answer.get("message"))
         return result(True, None, [self._sdk.as_queried(r) for r in answer["data"]])
 
-    def filled_history(
+    def filled_history(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run("filled_history", True, lambda: self._filled_history(*args, **kwargs))
+
+    def _filled_history(
         self, account: Any, start_date: str | None = None, end_date: str | None = None
     ) -> Obj:
         status, answer = self._sdk.http("GET", "/v1/fills")
@@ -258,7 +313,12 @@ class _Stock:
             return result(False, answer.get("message"))
         return result(True, None, [sdk_fill(f, callback=False) for f in answer["data"]])
 
-    def query_symbol_snapshot(
+    def query_symbol_snapshot(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run(
+            "query_symbol_snapshot", True, lambda: self._query_symbol_snapshot(*args, **kwargs)
+        )
+
+    def _query_symbol_snapshot(
         self, account: Any, market_type: Any = None, stock_types: Any = None
     ) -> Obj:
         status, answer = self._sdk.http("GET", "/v1/symbols")
@@ -353,46 +413,118 @@ class StandinSDK:
         *,
         exchange: str | None = None,
         seed: int = 1,
+        gil_ms: float = 5.0,
+        faults: list[str] | None = None,
+        once_dir: str | None = None,
+        mute: list[str] | None = None,
+        undecided: list[int] | None = None,
+        record: str | None = None,
     ) -> None:
         self.url = url
         self.exchange = _Exchange(exchange or os.environ[STANDIN_URL_ENV])
         self.stock = _Stock(self)
         self.rng = random.Random(seed)
-        self.callbacks: dict[str, Callable[[Any, Any], None] | None] = {}
+        self.gil_s = gil_ms / 1000
+        self.faults = [tuple(f.split(":", 2)) for f in faults or []]
+        self.once_dir = None if once_dir is None else Path(once_dir)
+        self.callbacks: dict[str, Any] = {}
         self.logged_in = False
+        self.logged_out = False
+        """The SDK reconnected by itself after a drop: not logged in."""
         self.dead = False
-        self.calls: list[str] = []
-        self.muted: set[str] = set()
+        self.muted: set[str] = set(mute or ())
         """Callbacks this SDK never delivers (lost with its connection)."""
-        self.undecided: list[int] = []
+        self.undecided: list[int] = list(undecided or ())
         """Statuses each order reads in its first queries, one a query, before its own:
         the back end has not decided yet (4, 8) or the broker lost track of it (9)."""
+        self._record = record
+        self._counts: Counter[str] = Counter()
         self._queried: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._deliver, name="standin-cb", daemon=True)
         self._thread.start()
         self._socket: websocket.WebSocket | None = None
-        CREATED.append(self)
+        self.run("ctor", True, lambda: None)
+        self.emit("on_event", "100", "connected")
+
+    # -- run-time behaviour -----------------------------------------------------------
+
+    def run(self, name: str, gil: bool, call: Any) -> Any:
+        """One SDK call: the GIL held if the real one holds it, and this call's fault."""
+        with self._lock:
+            self._counts[name] += 1
+            n = self._counts[name]
+        fault = self._fault(name, n)
+        if self.logged_out and name not in ("ctor", "login", "apikey_login", "apikey_dma_login"):
+            return result(False, NOT_LOGGED_IN)
+        if gil:
+            hold_gil(self.gil_s)
+        if fault == "url":
+            return result(False, f"URL error: Unable to connect to {self.url}")
+        if fault in ("closed-before", "logout"):
+            self._reconnect_logged_out()
+            return result(False, CLOSED if fault == "closed-before" else NOT_LOGGED_IN)
+        if fault == "304":
+            self.emit("on_event", "304", "forced logout: API key changed")
+            self.logged_out = True
+            time.sleep(0.2)  # the event goes out before the answer, as the server's does
+            return result(False, NOT_LOGGED_IN)
+        if fault == "hang-gil":
+            while True:
+                hold_gil(3600)
+        answer = call()
+        if fault == "closed":
+            self._reconnect_logged_out()
+            return result(False, CLOSED)
+        if fault == "hang":
+            threading.Event().wait()
+        if fault == "panic":
+            raise PanicException(f"called `Option::unwrap()` on a `None` value ({name})")
+        if fault == "exit":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return answer
+
+    def _fault(self, name: str, n: int) -> str | None:
+        for method, nth, behaviour in self.faults:
+            if method != name or int(nth) != n:
+                continue
+            if self.once_dir is not None:
+                try:
+                    (self.once_dir / f"{method}-{nth}-{behaviour}").open("x").close()
+                except FileExistsError:
+                    continue
+            return behaviour
+        return None
+
+    def _reconnect_logged_out(self) -> None:
+        """The socket closed: event 300; the SDK reopens it by itself, not logged in."""
+        self.emit("on_event", "300", "disconnect")
+        self.emit("on_event", "100", "connected")
+        self.logged_out = True
 
     # -- login ----------------------------------------------------------------------------
 
     def login(
         self, personal_id: str, password: str, cert_path: str, cert_pass: str | None = None
     ) -> Obj:
-        return self._login(password)
+        return self.run("login", True, lambda: self._login(personal_id, password))
 
     def apikey_login(
         self, personal_id: str, api_key: str, cert_path: str, cert_pass: str | None = None
     ) -> Obj:
-        return self._login(api_key)
+        return self.run("apikey_login", True, lambda: self._login(personal_id, api_key))
 
-    def _login(self, key: str) -> Obj:
+    def apikey_dma_login(self, personal_id: str, api_key: str) -> Obj:
+        return self.run("apikey_dma_login", True, lambda: self._login(personal_id, api_key))
+
+    def _login(self, personal_id: str, key: str) -> Obj:
+        _write_log(personal_id, key)
         self.exchange.key = key
         status, answer = self.http("GET", "/v1/limits")
         if status != 200:
             return result(False, "certificate key error")
-        self.logged_in = True
+        self.logged_in, self.logged_out = True, False
         self._listen()
         account = Obj("Account", name="standin", account=answer["data"]["account"],
                       branch_no="6460", account_type="stock")  # fmt: skip
@@ -452,12 +584,13 @@ class StandinSDK:
     # -- the connection -------------------------------------------------------------------
 
     def http(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            self.calls.append(f"{method} {path}")
+        if self._record is not None:
+            with self._lock, open(self._record, "a", encoding="utf-8") as out:
+                out.write(f"{method} {path}\n")
         if self.dead:
             raise ValueError("IO error: disconnected")
         if not self.logged_in and path != "/v1/limits":
-            return 200, {"is_success": False, "message": "Not Login Error", "data": None}
+            return 200, {"is_success": False, "message": NOT_LOGGED_IN, "data": None}
         status, answer = self.exchange.call(method, path, body)
         if status == 429:
             return status, {"is_success": False, "message": answer.get("message"), "data": None}
@@ -472,11 +605,6 @@ class StandinSDK:
             return sdk_record(record, function_type=None, status=self.undecided[asked])
         return sdk_record(record, function_type=None)
 
-    def drop(self) -> None:
-        """The connection is lost: event 300, and every call fails from now on."""
-        self.dead = True
-        self.emit("on_event", "300", "disconnected")
-
     def shutdown(self) -> None:
         self.dead = True
         if self._socket is not None:
@@ -484,19 +612,25 @@ class StandinSDK:
         self._queue.put(None)
 
 
-def make_sdk(url: str) -> StandinSDK:
-    """The factory `TRADEBURST_FUBON_SDK` names in the CLI tests."""
-    return StandinSDK(30, 2, url)
+def _write_log(personal_id: str, key: str) -> None:
+    """What the real SDK writes in its current folder at each login."""
+    folder = Path("log")
+    folder.mkdir(exist_ok=True)
+    day = date.today().strftime("%Y%m%d")
+    request = json.dumps({"_oprn": "AthMFAAUTHN", "auin": key, "ptid": personal_id})
+    line = base64.b64encode(f"DEBUG login request {request}".encode()).decode()
+    with (folder / f"program.log.{day}").open("a", encoding="ascii") as out:
+        out.write(line + "\n")
+    with (folder / f"client.log.{day}").open("a", encoding="utf-8") as out:
+        out.write(f"{time.strftime('%H:%M:%S')} login {personal_id}\n")
+
+
+def make_sdk(url: str, **options: Any) -> StandinSDK:
+    """The factory the worker loads by name; options from the test, else from the
+    environment (the CLI's tests)."""
+    if not options and os.environ.get(OPTIONS_ENV):
+        options = json.loads(os.environ[OPTIONS_ENV])
+    return StandinSDK(30, 2, url, **options)
 
 
 make_sdk.tradeburst_standin = True  # type: ignore[attr-defined]
-
-
-def factory(exchange: str, **options: Any) -> Callable[[str], StandinSDK]:
-    """A factory for `FubonBroker(sdk_factory=...)` in tests run in this process."""
-
-    def build(url: str) -> StandinSDK:
-        return StandinSDK(30, 2, url, exchange=exchange, **options)
-
-    build.tradeburst_standin = True  # type: ignore[attr-defined]
-    return build

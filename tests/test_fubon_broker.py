@@ -37,6 +37,7 @@ import _fubon_standin as standin
 from _engine_support import (
     CLI_TIMEOUT_S,
     OPEN_CLOCK,
+    QUICK_AGE,
     QUICK_AGE_S,
     Completed,
     cli_args,
@@ -51,6 +52,7 @@ from _engine_support import (
 from conftest import ADMIN, KEY_A, StartExchange
 
 TESTS = Path(__file__).parent
+STANDIN = "_fubon_standin:make_sdk"
 SECRET_PASSWORD = "pw-4b1d-do-not-print"
 
 
@@ -76,9 +78,17 @@ def buy(user_def: str, price: str = "40.60", **fields: Any) -> Order:
                  user_def=user_def, **fields)  # fmt: skip
 
 
-def broker_at(exchange: Exchange, credentials: FubonCredentials, **options: Any) -> FubonBroker:
-    seed = options.pop("seed", 1)
-    return FubonBroker(credentials, sdk_factory=standin.factory(exchange.url, seed=seed), **options)
+def broker_at(
+    exchange: Exchange,
+    credentials: FubonCredentials,
+    *,
+    seed: int = 1,
+    standin_options: dict[str, Any] | None = None,
+    **options: Any,
+) -> FubonBroker:
+    """A broker whose worker runs the stand-in against `exchange` (the one SDK seam)."""
+    sdk_options = {"exchange": exchange.url, "seed": seed, **(standin_options or {})}
+    return FubonBroker(credentials, sdk_factory=STANDIN, sdk_options=sdk_options, **options)
 
 
 # -- the SDK's objects --------------------------------------------------------------------
@@ -201,8 +211,9 @@ async def test_a_batch_whose_callbacks_never_come_is_an_answer_lost(
     market: Exchange, credentials: FubonCredentials
 ) -> None:
     """ACKs without outcomes tell nothing final: AnswerLost, for the engine to reconcile."""
-    async with broker_at(market, credentials, answer_timeout_s=0.3) as broker:
-        standin.CREATED[-1].muted.add("on_order")  # outcomes are lost
+    lost = {"mute": ["on_order"]}  # outcomes are lost
+    async with broker_at(market, credentials, answer_timeout_s=0.3,
+                         standin_options=lost) as broker:  # fmt: skip
         with pytest.raises(AnswerLost):
             await broker.place_batch([buy("mut0"), buy("mut1")])
 
@@ -279,35 +290,33 @@ async def test_fills_carry_the_user_def_the_history_leaves_out(
     assert all(f.price_twd == Decimal("40.6") and f.quantity == 1000 for f in fills)
 
 
-async def test_event_300_logs_in_again_on_a_new_sdk_and_settles_what_waited(
-    market: Exchange, credentials: FubonCredentials
+async def test_a_drop_mid_batch_is_an_answer_lost_and_a_new_worker_logs_in(
+    market: Exchange, credentials: FubonCredentials, session: aiohttp.ClientSession
 ) -> None:
-    """A disconnect mid-batch: new SDK, login, callbacks again; the query settles the batch."""
-    async with broker_at(market, credentials, reconnect_backoff_s=(0.05, 0.1)) as broker:
-        first = standin.CREATED[-1]
-        first.muted.add("on_order")  # the outcomes are lost with the connection
-        batch = asyncio.create_task(broker.place_batch([buy("dis0"), buy("dis1")]))
-        await asyncio.sleep(0.3)
-        first.drop()
-        states = await asyncio.wait_for(batch, 10)
-        second = standin.CREATED[-1]
-        after = await broker.place(buy("dis2"))
-        assert second is not first and second.logged_in and broker.reconnects == 1
-        assert second.callbacks["on_order"] is not None
-    assert [(s.user_def, s.status) for s in states] == [
-        ("dis0", OrderStatus.ACCEPTED), ("dis1", OrderStatus.ACCEPTED)]  # fmt: skip
+    """The socket closes while a batch is in flight (it was sent): AnswerLost, not a "no";
+    the worker is replaced, logs in again, and the next order goes through."""
+    drop = {"faults": ["batch_place_order:1:closed"]}
+    async with broker_at(market, credentials, standin_options=drop,
+                         reconnect_backoff_s=(0.05, 0.1)) as broker:  # fmt: skip
+        first = broker.worker_pid
+        with pytest.raises(AnswerLost, match="connection is closed"):
+            await broker.place_batch([buy("dis0"), buy("dis1")])
+        after = await asyncio.wait_for(broker.place(buy("dis2")), 30)
+        assert broker.reconnects == 1 and broker.worker_pid not in (None, first)
     assert after.status is OrderStatus.ACCEPTED
+    held = per_user_def(await placed(session, market.url, ADMIN))
+    assert held == Counter({"dis0": 1, "dis1": 1, "dis2": 1})
 
 
-async def test_a_call_that_raises_is_an_answer_lost(
+async def test_a_panic_in_an_order_call_is_an_answer_lost(
     market: Exchange, credentials: FubonCredentials
 ) -> None:
-    """An SDK call that fails may have acted: AnswerLost, never NotSent."""
-    async with broker_at(market, credentials) as broker:
-        standin.CREATED[-1].dead = True
-        broker._disconnected = lambda message: None  # type: ignore[method-assign]
-        with pytest.raises(AnswerLost, match="IO error"):
+    """A PanicException (a BaseException) in the SDK may have acted: AnswerLost."""
+    panic = {"faults": ["place_order:1:panic"]}
+    async with broker_at(market, credentials, standin_options=panic) as broker:
+        with pytest.raises(AnswerLost, match="PanicException"):
             await broker.place(buy("lost1"))
+        assert (await broker.place(buy("lost2"))).status is OrderStatus.ACCEPTED
 
 
 async def test_a_failed_login_is_fatal(market: Exchange, cert: Path) -> None:
@@ -377,9 +386,8 @@ def test_the_sdk_seam_takes_only_a_marked_stand_in() -> None:
     """An unmarked callable in TRADEBURST_FUBON_SDK is refused; unset means the real SDK."""
     with pytest.raises(StandinError, match="not a test stand-in"):
         sdk_factory_from_env({SDK_FACTORY_ENV: "os:getcwd"})
-    factory, name = sdk_factory_from_env({})
-    assert name is None and factory.__name__ == "real_sdk"
-    assert sdk_factory_from_env({SDK_FACTORY_ENV: "_fubon_standin:make_sdk"})[1]
+    assert sdk_factory_from_env({}) is None
+    assert sdk_factory_from_env({SDK_FACTORY_ENV: STANDIN}) == STANDIN
 
 
 # -- the engine through the adapter -------------------------------------------------------
@@ -449,10 +457,10 @@ async def test_a_lost_answer_found_undecided_is_asked_about_again_never_resent(
     """Batch outcomes lost; the account's records show the orders in 9, then 4, then 8
     (no outcome yet) before the outcome: the run waits for the outcome, each placed once."""
     source = write_orders(tmp_path / "orders.csv", 10)
-    async with broker_at(market, credentials, answer_timeout_s=0.3) as broker:
-        sdk = standin.CREATED[-1]
-        sdk.muted.add("on_order")
-        sdk.undecided = [9, 4, 8]
+    calls = tmp_path / "calls.log"
+    undecided = {"mute": ["on_order"], "undecided": [9, 4, 8], "record": str(calls)}
+    async with broker_at(market, credentials, answer_timeout_s=0.3,
+                         standin_options=undecided) as broker:  # fmt: skip
         options = FireOptions(
             max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=5, grace_s=0.1
         )
@@ -460,7 +468,8 @@ async def test_a_lost_answer_found_undecided_is_asked_about_again_never_resent(
     orders = result.summary.orders
     assert (orders.accepted, orders.unknown, orders.resent) == (10, 0, 0)
     assert all(i.by_query and i.order_no for i in result.intents)
-    assert sdk.calls.count("GET /v1/orders") >= 1 + 4, "a query per undecided reading"
+    queries = calls.read_text().splitlines().count("GET /v1/orders")
+    assert queries >= 1 + 4, "a query per undecided reading"
     records = await placed(session, market.url, ADMIN)
     assert per_user_def(records) == Counter({i.user_def: 1 for i in result.intents})
 
@@ -473,10 +482,9 @@ async def test_orders_still_undecided_at_the_timeout_stay_unknown_until_resume(
     accepted nor sent again; `resume`, once the broker has the outcome, settles them."""
     source = write_orders(tmp_path / "orders.csv", 10)
     journal = tmp_path / "run.sqlite"
-    async with broker_at(market, credentials, answer_timeout_s=0.3) as broker:
-        sdk = standin.CREATED[-1]
-        sdk.muted.add("on_order")
-        sdk.undecided = [9] * 1000
+    never = {"mute": ["on_order"], "undecided": [9] * 1000}
+    async with broker_at(market, credentials, answer_timeout_s=0.3,
+                         standin_options=never) as broker:  # fmt: skip
         options = FireOptions(
             max_request_age_s=QUICK_AGE_S,
             journal=journal,
@@ -540,7 +548,7 @@ async def test_fire_broker_fubon_killed_under_faults_resumes_to_one_order_per_in
         with (tmp_path / "fire.out").open("wb") as out:
             client = await asyncio.create_subprocess_exec(
                 *cli_args("fire", str(source), "--broker", "fubon", "--journal", str(journal),
-                          "--grace-ms", "300"),
+                          "--grace-ms", "300", *QUICK_AGE),
                 cwd=tmp_path, env=env, stdout=out, stderr=out,
             )  # fmt: skip
         try:
@@ -551,7 +559,9 @@ async def test_fire_broker_fubon_killed_under_faults_resumes_to_one_order_per_in
             if client.returncode is None:
                 client.kill()
                 await client.wait()
-        resumed = await run_fubon_cli(env, "resume", "--journal", str(journal), cwd=tmp_path)
+        resumed = await run_fubon_cli(
+            env, "resume", "--journal", str(journal), *QUICK_AGE, cwd=tmp_path
+        )
         assert resumed.returncode == 0, resumed.output
         records = await placed(session, url, ADMIN)
     run, intents = journal_of(journal)
@@ -615,7 +625,7 @@ async def test_run_and_rush_take_broker_fubon(
     assert ran.returncode == 0, ran.output
     source = write_orders(tmp_path / "rush.csv", 4)
     # The SDK has no clock call: the adapter's broker time is ours.
-    soon = datetime.fromtimestamp(time.time() + 3, TAIPEI).time()
+    soon = datetime.fromtimestamp(time.time() + 10, TAIPEI).time()  # after the login
     rushed = await run_fubon_cli(
         env, "rush", str(source), "--at", soon.isoformat(), "--broker", "fubon",
         "--journal", "rush.sqlite", cwd=tmp_path,

@@ -29,9 +29,13 @@ from tradeburst.cli._brokers import (
     BrokerName,
     BrokerOption,
     FubonConfigOption,
+    FubonKeepSdkLogOption,
     FubonTestOption,
+    FubonTimeoutOption,
     FubonUnblockOption,
+    FubonUrlOption,
     build_broker,
+    connect_unless_stopped,
 )
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, writable
@@ -210,6 +214,9 @@ def send_command(
     fubon_config: FubonConfigOption = None,
     fubon_test: FubonTestOption = False,
     fubon_unblock: FubonUnblockOption = False,
+    fubon_url: FubonUrlOption = None,
+    fubon_timeout_s: FubonTimeoutOption = None,
+    fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
 ) -> None:
     """`fire` and `rush`: one command under two names, `rush` with a target time."""
     rushing = ctx.info_name == "rush"
@@ -232,7 +239,10 @@ def send_command(
     )
     console = Console(highlight=False, soft_wrap=True)
     sim_url = _url(url) if broker is BrokerName.SIM else None
-    choice = BrokerChoice(name=broker, url=sim_url, concurrency=concurrency)
+    choice = BrokerChoice(
+        name=broker, url=sim_url, concurrency=concurrency, fubon_url=fubon_url,
+        fubon_timeout_s=fubon_timeout_s, fubon_keep_sdk_log=fubon_keep_sdk_log,
+    )  # fmt: skip
     chosen = _broker(choice, api_key, api_key_file, fubon_config, fubon_test, fubon_unblock)
     receipts = exchange_receipts(sim_url, admin_key) if target and sim_url and admin_key else None
     configure_logging()
@@ -242,6 +252,8 @@ def send_command(
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
         watch = view.watch if view else None
         try:
+            if broker is BrokerName.FUBON:  # its login may hang: Ctrl-C must end it
+                await connect_unless_stopped(chosen, stop, console)
             if target is None:
                 return await fire(orders, chosen, options, dry_run=dry_run, stop=stop, watch=watch)
             return await rush(
@@ -314,6 +326,9 @@ def resume_command(
     fubon_config: FubonConfigOption = None,
     fubon_test: FubonTestOption = False,
     fubon_unblock: FubonUnblockOption = False,
+    fubon_url: FubonUrlOption = None,
+    fubon_timeout_s: FubonTimeoutOption = None,
+    fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
 ) -> None:
     """After a crash or an abort: ask the broker what it has of the run, then send what it
     does not. Nothing is placed twice."""
@@ -329,12 +344,17 @@ def resume_command(
     used, used_url = _journal_broker(journal)
     name = broker or used
     target = (_url(url) if url else used_url) if name is BrokerName.SIM else used_url
-    choice = BrokerChoice(name=name, url=target, concurrency=concurrency)
+    choice = BrokerChoice(
+        name=name, url=target, concurrency=concurrency, fubon_url=fubon_url,
+        fubon_timeout_s=fubon_timeout_s, fubon_keep_sdk_log=fubon_keep_sdk_log,
+    )  # fmt: skip
     chosen = _broker(choice, api_key, api_key_file, fubon_config, fubon_test, fubon_unblock)
     configure_logging()
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
         try:
+            if name is BrokerName.FUBON:  # its login may hang: Ctrl-C must end it
+                await connect_unless_stopped(chosen, stop, console)
             return await resume(
                 journal, chosen, options, stop=stop, watch=view.watch if view else None
             )

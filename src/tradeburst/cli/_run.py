@@ -20,8 +20,11 @@ from tradeburst.cli._brokers import (
     BrokerName,
     BrokerOption,
     FubonConfigOption,
+    FubonKeepSdkLogOption,
     FubonTestOption,
+    FubonTimeoutOption,
     FubonUnblockOption,
+    FubonUrlOption,
     build_broker,
 )
 from tradeburst.cli._fire import (
@@ -110,6 +113,9 @@ def run_command(
     fubon_config: FubonConfigOption = None,
     fubon_test: FubonTestOption = False,
     fubon_unblock: FubonUnblockOption = False,
+    fubon_url: FubonUrlOption = None,
+    fubon_timeout_s: FubonTimeoutOption = None,
+    fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
 ) -> None:
     """Run every strategy of STRATEGIES on one account: one loop, one throttle shared by
     weight, a reserve for cancels; a strategy that fails is stopped, the others go on."""
@@ -149,6 +155,9 @@ def run_command(
                 fubon_config=fubon_config,
                 fubon_test=fubon_test,
                 fubon_unblock=fubon_unblock,
+                fubon_url=fubon_url,
+                fubon_timeout_s=fubon_timeout_s,
+                fubon_keep_sdk_log=fubon_keep_sdk_log,
                 concurrency=concurrency,
             ),
             console,

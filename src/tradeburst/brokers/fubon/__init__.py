@@ -1,5 +1,6 @@
 """The Fubon Neo broker: `FubonBroker` over the `fubon_neo` SDK (`pip install
-'tradeburst[fubon]'`), its login credentials, and the SDK seam tests use."""
+'tradeburst[fubon]'`), run in a worker process of its own; its login credentials, the
+deadlines of its calls, and the SDK seam tests use."""
 
 from tradeburst.brokers.fubon._broker import DEFAULT_ANSWER_TIMEOUT_S, MAX_BATCH_ORDERS, FubonBroker
 from tradeburst.brokers.fubon._credentials import (
@@ -13,9 +14,11 @@ from tradeburst.brokers.fubon._sdk import (
     TEST_URL,
     SdkFactory,
     StandinError,
+    load_factory,
     real_sdk,
     sdk_factory_from_env,
 )
+from tradeburst.brokers.fubon._session import Deadlines
 
 __all__ = [
     "DEFAULT_ANSWER_TIMEOUT_S",
@@ -24,11 +27,13 @@ __all__ = [
     "SDK_FACTORY_ENV",
     "TEST_URL",
     "CredentialsError",
+    "Deadlines",
     "FubonBroker",
     "FubonCredentials",
     "SdkFactory",
     "StandinError",
     "load_credentials",
+    "load_factory",
     "real_sdk",
     "sdk_factory_from_env",
 ]

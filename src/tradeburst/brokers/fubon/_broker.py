@@ -1,35 +1,31 @@
-"""`FubonBroker`: the `Broker` protocol over the `fubon_neo` SDK (2.3.1).
+"""`FubonBroker`: the `Broker` protocol over the `fubon_neo` SDK (2.3.1), run in a worker
+process of its own (`_worker`), so that no SDK call can freeze the engine's loop.
 
-Every SDK call blocks, so each runs in a `ThreadPoolExecutor` bounded by the account's
-connections (the Fubon profile's 10). Single orders go out blocking by default (the
-return value is the outcome), or with `unblock=True` (the return value is a status-4 ACK
-and the outcome comes by callback). A batch of up to 30 always answers with ACKs; the
-outcome of each order arrives by callback, out of order, matched by `seq_no`.
+Single orders go out blocking by default (the return value is the outcome), or with
+`unblock=True` (a status-4 ACK; the outcome comes by callback). A batch of up to 30 always
+answers with ACKs; each order's outcome arrives by callback, out of order, matched by
+`seq_no`.
 
-Outcomes: an answer becomes an `OrderState`; a failed result is a rate refusal
-(`RateLimited`, nothing placed), a connection-limit refusal (`NotSent`), a login problem
-(`BrokerFatal`), or else the broker's "no" to the order (status 90). An SDK call that
-raises or hangs, or an ACK whose outcome never comes, may have placed the order: it is
-`AnswerLost`, for the engine to reconcile by `user_def`. In a batch, orders without an
-outcome are answered with a state that names no order, which the engine reconciles.
-
-Logging in, and in again on event 300 (disconnected), is `_session`'s. After a log-in
-again the broker asks for today's orders, settling whatever waited for a callback. Fills
-pushed during the outage are not replayed; `fills()` asks for them.
+Outcomes: an answer becomes an `OrderState`; a failed result is classified by what it
+proves (`_mapping.ANSWERS`): the broker's "no" (status 90), a rate refusal (`RateLimited`),
+not sent (`NotSent`), cut off mid-call (`AnswerLost`, reconciled by `user_def`), or a
+refusal of us (`BrokerFatal`). A call past its deadline or a worker that died is
+`AnswerLost` for an order and `NotSent` for a query; the session replaces the worker, and
+the broker then settles from today's orders whatever waited for a callback. Fills pushed
+during an outage are not replayed; `fills()` asks for them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -37,30 +33,23 @@ from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, Not
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.brokers.fubon._callbacks import CallbackBridge
 from tradeburst.brokers.fubon._credentials import FubonCredentials
-from tradeburst.brokers.fubon._mapping import (
-    PENDING_STATUSES,
-    TAIPEI,
-    fill_of,
-    price_of,
-    price_text,
-    refusal,
-    sdk_order,
-    state_of,
-)
-from tradeburst.brokers.fubon._sdk import PRODUCTION_URL, SdkFactory, real_sdk, sdk_module
-from tradeburst.brokers.fubon._session import FubonSession
+from tradeburst.brokers.fubon._folder import sweep_abandoned
+from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, TAIPEI, price_text, refusal
+from tradeburst.brokers.fubon._process import next_call_id as _id
+from tradeburst.brokers.fubon._sdk import PRODUCTION_URL
+from tradeburst.brokers.fubon._session import Deadlines, FubonSession
+from tradeburst.brokers.fubon._wire import Call, Login, Placed, Reply
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
 
 __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "MAX_BATCH_ORDERS", "FubonBroker"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MAX_BATCH_ORDERS = 30
 """SDK 2.3.1 refuses longer batches (undocumented; found in the binary)."""
 DEFAULT_ANSWER_TIMEOUT_S = 10.0
-"""How long a call, or an ACK's callback, may take before the answer counts as lost."""
+"""How long an ACK's outcome may take to come by callback before it counts as lost."""
 RECONNECT_BACKOFF_S = (0.5, 5.0)
 
 
@@ -77,7 +66,10 @@ class FubonBroker:
         unblock: bool = False,
         connections: int | None = None,
         answer_timeout_s: float = DEFAULT_ANSWER_TIMEOUT_S,
-        sdk_factory: SdkFactory | None = None,
+        deadlines: Deadlines | None = None,
+        sdk_factory: str | None = None,
+        sdk_options: dict[str, Any] | None = None,
+        keep_sdk_log: Path | None = None,
         reconnect_backoff_s: tuple[float, float] = RECONNECT_BACKOFF_S,
     ) -> None:
         self._url = url
@@ -86,34 +78,50 @@ class FubonBroker:
         limit = self._profile.connections or 1
         self._connections = max(1, min(limit, connections or limit))
         self._answer_timeout_s = answer_timeout_s
+        c = credentials
+        login = Login(
+            url=url, personal_id=c.personal_id, password=c.password, api_key=c.api_key,
+            cert_path=None if c.cert_path is None else str(c.cert_path),
+            cert_password=c.cert_password, account=c.account, factory=sdk_factory,
+            factory_options=dict(sdk_options or {}), connections=self._connections,
+        )  # fmt: skip
+        self._bridge = CallbackBridge(self._remember)
         self._session = FubonSession(
-            credentials,
-            url=url,
-            factory=sdk_factory or real_sdk,
-            answer_timeout_s=answer_timeout_s,
+            login,
+            deadlines=deadlines or Deadlines(),
             backoff_s=reconnect_backoff_s,
+            keep_log=keep_sdk_log,
+            on_push=self._bridge.push,
         )
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._bridge: CallbackBridge | None = None
-        self._raw: dict[str, Any] = {}
-        """The latest full SDK `OrderResult` per order_no: what cancel and modify take."""
         self._user_defs: dict[str, str] = {}
         """order_no → user_def, for fills (the SDK's fill history carries no user_def)."""
-        self._prepared: dict[str, Any] = {}
-        """SDK `Order`s built ahead by `prepare`, by client order id."""
 
     def __repr__(self) -> str:  # the credentials' secrets have repr=False
         return f"FubonBroker({self._url!r}, account={self._session.account_no!r})"
 
     def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
         session = getattr(self, "_session", None)
-        if session is not None and session.sdk is not None and not session.closed:
+        if session is not None and session.opened and not session.closed:
             _warn(f"{self!r} was not closed", ResourceWarning, stacklevel=2)
 
     @property
     def url(self) -> str:
         return self._url
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the SDK worker was replaced and logged in again."""
+        return self._session.reconnects
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The SDK worker's process id (None between workers)."""
+        return self._session.worker_pid
+
+    @property
+    def kept_sdk_log(self) -> list[Path]:
+        """The SDK's files moved to `keep_sdk_log` so far: they hold credentials."""
+        return list(self._session.kept)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -125,41 +133,30 @@ class FubonBroker:
         await self.aclose()
 
     async def connect(self) -> None:
-        if self._session.sdk is not None:
+        """Start the SDK worker and log in; cancelling it kills the worker at once."""
+        if self._session.opened:
             return
         if self._session.closed:
             raise NotSent("the Fubon broker is closed")
-        self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(self._connections, thread_name_prefix="fubon")
-        self._bridge = CallbackBridge(self._loop, self._session.disconnected, self._remember)
+        await asyncio.to_thread(sweep_abandoned)
         try:
-            await self._session.open(self._bridge.register, self._settle_after_reconnect)
+            await self._session.open(self._settle_after_replacement)
         except BaseException:
             await self.aclose()
             raise
 
     async def aclose(self) -> None:
-        if self._session.closed:
-            return
         await self._session.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
 
-    @property
-    def reconnects(self) -> int:
-        """How many times it logged in again after a disconnect."""
-        return self._session.reconnects
-
-    async def _settle_after_reconnect(self) -> None:
-        """Callbacks lost in the outage are not replayed: today's orders tell instead."""
+    async def _settle_after_replacement(self) -> None:
+        """Callbacks lost with the old worker are not replayed: today's orders tell."""
         try:
             records = await self._records()
         except BrokerError as exc:
-            log.warning("Fubon: orders not reconciled after the reconnect (%s)", exc)
+            log.warning("Fubon: orders not reconciled after the new login (%s)", exc)
             return
-        assert self._bridge is not None
-        settled = self._bridge.settle_waiting([(raw.seq_no, state) for raw, state in records])
-        log.info("Fubon: reconnected; %d waiting orders settled from the query", settled)
+        settled = self._bridge.settle_waiting([(p.seq_no, p.state) for p in records])
+        log.info("Fubon: logged in again; %d waiting orders settled from the query", settled)
 
     # -- what the broker declares ---------------------------------------------------------
 
@@ -180,68 +177,40 @@ class FubonBroker:
         )
 
     async def warm(self, connections: int) -> None:
-        """One WebSocket carries every call; warming starts the worker threads."""
-        count = max(1, min(connections, self._connections))
-        assert self._loop is not None
-        await asyncio.gather(
-            *(self._loop.run_in_executor(self._executor, time.sleep, 0.001) for _ in range(count))
-        )
+        """One WebSocket in the worker carries every call: nothing to warm."""
 
     def prepare(self, orders: Sequence[Order]) -> None:
-        """Build the SDK `Order` of each order now, so the burst only sends."""
-        for order in orders:
-            if order.user_def is not None:
-                self._prepared[order.user_def] = sdk_order(order)
-
-    def _sdk_order(self, order: Order) -> Any:
-        # Taken, not kept: a resend is rare and builds afresh.
-        built = self._prepared.pop(order.user_def, None) if order.user_def else None
-        return built if built is not None else sdk_order(order)
+        """The SDK's `Order`s are built in the worker, as each call arrives."""
 
     async def server_time_ns(self) -> int:
         """The SDK has no clock call: the local clock stands in."""
         return time.time_ns()
 
     async def instruments(self) -> dict[str, Instrument]:
-        sdk, account = await self._session.current()
-        module = sdk_module()
         found: dict[str, Instrument] = {}
-        for kind, stock_type in (("stock", module.StockType.Stock),
-                                 ("etf", module.StockType.EtfAndEtn)):  # fmt: skip
-            result = await self._call(
-                "query_symbol_snapshot",
-                sdk.stock.query_symbol_snapshot,
-                account,
-                module.MarketType.Common,
-                [stock_type],
-            )
-            self._check_query(result, "query_symbol_snapshot")
-            quotes = getattr(result.data, "symbols", result.data) or []
-            for quote in quotes:
-                if None in (quote.reference_price, quote.limitup_price, quote.limitdown_price):
-                    continue  # no price today: not tradable
+        for kind in ("stock", "etf"):
+            reply = await self._query(Call(id=_id(), method="snapshot", kind=kind))
+            for quote in reply.quotes:
                 found[quote.symbol] = Instrument(
                     symbol=quote.symbol,
                     name=quote.symbol,
                     kind=kind,
-                    reference_twd=price_of(quote.reference_price),
-                    limit_up_twd=price_of(quote.limitup_price),
-                    limit_down_twd=price_of(quote.limitdown_price),
+                    reference_twd=Decimal(quote.reference),
+                    limit_up_twd=Decimal(quote.limit_up),
+                    limit_down_twd=Decimal(quote.limit_down),
                 )
         return found
 
     # -- order actions --------------------------------------------------------------------
 
     async def place(self, order: Order) -> OrderState:
-        sdk, account = await self._session.current()
-        built = self._sdk_order(order)
-        if self._unblock:
-            result = await self._call("place_order", sdk.stock.place_order, account, built, True)
-        else:
-            result = await self._call("place_order", sdk.stock.place_order, account, built)
-        seq_no, state = self._answer(result, order, "place_order")
+        call = Call(id=_id(), method="place", orders=[order], unblock=self._unblock)
+        reply = await self._session.call(call)
+        placed = self._placed(reply, "place_order", [order])
+        if placed is None:
+            return _failed(order, reply.message)
+        seq_no, state = placed[0].seq_no, placed[0].state
         if state.status in PENDING_STATUSES and seq_no:
-            assert self._bridge is not None
             outcome = (await self._bridge.outcomes([seq_no], self._answer_timeout_s)).get(seq_no)
             if outcome is None:
                 raise AnswerLost(f"place_order: no outcome for seq_no {seq_no}")
@@ -253,27 +222,15 @@ class FubonBroker:
             return []
         if len(orders) > MAX_BATCH_ORDERS:
             raise ValueError(f"a Fubon batch takes at most {MAX_BATCH_ORDERS} orders")
-        sdk, account = await self._session.current()
-        built = [self._sdk_order(order) for order in orders]
-        result = await self._call("batch_place_order", sdk.stock.batch_place_order, account, built)
-        if not result.is_success:
-            error = refusal(result.message, "batch_place_order")
-            if error is not None:
-                raise error
-            return [_failed(order, result.message) for order in orders]
-        acks = list(result.data or [])
-        if len(acks) != len(orders):
-            raise AnswerLost(f"batch of {len(orders)} answered with {len(acks)} ACKs")
-        try:
-            answered = [(ack.seq_no, state_of(ack)) for ack in acks]
-        except (AttributeError, ValueError, TypeError) as exc:
-            raise AnswerLost(f"batch_place_order: unreadable answer ({exc})") from exc
-        waiting = [seq for seq, state in answered if seq and state.status in PENDING_STATUSES]
-        assert self._bridge is not None
+        reply = await self._session.call(Call(id=_id(), method="batch", orders=list(orders)))
+        placed = self._placed(reply, "batch_place_order", orders)
+        if placed is None:
+            return [_failed(order, reply.message) for order in orders]
+        waiting = [p.seq_no for p in placed if p.seq_no and p.state.status in PENDING_STATUSES]
         outcomes = await self._bridge.outcomes(waiting, self._answer_timeout_s)
         states: list[OrderState] = []
-        for order, (seq_no, ack) in zip(orders, answered, strict=True):
-            state = outcomes.get(seq_no, ack)
+        for order, ack in zip(orders, placed, strict=True):
+            state = outcomes.get(ack.seq_no or "", ack.state)
             if state.status in PENDING_STATUSES or state.status is OrderStatus.CONNECTION_TIMEOUT:
                 states.append(_unnamed(order))  # only a query can tell
             else:
@@ -283,49 +240,41 @@ class FubonBroker:
         return states
 
     async def cancel(self, order_no: str) -> OrderState:
-        sdk, account = await self._session.current()
-        raw = await self._order_result(order_no)
-        result = await self._call("cancel_order", sdk.stock.cancel_order, account, raw)
-        return self._changed(result, raw, OrderStatus.CANCEL_FAILED, "cancel_order")
+        call = Call(id=_id(), method="cancel", order_no=order_no)
+        return await self._change(call, OrderStatus.CANCEL_FAILED, "cancel_order")
 
     async def modify_price(self, order_no: str, price_twd: Decimal) -> OrderState:
-        sdk, account = await self._session.current()
-        raw = await self._order_result(order_no)
-        change = sdk.stock.make_modify_price_obj(raw, price_text(price_twd), None)
-        result = await self._call("modify_price", sdk.stock.modify_price, account, change)
-        return self._changed(result, raw, OrderStatus.MODIFY_PRICE_FAILED, "modify_price")
+        call = Call(id=_id(), method="modify_price", order_no=order_no,
+                    price=price_text(price_twd))  # fmt: skip
+        return await self._change(call, OrderStatus.MODIFY_PRICE_FAILED, "modify_price")
 
     async def modify_quantity(self, order_no: str, quantity: int) -> OrderState:
-        sdk, account = await self._session.current()
-        raw = await self._order_result(order_no)
-        change = sdk.stock.make_modify_quantity_obj(raw, quantity)
-        result = await self._call("modify_quantity", sdk.stock.modify_quantity, account, change)
-        return self._changed(result, raw, OrderStatus.MODIFY_QUANTITY_FAILED, "modify_quantity")
+        call = Call(id=_id(), method="modify_quantity", order_no=order_no, quantity=quantity)
+        return await self._change(call, OrderStatus.MODIFY_QUANTITY_FAILED, "modify_quantity")
 
     # -- queries --------------------------------------------------------------------------
 
     async def order_results(self, user_def: str | None = None) -> list[OrderState]:
         """Today's orders (the SDK has no filter: `user_def` is applied here)."""
-        states = [state for _, state in await self._records()]
+        states = [p.state for p in await self._records()]
         if user_def is not None:
             states = [s for s in states if s.user_def == user_def]
         return states
 
     async def fills(self) -> list[Fill]:
-        sdk, account = await self._session.current()
         today = datetime.now(TAIPEI).strftime("%Y%m%d")
-        result = await self._call("filled_history", sdk.stock.filled_history, account, today)
-        self._check_query(result, "filled_history")
-        history = list(result.data or [])
-        if any(f.order_no not in self._user_defs for f in history):
+        reply = await self._query(Call(id=_id(), method="fills", day=today))
+        if any(f.order_no not in self._user_defs for f in reply.fills):
             await self._records()  # learns the user_def of every order today
-        try:
-            return [fill_of(f, self._user_defs.get(f.order_no)) for f in history]
-        except (AttributeError, ValueError, TypeError) as exc:
-            raise AnswerLost(f"filled_history: unreadable answer ({exc})") from exc
+        return [
+            f
+            if f.user_def
+            else msgspec.structs.replace(f, user_def=self._user_defs.get(f.order_no))
+            for f in reply.fills
+        ]
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
-        if self._bridge is None:
+        if not self._session.opened:
             raise RuntimeError("FubonBroker.connect() first")
         queue: asyncio.Queue[OrderState | Fill] = asyncio.Queue()
         self._bridge.subscribers.add(queue)
@@ -337,85 +286,61 @@ class FubonBroker:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    async def _records(self) -> list[tuple[Any, OrderState]]:
-        sdk, account = await self._session.current()
-        result = await self._call("get_order_results", sdk.stock.get_order_results, account)
-        self._check_query(result, "get_order_results")
-        try:
-            # One record we cannot read spoils the query: skipping it would make its
-            # order look missing, and a missing order is sent again.
-            records = [(raw, state_of(raw)) for raw in result.data or []]
-        except (AttributeError, ValueError, TypeError) as exc:
-            raise AnswerLost(f"get_order_results: unreadable record ({exc})") from exc
-        for state, raw in ((s, r) for r, s in records):
-            self._remember(state, raw)
-        return records
+    async def _records(self) -> list[Placed]:
+        reply = await self._query(Call(id=_id(), method="orders"))
+        for placed in reply.placed:
+            self._remember(placed.state)
+        return reply.placed
 
-    async def _order_result(self, order_no: str) -> Any:
-        raw = self._raw.get(order_no)
-        if raw is None:
-            await self._records()
-            raw = self._raw.get(order_no)
-        if raw is None:
-            raise BrokerFatal(f"Fubon has no order {order_no} of this account today")
-        return raw
+    async def _query(self, call: Call) -> Reply:
+        """A query's reply, or the error it stands for (a query places nothing)."""
+        reply = await self._session.call(call)
+        if reply.raised is not None:
+            raise NotSent(f"{call.method}: {reply.raised}")
+        if not reply.ok:
+            raise refusal(reply.message, call.method, placing=False) or NotSent(
+                f"{call.method}: {reply.message}"
+            )
+        return reply
 
-    def _remember(self, state: OrderState, raw: Any) -> None:
-        if state.order_no and state.symbol:  # a full record (a refused cancel's is not)
-            self._raw[state.order_no] = raw
-            if state.user_def:
-                self._user_defs[state.order_no] = state.user_def
-
-    async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` on a worker thread. Anything but a return may have acted."""
-        assert self._loop is not None
-        try:
-            async with asyncio.timeout(self._answer_timeout_s):
-                return await self._loop.run_in_executor(
-                    self._executor, functools.partial(fn, *args)
-                )
-        except TimeoutError:
-            raise AnswerLost(f"{what}: no answer in {self._answer_timeout_s:g} s") from None
-        except RuntimeError as exc:
-            if self._session.closed:  # the executor is shut down
-                raise NotSent(f"{what}: the Fubon broker is closed") from None
-            raise AnswerLost(f"{what}: {exc}") from exc
-        except Exception as exc:
-            raise AnswerLost(f"{what}: {type(exc).__name__}: {exc}") from exc
-
-    def _answer(self, result: Any, order: Order, what: str) -> tuple[str | None, OrderState]:
-        if not result.is_success:
-            error = refusal(result.message, what)
+    def _placed(self, reply: Reply, what: str, orders: Sequence[Order]) -> list[Placed] | None:
+        """The ACKs or answers of an order call; None for the broker's "no" to it."""
+        if reply.raised is not None:  # it raised mid-call: it may have acted
+            raise AnswerLost(f"{what}: {reply.raised}")
+        if not reply.ok:
+            error = refusal(reply.message, what)
             if error is not None:
                 raise error
-            return None, _failed(order, result.message)
-        try:
-            raw = result.data
-            state = state_of(raw)
-            seq_no = raw.seq_no
-        except (AttributeError, ValueError, TypeError) as exc:
-            raise AnswerLost(f"{what}: unreadable answer ({exc})") from exc
-        self._remember(state, raw)
-        return seq_no, state
+            return None
+        if len(reply.placed) != len(orders):
+            raise AnswerLost(f"{what}: {len(orders)} orders answered with {len(reply.placed)}")
+        for placed in reply.placed:
+            self._remember(placed.state)
+        return reply.placed
 
-    def _changed(self, result: Any, raw: Any, failed: OrderStatus, what: str) -> OrderState:
-        if not result.is_success:
-            error = refusal(result.message, what)
+    async def _change(self, call: Call, failed: OrderStatus, what: str) -> OrderState:
+        reply = await self._session.call(call)
+        if reply.missing:
+            raise BrokerFatal(f"Fubon has no order {call.order_no} of this account today")
+        if reply.raised is not None:
+            raise AnswerLost(f"{what}: {reply.raised}")
+        if not reply.ok:
+            error = refusal(reply.message, what)
             if error is not None:
                 raise error
-            before = state_of(raw)
-            return msgspec.structs.replace(before, status=failed, message=result.message)
-        try:
-            state = state_of(result.data)
-        except (AttributeError, ValueError, TypeError) as exc:
-            raise AnswerLost(f"{what}: unreadable answer ({exc})") from exc
-        self._remember(state, result.data)
+            if not reply.placed:
+                raise AnswerLost(f"{what}: {reply.message}")
+            before = reply.placed[0].state
+            return msgspec.structs.replace(before, status=failed, message=reply.message)
+        if len(reply.placed) != 1:
+            raise AnswerLost(f"{what}: unreadable answer")
+        state = reply.placed[0].state
+        self._remember(state)
         return state
 
-    @staticmethod
-    def _check_query(result: Any, what: str) -> None:
-        if not result.is_success:
-            raise refusal(result.message, what) or NotSent(f"{what}: {result.message}")
+    def _remember(self, state: OrderState) -> None:
+        if state.order_no and state.user_def:
+            self._user_defs[state.order_no] = state.user_def
 
 
 def _failed(order: Order, message: str | None) -> OrderState:

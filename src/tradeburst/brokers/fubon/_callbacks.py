@@ -1,11 +1,10 @@
-"""From the SDK's callback thread into the event loop.
+"""The SDK's callbacks, as they arrive from the worker over the pipe, on the loop.
 
-The SDK calls `on_order`, `on_order_changed`, `on_filled` and `on_event` on a thread of
-its own, and swallows whatever they raise. Each handler here only reads the SDK object
-into tradeburst values on that thread and hands them to the loop with
-`loop.call_soon_threadsafe`; all state lives on the loop. There, an order's states are
-matched to whoever waits for its outcome, by `seq_no` (the key an ACK carries before the
-order has an `order_no`), and fanned out to the subscribers of `events()`.
+The worker reads each `on_order`, `on_order_changed` and `on_filled` callback into a
+tradeburst value (the SDK swallows whatever a callback raises, so the worker reads it
+there and says when it cannot). Here an order's states are matched to whoever waits for
+its outcome, by `seq_no` (the key an ACK carries before the order has an `order_no`), and
+fanned out to the subscribers of `events()`.
 
 Callbacks may beat the return value they belong to (a batch's callbacks can arrive before
 its ACK list), so states nobody waits for yet are kept, a bounded number of them.
@@ -14,80 +13,35 @@ its ACK list), so states nobody waits for yet are kept, a bounded number of them
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from tradeburst.brokers._protocol import OrderState
-from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, fill_of, state_of
+from tradeburst.brokers.fubon._mapping import PENDING_STATUSES
+from tradeburst.brokers.fubon._wire import Pushed, PushedFill, ToParent
 from tradeburst.model import Fill
 
 __all__ = ["MAX_EARLY_STATES", "CallbackBridge"]
 
-log = logging.getLogger(__name__)
-
 MAX_EARLY_STATES = 20_000
 """States kept for a waiter that has not come yet; the oldest go first."""
-DISCONNECTED = "300"
 
 
 class CallbackBridge:
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        on_disconnect: Callable[[str], None],
-        on_raw: Callable[[OrderState, Any], None],
-    ) -> None:
-        self._loop = loop
-        self._on_disconnect = on_disconnect
-        self._on_raw = on_raw
+    def __init__(self, on_state: Callable[[OrderState], None]) -> None:
+        self._on_state = on_state
         self._waiters: dict[str, asyncio.Future[OrderState]] = {}
         self._early: OrderedDict[str, OrderState] = OrderedDict()
         self.subscribers: set[asyncio.Queue[OrderState | Fill]] = set()
 
-    # -- the SDK's thread -----------------------------------------------------------------
-
-    def register(self, sdk: Any) -> None:
-        """Hand the SDK our handlers (after every login: a new SDK has none)."""
-        sdk.set_on_order(self.on_order)
-        sdk.set_on_order_changed(self.on_order)
-        sdk.set_on_filled(self.on_filled)
-        sdk.set_on_event(self.on_event)
-
-    def on_order(self, code: Any, content: Any) -> None:
-        try:
-            state = state_of(content, str(code) if code else None)
-            seq_no = content.seq_no
-        except Exception:  # the SDK would swallow it silently; say so instead
-            log.warning("unreadable Fubon order callback (code %r)", code, exc_info=True)
-            return
-        self._post(self._order, seq_no, state, content)
-
-    def on_filled(self, code: Any, content: Any) -> None:
-        try:
-            fill = fill_of(content)
-        except Exception:
-            log.warning("unreadable Fubon fill callback (code %r)", code, exc_info=True)
-            return
-        self._post(self._publish, fill)
-
-    def on_event(self, code: Any, content: Any) -> None:
-        log.info("Fubon event %s: %s", code, content)
-        if str(code) == DISCONNECTED:
-            self._post(self._on_disconnect, str(content))
-
-    def _post(self, handler: Callable[..., None], *args: Any) -> None:
-        with contextlib.suppress(RuntimeError):  # a closed loop: the broker is gone
-            self._loop.call_soon_threadsafe(handler, *args)
-
-    # -- the loop -------------------------------------------------------------------------
-
-    def _order(self, seq_no: str | None, state: OrderState, raw: Any) -> None:
-        self._on_raw(state, raw)
-        self.resolve(seq_no, state)
-        self._publish(state)
+    def push(self, message: ToParent) -> None:
+        """A message the worker sent unasked (events are the session's)."""
+        if isinstance(message, Pushed):
+            self._on_state(message.state)
+            self.resolve(message.seq_no, message.state)
+            self._publish(message.state)
+        elif isinstance(message, PushedFill):
+            self._publish(message.fill)
 
     def resolve(self, seq_no: str | None, state: OrderState) -> None:
         """An order's state is known: the waiter gets it if it is an outcome."""
@@ -111,12 +65,13 @@ class CallbackBridge:
         """The outcome of each order (by `seq_no`) that has one within `timeout_s`."""
         found: dict[str, OrderState] = {}
         waiting: dict[str, asyncio.Future[OrderState]] = {}
+        loop = asyncio.get_running_loop()
         for seq_no in seq_nos:
             early = self._early.pop(seq_no, None)
             if early is not None:
                 found[seq_no] = early
             else:
-                waiting[seq_no] = self._waiters[seq_no] = self._loop.create_future()
+                waiting[seq_no] = self._waiters[seq_no] = loop.create_future()
         if waiting:
             await asyncio.wait(waiting.values(), timeout=timeout_s)
         for seq_no, future in waiting.items():
@@ -128,7 +83,7 @@ class CallbackBridge:
         return found
 
     def settle_waiting(self, records: list[tuple[str | None, OrderState]]) -> int:
-        """After a reconnect: settle the waiters whose orders a query found; say how many."""
+        """After a replacement: settle the waiters whose orders a query found; say how many."""
         settled = 0
         for seq_no, state in records:
             if seq_no and seq_no in self._waiters:

@@ -1,5 +1,7 @@
 """Fubon login secrets: a personal id with a password or an API key, a `.pfx` certificate
-and its password, read from the environment or from a TOML file only its owner can read.
+and its password (an API key without a certificate logs in with `apikey_dma_login`), read
+from the environment or from a TOML file only its owner can read; the file may also name
+the trading `url`.
 
 The file's keys and the variables (`TRADEBURST_FUBON_*`) carry the same names; a
 variable fills in what the file leaves out. Every problem names where it is (the file,
@@ -17,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
 
-_KEYS = ("personal_id", "password", "api_key", "cert_path", "cert_password", "account")
+_KEYS = ("personal_id", "password", "api_key", "cert_path", "cert_password", "account", "url")
 _ENV = {
     "personal_id": "TRADEBURST_FUBON_ID",
     "password": "TRADEBURST_FUBON_PASSWORD",
@@ -41,17 +43,22 @@ class CredentialsError(ValueError):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FubonCredentials:
     personal_id: str
-    cert_path: Path
+    cert_path: Path | None
+    """None: an API key logged in without a certificate (`apikey_dma_login`)."""
     password: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
     cert_password: str | None = field(default=None, repr=False)
     """None: the certificate's default password (the SDK's own default)."""
     account: str | None = None
     """Which of the login's accounts to trade; None takes the only stock account."""
+    url: str | None = None
+    """The trading URL the config file names, if it does."""
 
     def __post_init__(self) -> None:
         if (self.password is None) == (self.api_key is None):
             raise CredentialsError("credentials", "give exactly one of password and api_key")
+        if self.password is not None and self.cert_path is None:
+            raise CredentialsError("credentials", "a password login needs a certificate")
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -79,20 +86,23 @@ def load_credentials(
             "credentials",
             f"no personal id: set {_ENV['personal_id']} or personal_id in the --fubon-config file",
         )
-    if "cert_path" not in values:
-        raise CredentialsError(
-            "credentials",
-            f"no certificate: set {_ENV['cert_path']} or cert_path in the --fubon-config file",
-        )
     if ("password" in values) == ("api_key" in values):
         raise CredentialsError(
             "credentials",
             f"give exactly one of a password ({_ENV['password']}) and an API key "
             f"({_ENV['api_key']}), in the environment or the --fubon-config file",
         )
-    cert = Path(values["cert_path"]).expanduser()
-    if not cert.is_file():
-        raise CredentialsError(source["cert_path"], f"no certificate file at {cert}")
+    if "cert_path" not in values and "password" in values:
+        raise CredentialsError(
+            "credentials",
+            f"no certificate: set {_ENV['cert_path']} or cert_path in the --fubon-config file "
+            "(only an API key logs in without one)",
+        )
+    cert = None
+    if "cert_path" in values:
+        cert = Path(values["cert_path"]).expanduser()
+        if not cert.is_file():
+            raise CredentialsError(source["cert_path"], f"no certificate file at {cert}")
     return FubonCredentials(
         personal_id=values["personal_id"],
         cert_path=cert,
@@ -100,6 +110,7 @@ def load_credentials(
         api_key=values.get("api_key"),
         cert_password=values.get("cert_password"),
         account=values.get("account"),
+        url=values.get("url"),
     )
 
 

@@ -15,25 +15,33 @@ quantity, 30 cancel, 50 filled, 90 failed; `None` in queries; 90 is always a fai
 | 19, 29, 39 | the change failed | the change was refused; the order stands |
 | 90 | FAILED | rejected (unless the message is the rate limit: nothing placed) |
 
-A failed `Result` is classified by its message: `業務系統流量控管` is a rate refusal
-(`RateLimited`), the connection limit is `NotSent`, a login or permission problem is
-`BrokerFatal`; anything else is the broker's "no" to that order.
+A failed `Result` is classified by what its message proves (`ANSWERS`, texts from SDK
+2.3.1 run offline): the broker's rate refusal, a call that could not be sent (no connection,
+or a connection the SDK reopened by itself but did not log in), a call cut off mid-way
+(only a query by `user_def` can tell), a refusal of us as such; anything else is the
+broker's "no" to that order.
 """
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tradeburst.brokers._errors import BrokerError, BrokerFatal, NotSent, RateLimited
+from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import OrderState
 from tradeburst.brokers.fubon._sdk import sdk_module
 from tradeburst.model import Fill, FunctionType, Order, OrderStatus, Side
 
 __all__ = [
+    "ANSWERS",
     "PENDING_STATUSES",
+    "Answer",
+    "Proof",
+    "classify",
     "fill_of",
     "price_of",
     "price_text",
@@ -44,9 +52,49 @@ __all__ = [
 ]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-RATE_LIMIT_MARK = "業務系統流量控管"
-CONNECTION_LIMIT_MARK = "超過本應用程式連線限制"
-_FATAL_MARKS = ("Not Login Error", "帳號類別錯誤", "此 API KEY 未授權該功能")
+
+
+class Proof(enum.Enum):
+    """What a failed `Result` proves about the request."""
+
+    REFUSED = "refused"
+    """The broker's "no" to the order (status 90, a business error text): an answer."""
+    RATE = "rate"
+    """Refused for rate: nothing placed; back off and send again."""
+    NOT_SENT = "not sent"
+    """The request never reached the broker: safe to send again."""
+    UNKNOWN = "unknown"
+    """Cut off mid-call: it may have been acted on; reconcile by `user_def`."""
+    FATAL = "fatal"
+    """The broker refuses us as such: stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One row of the table: a text the SDK answers, what it proves, and whether the
+    connection must be replaced (a new SDK, logged in again) before the next call."""
+
+    mark: str
+    proof: Proof
+    reconnect: bool = False
+
+
+ANSWERS = (
+    Answer("業務系統流量控管", Proof.RATE),  # "Login Error, 業務系統流量控管"
+    Answer(
+        "超過本應用程式連線限制", Proof.NOT_SENT
+    ),  # "Login Error, 超過本應用程式連線限制==>[10]"
+    Answer("URL error: Unable to connect", Proof.NOT_SENT, reconnect=True),
+    Answer("Not Login Error", Proof.NOT_SENT, reconnect=True),
+    Answer("Sending after closing is not allowed", Proof.NOT_SENT, reconnect=True),
+    Answer("underlying connection is closed", Proof.UNKNOWN, reconnect=True),
+    Answer("帳號類別錯誤", Proof.FATAL),
+    Answer("此 API KEY 未授權該功能", Proof.FATAL),
+)
+"""First match wins. The closed-connection text starts "Login Error, Unable to make method
+calls because underlying connection is closed", the SDK's answer to a call in flight when
+the socket closed; the SDK then reopens the socket by itself, not logged in, and answers
+"Not Login Error" until a login."""
 
 _STATUS = {
     0: OrderStatus.RESERVATION,
@@ -147,14 +195,27 @@ def fill_of(filled: Any, user_def: str | None = None) -> Fill:
     )
 
 
-def refusal(message: str | None, what: str) -> BrokerError | None:
-    """The error a failed `Result` stands for, or None when it is the broker's answer
-    about the order itself."""
+def classify(message: str | None) -> Answer:
+    """The row of `ANSWERS` a failed `Result`'s message matches; the broker's "no" when none."""
     text = message or ""
-    if RATE_LIMIT_MARK in text:
-        return RateLimited(f"{what}: {text}")
-    if CONNECTION_LIMIT_MARK in text:
-        return NotSent(f"{what}: {text}")
-    if any(mark in text for mark in _FATAL_MARKS):
-        return BrokerFatal(f"{what}: {text}")
+    for answer in ANSWERS:
+        if answer.mark in text:
+            return answer
+    return Answer(text, Proof.REFUSED)
+
+
+def refusal(message: str | None, what: str, *, placing: bool = True) -> BrokerError | None:
+    """The error a failed `Result` stands for, or None when it is the broker's answer about
+    the order itself. A call cut off mid-way is `AnswerLost` when it was `placing` (or
+    changing) an order, and `NotSent` for a query, which places nothing."""
+    proof = classify(message).proof
+    text = f"{what}: {message or ''}"
+    if proof is Proof.RATE:
+        return RateLimited(text)
+    if proof is Proof.NOT_SENT or (proof is Proof.UNKNOWN and not placing):
+        return NotSent(text)
+    if proof is Proof.UNKNOWN:
+        return AnswerLost(text)
+    if proof is Proof.FATAL:
+        return BrokerFatal(text)
     return None

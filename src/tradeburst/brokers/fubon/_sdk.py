@@ -1,12 +1,13 @@
 """The seam between the adapter and the `fubon_neo` SDK: which SDK object gets built, and
 where.
 
-`real_sdk` builds `fubon_neo.sdk.FubonSDK` for a trading URL (production or Fubon's test
-environment); its constructor opens the WebSocket at once, so it is called from a worker
-thread. Tests cannot reach Fubon's servers, so they name a stand-in factory in
-`TRADEBURST_FUBON_SDK` (`module:callable`). That seam is guarded against accidents: the
-callable must carry `tradeburst_standin = True`, and whoever builds the broker from it is
-told (the CLI prints a warning) — a stray variable cannot route real orders anywhere.
+`real_sdk` builds `fubon_neo.sdk.FubonSDK` for a trading URL (production, Fubon's test
+environment, or any `--fubon-url`); its constructor opens the WebSocket at once. Both run
+only in the SDK worker process. Tests cannot reach Fubon's servers, so they name a
+stand-in factory, `module:callable`, in `TRADEBURST_FUBON_SDK` or `FubonBroker(sdk_factory=)`;
+the worker loads it by that name (`load_factory`). That seam is guarded against accidents:
+the callable must carry `tradeburst_standin = True`, and whoever builds the broker from it
+is told (the CLI prints a warning) — a stray variable cannot route real orders anywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "TEST_URL",
     "SdkFactory",
     "StandinError",
+    "load_factory",
     "real_sdk",
     "sdk_factory_from_env",
     "sdk_module",
@@ -36,8 +38,9 @@ PING_INTERVAL_S = 30
 MISSED_PONGS = 2
 SDK_FACTORY_ENV = "TRADEBURST_FUBON_SDK"
 
-SdkFactory = Callable[[str], Any]
-"""Builds a logged-out SDK object connected to the trading URL it is given."""
+SdkFactory = Callable[..., Any]
+"""Builds a logged-out SDK object connected to the trading URL it is given (and, for a
+stand-in, the options the test gave)."""
 
 
 class StandinError(ValueError):
@@ -77,11 +80,8 @@ def real_sdk(url: str) -> Any:
     return module.FubonSDK(PING_INTERVAL_S, MISSED_PONGS, url)
 
 
-def sdk_factory_from_env(environ: Mapping[str, str] | None = None) -> tuple[SdkFactory, str | None]:
-    """The SDK factory to use, and the stand-in's name when the test seam names one."""
-    spec = (os.environ if environ is None else environ).get(SDK_FACTORY_ENV, "").strip()
-    if not spec:
-        return real_sdk, None
+def load_factory(spec: str) -> SdkFactory:
+    """The marked stand-in named `module:callable`; StandinError for anything else."""
     module_name, _, name = spec.partition(":")
     try:
         factory = getattr(importlib.import_module(module_name), name)
@@ -92,4 +92,14 @@ def sdk_factory_from_env(environ: Mapping[str, str] | None = None) -> tuple[SdkF
             f"{SDK_FACTORY_ENV}={spec} is not a test stand-in (no tradeburst_standin = True); "
             "unset it to trade through the real SDK"
         )
-    return factory, spec
+    return factory  # type: ignore[no-any-return]
+
+
+def sdk_factory_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """The stand-in the test seam names (checked here, loaded again in the worker), or
+    None for the real SDK."""
+    spec = (os.environ if environ is None else environ).get(SDK_FACTORY_ENV, "").strip()
+    if not spec:
+        return None
+    load_factory(spec)
+    return spec

@@ -1,187 +1,224 @@
-"""The Fubon login that outlives disconnects: a logged-in SDK and the stock account it
-trades, with a thread of its own for logging in and out (so a reconnect never queues
-behind hung order calls). On event 300 (disconnected) it builds a new SDK, logs in again
-with back-off, has the callbacks registered on it, and tells the broker, which settles
-what waited for a callback. Callers take the SDK from `current`, which waits out a
-reconnect for as long as an answer may take, then gives up with nothing sent."""
+"""The Fubon login that outlives its SDK: the current SDK worker, the deadline of every
+call, and the worker's replacement.
+
+A call past its deadline, a worker that dies, event 300, or an answer that says the
+connection is gone or logged out (`_mapping.ANSWERS`, `reconnect`) all end the same way:
+the worker is killed and a new one started (new SDK, log in again, callbacks again, with
+back-off), and then the broker settles from today's orders whatever waited. Calls meanwhile
+wait for the new worker as long as their own deadline, then give up with nothing sent.
+Event 304 (forced logout) stops everything: each later call is `BrokerFatal`.
+
+One semaphore of `connections` bounds the calls in flight across replacements, so a
+worker's hung calls count against the limit until the worker is gone.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from pathlib import Path
 
-from tradeburst.brokers._errors import BrokerError, BrokerFatal, NotSent
-from tradeburst.brokers.fubon._credentials import FubonCredentials
-from tradeburst.brokers.fubon._mapping import refusal
-from tradeburst.brokers.fubon._sdk import SdkFactory
+from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent
+from tradeburst.brokers.fubon._mapping import Proof, classify
+from tradeburst.brokers.fubon._process import WorkerGone, WorkerProcess
+from tradeburst.brokers.fubon._wire import Call, Event, Login, Reply, ToParent
 
-__all__ = ["FubonSession"]
+__all__ = ["Deadlines", "FubonSession"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+ORDER_METHODS = frozenset({"place", "batch", "cancel", "modify_price", "modify_quantity"})
+LOGOUT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deadlines:
+    """How long each kind of call may take before it counts as lost (`--fubon-timeout-s`)."""
+
+    login_s: float = 30.0
+    """Starting the worker, building the SDK (it connects) and logging in."""
+    order_s: float = 10.0
+    query_s: float = 15.0
+
+    def of(self, method: str) -> float:
+        return self.order_s if method in ORDER_METHODS else self.query_s
 
 
 class FubonSession:
     def __init__(
         self,
-        credentials: FubonCredentials,
+        login: Login,
         *,
-        url: str,
-        factory: SdkFactory,
-        answer_timeout_s: float,
+        deadlines: Deadlines,
         backoff_s: tuple[float, float],
+        keep_log: Path | None,
+        on_push: Callable[[ToParent], None],
     ) -> None:
-        self._credentials = credentials
-        self._url = url
-        self._factory = factory
-        self._answer_timeout_s = answer_timeout_s
+        self._login = login
+        self.deadlines = deadlines
         self._backoff_s = backoff_s
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._login_thread: ThreadPoolExecutor | None = None
-        self._register: Callable[[Any], None] = lambda sdk: None
-        self._on_reconnected: Callable[[], Awaitable[None]] | None = None
-        self.sdk: Any = None
-        self.account: Any = None
-        self.account_no: str | None = None
-        self.closed = False
-        self.reconnects = 0
+        self._keep_log = keep_log
+        self._on_push = on_push
+        self._on_replaced: Callable[[], Awaitable[None]] | None = None
+        self._slots = asyncio.Semaphore(max(1, login.connections))
         self._ready = asyncio.Event()
+        self._worker: WorkerProcess | None = None
+        self._replacing: asyncio.Task[None] | None = None
         self._fatal: BrokerFatal | None = None
-        self._reconnect_task: asyncio.Task[None] | None = None
+        self.account_no: str | None = login.account
+        self.closed = False
+        self.opened = False
+        self.reconnects = 0
+        self.kept: list[Path] = []
+        """Files moved to `--fubon-keep-sdk-log`."""
 
-    async def open(
-        self,
-        register: Callable[[Any], None],
-        on_reconnected: Callable[[], Awaitable[None]],
-    ) -> None:
-        """Log in; `register` puts the callbacks on each new SDK, and `on_reconnected`
-        runs after each log-in again."""
-        self._loop = asyncio.get_running_loop()
-        self._login_thread = ThreadPoolExecutor(1, thread_name_prefix="fubon-login")
-        self._register, self._on_reconnected = register, on_reconnected
-        self.sdk, self.account = await self._login()
+    @property
+    def worker_pid(self) -> int | None:
+        return None if self._worker is None else self._worker.pid
+
+    async def open(self, on_replaced: Callable[[], Awaitable[None]]) -> None:
+        """Start the first worker and log in; NotSent or BrokerFatal if that fails."""
+        self._on_replaced = on_replaced
+        self._worker = await self._start()
+        self.opened = True
         self._ready.set()
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        task, self._reconnect_task = self._reconnect_task, None
+        task, self._replacing = self._replacing, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        sdk, self.sdk = self.sdk, None
-        if sdk is not None and self._login_thread is not None:
-            await self._end(sdk, logout=True)
-        if self._login_thread is not None:
-            self._login_thread.shutdown(wait=False, cancel_futures=True)
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await worker.finish(LOGOUT_S)
+            self.kept += worker.kept
 
-    async def current(self) -> tuple[Any, Any]:
-        """The logged-in SDK and account, waiting out a reconnect."""
+    # -- calls --------------------------------------------------------------------------
+
+    async def call(self, call: Call) -> Reply:
+        """`call` on the current worker within its deadline. A reply whose message says
+        the connection is gone also starts a replacement; the caller reads the reply."""
+        deadline_s = self.deadlines.of(call.method)
+        placing = call.method in ORDER_METHODS
+        async with self._slots:
+            worker = await self._current(deadline_s)
+            try:
+                async with asyncio.timeout(deadline_s):
+                    reply = await worker.call(call)
+            except TimeoutError:
+                self._replace(worker, f"{call.method}: no answer in {deadline_s:g} s")
+                text = f"{call.method}: no answer in {deadline_s:g} s (--fubon-timeout-s)"
+                raise AnswerLost(text) if placing else NotSent(text) from None
+            except WorkerGone as exc:
+                self._replace(worker, str(exc))
+                text = f"{call.method}: {exc}"
+                raise AnswerLost(text) if placing else NotSent(text) from None
+        if not reply.ok and reply.message and classify(reply.message).reconnect:
+            self._replace(worker, f"{call.method}: {reply.message}")
+        return reply
+
+    async def _current(self, deadline_s: float) -> WorkerProcess:
         if self.closed:
             raise NotSent("the Fubon broker is closed")
-        if self.sdk is None and self._reconnect_task is None and self._fatal is None:
+        if not self.opened:
             raise RuntimeError("FubonBroker.connect() first")
         if not self._ready.is_set():
             try:
-                async with asyncio.timeout(self._answer_timeout_s):
+                async with asyncio.timeout(deadline_s):
                     await self._ready.wait()
             except TimeoutError:
-                raise NotSent("Fubon is reconnecting; nothing sent") from None
+                raise NotSent("Fubon is logging in again; nothing sent") from None
         if self._fatal is not None:
             raise self._fatal
-        if self.sdk is None:
+        if self._worker is None or self._worker.gone:
             raise NotSent("Fubon is not connected; nothing sent")
-        return self.sdk, self.account
+        return self._worker
 
-    # -- logging in -----------------------------------------------------------------------
+    # -- starting a worker --------------------------------------------------------------
 
-    async def _login(self) -> tuple[Any, Any]:
-        """A new SDK, logged in, with our callbacks: at open and after a disconnect."""
+    async def _start(self) -> WorkerProcess:
+        loop = asyncio.get_running_loop()
+        worker = WorkerProcess(loop, self._pushed, self._exited, self._keep_log)
+        deadline_s = self.deadlines.login_s
+        login = self._login
+        if self.account_no is not None:
+            login = _with_account(login, self.account_no)
         try:
-            sdk = await self._on_login_thread(self._factory, self._url)
-        except Exception as exc:
-            raise NotSent(f"cannot reach Fubon at {self._url}: {exc}") from None
-        try:
-            try:
-                result = await self._on_login_thread(self._login_call, sdk)
-            except Exception as exc:
-                raise NotSent(f"login: {type(exc).__name__}: {exc}") from None
-            if not result.is_success:
-                raise refusal(result.message, "login") or BrokerFatal(f"login: {result.message}")
-            account = self._pick(result.data)
-            self._register(sdk)
+            async with asyncio.timeout(deadline_s):
+                await asyncio.to_thread(worker.start)
+                reply = await worker.login(login)
+        except TimeoutError:
+            await self._discard(worker)
+            raise NotSent(
+                f"login: no answer from {login.url} in {deadline_s:g} s "
+                "(--fubon-timeout-s); nothing sent"
+            ) from None
+        except WorkerGone as exc:
+            await self._discard(worker)
+            raise NotSent(f"login: {exc}; nothing sent") from None
         except BaseException:
-            await self._end(sdk, logout=False)
+            await self._discard(worker)
             raise
-        return sdk, account
+        if not reply.ok:
+            await self._discard(worker)
+            raise _login_error(reply)
+        self.account_no = reply.accounts[0]
+        return worker
 
-    def _login_call(self, sdk: Any) -> Any:
-        c = self._credentials
-        cert = str(c.cert_path)
-        # Positional: the SDK's parameter is named `pass`.
-        if c.api_key is not None:
-            return sdk.apikey_login(c.personal_id, c.api_key, cert, c.cert_password)
-        return sdk.login(c.personal_id, c.password, cert, c.cert_password)
+    async def _discard(self, worker: WorkerProcess) -> None:
+        worker.kill()
+        await worker.dispose()
+        self.kept += worker.kept
 
-    def _pick(self, accounts: Any) -> Any:
-        stock = [a for a in (accounts or []) if getattr(a, "account_type", "stock") == "stock"]
-        wanted = self._credentials.account or self.account_no
-        if wanted is not None:
-            chosen = [a for a in stock if a.account == wanted]
-            if not chosen:
-                raise BrokerFatal(f"login: no stock account {wanted} on this login")
-        elif len(stock) != 1:
-            names = ", ".join(a.account for a in stock) or "none"
-            raise BrokerFatal(
-                f"login: {len(stock)} stock accounts ({names}); choose one with "
-                "TRADEBURST_FUBON_ACCOUNT or `account` in the config file"
+    # -- from the worker ----------------------------------------------------------------
+
+    def _pushed(self, worker: WorkerProcess, message: ToParent) -> None:
+        if isinstance(message, Event):
+            self._event(worker, message)
+        self._on_push(message)
+
+    def _event(self, worker: WorkerProcess, event: Event) -> None:
+        if event.code == "300":
+            log.warning("Fubon: disconnected (event 300: %s); logging in again", event.content)
+            self._replace(worker, "event 300")
+        elif event.code == "304":
+            self._fatal = BrokerFatal(
+                "Fubon logged us out (event 304: the API key was changed or revoked); "
+                "nothing more is sent"
             )
+            log.error("%s", self._fatal)
+        elif event.code == "unreadable":
+            log.warning("Fubon: %s", event.content)
         else:
-            chosen = stock
-        self.account_no = str(chosen[0].account)
-        return chosen[0]
+            log.info("Fubon event %s: %s", event.code, event.content)
 
-    async def _end(self, sdk: Any, *, logout: bool) -> None:
-        def end() -> None:
-            if logout:
-                with contextlib.suppress(Exception):
-                    sdk.logout()
-            with contextlib.suppress(Exception):
-                sdk.shutdown()
+    def _exited(self, worker: WorkerProcess) -> None:
+        self._replace(worker, "the SDK worker ended")
 
-        with contextlib.suppress(Exception):
-            await self._on_login_thread(end)
-
-    async def _on_login_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        assert self._loop is not None
-        return await self._loop.run_in_executor(self._login_thread, functools.partial(fn, *args))
-
-    # -- disconnects ----------------------------------------------------------------------
-
-    def disconnected(self, message: str) -> None:
-        """Event 300, on the loop."""
-        if self.closed or self._reconnect_task is not None or self.sdk is None:
+    def _replace(self, worker: WorkerProcess, reason: str) -> None:
+        if worker is not self._worker or self.closed or self._fatal is not None:
             return
-        log.warning("Fubon disconnected (%s); logging in again", message)
+        log.warning("Fubon: replacing the SDK worker (%s)", reason)
+        self._worker = None
         self._ready.clear()
-        old, self.sdk = self.sdk, None
-        assert self._loop is not None
-        self._reconnect_task = self._loop.create_task(self._reconnect(old))
+        worker.kill()
+        self._replacing = asyncio.get_running_loop().create_task(self._replacement(worker))
 
-    async def _reconnect(self, old: Any) -> None:
-        await self._end(old, logout=False)
+    async def _replacement(self, old: WorkerProcess) -> None:
+        await old.dispose()
+        self.kept += old.kept
         low, high = self._backoff_s
         attempt = 0
         while not self.closed:
             try:
-                self.sdk, self.account = await self._login()
+                self._worker = await self._start()
                 break
             except BrokerFatal as exc:
                 log.error("Fubon: cannot log in again (%s)", exc)
@@ -192,9 +229,26 @@ class FubonSession:
                 attempt += 1
                 log.warning("Fubon: log-in again failed (%s); next try in %.1f s", exc, delay_s)
                 await asyncio.sleep(delay_s)
-        self._reconnect_task = None
+        self._replacing = None
         self._ready.set()
-        if self.sdk is not None:
+        if self._worker is not None:
             self.reconnects += 1
-            if self._on_reconnected is not None:
-                await self._on_reconnected()
+            if self._on_replaced is not None:
+                await self._on_replaced()
+
+
+def _with_account(login: Login, account_no: str) -> Login:
+    import msgspec
+
+    return msgspec.structs.replace(login, account=account_no)
+
+
+def _login_error(reply: Reply) -> BrokerError:
+    if reply.raised is not None:
+        if reply.raised.startswith(("BrokerFatal:", "StandinError:")):
+            return BrokerFatal(f"login: {reply.raised.partition(': ')[2]}")
+        return NotSent(f"login: {reply.raised}; nothing sent")
+    answer = classify(reply.message)
+    if answer.proof in (Proof.NOT_SENT, Proof.UNKNOWN, Proof.RATE):
+        return NotSent(f"login: {reply.message}; nothing sent")
+    return BrokerFatal(f"login: {reply.message}")
