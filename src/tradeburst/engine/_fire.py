@@ -591,7 +591,12 @@ async def _watch_for_late_duplicates(
         datetime.fromtimestamp(until_ns / 1e9, TAIPEI).strftime("%H:%M:%S"),
     )
     result.summary.late_duplicates = await watch_late_duplicates(
-        broker, throttle, result.intents, until_ns, stop or asyncio.Event()
+        broker,
+        throttle,
+        result.intents,
+        until_ns,
+        stop or asyncio.Event(),
+        age_s=dispatch.max_request_age_s,
     )
     if stop is not None and stop.is_set() and time.time_ns() < until_ns:
         result.watch_until_ns = until_ns

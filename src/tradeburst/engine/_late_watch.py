@@ -17,7 +17,9 @@ import logging
 import time
 from collections.abc import Iterable
 
-from tradeburst.brokers import Broker, BrokerError, OrderState
+import msgspec
+
+from tradeburst.brokers import AnswerLost, Broker, BrokerError, OrderState
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._reconcile import refused_for_rate
 from tradeburst.engine._throttle import Throttle
@@ -61,21 +63,43 @@ async def watch_late_duplicates(
     until_wall_ns: int,
     stop: asyncio.Event,
     *,
+    age_s: float,
     poll_s: float = WATCH_POLL_S,
 ) -> list[LateDuplicate]:
     """Look at the account until `until_wall_ns` (once more at the end), cancelling and
-    reporting every late duplicate of `intents`; a stop ends the watch early."""
+    reporting every late duplicate of `intents`. A cancel whose answer is lost is checked
+    on the next look and sent again if the duplicate still works, and the watch goes on
+    for one request age after it. A stop ends the watch early."""
     reported: dict[str | None, LateDuplicate] = {}
     while True:
         last_look = time.time_ns() >= until_wall_ns
         for intent, record, kept in duplicates_of(intents, await _orders(broker, throttle)):
-            if record.order_no not in reported:
-                reported[record.order_no] = await _cancel(broker, throttle, intent, record, kept)
+            known = reported.get(record.order_no)
+            if known is not None and (known.cancelled or not record.is_open):
+                reported[record.order_no] = _as_found(known, record)
+                continue
+            duplicate, unsure = await _cancel(broker, throttle, intent, record, kept)
+            if known is None:
+                log.error(
+                    "late duplicate: %s placed twice (%s stands, %s arrived late): %s",
+                    intent.user_def, kept, record.order_no, duplicate.note,
+                )  # fmt: skip
+            reported[record.order_no] = duplicate
+            if unsure:  # the cancel may still land, or not: look again
+                until_wall_ns = max(until_wall_ns, time.time_ns() + int(age_s * 1e9))
+                last_look = False
         if last_look or stop.is_set():
             return list(reported.values())
         wait_s = min(poll_s, max(0.0, (until_wall_ns - time.time_ns()) / 1e9))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait_s)
+
+
+def _as_found(known: LateDuplicate, record: OrderState) -> LateDuplicate:
+    """A duplicate seen again, no longer working: cancelled at last, or done."""
+    if known.cancelled or not record.status.is_cancelled:
+        return known
+    return msgspec.structs.replace(known, cancelled=True, note="cancelled")
 
 
 async def _orders(broker: Broker, throttle: Throttle) -> list[OrderState]:
@@ -91,26 +115,23 @@ async def _orders(broker: Broker, throttle: Throttle) -> list[OrderState]:
 
 async def _cancel(
     broker: Broker, throttle: Throttle, intent: Intent, record: OrderState, kept: str | None
-) -> LateDuplicate:
-    cancelled, note = False, "already done: nothing left to cancel"
+) -> tuple[LateDuplicate, bool]:
+    """Cancel `record` if it still works; the duplicate as reported, and whether the
+    cancel's fate is unknown (its answer lost)."""
+    cancelled, unsure, note = False, False, "already done: nothing left to cancel"
     if record.is_open and record.order_no is not None:
         slots = await throttle.acquire(throttle.charges_for(LimitClass.ORDER))
         try:
             answer = await broker.cancel(record.order_no)
             cancelled = answer.status.is_cancelled
             note = "cancelled" if cancelled else f"cancel refused: {answer.message or ''}"
+        except AnswerLost as exc:
+            unsure, note = True, f"cancel sent, no answer yet: {exc}"
         except BrokerError as exc:
             note = f"cancel failed: {exc}"
         finally:
             slots.release()
-    log.error(
-        "late duplicate: %s placed twice (%s stands, %s arrived late): %s",
-        intent.user_def,
-        kept,
-        record.order_no,
-        note,
-    )
-    return LateDuplicate(
+    duplicate = LateDuplicate(
         user_def=intent.user_def,
         symbol=record.symbol or intent.order.symbol,
         order_no=record.order_no,
@@ -119,3 +140,4 @@ async def _cancel(
         cancelled=cancelled,
         note=note,
     )
+    return duplicate, unsure
