@@ -83,7 +83,20 @@ def _b64_lines(data: bytes) -> bytes:
 
 
 def worker_folders() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob(f"{PREFIX}*"))
+    """This process's SDK worker folders (other test runs may share the temp dir)."""
+    ours = str(os.getpid())
+    return {
+        folder
+        for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*")
+        if _owner(folder) == ours
+    }
+
+
+def _owner(folder: Path) -> str | None:
+    try:
+        return (folder / "owner.pid").read_text(encoding="ascii")
+    except OSError:
+        return None
 
 
 async def test_a_login_that_holds_the_gil_forever_ends_at_its_deadline(

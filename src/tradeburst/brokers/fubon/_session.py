@@ -5,7 +5,9 @@ A call past its deadline, a worker that dies, event 300, or an answer that says 
 connection is gone or logged out (`_mapping.ANSWERS`, `reconnect`) all end the same way:
 the worker is killed and a new one started (new SDK, log in again, callbacks again, with
 back-off), and then the broker settles from today's orders whatever waited. Calls meanwhile
-wait for the new worker as long as their own deadline, then give up with nothing sent.
+wait for the new worker as long as a login may take (nothing of theirs has left yet, and a
+new process with a new SDK takes seconds to start on a busy machine), then give up with
+nothing sent.
 Event 304 (forced logout) stops everything: each later call is `BrokerFatal`.
 
 One semaphore of `connections` bounds the calls in flight across replacements, so a
@@ -108,7 +110,7 @@ class FubonSession:
         deadline_s = self.deadlines.of(call.method)
         placing = call.method in ORDER_METHODS
         async with self._slots:
-            worker = await self._current(deadline_s)
+            worker = await self._current()
             try:
                 async with asyncio.timeout(deadline_s):
                     reply = await worker.call(call)
@@ -124,14 +126,14 @@ class FubonSession:
             self._replace(worker, f"{call.method}: {reply.message}")
         return reply
 
-    async def _current(self, deadline_s: float) -> WorkerProcess:
+    async def _current(self) -> WorkerProcess:
         if self.closed:
             raise NotSent("the Fubon broker is closed")
         if not self.opened:
             raise RuntimeError("FubonBroker.connect() first")
         if not self._ready.is_set():
             try:
-                async with asyncio.timeout(deadline_s):
+                async with asyncio.timeout(self.deadlines.login_s):
                     await self._ready.wait()
             except TimeoutError:
                 raise NotSent("Fubon is logging in again; nothing sent") from None
