@@ -38,7 +38,7 @@ from tradeburst.cli._brokers import (
     connect_unless_stopped,
 )
 from tradeburst.cli._logging import configure_logging
-from tradeburst.cli._options import non_negative, writable
+from tradeburst.cli._options import non_negative, wait_ms, writable
 from tradeburst.cli._output import keep_summary
 from tradeburst.cli._progress import LiveView
 from tradeburst.cli._rush_options import (
@@ -66,6 +66,7 @@ from tradeburst.engine import (
     rush,
 )
 from tradeburst.limits import PROFILES
+from tradeburst.rules import format_wait
 from tradeburst.summary import FireError
 
 __all__ = [
@@ -248,6 +249,11 @@ def send_command(
     configure_logging()
     if target is not None:
         console.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
+    if options.pacing is not None and options.pacing.delay_s >= 1:
+        console.print(
+            f"paced: chunks of {options.pacing.chunk_size} orders, waiting "
+            f"{format_wait(options.pacing.delay_s)} between chunks"
+        )
 
     async def work(stop: asyncio.Event, view: LiveView | None) -> FireResult:
         watch = view.watch if view else None
@@ -491,7 +497,7 @@ def _pacing(chunk_size: int | None, delay_ms: float | None) -> ManualPacing | No
         return None
     if chunk_size is None or delay_ms is None:
         raise typer.BadParameter("give both or neither", param_hint="--chunk-size, --delay-ms")
-    return ManualPacing(chunk_size=chunk_size, delay_s=non_negative(delay_ms, "--delay-ms") / 1000)
+    return ManualPacing(chunk_size=chunk_size, delay_s=wait_ms(delay_ms, "--delay-ms") / 1000)
 
 
 def _twd(value: str | None, option: str) -> Decimal | None:

@@ -10,23 +10,36 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["non_negative", "parse_clock", "rate", "tick", "writable", "writable_folder"]
+from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
+
+__all__ = [
+    "non_negative",
+    "parse_clock",
+    "rate",
+    "tick",
+    "wait_ms",
+    "writable",
+    "writable_folder",
+]
 
 
 def parse_clock(value: str | None, option: str = "--clock") -> time | None:
-    """HH:MM:SS[.ffffff] as a time of day, or a usage error naming the option."""
+    """An exchange time (the one rule of `rules.parse_time_of_day`), or a usage error
+    naming the option."""
     if value is None:
         return None
     try:
-        parsed = time.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is not None:
-        raise typer.BadParameter(
-            f"{value!r} is not a time of day like 08:59:50 (Asia/Taipei, no offset)",
-            param_hint=option,
-        )
-    return parsed
+        return parse_time_of_day(value)
+    except TimeOfDayError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+
+
+def wait_ms(value: float, option: str) -> float:
+    """A wait in ms that fits in one exchange day, or a usage error naming the option."""
+    problem = duration_problem(value / 1000)
+    if problem is not None:
+        raise typer.BadParameter(f"{value:g} ms: {problem}", param_hint=option)
+    return value
 
 
 def rate(value: float, option: str) -> float:

@@ -13,7 +13,13 @@ from tradeburst.strategies import Slot, StrategyRunner
 
 __all__ = ["StrategiesView", "strategies_table"]
 
-_STATE_STYLE = {"failed": "red", "running": "cyan", "done": "green", "stopped": "yellow"}
+_STATE_STYLE = {
+    "failed": "red",
+    "running": "cyan",
+    "done": "green",
+    "stopped": "yellow",
+    "time up": "yellow",
+}
 
 
 def strategies_table(slots: list[Slot], title: str = "strategies") -> Table:
@@ -58,6 +64,8 @@ class StrategiesView:
 
     def watch(self, runner: StrategyRunner) -> None:
         self._runner = runner
+        for line in runner.waits():
+            self._console.print(line)
         self._live = Live(console=self._console, refresh_per_second=10, transient=True)
         self._live.__enter__()
         self.refresh()

@@ -7,7 +7,7 @@ from datetime import time as time_of_day
 
 import typer
 
-from tradeburst.cli._options import non_negative
+from tradeburst.cli._options import non_negative, parse_clock
 from tradeburst.summary import LatencyThresholds
 
 __all__ = [
@@ -28,16 +28,9 @@ RANDOM_RANKING_NOTE = (
 
 
 def parse_at(value: str) -> time_of_day:
-    """HH:MM:SS or HH:MM:SS.ffffff, a time of day."""
-    try:
-        parsed = time_of_day.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    fraction = value.partition(".")[2]
-    if parsed is None or value.count(":") != 2 or parsed.tzinfo is not None or len(fraction) > 6:
-        raise typer.BadParameter(
-            f"{value!r} is not a time like 09:00:00 or 09:00:00.250000", param_hint="--at"
-        )
+    """The rush's target, an exchange time."""
+    parsed = parse_clock(value, "--at")
+    assert parsed is not None
     return parsed
 
 

@@ -76,7 +76,10 @@ class InvalidInput(Exception):
     """The orders or the options are wrong; nothing was sent."""
 
     def __init__(self, problems: list[InputProblem]) -> None:
-        super().__init__(f"{len(problems)} problems")
+        count = len(problems)
+        first = f": {problems[0]}" if problems else ""
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"{count} problem{'s' if count != 1 else ''}{first}{more}")
         self.problems = problems
 
 

@@ -9,13 +9,21 @@ from datetime import datetime
 from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
-__all__ = ["ExchangeTime", "seconds_of_day"]
+__all__ = ["ExchangeTime", "seconds_of_day", "seconds_text"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 def seconds_of_day(at: time_of_day) -> float:
     return at.hour * 3600 + at.minute * 60 + at.second + at.microsecond / 1e6
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds of the day as HH:MM:SS.mmm."""
+    whole = int(seconds)
+    return (
+        f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}.{int(seconds % 1 * 1000):03d}"
+    )
 
 
 class ExchangeTime:

@@ -8,7 +8,7 @@ file and the strategy, and nothing run if any is wrong.
     [[strategy]]
     name = "alpha"               # letters, digits, - and _; unique
     weight = 3                   # share of the account's budget when strategies compete
-    at = "09:30:05"              # optional: start at this exchange time
+    at = "09:30:05"              # optional: start at this exchange time (no zone; not past)
     chunk_size = 3               # optional pacing, the guide's: chunks of N orders…
     delay_ms = 5                 # …this far apart (both or neither)
     orders = "alpha.csv"         # an orders file (relative to this file), one batch; or
@@ -21,7 +21,7 @@ file and the strategy, and nothing run if any is wrong.
     kind = "python"
     class = "reactor:TradeReactor"   # module:Class, the module found beside this file
     symbols = ["2330"]
-    duration_s = 30              # optional bound
+    duration_s = 30              # optional bound: what is not sent by then is not sent
     params = { threshold = 3 }   # given to the class as self.params
 
 Prices are written as strings or integers, never TOML floats: a binary float is not an
@@ -44,6 +44,7 @@ from tradeburst.engine import InputProblem, InvalidInput, ManualPacing, OrderRow
 from tradeburst.engine._orders_file import plain_decimal
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
+from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
 from tradeburst.strategies._clock import seconds_of_day
 from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE
 from tradeburst.strategies._twap import PricePolicy, TwapError, TwapParent
@@ -195,7 +196,8 @@ def _strategy(
     if chunk is not None:
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1:
             raise _Bad("chunk_size must be a whole number of at least 1")
-        pacing = ManualPacing(chunk_size=chunk, delay_s=_non_negative(delay, "delay_ms") / 1000)
+        delay_s = _duration(_non_negative(delay, "delay_ms") / 1000, "delay_ms")
+        pacing = ManualPacing(chunk_size=chunk, delay_s=delay_s)
     common: dict[str, Any] = {"name": name, "kind": kind, "weight": weight, "at": at}
     if kind == "batches":
         batches, where = _batches(entry, name, path, max_rows, problems)
@@ -217,7 +219,9 @@ def _strategy(
         pacing=pacing,
         target=target,
         symbols=tuple(symbols),
-        duration_s=_positive(duration, "duration_s") if duration is not None else None,
+        duration_s=_duration(_positive(duration, "duration_s"), "duration_s")
+        if duration is not None
+        else None,
         params=params,
     )
 
@@ -326,7 +330,7 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
     else:
         if "duration_s" not in entry or "end" in entry:
             raise _Bad("give start and end, or duration_s (timed from the run's start)")
-        length_s = _positive(entry["duration_s"], "duration_s")
+        length_s = _duration(_positive(entry["duration_s"], "duration_s"), "duration_s")
     participation = entry.get("participation")
     if participation is not None:
         participation = _price(participation, "participation")  # exact, as a price is
@@ -358,20 +362,23 @@ def _twap(entry: dict[str, Any]) -> TwapSpec:
 
 
 def _clock(value: Any, key: str) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str):
-        try:
-            return time.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _Bad(f'{key} must be an exchange time like "09:30:05"')
+    try:
+        return parse_time_of_day(value)
+    except TimeOfDayError as exc:
+        raise _Bad(f"{key}: {exc}") from None
 
 
 def _positive(value: Any, key: str) -> float:
     if not _finite(value) or not value > 0:
         raise _Bad(f"{key} must be a positive number")
     return float(value)
+
+
+def _duration(seconds: float, key: str) -> float:
+    problem = duration_problem(seconds)
+    if problem is not None:
+        raise _Bad(f"{key}: {problem}")
+    return seconds
 
 
 def _non_negative(value: Any, key: str) -> float:

@@ -48,8 +48,9 @@ from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
+from tradeburst.rules import format_wait
 from tradeburst.strategies._budget import RiskBudget
-from tradeburst.strategies._clock import ExchangeTime
+from tradeburst.strategies._clock import ExchangeTime, seconds_text
 from tradeburst.strategies._config import RunConfig, StrategySpec
 from tradeburst.strategies._fair import FairShare, Lane
 from tradeburst.strategies._kinds import Batches, Twap
@@ -82,6 +83,8 @@ class Slot:
     queue: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
     latencies_ns: list[int] = field(default_factory=list)
     stopping: bool = False
+    time_up: bool = False
+    """Its `duration_s` ran out; what it had not sent by then was not sent."""
     cancels: int = 0
 
     @property
@@ -174,6 +177,11 @@ class StrategyRunner:
                 problems.append(InputProblem(str(self.config.path), None, str(exc)))
         if problems:
             raise InvalidInput(problems)
+        self.clock_offset = await estimate_offset(broker.server_time_ns)
+        self.clock.offset_ns = self.clock_offset.offset_ns  # the Twaps hold this clock
+        passed = [self._passed(spec) for spec in self.config.strategies]
+        if any(passed):
+            raise InvalidInput([p for p in passed if p is not None])
         profile = PROFILES[self.options.profile] if self.options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=self.options.headroom_s)
         self.share = FairShare(throttle, cancel_reserve=self.config.cancel_reserve)
@@ -191,8 +199,36 @@ class StrategyRunner:
             grace_s=self.options.grace_s,
             max_request_age_s=self.options.max_request_age_s or profile.max_request_age_s,
         )
-        self.clock_offset = await estimate_offset(broker.server_time_ns)
-        self.clock.offset_ns = self.clock_offset.offset_ns  # the Twaps hold this clock
+
+    def _passed(self, spec: StrategySpec) -> InputProblem | None:
+        """A strategy's `at` that has passed, as a problem: sending at once instead would
+        be sending at a time nobody asked for."""
+        if spec.at is None or self.clock.seconds_until(spec.at) > 0:
+            return None
+        now = seconds_text(self.clock.seconds_of_day())
+        reason = (
+            f"strategy {spec.name!r}: at {spec.at.isoformat()} has passed (exchange time {now})"
+        )
+        return InputProblem(str(self.config.path), None, reason)
+
+    def waits(self) -> list[str]:
+        """What each strategy that starts later is waiting for, to be said before the run."""
+        lines = []
+        for spec in self.config.strategies:
+            if spec.at is not None:
+                wait_s = self.clock.seconds_until(spec.at)
+                lines.append(
+                    f"strategy {spec.name!r} waiting until {spec.at.isoformat()} exchange time "
+                    f"(in {format_wait(wait_s)})"
+                )
+            elif spec.twap is not None and spec.twap.start is not None:
+                wait_s = self.clock.seconds_until(spec.twap.start)
+                if wait_s > 0:
+                    lines.append(
+                        f"strategy {spec.name!r} waiting until its window opens at "
+                        f"{spec.twap.start.isoformat()} exchange time (in {format_wait(wait_s)})"
+                    )
+        return lines
 
     def _build(self, spec: StrategySpec, problems: list[InputProblem]) -> Strategy:
         assert self._budget is not None
@@ -358,7 +394,12 @@ class StrategyRunner:
                 await self._body(slot)
                 await self._settle(slot)
                 slot.queue.put_nowait(_END)
-            slot.state = "stopped" if strategy.stopped and slot.spec.kind != "python" else "done"
+            if slot.time_up:
+                slot.state = "time up"
+            else:
+                slot.state = (
+                    "stopped" if strategy.stopped and slot.spec.kind != "python" else "done"
+                )
         except Exception as exc:  # isolation: this strategy stops, the others go on
             error = exc.exceptions[0] if isinstance(exc, ExceptionGroup) else exc
             slot.error = f"{type(error).__name__}: {error}"
@@ -381,14 +422,31 @@ class StrategyRunner:
                 await asyncio.wait_for(slot.strategy._stopped.wait(), wait_s)
 
     async def _body(self, slot: Slot) -> None:
+        """The strategy's `run`; with `duration_s`, its time bounds the sending too, not
+        only `run`: orders it queued and had not sent when time is up stay unsent."""
         duration_s = slot.spec.duration_s
         if duration_s is None:
             await slot.strategy.run()
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + duration_s
         try:
             await asyncio.wait_for(slot.strategy.run(), duration_s)
         except TimeoutError:
-            slot.strategy.stop()
+            self._time_up(slot)
+            return
+        while slot.tasks:
+            left_s = deadline - loop.time()
+            if left_s <= 0:
+                self._time_up(slot)
+                return
+            # asyncio.wait, not gather: a dispatcher is never cancelled mid-flight.
+            await asyncio.wait(list(slot.tasks), timeout=left_s)
+
+    def _time_up(self, slot: Slot) -> None:
+        slot.time_up = True
+        slot.strategy.stop()
+        self._halt(slot)
 
     async def _settle(self, slot: Slot) -> None:
         """Wait for every order the strategy sent to be settled."""
@@ -501,6 +559,7 @@ class StrategyRunner:
                 "weight": slot.spec.weight,
                 "state": slot.state,
                 "error": slot.error,
+                "time_up": slot.time_up,
                 "orders": msgspec.to_builtins(counts),
                 "sent": slot.lane.stats.orders,
                 "requests": slot.lane.stats.requests,
