@@ -263,7 +263,7 @@ def test_a_missing_file_cannot_be_read(tmp_path: Path) -> None:
 def test_a_directory_cannot_be_read(tmp_path: Path) -> None:
     """A directory given as the orders file is reported, not crashed on."""
     assert [str(p) for p in read_orders(tmp_path)[1]] == [
-        f"{tmp_path}: cannot read: Is a directory"
+        f"{tmp_path}: cannot read: it is a folder, not a file"
     ]
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from tradeburst._inputs import KEY_FILE_MAX_BYTES, InputFileError, read_input
+
 __all__ = ["read_api_key"]
 
 
@@ -15,7 +17,11 @@ def read_api_key(value: str | None, path: Path | None) -> str:
     if path is not None:
         try:
             mode = path.stat().st_mode
-            text = path.read_text(encoding="utf-8").strip()
+            text = read_input(path, KEY_FILE_MAX_BYTES).decode("utf-8").strip()
+        except InputFileError as exc:
+            raise typer.BadParameter(
+                f"cannot read {path}: it {exc}", param_hint="--api-key-file"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise typer.BadParameter(
                 f"cannot read {path}: {exc}", param_hint="--api-key-file"

@@ -22,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from tradeburst._inputs import ORDERS_FILE_MAX_BYTES, InputFileError, open_input
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
 
 __all__ = [
@@ -470,10 +471,12 @@ def read_orders(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with path.open("rb") as file:
+        with open_input(path, ORDERS_FILE_MAX_BYTES) as file:
             reader.read(file, json_lines=path.suffix.lower() in _JSON_SUFFIXES)
     except OSError as error:
         return [], [InputProblem(str(path), None, f"cannot read: {error.strerror or error}")]
+    except InputFileError as error:
+        return [], [InputProblem(str(path), None, f"cannot read: it {error}")]
     finally:
         if collecting:
             gc.enable()

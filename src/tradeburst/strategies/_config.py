@@ -40,6 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tradeburst._inputs import STRATEGIES_FILE_MAX_BYTES, InputFileError, read_input
 from tradeburst.engine import InputProblem, InvalidInput, ManualPacing, OrderRow, read_orders
 from tradeburst.engine._orders_file import plain_decimal
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
@@ -111,9 +112,12 @@ def read_config(path: Path, *, max_rows: int) -> RunConfig:
     """The run; `InvalidInput` listing every problem if anything is wrong."""
     shown = str(path)
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_input(path, STRATEGIES_FILE_MAX_BYTES).decode("utf-8")
+        document = tomllib.loads(text)
     except OSError as exc:
         raise InvalidInput([InputProblem(shown, None, f"cannot read ({exc.strerror})")]) from None
+    except InputFileError as exc:
+        raise InvalidInput([InputProblem(shown, None, f"cannot read: it {exc}")]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput([InputProblem(shown, None, f"not valid TOML: {exc}")]) from None
     except RecursionError:

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tradeburst._inputs import FUBON_CONFIG_MAX_BYTES, InputFileError, read_input
+
 __all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
 
 _KEYS = ("personal_id", "password", "api_key", "cert_path", "cert_password", "account", "url")
@@ -118,7 +120,9 @@ def _read_file(path: Path) -> dict[str, str]:
     where = str(path)
     try:
         mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path, FUBON_CONFIG_MAX_BYTES).decode("utf-8")
+    except InputFileError as exc:
+        raise CredentialsError(where, f"cannot read it: it {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CredentialsError(where, f"cannot read it ({exc})") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
