@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from tradeburst.cli._options import writable
-from tradeburst.cli._output import figures_text, write_json
+from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
 
 __all__ = ["bench_app"]
 
@@ -47,7 +47,8 @@ def exchange_bench(
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
         )
-    write_json(console, figures, json_path)
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 @bench_app.command("engine")
@@ -63,7 +64,8 @@ def engine_bench(
     console.print("measuring (about two minutes)…")
     figures = asyncio.run(run_engine_bench())
     console.print_json(json.dumps(figures))
-    write_json(console, figures, json_path)
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 @bench_app.command("rush")
@@ -80,7 +82,8 @@ def rush_bench(
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
     figures = asyncio.run(run_rush_bench(rushes))
     console.print_json(json.dumps(figures))
-    write_json(console, figures, json_path)
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 @contextlib.contextmanager
@@ -167,7 +170,8 @@ def hotpath_bench(
     )
     for note in figures["conditions"]["notes"]:
         console.print(f"  note: {note}")
-    write_json(console, figures, json_path)
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 @bench_app.command("seed-table")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from tradeburst.brokers import OrderState
 from tradeburst.cli._options import writable, writable_folder
-from tradeburst.cli._output import keep_summary
+from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
 from tradeburst.report import figures_of, print_report, write_plots
@@ -64,7 +64,8 @@ def demo_command(
     for path in write_plots(figures, out):
         console.print(f"plot written to {path}")
     console.print(f"journal: {result.journal} (`tradeburst report --journal {result.journal}`)")
-    keep_summary(console, result.summary, json_path)
+    if not keep_summary(console, result.summary, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 def _report(console: Console, result: DemoResult) -> None:

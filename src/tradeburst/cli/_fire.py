@@ -39,7 +39,7 @@ from tradeburst.cli._brokers import (
 )
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, wait_ms, writable
-from tradeburst.cli._output import keep_summary
+from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._progress import LiveView
 from tradeburst.cli._rush_options import (
     DEFAULT_DELAYED_MS,
@@ -305,8 +305,10 @@ def finish(console: Console, result: FireResult, json_path: Path | None) -> None
         _print_plan(console, result)
     else:
         _print_result(console, result)
-    keep_summary(console, result.summary, json_path)
-    raise typer.Exit(0 if result.dry_run else exit_code(result))
+    code = 0 if result.dry_run else exit_code(result)
+    if not keep_summary(console, result.summary, json_path) and code == 0:
+        code = OUTPUT_FAILED
+    raise typer.Exit(code)
 
 
 def resume_command(

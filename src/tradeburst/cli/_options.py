@@ -79,6 +79,19 @@ def writable(path: Path | None, option: str) -> Path | None:
         raise typer.BadParameter(f"cannot write {path}", param_hint=option)
     if path.exists() and not os.access(path, os.W_OK):
         raise typer.BadParameter(f"cannot write over {path}", param_hint=option)
+    # Permission bits can say yes where the write says no (root in /proc, a read-only
+    # mount): opening it is the only sure test. An existing file is opened to append,
+    # which leaves it as it was; a new one is made and removed.
+    existed = path.exists()
+    try:
+        with path.open("ab" if existed else "xb"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot write {path}: {exc.strerror or exc}", param_hint=option
+        ) from None
     return path
 
 

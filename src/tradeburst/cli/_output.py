@@ -1,7 +1,7 @@
 """What a command writes besides its terminal output: its figures or its run's summary as
 indented JSON at the path `--json` named (folders made as needed), said on the console. The
 path was checked before the work began; a write that fails anyway (a disk filled
-meanwhile) is said on stderr, and the work's own outcome stands."""
+meanwhile) is said on stderr and returns False, so the command never exits 0 over it."""
 
 from __future__ import annotations
 
@@ -14,23 +14,29 @@ from rich.console import Console
 
 from tradeburst.summary import Summary, write_summary
 
-__all__ = ["figures_text", "keep_summary", "write_json"]
+__all__ = ["OUTPUT_FAILED", "figures_text", "keep_summary", "write_json"]
 
 
 def figures_text(figures: object) -> str:
     return json.dumps(figures, indent=2) + "\n"
 
 
-def write_json(console: Console, figures: object, path: Path | None) -> None:
-    """The figures as JSON at `path`, when one was given."""
-    if path is not None:
-        _written(console, path, "figures", lambda: _write_text(path, figures_text(figures)))
+OUTPUT_FAILED = 1
+"""The exit code of a command whose work was done but whose output could not be written."""
 
 
-def keep_summary(console: Console, summary: Summary, path: Path | None) -> None:
-    """The run's summary as JSON at `path`, when one was given."""
-    if path is not None:
-        _written(console, path, "summary", lambda: write_summary(summary, path))
+def write_json(console: Console, figures: object, path: Path | None) -> bool:
+    """The figures as JSON at `path`, when one was given; False if that failed."""
+    if path is None:
+        return True
+    return _written(console, path, "figures", lambda: _write_text(path, figures_text(figures)))
+
+
+def keep_summary(console: Console, summary: Summary, path: Path | None) -> bool:
+    """The run's summary as JSON at `path`, when one was given; False if that failed."""
+    if path is None:
+        return True
+    return _written(console, path, "summary", lambda: write_summary(summary, path))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -38,11 +44,12 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def _written(console: Console, path: Path, what: str, write: Callable[[], None]) -> None:
+def _written(console: Console, path: Path, what: str, write: Callable[[], None]) -> bool:
     try:
         write()
     except OSError as exc:
         print(f"error: the {what} could not be written to {path}: {exc.strerror}; what was "
               "done is as shown above", file=sys.stderr)  # fmt: skip
-    else:
-        console.print(f"{what} written to {path}")
+        return False
+    console.print(f"{what} written to {path}")
+    return True

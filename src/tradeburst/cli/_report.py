@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tradeburst.cli._options import writable
-from tradeburst.cli._output import write_json
+from tradeburst.cli._output import OUTPUT_FAILED, write_json
 from tradeburst.cli._rush_options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
 from tradeburst.engine import JournalError
 from tradeburst.report import figures_of, print_report, report_json, write_plots
@@ -54,4 +54,5 @@ def report_command(
             raise typer.Exit(2) from None
         for path in written:
             console.print(f"plot written to {path}")
-    write_json(console, report_json(figures), json_path)
+    if not write_json(console, report_json(figures), json_path):
+        raise typer.Exit(OUTPUT_FAILED)

@@ -47,7 +47,7 @@ from tradeburst.cli._fire import (
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import non_negative, parse_clock, writable
-from tradeburst.cli._output import keep_summary
+from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._run_view import StrategiesView, strategies_table
 from tradeburst.engine import (
     DEFAULT_GRACE_S,
@@ -203,8 +203,10 @@ def run_command(
         f"latency p50 {summary.latency_ms.p50:.1f} ms, p99 {summary.latency_ms.p99:.1f} ms"
     )
     console.print(f"journal: {result.journal}")
-    keep_summary(console, summary, json_path)
-    raise typer.Exit(_exit_code(result))
+    code = _exit_code(result)
+    if not keep_summary(console, summary, json_path) and code == 0:
+        code = OUTPUT_FAILED
+    raise typer.Exit(code)
 
 
 async def _run_fubon(
