@@ -70,6 +70,7 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
         "elapsed_s": {},
         "guide_pacing_elapsed_s": {},
         "lower_bound_s": {},
+        "guide_pacing_lower_bound_s": {},
     }
     refusals = guide_refusals = 0
     async with serving(exchange_server("fubon")) as url:
@@ -86,7 +87,7 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
                 timing = result.summary.timing
                 figures[f"{key}efficiency"][str(count)] = timing.efficiency
                 figures[f"{key}elapsed_s"][str(count)] = timing.elapsed_s
-                figures["lower_bound_s"][str(count)] = timing.lower_bound_s
+                figures[f"{key}lower_bound_s"][str(count)] = timing.lower_bound_s
                 if pacing is None:
                     refusals += result.summary.rate_limit_rejections
                 else:
@@ -98,10 +99,10 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
     return figures
 
 
-async def _efficiency_if_batches_count(folder: Path) -> tuple[dict[str, float], int]:
+async def _efficiency_if_batches_count(folder: Path) -> tuple[dict[str, float | None], int]:
     """The engine alone, against an exchange whose batch calls also count their orders
     toward the 50 orders/s (Fubon does not say whether they do)."""
-    efficiency: dict[str, float] = {}
+    efficiency: dict[str, float | None] = {}
     refusals = 0
     async with serving(exchange_server("fubon", "--batch-counts-orders")) as url:
         for count in EFFICIENCY_SIZES:
