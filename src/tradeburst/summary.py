@@ -19,6 +19,7 @@ __all__ = [
     "Latency",
     "LatencyThresholds",
     "OrderCounts",
+    "Rejection",
     "Summary",
     "Timing",
     "percentile",
@@ -79,18 +80,21 @@ class FireError(msgspec.Struct, kw_only=True):
 
 
 class Timing(msgspec.Struct, kw_only=True):
+    """A figure that was not measured is null, never a made-up 0."""
+
     elapsed_s: float = 0.0
-    lower_bound_s: float = 0.0
-    efficiency: float = 0.0
+    lower_bound_s: float | None = None
+    """Null where no one plan covers the run (`run`'s strategies send at their own times)."""
+    efficiency: float | None = None
     fire_error_us: FireError | None = None
     """A rush's opening requests against its target, from our send stamps; null for a run
     without a target, or a rush stopped before it."""
     exchange_fire_error_us: FireError | None = None
     """The same from the exchange's receive stamps (network included); null when they
     could not be read (no admin key, a real broker)."""
-    clock_offset_ms: float = 0.0
+    clock_offset_ms: float | None = None
     """Exchange clock less ours, as estimated for the run."""
-    clock_error_ms: float = 0.0
+    clock_error_ms: float | None = None
 
 
 class Latency(msgspec.Struct, kw_only=True):
@@ -139,6 +143,16 @@ class LateDuplicate(msgspec.Struct, frozen=True, kw_only=True):
     """What became of it: cancelled, or why it could not be."""
 
 
+class Rejection(msgspec.Struct, kw_only=True):
+    """An order the broker rejected, and why, as the broker said it."""
+
+    user_def: str
+    line: int
+    """Its line in the orders file (a strategy's order: its number in the strategy)."""
+    symbol: str
+    reason: str
+
+
 class Summary(msgspec.Struct, kw_only=True):
     command: str
     broker: str
@@ -150,6 +164,7 @@ class Summary(msgspec.Struct, kw_only=True):
     classification: Classification = msgspec.field(default_factory=Classification)
     strategies: dict[str, Any] = msgspec.field(default_factory=dict)
     late_duplicates: list[LateDuplicate] = msgspec.field(default_factory=list)
+    rejections: list[Rejection] = msgspec.field(default_factory=list)
 
 
 def write_summary(summary: Summary, path: Path) -> None:

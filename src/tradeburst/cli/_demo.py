@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeburst.brokers import OrderState
+from tradeburst.cli._fire import measured
 from tradeburst.cli._options import writable, writable_folder
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
@@ -78,8 +79,8 @@ def _report(console: Console, result: DemoResult) -> None:
     sent.add_row("unknown", str(summary.orders.unknown))
     sent.add_row("rate-limit refusals", str(summary.rate_limit_rejections))
     sent.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
-    sent.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
-    sent.add_row("efficiency", f"{timing.efficiency:.2f}")
+    sent.add_row("lower bound", measured(timing.lower_bound_s, ".3f", " s"))
+    sent.add_row("efficiency", measured(timing.efficiency, ".2f"))
     for label, error in (
         ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
         ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),

@@ -66,6 +66,7 @@ from tradeburst.engine import (
     rush,
 )
 from tradeburst.limits import PROFILES
+from tradeburst.report import print_rejections, rejections_of
 from tradeburst.rules import format_wait
 from tradeburst.summary import FireError
 
@@ -74,6 +75,7 @@ __all__ = [
     "RUSH_HELP",
     "exit_with_problems",
     "finish",
+    "measured",
     "resume_command",
     "send_command",
 ]
@@ -304,6 +306,7 @@ def finish(console: Console, result: FireResult, json_path: Path | None) -> None
     if result.dry_run:
         _print_plan(console, result)
     else:
+        result.summary.rejections = rejections_of(result.intents)
         _print_result(console, result)
     code = 0 if result.dry_run else exit_code(result)
     if not keep_summary(console, result.summary, json_path) and code == 0:
@@ -589,8 +592,8 @@ def _print_result(console: Console, result: FireResult) -> None:
     ):
         table.add_row(label, str(value))
     table.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
-    table.add_row("lower bound", f"{timing.lower_bound_s:.3f} s")
-    table.add_row("efficiency", f"{timing.efficiency:.2f}")
+    table.add_row("lower bound", measured(timing.lower_bound_s, ".3f", " s"))
+    table.add_row("efficiency", measured(timing.efficiency, ".2f"))
     table.add_row(
         "answer latency p50 / p99 / max",
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} / "
@@ -602,13 +605,16 @@ def _print_result(console: Console, result: FireResult) -> None:
             "fire error (exchange)", _fire_error_text(result, timing.exchange_fire_error_us)
         )
     table.add_row(
-        "exchange clock − ours", f"{timing.clock_offset_ms:+.3f} ms ± {timing.clock_error_ms:.3f}"
+        "exchange clock − ours",
+        f"{measured(timing.clock_offset_ms, '+.3f', ' ms')} ± "
+        f"{measured(timing.clock_error_ms, '.3f', ' ms')}",
     )
     c = summary.classification
     table.add_row("classification", f"🟢 {c.realtime}  🟡 {c.delayed}  🔴 {c.severe}")
     if result.cancelled:
         table.add_row("cancelled on abort", str(result.cancelled))
     console.print(table)
+    print_rejections(console, summary.rejections)
     if result.journal is not None:
         console.print(f"journal: {result.journal}")
     if result.fatal:
@@ -641,6 +647,11 @@ def print_late_duplicates(console: Console, result: FireResult) -> None:
             f"still be joined by its late first request until {until:%H:%M:%S}; check the "
             "account's orders until then[/]"
         )
+
+
+def measured(value: float | None, spec: str, unit: str = "") -> str:
+    """A figure as text, or "not measured" where the run has none (never a made-up 0)."""
+    return "not measured" if value is None else f"{value:{spec}}{unit}"
 
 
 def _fire_error_text(result: FireResult, error: FireError | None) -> str:

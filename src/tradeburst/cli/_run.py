@@ -60,6 +60,7 @@ from tradeburst.engine import (
 )
 from tradeburst.exchange import Exchange, ExchangeConfig
 from tradeburst.marketdata import open_feed
+from tradeburst.report import print_rejections
 from tradeburst.strategies import RunConfig, RunResult, read_config, run_strategies
 
 __all__ = ["run_command"]
@@ -192,17 +193,31 @@ def run_command(
         error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     console.print(strategies_table(result.slots, f"run: {strategies}"))
+    print_rejections(console, result.summary.rejections)
     for slot in result.slots:
         if slot.error:
             console.print(f"[red]{slot.name} failed and was stopped: {slot.error}[/]")
     summary = result.summary
     orders = summary.orders
+    refusals = summary.rate_limit_rejections
     console.print(
-        f"{orders.total} orders: {orders.accepted} accepted, {orders.rejected} rejected, "
-        f"{orders.unknown} unknown; {summary.rate_limit_rejections} rate-limit refusals; "
+        f"{_counted(orders.total, 'order')}: {orders.accepted} accepted, "
+        f"{orders.rejected} rejected, {orders.unknown} unknown, {orders.not_sent} not sent; "
+        f"{_counted(refusals, 'rate-limit refusal')}; "
         f"latency p50 {summary.latency_ms.p50:.1f} ms, p99 {summary.latency_ms.p99:.1f} ms"
     )
+    for slot in result.slots:
+        if slot.time_up:
+            console.print(
+                f"[yellow]{slot.name}: its duration_s ran out; "
+                f"{_counted(slot.counts().not_sent, 'order')} it queued were not sent[/]"
+            )
     console.print(f"journal: {result.journal}")
+    if orders.unknown or orders.not_sent or result.interrupted:
+        console.print(
+            f"[yellow]not finished: run `tradeburst resume --journal {result.journal}` "
+            "to settle the unknown and send what was not sent[/]"
+        )
     code = _exit_code(result)
     if not keep_summary(console, summary, json_path) and code == 0:
         code = OUTPUT_FAILED
@@ -262,6 +277,10 @@ async def _run(
             )
     finally:
         await broker.aclose()
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _exit_code(result: RunResult) -> int:

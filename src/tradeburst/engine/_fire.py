@@ -745,7 +745,7 @@ def _timing(timing: Timing, schedule: Plan, clock: ClockOffset) -> Timing:
     return msgspec.structs.replace(
         timing,
         lower_bound_s=round(bound_s, 6),
-        efficiency=round(bound_s / elapsed_s, 4) if elapsed_s > 0 else 0.0,
+        efficiency=round(bound_s / elapsed_s, 4) if elapsed_s > 0 else None,
         clock_offset_ms=round(clock.offset_ns / 1e6, 3),
         clock_error_ms=round(clock.error_ns / 1e6, 3),
     )

@@ -3,13 +3,23 @@ plots and JSON."""
 
 from tradeburst.report._figures import OrderTiming, RunFigures, figures_of
 from tradeburst.report._plots import write_plots
+from tradeburst.report._rejections import (
+    group_rejections,
+    print_rejections,
+    rejections_of,
+    rejections_text,
+)
 from tradeburst.report._render import print_report, report_json
 
 __all__ = [
     "OrderTiming",
     "RunFigures",
     "figures_of",
+    "group_rejections",
+    "print_rejections",
     "print_report",
+    "rejections_of",
+    "rejections_text",
     "report_json",
     "write_plots",
 ]

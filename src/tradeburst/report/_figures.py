@@ -22,7 +22,8 @@ from tradeburst.latency import (
     trip_of,
 )
 from tradeburst.limits import PROFILES, LimitProfile
-from tradeburst.summary import Classification, FireError, LatencyThresholds
+from tradeburst.report._rejections import rejections_of
+from tradeburst.summary import Classification, FireError, LatencyThresholds, Rejection
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 
@@ -68,6 +69,7 @@ class RunFigures:
     exchange_fire_error_us: FireError | None = None
     sends_ns: list[tuple[int, int]] = field(default_factory=list)
     """(local wall ns, orders) per request, in time order."""
+    rejections: list[Rejection] = field(default_factory=list)
 
     def percentiles_ms(self, broker: str, strategy: str, part: str) -> dict[str, float]:
         histogram = self.histograms[broker, strategy][part]
@@ -107,6 +109,7 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
         orders=orders,
         counts=dict(counts),
         sends_ns=_sends(intents, dispatches),
+        rejections=rejections_of(intents),
     )
     _fill_histograms(figures)
     figures.classification = Classification.of([o.difference_ms for o in orders], thresholds)

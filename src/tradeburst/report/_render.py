@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tradeburst.latency import Component
 from tradeburst.report._figures import RunFigures
+from tradeburst.report._rejections import print_rejections
 from tradeburst.summary import FireError
 
 __all__ = ["print_report", "report_json"]
@@ -58,6 +59,7 @@ def print_report(console: Console, figures: RunFigures) -> None:
                 f"{label}: p50 {error.p50:.0f} µs · p99 {error.p99:.0f} µs · max {error.max:.0f} µs"
             )
     _print_comparison(console, figures)
+    print_rejections(console, figures.rejections)
 
 
 def _print_comparison(console: Console, figures: RunFigures) -> None:
@@ -116,6 +118,7 @@ def report_json(figures: RunFigures) -> dict[str, Any]:
             }
             for o in sorted(figures.orders, key=lambda o: o.sent_ns)
         ],
+        "rejections": msgspec.to_builtins(figures.rejections),
     }
 
 

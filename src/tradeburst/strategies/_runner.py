@@ -48,6 +48,7 @@ from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
+from tradeburst.report import rejections_of
 from tradeburst.rules import format_wait
 from tradeburst.strategies._budget import RiskBudget
 from tradeburst.strategies._clock import ExchangeTime, seconds_text
@@ -583,10 +584,21 @@ class StrategyRunner:
             account=self.broker.account,
             orders=totals,
             rate_limit_rejections=rate_limited,
-            timing=Timing(elapsed_s=round(elapsed_s, 6)),
+            timing=self._timing(elapsed_s),
             latency_ms=Latency.of(latencies),
             classification=Classification.of(latencies, self.options.thresholds),
             strategies=strategies,
+            rejections=rejections_of(i for slot in self.slots for i in slot.intents),
+        )
+
+    def _timing(self, elapsed_s: float) -> Timing:
+        """The run's clock estimate as measured; no lower bound or efficiency, which need
+        one plan for the whole run (its strategies send at their own times)."""
+        clock = self.clock_offset
+        return Timing(
+            elapsed_s=round(elapsed_s, 6),
+            clock_offset_ms=None if clock is None else round(clock.offset_ns / 1e6, 3),
+            clock_error_ms=None if clock is None else round(clock.error_ns / 1e6, 3),
         )
 
 
