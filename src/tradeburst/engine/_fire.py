@@ -89,6 +89,9 @@ DEFAULT_JOURNAL_DIR = Path("journal")
 CONNECTION_WAIT_S = 60.0
 """How long `resume` waits for the broker to free connections a dead run still holds."""
 CONNECTION_RETRY_S = 1.0
+RUN_ID_TRIES = 100
+"""Run ids tried against the account's orders of the day before giving up (a collision
+is one in 46,656 per run of the same two seconds)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -433,10 +436,14 @@ async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
         taken = {s.user_def[:RUN_ID_LEN] for s in await broker.order_results() if s.user_def}
     finally:
         slots.release()
-    run_id = new_run_id(day_ns)
-    while run_id in taken:
+    # Bounded: with a broken random tail the loop would spin for ever without awaiting,
+    # out of reach of any timeout.
+    for _ in range(RUN_ID_TRIES):
         run_id = new_run_id(day_ns)
-    return now.strftime("%Y%m%d"), run_id
+        if run_id not in taken:
+            return now.strftime("%Y%m%d"), run_id
+    reason = f"no unused run id after {RUN_ID_TRIES} tries; try again in two seconds"
+    raise InvalidInput([InputProblem(path="run id", line=None, reason=reason)])
 
 
 async def _warm(broker: Broker, connections: int) -> ClockOffset:
