@@ -260,14 +260,20 @@ class StrategyRunner:
         where = f"strategy {spec.name!r}: class {spec.target}"
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:
-            raise _Refused(f"{where}: cannot import {module_name} ({exc})") from None
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # user code: a sys.exit(3) would pass for exit code 3
+            raise _Refused(
+                f"{where}: cannot import {module_name} ({type(exc).__name__}: {exc})"
+            ) from None
         kind = getattr(module, class_name, None)
         if not isinstance(kind, type) or not issubclass(kind, Strategy):
             raise _Refused(f"{where}: not a tradeburst.Strategy subclass")
         try:
             strategy = kind(name=spec.name, weight=spec.weight, params=spec.params)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
             raise _Refused(f"{where}: cannot be built ({type(exc).__name__}: {exc})") from None
         if spec.symbols:
             strategy.symbols = spec.symbols
@@ -401,9 +407,19 @@ class StrategyRunner:
                 slot.state = (
                     "stopped" if strategy.stopped and slot.spec.kind != "python" else "done"
                 )
-        except Exception as exc:  # isolation: this strategy stops, the others go on
-            error = exc.exceptions[0] if isinstance(exc, ExceptionGroup) else exc
-            slot.error = f"{type(error).__name__}: {error}"
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # isolation: this strategy stops, the others go on
+            # SystemExit and other BaseExceptions from user code too: a strategy's
+            # sys.exit(3) is its failure, not tradeburst's exit code 3.
+            error = _first(exc)
+            if isinstance(error, KeyboardInterrupt | asyncio.CancelledError):
+                raise
+            slot.error = (
+                str(error)
+                if isinstance(error, StrategyExit)
+                else (f"{type(error).__name__}: {error}")
+            )
             slot.state = "failed"
             log.warning("strategy %s failed and was stopped: %s", slot.name, slot.error)
             self._halt(slot)
@@ -411,7 +427,11 @@ class StrategyRunner:
         finally:
             try:
                 await strategy.on_stop()
-            except Exception as exc:
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
                 slot.error = slot.error or f"on_stop: {type(exc).__name__}: {exc}"
                 slot.state = "failed"
 
@@ -460,10 +480,17 @@ class StrategyRunner:
             event = await slot.queue.get()
             if event is _END:
                 return
-            if isinstance(event, OrderUpdate):
-                await strategy.on_order(event)
-            else:
-                await strategy.on_tick(event)
+            try:
+                if isinstance(event, OrderUpdate):
+                    await strategy.on_order(event)
+                else:
+                    await strategy.on_tick(event)
+            except (Exception, KeyboardInterrupt, asyncio.CancelledError):
+                raise
+            except BaseException as exc:
+                # A SystemExit escaping a task would be re-raised out of the event loop,
+                # ending every strategy: as an Exception it fails this one only.
+                raise StrategyExit(f"{type(exc).__name__}: {exc}") from None
 
     def _halt(self, slot: Slot) -> None:
         slot.stopping = True
@@ -600,6 +627,17 @@ class StrategyRunner:
             clock_offset_ms=None if clock is None else round(clock.offset_ns / 1e6, 3),
             clock_error_ms=None if clock is None else round(clock.error_ns / 1e6, 3),
         )
+
+
+def _first(exc: BaseException) -> BaseException:
+    """The first error inside (nested) exception groups: what the strategy raised."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+class StrategyExit(Exception):
+    """A strategy's callback raised SystemExit or another BaseException."""
 
 
 class _Refused(Exception):
