@@ -7,22 +7,21 @@ from typing import Any
 
 import msgspec
 
-from tradeburst.exchange._answers import (
+from tradeburst.wire import (
     AdminOrders,
     AdminStats,
+    BatchBody,
+    Envelope,
+    FilledData,
     LimitsAnswer,
+    ModifyPriceBody,
+    ModifyQuantityBody,
+    OrderResult,
+    PlaceOrderBody,
     Quote,
     SymbolInfo,
     TimeAnswer,
 )
-from tradeburst.exchange._api import (
-    BatchBody,
-    Envelope,
-    ModifyPriceBody,
-    ModifyQuantityBody,
-    PlaceOrderBody,
-)
-from tradeburst.exchange._records import FilledData, OrderResult
 
 __all__ = ["openapi_spec"]
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
-from tradeburst.exchange._clock import ExchangeDay
 from tradeburst.latency import (
     ClockOffset,
     Component,
@@ -23,6 +22,7 @@ from tradeburst.latency import (
 )
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.summary import Classification, FireError, LatencyThresholds
+from tradeburst.wire import ExchangeDay
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 
