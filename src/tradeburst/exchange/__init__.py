@@ -2,6 +2,7 @@
 in front of TWSE, for rehearsing bursts before touching real money."""
 
 from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._child import exchange_child, serving
 from tradeburst.exchange._clock import Clock, ManualClock, SessionClock
 from tradeburst.exchange._door import DoorLimits
 from tradeburst.exchange._faults import FaultRates
@@ -25,4 +26,6 @@ __all__ = [
     "ManualClock",
     "NetworkModel",
     "SessionClock",
+    "exchange_child",
+    "serving",
 ]
