@@ -7,8 +7,10 @@ from tradeburst.exchange._clock import Clock, ManualClock, SessionClock
 from tradeburst.exchange._door import DoorLimits
 from tradeburst.exchange._faults import FaultRates
 from tradeburst.exchange._gateway import NetworkModel
+from tradeburst.exchange._market import Market
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
 from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
+from tradeburst.exchange._symbols import Symbol, load_symbols
 from tradeburst.wire import TAIPEI
 
 __all__ = [
@@ -24,8 +26,11 @@ __all__ = [
     "ExchangeError",
     "FaultRates",
     "ManualClock",
+    "Market",
     "NetworkModel",
     "SessionClock",
+    "Symbol",
     "exchange_child",
+    "load_symbols",
     "serving",
 ]
