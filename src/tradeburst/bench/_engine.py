@@ -215,7 +215,7 @@ async def _peak_rss_mb(*command: str) -> tuple[float, str]:
 async def _memory(folder: Path) -> dict[str, Any]:
     # Every order in flight at once, from one address, with ten thousand threads slow to
     # write their headers: what the exchange's guard against idle floods refuses by default.
-    flood = ("--connections-per-source", str(MEMORY_ORDERS + 100))
+    flood: tuple[str, ...] = ("--connections-per-source", str(MEMORY_ORDERS + 100))
     flood += ("--header-timeout-s", "120", "--body-timeout-s", "120")
     slow = ("--latency-ms", str(SLOW_EXCHANGE_MS))
     async with serving(exchange_server("none", *slow, *flood)) as url:
