@@ -17,8 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tradeburst.cli import app
-from tradeburst.exchange import PROFILES, FaultRates, NetworkModel
-from tradeburst.exchange._child import exchange_child, serving
+from tradeburst.exchange import PROFILES, FaultRates, NetworkModel, exchange_child, serving
 from tradeburst.exchange._store import Store
 
 from _support import admin_orders

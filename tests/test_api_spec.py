@@ -8,8 +8,15 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from tradeburst.exchange import Exchange
-from tradeburst.exchange._answers import AdminOrders, AdminStats, Quote, SymbolInfo, TimeAnswer
-from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.wire import (
+    AdminOrders,
+    AdminStats,
+    FilledData,
+    OrderResult,
+    Quote,
+    SymbolInfo,
+    TimeAnswer,
+)
 
 from conftest import ADMIN, Api, order
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeburst.exchange import TAIPEI
-from tradeburst.exchange._clock import ExchangeDay, exchange_datetime
+from tradeburst.wire import ExchangeDay, exchange_datetime
 
 MOMENTS_NS = st.integers(
     int(datetime(2020, 1, 1, tzinfo=TAIPEI).timestamp()) * 10**9,

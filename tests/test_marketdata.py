@@ -9,7 +9,7 @@ import asyncio
 
 from tradeburst.exchange import Exchange
 from tradeburst.marketdata import Book, Gap, MarketEvent, MarketFeed, QuotePoller, Sequencer, Trade
-from tradeburst.marketdata._wire import Frame
+from tradeburst.wire import Frame
 
 from _feed_support import cutting_proxy
 from _support import RECEIVE_TIMEOUT_S, place

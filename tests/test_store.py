@@ -15,7 +15,6 @@ from tradeburst.exchange import TAIPEI, Exchange, ExchangeConfig, ExchangeError,
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._market import Market
-from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, Subscriber
 from tradeburst.exchange._symbols import load_symbols
@@ -28,6 +27,7 @@ from tradeburst.model import (
     Side,
     TimeInForce,
 )
+from tradeburst.wire import OrderResult
 
 
 def _record(seq: int) -> OrderResult:

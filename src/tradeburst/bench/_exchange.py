@@ -16,10 +16,7 @@ from typing import Any
 import aiohttp
 
 from tradeburst.bench._servers import BENCH_KEY, bare_server, exchange_server, serving
-from tradeburst.exchange import SessionClock
-from tradeburst.exchange._accounts import Account
-from tradeburst.exchange._market import Market
-from tradeburst.exchange._symbols import load_symbols
+from tradeburst.exchange import Account, Market, SessionClock, load_symbols
 from tradeburst.model import Order, Side
 
 __all__ = ["run_exchange_bench"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from tradeburst.exchange._child import exchange_child, serving
+from tradeburst.exchange import exchange_child, serving
 
 __all__ = ["BENCH_KEY", "bare_server", "exchange_server", "serving"]
 

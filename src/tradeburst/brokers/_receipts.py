@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import aiohttp
 import msgspec
 
-from tradeburst.exchange._answers import AdminOrders
+from tradeburst.wire import AdminOrders
 
 __all__ = ["exchange_receipts"]
 

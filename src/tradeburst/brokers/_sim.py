@@ -23,12 +23,20 @@ import msgspec
 
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
-from tradeburst.exchange._answers import LimitsAnswer, SymbolInfo
-from tradeburst.exchange._api import Envelope
-from tradeburst.exchange._records import FilledData
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
 from tradeburst.rules import TickBand, TickLadder
+from tradeburst.wire import (
+    Envelope,
+    FilledData,
+    Frame,
+    LimitsAnswer,
+    OrderBrief,
+    SymbolInfo,
+    decode_batch_answer,
+    decode_order_answer,
+    order_body,
+)
 
 __all__ = ["DEFAULT_ANSWER_TIMEOUT_S", "SimBroker"]
 
@@ -39,30 +47,18 @@ DEFAULT_CONNECTIONS = 16
 """When the exchange declares no connection limit and the caller asks for none."""
 
 
-class _Result(msgspec.Struct, kw_only=True):
-    """The fields of the exchange's `OrderResult` the engine reads."""
-
-    user_def: str | None = None
-    order_no: str | None = None
-    status: int
-    stock_no: str = ""
-    after_qty: int = 0
-    filled_qty: int = 0
-    error_message: str | None = None
-    last_time: str | None = None
-
-    def state(self, message: str | None = None) -> OrderState:
-        """Raises ValueError for a status code tradeburst does not know."""
-        return OrderState(
-            user_def=self.user_def,
-            order_no=self.order_no,
-            status=OrderStatus(self.status),
-            symbol=self.stock_no,
-            quantity=self.after_qty,
-            filled_qty=self.filled_qty,
-            message=self.error_message or message,
-            last_time=self.last_time,
-        )
+def _state(result: OrderBrief, message: str | None = None) -> OrderState:
+    """Raises ValueError for a status code tradeburst does not know."""
+    return OrderState(
+        user_def=result.user_def,
+        order_no=result.order_no,
+        status=OrderStatus(result.status),
+        symbol=result.stock_no,
+        quantity=result.after_qty,
+        filled_qty=result.filled_qty,
+        message=result.error_message or message,
+        last_time=result.last_time,
+    )
 
 
 def _fill(filled: FilledData) -> Fill:
@@ -78,46 +74,8 @@ def _fill(filled: FilledData) -> Fill:
     )
 
 
-class _Event(msgspec.Struct, kw_only=True):
-    event: str
-    data: Any = None
-
-
-class _PlaceAnswer(msgspec.Struct, kw_only=True):
-    is_success: bool
-    message: str | None = None
-    data: _Result
-
-
-class _BatchAnswer(msgspec.Struct, kw_only=True):
-    is_success: bool
-    message: str | None = None
-    data: list[_Result]
-
-
 _encode = msgspec.json.Encoder(decimal_format="string").encode
 _decode_answer = msgspec.json.Decoder(Envelope).decode
-# The hot path decodes straight into the fields it reads, in one pass.
-_decode_place = msgspec.json.Decoder(_PlaceAnswer).decode
-_decode_batch = msgspec.json.Decoder(_BatchAnswer).decode
-
-
-def order_body(order: Order) -> dict[str, Any]:
-    """The exchange's `PlaceOrderBody` for `order`."""
-    body: dict[str, Any] = {
-        "symbol": order.symbol,
-        "buy_sell": order.side,
-        "quantity": order.quantity,
-        "price_type": order.price_type,
-        "time_in_force": order.time_in_force,
-        "market_type": order.market_type,
-        "order_type": order.order_type,
-    }
-    if order.price_twd is not None:
-        body["price"] = order.price_twd
-    if order.user_def is not None:
-        body["user_def"] = order.user_def
-    return body
 
 
 class SimBroker:
@@ -256,16 +214,16 @@ class SimBroker:
 
     async def place(self, order: Order) -> OrderState:
         raw = await self._post("/v1/orders", self._body(order))
-        answer = _readable("POST /v1/orders", lambda: _decode_place(raw))
-        return answer.data.state(answer.message)
+        answer = _readable("POST /v1/orders", lambda: decode_order_answer(raw))
+        return _state(answer.data, answer.message)
 
     async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
         body = b'{"orders":[' + b",".join(self._body(order) for order in orders) + b"]}"
         raw = await self._post("/v1/orders/batch", body)
-        results = _readable("POST /v1/orders/batch", lambda: _decode_batch(raw)).data
+        results = _readable("POST /v1/orders/batch", lambda: decode_batch_answer(raw)).data
         if len(results) != len(orders):
             raise AnswerLost(f"batch of {len(orders)} answered with {len(results)} results")
-        return [result.state() for result in results]
+        return [_state(result) for result in results]
 
     async def cancel(self, order_no: str) -> OrderState:
         return await self._change(order_no, "cancel", b"{}")
@@ -281,7 +239,7 @@ class SimBroker:
         raw = await self._post(path, body)
         answer = _readable(f"POST {path}", lambda: _decode_answer(raw))
         if answer.is_success:
-            return _readable(path, lambda: msgspec.convert(answer.data, _Result).state())
+            return _readable(path, lambda: _state(msgspec.convert(answer.data, OrderBrief)))
         status = _readable(path, lambda: OrderStatus(_refusal_status(answer.data)))
         return OrderState(
             user_def=None,
@@ -296,8 +254,8 @@ class SimBroker:
 
     async def order_results(self, user_def: str | None = None) -> list[OrderState]:
         path = "/v1/orders" if user_def is None else f"/v1/orders?user_def={user_def}"
-        results = await self._get(path, list[_Result])
-        return _readable(f"GET {path}", lambda: [result.state() for result in results])
+        results = await self._get(path, list[OrderBrief])
+        return _readable(f"GET {path}", lambda: [_state(result) for result in results])
 
     async def fills(self) -> list[Fill]:
         return [_fill(f) for f in await self._get("/v1/fills", list[FilledData])]
@@ -308,9 +266,9 @@ class SimBroker:
             async for message in socket:
                 if message.type is not aiohttp.WSMsgType.TEXT:
                     break
-                event = msgspec.json.decode(message.data, type=_Event)
+                event = msgspec.json.decode(message.data, type=Frame)
                 if event.event == "order":
-                    yield msgspec.convert(event.data, _Result).state()
+                    yield _state(msgspec.convert(event.data, OrderBrief))
                 elif event.event == "filled":
                     yield _fill(msgspec.convert(event.data, FilledData))
 

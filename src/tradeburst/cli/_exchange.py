@@ -23,13 +23,14 @@ from tradeburst.exchange import (
     ExchangeError,
     FaultRates,
     NetworkModel,
+    load_symbols,
 )
-from tradeburst.exchange._door import BODY_TIMEOUT_S, CONNECTIONS_PER_SOURCE, HEADER_TIMEOUT_S
-from tradeburst.exchange._symbols import load_symbols
 from tradeburst.rules import STOCK_TICKS, TickLadder
 
 __all__ = ["exchange_command"]
 
+_DOOR = DoorLimits()
+"""The door's defaults, which the options show."""
 MAX_SPEED = 10_000.0
 """Beyond this a second of real time is hours of exchange time; nothing to rehearse."""
 
@@ -102,14 +103,14 @@ def exchange_command(
     ] = 1000.0,
     header_timeout_s: Annotated[
         float, typer.Option(help="Time a new connection has to send its request headers.")
-    ] = HEADER_TIMEOUT_S,
+    ] = _DOOR.header_timeout_s,
     body_timeout_s: Annotated[
         float, typer.Option(help="Time a request has to send its body after its headers.")
-    ] = BODY_TIMEOUT_S,
+    ] = _DOOR.body_timeout_s,
     connections_per_source: Annotated[
         int,
         typer.Option(min=1, help="Connections one source address may hold; more are closed."),
-    ] = CONNECTIONS_PER_SOURCE,
+    ] = _DOOR.connections_per_source,
     seed: Annotated[
         int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")
     ] = None,

@@ -19,7 +19,7 @@ import aiohttp
 from tradeburst.brokers import OrderState, SimBroker, exchange_receipts
 from tradeburst.demo._sample import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, rush
-from tradeburst.exchange._child import exchange_child, serving
+from tradeburst.exchange import exchange_child, serving
 from tradeburst.rules import OPEN
 from tradeburst.summary import Summary
 

@@ -18,9 +18,9 @@ from tradeburst.brokers import Broker, BrokerError
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
-from tradeburst.exchange._clock import exchange_datetime, on_day_of
 from tradeburst.latency import DEFAULT_READS, ClockOffset, estimate_offset
 from tradeburst.summary import FireError, Summary
+from tradeburst.wire import exchange_datetime, on_day_of
 
 __all__ = [
     "Notify",

@@ -2,12 +2,16 @@
 in front of TWSE, for rehearsing bursts before touching real money."""
 
 from tradeburst.exchange._accounts import Account
-from tradeburst.exchange._clock import TAIPEI, Clock, ManualClock, SessionClock
+from tradeburst.exchange._child import exchange_child, serving
+from tradeburst.exchange._clock import Clock, ManualClock, SessionClock
 from tradeburst.exchange._door import DoorLimits
 from tradeburst.exchange._faults import FaultRates
 from tradeburst.exchange._gateway import NetworkModel
+from tradeburst.exchange._market import Market
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
 from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
+from tradeburst.exchange._symbols import Symbol, load_symbols
+from tradeburst.wire import TAIPEI
 
 __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
@@ -22,6 +26,11 @@ __all__ = [
     "ExchangeError",
     "FaultRates",
     "ManualClock",
+    "Market",
     "NetworkModel",
     "SessionClock",
+    "Symbol",
+    "exchange_child",
+    "load_symbols",
+    "serving",
 ]

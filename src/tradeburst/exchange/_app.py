@@ -22,30 +22,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from tradeburst.exchange._accounts import HOUSE, Account
-from tradeburst.exchange._answers import (
-    AdminOrder,
-    AdminOrders,
-    AdminStats,
-    BookLevel,
-    BookSnapshot,
-    LimitsAnswer,
-    LimitWindow,
-    Quote,
-    SymbolInfo,
-    TimeAnswer,
-)
-from tradeburst.exchange._api import (
-    MAX_BATCH_ORDERS,
-    BatchBody,
-    Envelope,
-    ModifyPriceBody,
-    ModifyQuantityBody,
-    PlaceOrderBody,
-    error_response,
-    fubon_user_def,
-    json_response,
-    price_of,
-)
+from tradeburst.exchange._api import error_response, fubon_user_def, json_response
 from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
@@ -53,11 +30,31 @@ from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, st
 from tradeburst.exchange._holds import Holds
 from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
-from tradeburst.exchange._records import OrderResult
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
 from tradeburst.model import Order, OrderError, OrderStatus, PriceType
 from tradeburst.rules import from_cents
+from tradeburst.wire import (
+    MAX_BATCH_ORDERS,
+    AdminOrder,
+    AdminOrders,
+    AdminStats,
+    BatchBody,
+    BookLevel,
+    BookSnapshot,
+    Envelope,
+    LimitsAnswer,
+    LimitWindow,
+    ModifyPriceBody,
+    ModifyQuantityBody,
+    OrderResult,
+    PlaceOrderBody,
+    Quote,
+    SymbolInfo,
+    TimeAnswer,
+    error_frame,
+    price_of,
+)
 
 __all__ = ["ExchangeApp"]
 
@@ -75,9 +72,7 @@ class _Answered(Exception):
 _MAX_FRAME_BYTES = 64 * 1024
 """Client frames are small commands; anything bigger is abuse."""
 
-_BINARY_REFUSAL = msgspec.json.encode(
-    {"event": "error", "data": {"message": "frames must be text: JSON objects, not binary"}}
-)
+_BINARY_REFUSAL = msgspec.json.encode(error_frame("frames must be text: JSON objects, not binary"))
 """Every stream's answer to a binary frame, which no stream takes."""
 
 
@@ -402,9 +397,7 @@ class ExchangeApp:
         socket = await self._open_socket(request)
         subscriber = Subscriber(socket)
         remove = self.streams.add(account_of(request).account, subscriber)
-        refusal = msgspec.json.encode(
-            {"event": "error", "data": {"message": "this stream takes no messages"}}
-        )
+        refusal = msgspec.json.encode(error_frame("this stream takes no messages"))
         try:
             await self._serve_socket(subscriber, lambda _: subscriber.push(refusal))
         finally:

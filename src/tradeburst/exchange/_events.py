@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.wire import FilledData, OrderResult
 
 __all__ = ["MarketListener", "TradePrint"]
 

@@ -23,7 +23,6 @@ from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._events import MarketListener, TradePrint
-from tradeburst.exchange._records import FilledData, OrderResult, order_no_text
 from tradeburst.exchange._schedule import Change, Schedule
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
@@ -39,8 +38,20 @@ from tradeburst.rules import (
     quantity_problem,
     to_cents,
 )
+from tradeburst.wire import FilledData, OrderResult
 
-__all__ = ["Market", "Refusal"]
+__all__ = ["Market", "Refusal", "order_no_text"]
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def order_no_text(number: int) -> str:
+    """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
+    digits = []
+    for _ in range(5):
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+    return "".join(reversed(digits))
 
 
 class Refusal(Exception):

@@ -7,22 +7,21 @@ from typing import Any
 
 import msgspec
 
-from tradeburst.exchange._answers import (
+from tradeburst.wire import (
     AdminOrders,
     AdminStats,
+    BatchBody,
+    Envelope,
+    FilledData,
     LimitsAnswer,
+    ModifyPriceBody,
+    ModifyQuantityBody,
+    OrderResult,
+    PlaceOrderBody,
     Quote,
     SymbolInfo,
     TimeAnswer,
 )
-from tradeburst.exchange._api import (
-    BatchBody,
-    Envelope,
-    ModifyPriceBody,
-    ModifyQuantityBody,
-    PlaceOrderBody,
-)
-from tradeburst.exchange._records import FilledData, OrderResult
 
 __all__ = ["openapi_spec"]
 
@@ -101,29 +100,9 @@ _MARKET_DATA = (
 )
 
 
-def openapi_spec() -> dict[str, Any]:
-    _, components = msgspec.json.schema_components(
-        [
-            PlaceOrderBody,
-            BatchBody,
-            ModifyPriceBody,
-            ModifyQuantityBody,
-            OrderResult,
-            FilledData,
-            Envelope,
-            TimeAnswer,
-            LimitsAnswer,
-            SymbolInfo,
-            Quote,
-            AdminOrders,
-            AdminStats,
-        ],
-        ref_template=_REF,
-    )
-    order_no = [_path_param("order_no")]
-    change_errors = (400, 404, 429, 503)
-    result = _enveloped(_ref("OrderResult"))
-    paths: dict[str, Any] = {
+def _information_paths() -> dict[str, Any]:
+    """The clock, the limits, the symbols and the quotes."""
+    return {
         "/v1/time": {"get": _operation("The exchange clock", _ref("TimeAnswer"))},
         "/v1/limits": {
             "get": _operation(
@@ -143,6 +122,15 @@ def openapi_spec() -> dict[str, Any]:
                 params=[_path_param("symbol")],
             )
         },
+    }
+
+
+def _order_paths() -> dict[str, Any]:
+    """Placing, changing and listing orders."""
+    order_no = [_path_param("order_no")]
+    change_errors = (400, 404, 429, 503)
+    result = _enveloped(_ref("OrderResult"))
+    return {
         "/v1/orders": {
             "post": _operation(
                 "Place one order (is_success false with the reason if the exchange rejects it)",
@@ -197,6 +185,12 @@ def openapi_spec() -> dict[str, Any]:
                 params=order_no,
             )
         },
+    }
+
+
+def _fill_and_stream_paths() -> dict[str, Any]:
+    """The fills and the two WebSocket streams."""
+    return {
         "/v1/fills": {
             "get": _operation(
                 "Today's fills of the account", _enveloped(_list_of("FilledData")), 429
@@ -208,6 +202,12 @@ def openapi_spec() -> dict[str, Any]:
         "/v1/marketdata": {
             "get": {"summary": _MARKET_DATA, "responses": {"101": {"description": "upgrade"}}}
         },
+    }
+
+
+def _admin_paths() -> dict[str, Any]:
+    """The admin routes, behind the admin key."""
+    return {
         "/v1/admin/orders": {
             "get": _operation(
                 "Every accepted order of every account, with receive stamps (admin key)",
@@ -220,6 +220,33 @@ def openapi_spec() -> dict[str, Any]:
                 _ref("AdminStats"),
             )
         },
+    }
+
+
+def openapi_spec() -> dict[str, Any]:
+    _, components = msgspec.json.schema_components(
+        [
+            PlaceOrderBody,
+            BatchBody,
+            ModifyPriceBody,
+            ModifyQuantityBody,
+            OrderResult,
+            FilledData,
+            Envelope,
+            TimeAnswer,
+            LimitsAnswer,
+            SymbolInfo,
+            Quote,
+            AdminOrders,
+            AdminStats,
+        ],
+        ref_template=_REF,
+    )
+    paths: dict[str, Any] = {
+        **_information_paths(),
+        **_order_paths(),
+        **_fill_and_stream_paths(),
+        **_admin_paths(),
     }
     return {
         "openapi": "3.1.0",

@@ -35,7 +35,7 @@ from tradeburst.exchange._symbols import load_symbols
 from tradeburst.rules import STOCK_TICKS, Phase, TickLadder, from_cents
 
 if TYPE_CHECKING:
-    from tradeburst.hotpath._feed import RingFeed
+    from tradeburst.exchange._ring_feed import RingFeed
 
 __all__ = ["Exchange", "ExchangeConfig", "ExchangeError"]
 
@@ -189,8 +189,8 @@ class Exchange:
         return store
 
     def _open_ring_feed(self, name: str) -> None:
-        # Imported here: the hot path builds on the exchange's listener interface.
-        from tradeburst.hotpath._feed import RingFeed
+        # Imported here: only --shm-feed needs the hot path's shared-memory ring.
+        from tradeburst.exchange._ring_feed import RingFeed
 
         try:
             self._ring_feed = RingFeed(name, lambda symbol: self.market.books[symbol].depth(1))

@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 
 from tradeburst.exchange._events import MarketListener
-from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.wire import FilledData, OrderResult
 
 __all__ = ["Store", "StoreInUse"]
 

@@ -25,7 +25,19 @@ import msgspec
 from aiohttp import WSCloseCode, web
 
 from tradeburst.exchange._events import MarketListener, TradePrint
-from tradeburst.exchange._records import FilledData, OrderResult
+from tradeburst.wire import (
+    ChannelSnapshot,
+    ChannelUpdate,
+    FilledData,
+    FillEvent,
+    OrderEvent,
+    OrderResult,
+    StreamStart,
+    Subscription,
+    SubscriptionFrame,
+    TradeData,
+    error_frame,
+)
 
 __all__ = ["AccountStreams", "MarketDataFeed", "Subscriber"]
 
@@ -77,23 +89,27 @@ class AccountStreams(MarketListener):
         self._held: list[tuple[set[Subscriber], bytes]] = []
 
     def add(self, account: str, subscriber: Subscriber) -> Callable[[], None]:
-        hello = {"event": "subscribed", "epoch": self._epoch, "seq": self._seq[account]}
-        subscriber.push(_encode(hello))
+        subscriber.push(_encode(StreamStart(epoch=self._epoch, seq=self._seq[account])))
         self._subscribers[account].add(subscriber)
         return lambda: self._subscribers[account].discard(subscriber)
 
     def order_changed(self, record: OrderResult) -> None:
-        self._push(record.account, "order", record)
+        seq = self._next(record.account)
+        if self._subscribers.get(record.account):
+            self._hold(record.account, OrderEvent(seq=seq, data=record))
 
     def filled(self, fill: FilledData) -> None:
-        self._push(fill.account, "filled", fill)
+        seq = self._next(fill.account)
+        if self._subscribers.get(fill.account):
+            self._hold(fill.account, FillEvent(seq=seq, data=fill))
 
-    def _push(self, account: str, event: str, data: OrderResult | FilledData) -> None:
+    def _next(self, account: str) -> int:
         self._seq[account] += 1
-        subscribers = self._subscribers.get(account)
-        if subscribers:
-            message = _encode({"event": event, "seq": self._seq[account], "data": data})
-            self._held.append((set(subscribers), message))
+        return self._seq[account]
+
+    def _hold(self, account: str, event: OrderEvent | FillEvent) -> None:
+        # Encoded now: the record is the market's live object and may change before release.
+        self._held.append((set(self._subscribers[account]), _encode(event)))
 
     def release(self) -> None:
         """Send the events held for the commit that has just been made."""
@@ -123,44 +139,32 @@ class MarketDataFeed(MarketListener):
         except (msgspec.DecodeError, RecursionError):
             command = None
         if not isinstance(command, dict):
-            return _reply(subscriber, "error", message="frames must be JSON objects")
+            return _error(subscriber, "frames must be JSON objects")
         event, data = command.get("event"), command.get("data")
         if event not in ("subscribe", "unsubscribe") or not isinstance(data, dict):
-            return _reply(
-                subscriber,
-                "error",
-                message='send {"event": "subscribe", "data": {"channel": ..., "symbol": ...}}',
+            return _error(
+                subscriber, 'send {"event": "subscribe", "data": {"channel": ..., "symbol": ...}}'
             )
         channel, symbol = data.get("channel"), data.get("symbol")
         if channel not in self.CHANNELS:
-            return _reply(
-                subscriber, "error", message=f"channel must be one of {list(self.CHANNELS)}"
-            )
+            return _error(subscriber, f"channel must be one of {list(self.CHANNELS)}")
         if not isinstance(symbol, str) or symbol not in listed:
-            return _reply(subscriber, "error", message=f"symbol {symbol!r} is not listed")
+            return _error(subscriber, f"symbol {symbol!r} is not listed")
         if event == "subscribe":
-            _reply(subscriber, "subscribed", channel=channel, symbol=symbol)
+            _acknowledge(subscriber, "subscribed", channel, symbol)
             return self.subscribe(channel, symbol, subscriber)
         if self.unsubscribe(channel, symbol, subscriber):
-            return _reply(subscriber, "unsubscribed", channel=channel, symbol=symbol)
-        return _reply(subscriber, "error", message=f"not subscribed to {channel} {symbol}")
+            return _acknowledge(subscriber, "unsubscribed", channel, symbol)
+        return _error(subscriber, f"not subscribed to {channel} {symbol}")
 
     def subscribe(self, channel: str, symbol: str, subscriber: Subscriber) -> None:
         key = (channel, symbol)
         self._subscribers[key].add(subscriber)
         snapshot = self._book_snapshot(symbol) if channel == "books" else self._last.get(key)
-        subscriber.push(
-            _encode(
-                {
-                    "event": "snapshot",
-                    "channel": channel,
-                    "symbol": symbol,
-                    "epoch": self._epoch,
-                    "seq": self._seq[key],
-                    "data": snapshot,
-                }
-            )
+        frame = ChannelSnapshot(
+            channel=channel, symbol=symbol, epoch=self._epoch, seq=self._seq[key], data=snapshot
         )
+        subscriber.push(_encode(frame))
 
     def unsubscribe(self, channel: str, symbol: str, subscriber: Subscriber) -> bool:
         subscribers = self._subscribers.get((channel, symbol))
@@ -178,21 +182,21 @@ class MarketDataFeed(MarketListener):
             subscribers.discard(subscriber)
 
     def traded(self, print_: TradePrint) -> None:
-        data: dict[str, Any] = {
-            "symbol": print_.symbol,
-            "price": print_.price,
-            "size": print_.quantity,
-            "volume": print_.volume,
-            "time": print_.time_ns // 1000,
-        }
-        if print_.flag:
-            data[print_.flag] = True
+        data = TradeData(
+            symbol=print_.symbol,
+            price=print_.price,
+            size=print_.quantity,
+            volume=print_.volume,
+            time=print_.time_ns // 1000,
+            opening=print_.flag == "isOpen",
+            closing=print_.flag == "isClose",
+        )
         self._publish("trades", print_.symbol, data)
 
     def trial(self, symbol: str, price: Decimal, volume: int, time_ns: int) -> None:
         """A trial match before an auction: what it would trade now."""
-        data = {"symbol": symbol, "price": price, "size": volume, "time": time_ns // 1000}
-        self._publish("trades", symbol, {**data, "isTrial": True})
+        data = TradeData(symbol=symbol, price=price, size=volume, time=time_ns // 1000, trial=True)
+        self._publish("trades", symbol, data)
 
     def book_changed(self, symbol: str) -> None:
         if self._subscribers.get(("books", symbol)):
@@ -207,17 +211,16 @@ class MarketDataFeed(MarketListener):
         subscribers = self._subscribers.get(key)
         if subscribers:
             message = _encode(
-                {
-                    "event": "data",
-                    "channel": channel,
-                    "symbol": symbol,
-                    "seq": self._seq[key],
-                    "data": data,
-                }
+                ChannelUpdate(channel=channel, symbol=symbol, seq=self._seq[key], data=data)
             )
             for subscriber in subscribers:
                 subscriber.push(message)
 
 
-def _reply(subscriber: Subscriber, event: str, **data: Any) -> None:
-    subscriber.push(_encode({"event": event, "data": data}))
+def _error(subscriber: Subscriber, message: str) -> None:
+    subscriber.push(_encode(error_frame(message)))
+
+
+def _acknowledge(subscriber: Subscriber, event: str, channel: str, symbol: str) -> None:
+    frame = SubscriptionFrame(event=event, data=Subscription(channel=channel, symbol=symbol))
+    subscriber.push(_encode(frame))

@@ -4,7 +4,6 @@ where permitted, pre-built order bytes fired on a warm socket, and a probe of ho
 core is for all of that (`measure_hiccups`)."""
 
 from tradeburst.hotpath._consumer import BusyPollConsumer, ConsumerReport
-from tradeburst.hotpath._feed import RingFeed
 from tradeburst.hotpath._hiccups import Hiccups, measure_hiccups
 from tradeburst.hotpath._record import Kind, Tick, to_milli
 from tradeburst.hotpath._ring import DEFAULT_CAPACITY, RingReader, RingWriter
@@ -18,7 +17,6 @@ __all__ = [
     "Hiccups",
     "Kind",
     "OrderWire",
-    "RingFeed",
     "RingReader",
     "RingWriter",
     "Tick",

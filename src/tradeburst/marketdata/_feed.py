@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import aiohttp
 import msgspec
@@ -23,6 +22,7 @@ import msgspec
 from tradeburst.marketdata._sequencer import FeedStats, Sequencer
 from tradeburst.marketdata._source import EventSource
 from tradeburst.marketdata._wire import BadFrame, decode_frame
+from tradeburst.wire import Subscription, SubscriptionFrame
 
 __all__ = ["CHANNELS", "MarketFeed"]
 
@@ -119,5 +119,5 @@ class MarketFeed(EventSource):
 
 def _command(event: str, channel: str, symbol: str) -> str:
     """A text frame: the exchange reads commands from text frames only."""
-    body: dict[str, Any] = {"event": event, "data": {"channel": channel, "symbol": symbol}}
-    return _encode(body).decode()
+    frame = SubscriptionFrame(event=event, data=Subscription(channel=channel, symbol=symbol))
+    return _encode(frame).decode()

@@ -19,7 +19,7 @@ import msgspec
 
 from tradeburst.marketdata._events import Book, Level, MarketEvent, Trade
 from tradeburst.marketdata._source import EventSource
-from tradeburst.marketdata._wire import QuoteData
+from tradeburst.wire import Quote
 
 __all__ = ["DEFAULT_POLL_INTERVAL_S", "QuotePoller"]
 
@@ -29,11 +29,11 @@ DEFAULT_POLL_INTERVAL_S = 0.1
 """The guide's `await asyncio.sleep(0.1)`: 100 ms is acceptable for a small desk."""
 
 
-class _Envelope(msgspec.Struct):
-    data: QuoteData
+class _QuoteAnswer(msgspec.Struct):
+    data: Quote
 
 
-_decode = msgspec.json.Decoder(_Envelope).decode
+_decode = msgspec.json.Decoder(_QuoteAnswer).decode
 
 
 class QuotePoller(EventSource):

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradeburst.marketdata._events import Gap, MarketEvent
-from tradeburst.marketdata._wire import Frame, book_of, trade_of
+from tradeburst.marketdata._wire import book_of, trade_of
+from tradeburst.wire import Frame
 
 __all__ = ["FeedStats", "Sequencer"]
 

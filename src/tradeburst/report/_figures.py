@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
-from tradeburst.exchange._clock import ExchangeDay
 from tradeburst.latency import (
     ClockOffset,
     Component,
@@ -24,6 +23,7 @@ from tradeburst.latency import (
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.report._rejections import rejections_of
 from tradeburst.summary import Classification, FireError, LatencyThresholds, Rejection
+from tradeburst.wire import ExchangeDay
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 

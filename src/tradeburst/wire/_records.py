@@ -1,5 +1,6 @@
-"""What the exchange answers and stores: Fubon's `OrderResult` and `FilledData` fields,
-as msgspec structs that are at once the stored state and the JSON on the wire.
+"""An order's record as the API carries it: Fubon's `OrderResult` and `FilledData` fields,
+as msgspec structs that are at once the exchange's stored state and the JSON on the wire,
+and `OrderBrief`, the part of an `OrderResult` a client follows its order by.
 
 Prices are `Decimal` (JSON strings), quantities shares, money whole TWD. `received_ns` is
 the exchange's receive stamp (exchange clock, ns since the epoch); Fubon has no such
@@ -24,18 +25,7 @@ from tradeburst.model import (
     TimeInForce,
 )
 
-__all__ = ["FilledData", "OrderResult", "order_no_text"]
-
-_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def order_no_text(number: int) -> str:
-    """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
-    digits = []
-    for _ in range(5):
-        number, rest = divmod(number, 36)
-        digits.append(_BASE36[rest])
-    return "".join(reversed(digits))
+__all__ = ["FilledData", "OrderBrief", "OrderResult"]
 
 
 class OrderResult(msgspec.Struct, kw_only=True):
@@ -95,3 +85,19 @@ class FilledData(msgspec.Struct, kw_only=True):
     filled_time: str
     user_def: str | None = None
     filled_ns: int = 0
+
+
+class OrderBrief(msgspec.Struct, kw_only=True):
+    """The fields of an `OrderResult` a client reads to follow its order, each named and
+    typed as there (a test pins that). Decoding an answer into it skips the other fields in
+    the same pass, which keeps a burst's answers cheap to read; `status` stays a bare
+    number so that a code the client does not know is its to judge, not the decoder's."""
+
+    user_def: str | None = None
+    order_no: str | None = None
+    status: int
+    stock_no: str = ""
+    after_qty: int = 0
+    filled_qty: int = 0
+    error_message: str | None = None
+    last_time: str | None = None

@@ -2,15 +2,16 @@
 a market listener that writes each trade print and each change of a book's best levels
 as one record, prices converted exactly from the book's integer cents to milli-TWD. It
 runs on the exchange's event loop and never blocks it: the ring drops nothing on the
-producer's side, and a slow reader finds out from its own overrun count."""
+producer's side, and a slow reader finds out from its own overrun count. It lives with the
+exchange, whose events it reads, and uses only the ring's public names
+(`tradeburst.hotpath`), so the hot path knows nothing of the exchange."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from tradeburst.exchange._events import MarketListener, TradePrint
-from tradeburst.hotpath._record import Kind, to_milli
-from tradeburst.hotpath._ring import DEFAULT_CAPACITY, RingWriter
+from tradeburst.hotpath import DEFAULT_CAPACITY, Kind, RingWriter, to_milli
 
 __all__ = ["RingFeed"]
 

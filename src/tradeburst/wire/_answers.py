@@ -1,27 +1,60 @@
-"""The shapes of the exchange's other answers (clock, symbols, quotes, admin), as msgspec
-structs the handlers fill and the OpenAPI description is generated from."""
+"""The answers of the API: the envelope every account route answers in (it mirrors the
+Fubon SDK's `Result{is_success, message, data}`) and what goes in it for the clock, the
+limits, the symbols and the quotes, as msgspec structs the exchange fills, the OpenAPI
+description is generated from and a client decodes. `OrderAnswer` and `BatchAnswer` are a
+client's one-pass read of an order action's answer, into `OrderBrief`s."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
-from tradeburst.model import OrderStatus
 from tradeburst.rules import Phase
+from tradeburst.wire._records import OrderBrief
 
 __all__ = [
-    "AdminOrder",
-    "AdminOrders",
-    "AdminStats",
+    "BatchAnswer",
     "BookLevel",
     "BookSnapshot",
+    "Envelope",
     "LimitWindow",
     "LimitsAnswer",
+    "OrderAnswer",
     "Quote",
     "SymbolInfo",
     "TimeAnswer",
+    "decode_batch_answer",
+    "decode_order_answer",
 ]
+
+
+class Envelope(msgspec.Struct, kw_only=True):
+    is_success: bool
+    message: str | None = None
+    data: Any = None
+
+
+class OrderAnswer(msgspec.Struct, kw_only=True):
+    """The envelope of one order action, its `OrderResult` read as an `OrderBrief`."""
+
+    is_success: bool
+    message: str | None = None
+    data: OrderBrief
+
+
+class BatchAnswer(msgspec.Struct, kw_only=True):
+    """The envelope of a batch, one `OrderBrief` per order in the order sent."""
+
+    is_success: bool
+    message: str | None = None
+    data: list[OrderBrief]
+
+
+# A burst reads hundreds of these: decoders built once, straight into the briefs.
+decode_order_answer = msgspec.json.Decoder(OrderAnswer).decode
+decode_batch_answer = msgspec.json.Decoder(BatchAnswer).decode
 
 
 class LimitWindow(msgspec.Struct, kw_only=True):
@@ -80,24 +113,3 @@ class Quote(BookSnapshot, kw_only=True):
     limitdown_price: Decimal
     last_price: Decimal | None
     total_volume: int
-
-
-class AdminOrder(msgspec.Struct, kw_only=True):
-    account: str
-    user_def: str | None
-    order_no: str | None
-    status: OrderStatus
-    received_ns: int
-
-
-class AdminOrders(msgspec.Struct, kw_only=True):
-    orders: list[AdminOrder]
-
-
-class AdminStats(msgspec.Struct, kw_only=True):
-    requests: int
-    rate_limited: int
-    connections_refused: int
-    requests_held: int
-    """Order actions held by the late fault or stalled at this moment."""
-    faults: dict[str, int]

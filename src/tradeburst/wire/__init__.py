@@ -1,0 +1,90 @@
+"""The API's shapes, written once for both sides: the bodies of order actions, the order
+and fill records, the envelope and the other answers, the admin answers, the frames of
+the two WebSocket streams, and exchange time as the API carries it. msgspec structs only:
+the exchange (`tradeburst.exchange`) serves them and generates its OpenAPI description
+from them, and clients (`tradeburst.brokers`, `tradeburst.marketdata`) decode them, without
+importing the server.
+"""
+
+from tradeburst.wire._admin import AdminOrder, AdminOrders, AdminStats
+from tradeburst.wire._answers import (
+    BatchAnswer,
+    BookLevel,
+    BookSnapshot,
+    Envelope,
+    LimitsAnswer,
+    LimitWindow,
+    OrderAnswer,
+    Quote,
+    SymbolInfo,
+    TimeAnswer,
+    decode_batch_answer,
+    decode_order_answer,
+)
+from tradeburst.wire._frames import (
+    ChannelSnapshot,
+    ChannelUpdate,
+    ErrorFrame,
+    FillEvent,
+    Frame,
+    OrderEvent,
+    StreamStart,
+    Subscription,
+    SubscriptionFrame,
+    TradeData,
+    error_frame,
+)
+from tradeburst.wire._orders import (
+    MAX_BATCH_ORDERS,
+    BatchBody,
+    ModifyPriceBody,
+    ModifyQuantityBody,
+    PlaceOrderBody,
+    order_body,
+    price_of,
+)
+from tradeburst.wire._records import FilledData, OrderBrief, OrderResult
+from tradeburst.wire._time import TAIPEI, ExchangeDay, exchange_datetime, on_day_of
+
+__all__ = [
+    "MAX_BATCH_ORDERS",
+    "TAIPEI",
+    "AdminOrder",
+    "AdminOrders",
+    "AdminStats",
+    "BatchAnswer",
+    "BatchBody",
+    "BookLevel",
+    "BookSnapshot",
+    "ChannelSnapshot",
+    "ChannelUpdate",
+    "Envelope",
+    "ErrorFrame",
+    "ExchangeDay",
+    "FillEvent",
+    "FilledData",
+    "Frame",
+    "LimitWindow",
+    "LimitsAnswer",
+    "ModifyPriceBody",
+    "ModifyQuantityBody",
+    "OrderAnswer",
+    "OrderBrief",
+    "OrderEvent",
+    "OrderResult",
+    "PlaceOrderBody",
+    "Quote",
+    "StreamStart",
+    "Subscription",
+    "SubscriptionFrame",
+    "SymbolInfo",
+    "TimeAnswer",
+    "TradeData",
+    "decode_batch_answer",
+    "decode_order_answer",
+    "error_frame",
+    "exchange_datetime",
+    "on_day_of",
+    "order_body",
+    "price_of",
+]
