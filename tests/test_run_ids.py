@@ -8,7 +8,7 @@ import pytest
 
 from tradeburst.brokers import SimBroker
 from tradeburst.engine import InvalidInput, Throttle, _ids
-from tradeburst.engine._fire import fresh_run_id
+from tradeburst.engine._session import fresh_run_id
 from tradeburst.exchange import Exchange
 
 from conftest import Api, order

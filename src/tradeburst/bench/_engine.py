@@ -31,7 +31,7 @@ import aiohttp
 
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
-from tradeburst.demo._sample import sample_orders, write_orders_csv
+from tradeburst.demo import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, ManualPacing, fire
 
 __all__ = ["run_engine_bench"]

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
-from tradeburst.demo._sample import sample_orders, write_orders_csv
+from tradeburst.demo import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, rush
 from tradeburst.model import Order, Side
 from tradeburst.summary import FireError

@@ -7,27 +7,35 @@ from tradeburst.engine._dispatch_terms import (
     ManualPacing,
 )
 from tradeburst.engine._dispatcher import Dispatcher
-from tradeburst.engine._fire import (
-    FireOptions,
-    FireResult,
-    exit_code,
-    fire,
-    resume,
-    rush,
-)
+from tradeburst.engine._fire import fire, rush
+from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
-from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
+from tradeburst.engine._orders_file import (
+    InputProblem,
+    InvalidInput,
+    OrderRow,
+    plain_decimal,
+    read_orders,
+)
+from tradeburst.engine._outcome import order_counts
 from tradeburst.engine._planner import Plan, PlanStep, plan
+from tradeburst.engine._resume import resume
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
+from tradeburst.engine._run_terms import FireOptions, FireResult, exit_code
 from tradeburst.engine._rush import Receipts
-from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Throttle
+from tradeburst.engine._session import DEFAULT_JOURNAL_DIR, RunSession, new_run, run_record
+from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
+from tradeburst.engine._validation import check_orders, priced_at
 
 __all__ = [
     "DEFAULT_GRACE_S",
     "DEFAULT_HEADROOM_S",
+    "DEFAULT_JOURNAL_DIR",
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
+    "MAX_ORDERS_PER_RUN",
+    "Charge",
     "DispatchOptions",
     "DispatchRecord",
     "DispatchStats",
@@ -47,11 +55,20 @@ __all__ = [
     "Receipts",
     "RiskLimits",
     "RunRecord",
+    "RunSession",
+    "Slots",
     "Throttle",
+    "check_orders",
+    "client_order_id",
     "exit_code",
     "fire",
+    "new_run",
+    "order_counts",
+    "plain_decimal",
     "plan",
+    "priced_at",
     "read_orders",
     "resume",
+    "run_record",
     "rush",
 ]

@@ -23,7 +23,6 @@ a mode of the same loop, still under the throttle.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import math
 import time
@@ -40,6 +39,7 @@ from tradeburst.brokers import (
     OrderState,
     RateLimited,
 )
+from tradeburst.engine._collector import OffUntilReleased
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import HEARTBEAT_S, Journal
@@ -125,7 +125,7 @@ class Dispatcher:
         """Monotonic ns since when the head of the queue has waited for the throttle."""
         self._heartbeat_at = 0.0
         self._opening = True
-        self._collector_was_on = True
+        self._collector = OffUntilReleased()
         self.in_opening = False
         """True from just before a rush's target until its opening requests are out: a
         live view keeps still then, so as not to take the CPU from them."""
@@ -163,10 +163,9 @@ class Dispatcher:
         return [i for i in self.intents if not i.state.is_final]
 
     async def run(self) -> None:
-        self._collector_was_on = gc_was_enabled = gc.isenabled()
         try:
             # No collection between the last moment of the wait and the opening sends.
-            gc.disable()
+            self._collector.hold()
             start_at_ns = self._options.start_at_ns
             due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
@@ -182,8 +181,7 @@ class Dispatcher:
                 self.stats.started_ns = time.monotonic_ns()
             await self._loop()
         finally:
-            if gc_was_enabled:
-                gc.enable()
+            self._collector.release()
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -223,8 +221,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         if self._opening:  # the opening sends are out: collections may run again
             self._opening = False
-            if self._collector_was_on:
-                gc.enable()
+            self._collector.release()
         self._wakeup = wakeup = loop.create_future()
         timer = loop.call_at(wake, self._poke) if math.isfinite(wake) else None
         try:
@@ -274,8 +271,7 @@ class Dispatcher:
             await asyncio.sleep(0)  # the task stamps and builds its request…
             await asyncio.sleep(0)  # …and its body is written
         self._opening = self.in_opening = False
-        if self._collector_was_on:
-            gc.enable()
+        self._collector.release()
 
     async def _send_at(
         self,

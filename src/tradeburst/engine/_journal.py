@@ -135,6 +135,7 @@ class _StoredOptions(msgspec.Struct):
     concurrency: int | None = None
     headroom_s: float | None = None
     pacing: tuple[int, float] | None = None
+    max_request_age_s: float | None = None
     strategies: list[str] | None = None
 
 

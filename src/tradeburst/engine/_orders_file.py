@@ -9,7 +9,6 @@ and the risk limits is `_validation`'s job.
 from __future__ import annotations
 
 import csv
-import gc
 import itertools
 import json
 import operator
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from tradeburst._inputs import ORDERS_FILE_MAX_BYTES, InputFileError, open_input
+from tradeburst.engine._collector import off_while
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
 
 __all__ = [
@@ -468,16 +468,11 @@ def read_orders(
     reader = _Reader(str(path), max_rows)
     # Every row read stays alive, so the cyclic collector would walk a million of them again
     # and again and free nothing: 40 % of the time of a large file. Nothing else runs here.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        with open_input(path, ORDERS_FILE_MAX_BYTES) as file:
+        with off_while(), open_input(path, ORDERS_FILE_MAX_BYTES) as file:
             reader.read(file, json_lines=path.suffix.lower() in _JSON_SUFFIXES)
     except OSError as error:
         return [], [InputProblem(str(path), None, f"cannot read: {error.strerror or error}")]
     except InputFileError as error:
         return [], [InputProblem(str(path), None, f"cannot read: it {error}")]
-    finally:
-        if collecting:
-            gc.enable()
     return reader.rows, reader.problems

@@ -11,8 +11,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from tradeburst.brokers import Instrument
-from tradeburst.engine import InputProblem, OrderRow, RiskLimits
-from tradeburst.engine._validation import check_orders, priced_at
+from tradeburst.engine import InputProblem, OrderRow, RiskLimits, check_orders, priced_at
 
 __all__ = ["RiskBudget"]
 

@@ -41,8 +41,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tradeburst._inputs import STRATEGIES_FILE_MAX_BYTES, InputFileError, read_input
-from tradeburst.engine import InputProblem, InvalidInput, ManualPacing, OrderRow, read_orders
-from tradeburst.engine._orders_file import plain_decimal
+from tradeburst.engine import (
+    InputProblem,
+    InvalidInput,
+    ManualPacing,
+    OrderRow,
+    plain_decimal,
+    read_orders,
+)
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
 from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day

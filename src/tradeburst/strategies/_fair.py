@@ -28,8 +28,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tradeburst.engine import Throttle
-from tradeburst.engine._throttle import Charge, Slots
+from tradeburst.engine import Charge, Slots, Throttle
 from tradeburst.limits import LimitClass
 
 __all__ = ["DEFAULT_CANCEL_RESERVE", "FairShare", "Lane", "LaneStats"]

@@ -29,21 +29,22 @@ import msgspec
 
 from tradeburst.brokers import Broker, Instrument
 from tradeburst.engine import (
+    MAX_ORDERS_PER_RUN,
     Dispatcher,
     DispatchOptions,
-    DispatchRecord,
     FireOptions,
     InputProblem,
     Intent,
-    IntentState,
     InvalidInput,
     Journal,
     OrderRow,
     RunRecord,
     Throttle,
+    client_order_id,
+    new_run,
+    order_counts,
+    run_record,
 )
-from tradeburst.engine._fire import DEFAULT_JOURNAL_DIR, fresh_run_id, keep_fills
-from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
@@ -93,19 +94,7 @@ class Slot:
         return self.spec.name
 
     def counts(self) -> OrderCounts:
-        counts = OrderCounts(total=len(self.intents))
-        for intent in self.intents:
-            state = intent.state
-            if state is IntentState.ACCEPTED:
-                counts.accepted += 1
-            elif state is IntentState.REJECTED:
-                counts.rejected += 1
-            elif state is IntentState.PENDING:
-                counts.not_sent += 1 if intent.attempts or self.stopping else 0
-            else:
-                counts.unknown += 1
-            counts.resent += intent.resent
-        return counts
+        return order_counts(self.intents, over=self.stopping)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -285,18 +274,19 @@ class StrategyRunner:
     # -- running --------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event | None = None) -> RunResult:
-        assert self.share is not None
+        assert self.share is not None and self.clock_offset is not None
         broker = self.broker
-        throttle = self.share.throttle
-        day, self.run_id = await fresh_run_id(broker, throttle)
-        path = self.options.journal or DEFAULT_JOURNAL_DIR / f"{day}-{self.run_id}.sqlite"
         self.started_wall_ns = time.time_ns()
         feed = self._open_feed()
-        with Journal(path, create=True) as journal:
-            self.journal = journal
-            journal.refuse_if_used()
-            journal.start_run(self._record(), [])
-            journal.begin_dispatch(self._dispatch_record())  # a killed run keeps its clock
+        async with new_run(
+            broker,
+            self.share.throttle,
+            journal_path=self.options.journal,
+            record=self._record,
+            intents=lambda _: [],  # strategies decide theirs as the run goes
+        ) as session:
+            self.run_id, self.journal = session.run_id, session.journal
+            begun = session.begin_dispatch("run", self.clock_offset, None)  # kept if killed
             await broker.warm(self._dispatch.concurrency if self._dispatch else 1)
             feeder = asyncio.create_task(self._feed(feed)) if feed else None
             stopper = asyncio.create_task(self._stop_when(stop)) if stop else None
@@ -310,50 +300,26 @@ class StrategyRunner:
                             await task
                 if feed is not None:
                     await feed.aclose()
-            journal.record_dispatch(self._dispatch_record())
-            await keep_fills(broker, throttle, journal)
-            journal.finish_run(self.run_id, time.time_ns())
+            await session.finish(begun)
         interrupted = stop is not None and stop.is_set()
         return RunResult(
-            summary=self.summary(), slots=self.slots, journal=path, interrupted=interrupted
+            summary=self.summary(), slots=self.slots, journal=session.path, interrupted=interrupted
         )
 
-    def _dispatch_record(self) -> DispatchRecord:
-        """The run's clock estimate, for `report`: its strategies send at their own times."""
-        clock = self.clock_offset
-        assert clock is not None
-        return DispatchRecord(
-            run_id=self.run_id,
-            command="run",
-            started_ns=self.started_wall_ns,
-            target_ns=None,
-            offset_ns=clock.offset_ns,
-            rtt_ns=clock.rtt_ns,
-            offset_error_ns=clock.error_ns,
-            opening_sends_ns=[],
-        )
-
-    def _record(self) -> RunRecord:
+    def _record(self, run_id: str) -> RunRecord:
         dispatch = self._dispatch
         assert dispatch is not None and self.share is not None
-        return RunRecord(
-            run_id=self.run_id,
-            created_ns=time.time_ns(),
-            command="run",
-            account=self.broker.account,
-            broker=self.broker.name,
-            url=getattr(self.broker, "url", ""),
-            profile=self.share.throttle.profile.name,
-            source=str(self.config.path),
-            options={
-                "profile": self.options.profile,
-                "max_batch": dispatch.max_batch,
-                "concurrency": dispatch.concurrency,
-                "headroom_s": self.options.headroom_s,
-                "pacing": None,
-                "strategies": [s.name for s in self.slots],
-            },
-        )
+        options = {
+            "profile": self.options.profile,
+            "max_batch": dispatch.max_batch,
+            "concurrency": dispatch.concurrency,
+            "headroom_s": self.options.headroom_s,
+            "pacing": None,
+            "max_request_age_s": dispatch.max_request_age_s,
+            "strategies": [s.name for s in self.slots],
+        }
+        profile = self.share.throttle.profile.name
+        return run_record(self.broker, run_id, "run", profile, str(self.config.path), options)
 
     def _open_feed(self) -> Feed | None:
         symbols = sorted({s for slot in self.slots for s in slot.strategy.symbols})
