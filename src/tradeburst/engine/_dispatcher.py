@@ -9,12 +9,10 @@ a slot frees or an answer comes. Outcomes:
   order was not placed and goes back to the queue);
 - `RateLimited`: nothing placed; back to the front of the queue, and the class backs off;
 - `NotSent`: nothing placed; back to the front of the queue, after a short back-off;
-- `AnswerLost`: UNKNOWN. Never resent blindly: after a grace period one query of the
-  account's orders settles every due UNKNOWN by `user_def`. What the broker does not have
-  may still be on its way (a network can hold a request and deliver it late), so it stays
-  UNKNOWN and is asked about again, more rarely as it ages, until its request is older
-  than the request age; only then, if the broker still lacks it, does it go back to the
-  queue (and count as resent).
+- `AnswerLost`: UNKNOWN. Never resent blindly: `_unknowns.Unknowns` schedules the queries
+  of the account's orders that settle them by `user_def`; what the broker does not have
+  may still be on its way, so only once its request is older than the request age, and
+  the broker still lacks it, does it come back to the queue (and count as resent).
 
 The guide's manual pacing (chunks of N single orders, a fixed delay between chunks) is
 a mode of the same loop, still under the throttle.
@@ -44,15 +42,10 @@ from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import HEARTBEAT_S, Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
-from tradeburst.engine._reconcile import (
-    UNDECIDED_MESSAGE,
-    apply_answer,
-    match_records,
-    pair_answers,
-    refused_for_rate,
-)
+from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
 from tradeburst.engine._start import wait_until
 from tradeburst.engine._throttle import Slots, Throttle
+from tradeburst.engine._unknowns import Unknowns, backoff_s
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = ["Dispatcher"]
@@ -65,14 +58,6 @@ OPENING_LEAD_NS = 50_000_000
 RATE_BACKOFF_S = (0.05, 1.0)
 """First and largest back-off after a rate-limit refusal; it doubles in between."""
 NOT_SENT_BACKOFF_S = (0.02, 2.0)
-MIN_RECONCILE_PAUSE_S = 0.1
-RECONCILE_PAUSE_MAX_S = 5.0
-"""A failed reconciliation query is asked again after the grace period, doubling up to this."""
-NOT_YET_PAUSE_S = (1.0, 5.0)
-"""An order the broker does not have yet is asked about again after a quarter of its wait
-so far, within these bounds: most lost answers settle at the first query, and the query
-budget (Fubon: 5 a second) is shared with everything else the account does."""
-NOT_YET_MESSAGE = "not at the broker yet; its request may still land"
 
 
 class Dispatcher:
@@ -91,14 +76,14 @@ class Dispatcher:
         self.intents = list(intents)
         self.stats = DispatchStats(total=len(self.intents))
         self._pending: deque[Intent] = deque()
-        self._unknown: list[Intent] = []
+        self._unknowns = Unknowns(options, journal)
         for intent in self.intents:
             if intent.state is IntentState.ACCEPTED:
                 self.stats.accepted += 1
             elif intent.state is IntentState.REJECTED:
                 self.stats.rejected += 1
             elif intent.state is IntentState.UNKNOWN:  # the broker holds it: ask, never send
-                self._unknown.append(intent)
+                self._unknowns.adopt(intent)
                 self.stats.unknown += 1
             else:
                 intent.state = IntentState.PENDING
@@ -107,12 +92,9 @@ class Dispatcher:
         self._wakeup: asyncio.Future[None] | None = None
         self._stopping = False
         self._fatal: BrokerFatal | None = None
-        self._reconciling = False
-        self._reconcile_after = 0.0
         self._failures: dict[int, int] = {}
         """Per intent (by seq), this run's sends that placed nothing or went unanswered and
         were not found: the attempt limit counts these, not rate refusals or past runs."""
-        self._reconcile_failures = 0
         self._not_sent_streak = 0
         self._rate_streak = 0
         self._hold_until = 0.0
@@ -170,11 +152,7 @@ class Dispatcher:
             due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
                 intent.queued_ns = self.to_wall_ns(due_ns)
-            now = asyncio.get_running_loop().time()
-            for intent in self._unknown:  # its reconcile timeout counts from now
-                intent.lost_at, intent.ask_at = now, now + self._options.grace_s
-                if intent.message == NOT_YET_MESSAGE:  # a resume has just asked
-                    intent.ask_at = now + max(self._options.grace_s, NOT_YET_PAUSE_S[0])
+            self._unknowns.start(asyncio.get_running_loop().time())
             if start_at_ns is not None and not self._stopping:
                 await self._open_at(start_at_ns)
             else:
@@ -193,9 +171,9 @@ class Dispatcher:
         while True:
             now = loop.time()
             if self._stopping:
-                if not self._tasks and not self._unknown:
+                if not self._tasks and not self._unknowns:
                     return
-            elif not self._pending and not self._tasks and not self._unknown:
+            elif not self._pending and not self._tasks and not self._unknowns:
                 return
             if now >= self._heartbeat_at:  # so a resume can bound when we last sent
                 self._journal.note_alive(self.to_wall_ns(time.monotonic_ns()))
@@ -206,13 +184,13 @@ class Dispatcher:
                 if ready:
                     continue
                 wake = self._next_send_at(now)
-            if self._unknown and not self._reconciling:
-                due = self._due_unknown(now)
+            if self._unknowns and not self._unknowns.querying:
+                due = self._unknowns.due(now)
                 if due:
-                    self._reconciling = True  # now, not when the task first runs
+                    self._unknowns.querying = True  # now, not when the task first runs
                     self._spawn(self._reconcile(due))
                     continue
-                wake = min(wake, self._next_reconcile_at())
+                wake = min(wake, self._unknowns.next_at())
             await self._sleep_until(wake)
 
     async def _sleep_until(self, wake: float) -> None:
@@ -404,7 +382,7 @@ class Dispatcher:
 
     def _settle(self, intent: Intent, answer: OrderState, answered_ns: int) -> None:
         if intent.state is IntentState.UNKNOWN:
-            self._unknown.remove(intent)
+            self._unknowns.discard(intent)
             self.stats.unknown -= 1
         apply_answer(intent, answer, answered_ns + self._wall_offset_ns)
         if answer.accepted:
@@ -427,21 +405,21 @@ class Dispatcher:
 
     def _rate_refused(self, intents: list[Intent], request: Request, message: str) -> None:
         self.stats.rate_limit_rejections += 1
-        backoff_s = _backoff_s(RATE_BACKOFF_S, self._rate_streak)
+        pause_s = backoff_s(RATE_BACKOFF_S, self._rate_streak)
         self._rate_streak += 1
         # Held here too: the broker may limit a class our profile does not know of.
-        self._hold_until = max(self._hold_until, asyncio.get_running_loop().time() + backoff_s)
+        self._hold_until = max(self._hold_until, asyncio.get_running_loop().time() + pause_s)
         # The live view and the summary count these; a line each would bury the screen.
-        log.info("rate limit refusal (%s); backing off %.0f ms", message, backoff_s * 1000)
+        log.info("rate limit refusal (%s); backing off %.0f ms", message, pause_s * 1000)
         for charge in request.charges:
-            self._throttle.penalize(charge.limit_class, backoff_s)
+            self._throttle.penalize(charge.limit_class, pause_s)
         self._requeue(intents)
 
     def _not_placed(self, intents: list[Intent], message: str) -> None:
         self._hold_until = max(
             self._hold_until,
             asyncio.get_running_loop().time()
-            + _backoff_s(NOT_SENT_BACKOFF_S, self._not_sent_streak),
+            + backoff_s(NOT_SENT_BACKOFF_S, self._not_sent_streak),
         )
         self._not_sent_streak += 1
         log.info("not placed (%s); sending again", message)
@@ -460,37 +438,14 @@ class Dispatcher:
         return False
 
     def _lost(self, intents: list[Intent], message: str) -> None:
-        now = asyncio.get_running_loop().time()
         log.info("answer lost (%s) for %d orders; will ask the broker", message, len(intents))
-        for intent in intents:
-            intent.state = IntentState.UNKNOWN
-            intent.lost_at = now
-            intent.ask_at = now + self._options.grace_s
-            intent.answer_lost = True
-            intent.message = message
-            self._unknown.append(intent)
-            self._journal.record(intent)
+        self._unknowns.lost(intents, message, asyncio.get_running_loop().time())
         self.stats.unknown += len(intents)
 
     # -- reconciling ----------------------------------------------------------------------
 
-    def _due_unknown(self, now: float) -> list[Intent]:
-        """When any UNKNOWN is due to be asked about, every one past its grace (one query
-        answers for all); even when stopping, an order whose answer was just lost may not
-        have reached the broker yet."""
-        if now < self._reconcile_after or self._reconciling:
-            return []
-        if all(i.ask_at > now for i in self._unknown):
-            return []
-        grace_s = self._options.grace_s
-        return [i for i in self._unknown if now - i.lost_at >= grace_s]
-
-    def _next_reconcile_at(self) -> float:
-        soonest = min((i.ask_at for i in self._unknown), default=math.inf)
-        return max(soonest, self._reconcile_after)
-
     async def _reconcile(self, due: list[Intent]) -> None:
-        """One query of the account's orders settles every due UNKNOWN."""
+        """One query of the account's orders settles every due UNKNOWN it can."""
         loop = asyncio.get_running_loop()
         slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
         try:
@@ -498,91 +453,38 @@ class Dispatcher:
         except BrokerFatal as exc:
             self._fatal = exc
             self._stopping = True
-            for intent in due:  # they stay UNKNOWN: `resume` asks again
-                self._unknown.remove(intent)
+            self._unknowns.give_up(due)  # they stay UNKNOWN: `resume` asks again
             return
         except Exception as exc:  # whatever failed, ask again later
-            log.info("reconciliation query failed (%s); trying again", exc)
-            self._reconcile_after = loop.time() + _backoff_s(
-                (max(self._options.grace_s, MIN_RECONCILE_PAUSE_S), RECONCILE_PAUSE_MAX_S),
-                self._reconcile_failures,
-            )
-            self._reconcile_failures += 1
-            now = loop.time()
-            for intent in due:
-                if now - intent.lost_at > self._options.reconcile_timeout_s:
-                    self._unknown.remove(intent)  # stays UNKNOWN: the user must look
+            self._unknowns.query_failed(due, loop.time(), exc)
             return
         finally:
             slots.release()
-            self._reconciling = False
+            self._unknowns.querying = False
             self._poke()
-        self._reconcile_failures = 0
         answered_ns = time.monotonic_ns()
-        still_unknown = [i for i in due if i.state is IntentState.UNKNOWN]
-        found, undecided, missing = match_records(still_unknown, states)
-        for intent, record in found:
+        verdict = self._unknowns.sort(
+            due, states, wall_ns=self.to_wall_ns(answered_ns), now=loop.time(),
+            stopping=self._stopping,
+        )  # fmt: skip
+        for intent, record in verdict.found:
             intent.by_query = True
             self.stats.found_placed += 1
             self._settle(intent, record, answered_ns)
-        self._ask_again(undecided)
-        lost = self._too_old_to_land(missing, answered_ns)
+        self.stats.unknown -= len(verdict.gone)
         if self._stopping:  # nothing is sent again now: `resume` asks once more
-            for intent in missing:  # one that may still land stays UNKNOWN for it
-                self._unknown.remove(intent)
-            for intent in lost:
-                self.stats.unknown -= 1
+            for intent in verdict.gone:
                 intent.state = IntentState.PENDING
                 self._journal.record(intent)
             return
-        for intent in lost:
-            self._unknown.remove(intent)
-            self.stats.unknown -= 1
-        if lost:
-            again = [i for i in lost if self._may_try_again(i, "the broker did not have it")]
-            for intent in again:
-                intent.aged_out = True
-                if intent.answer_lost:  # else only a stopped run's lost last group may hold it
-                    intent.answer_lost = False
-                    intent.resent += 1
-                    self.stats.resent += 1
-            self._requeue(again)
-
-    def _too_old_to_land(self, missing: list[Intent], answered_ns: int) -> list[Intent]:
-        """Of the UNKNOWNs the broker does not have, those whose request can no longer
-        reach it. The others stay UNKNOWN and are asked about again; the last time just
-        after their request ages out, so a request that never arrived waits no longer."""
-        wall_ns = self.to_wall_ns(answered_ns)
-        now = asyncio.get_running_loop().time()
-        lost: list[Intent] = []
-        for intent in missing:
-            left_s = (intent.may_land_until_ns - wall_ns) / 1e9
-            if left_s <= 0:
-                lost.append(intent)
-                continue
-            low_s, high_s = NOT_YET_PAUSE_S
-            pause_s = min(max(0.25 * (now - intent.lost_at), self._options.grace_s, low_s), high_s)
-            intent.ask_at = now + min(pause_s, left_s + MIN_RECONCILE_PAUSE_S)
-            if intent.message != NOT_YET_MESSAGE:
-                intent.message = NOT_YET_MESSAGE
-                self._journal.record(intent)
-        return lost
-
-    def _ask_again(self, undecided: list[Intent]) -> None:
-        """The broker holds these with no outcome yet: they stay UNKNOWN and are asked
-        about again after a pause, until the reconcile timeout; past it they are left for
-        `resume` to ask about."""
-        if not undecided:
-            return
-        now = asyncio.get_running_loop().time()
-        pause_s = max(self._options.grace_s, MIN_RECONCILE_PAUSE_S)
-        self._reconcile_after = max(self._reconcile_after, now + pause_s)
-        for intent in undecided:
-            intent.message = UNDECIDED_MESSAGE
-            intent.ask_at = now + pause_s
-            if now - intent.lost_at > self._options.reconcile_timeout_s:
-                self._unknown.remove(intent)
-            self._journal.record(intent)
+        again = [i for i in verdict.gone if self._may_try_again(i, "the broker did not have it")]
+        for intent in again:
+            intent.aged_out = True
+            if intent.answer_lost:  # else only a stopped run's lost last group may hold it
+                intent.answer_lost = False
+                intent.resent += 1
+                self.stats.resent += 1
+        self._requeue(again)
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -595,8 +497,3 @@ class Dispatcher:
         # The loop counts tasks in flight, so it must look again once one is gone.
         self._tasks.discard(task)
         self._poke()
-
-
-def _backoff_s(bounds: tuple[float, float], streak: int) -> float:
-    low, high = bounds
-    return float(min(high, low * 2.0 ** min(streak, 16)))

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from tradeburst.brokers import Broker, NotSent
-from tradeburst.engine._dispatcher import NOT_YET_MESSAGE
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import (
     GROUP_COMMIT_S,
@@ -40,6 +39,7 @@ from tradeburst.engine._run_terms import (
 )
 from tradeburst.engine._session import TAIPEI, reopened_run
 from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._unknowns import NOT_YET_MESSAGE
 from tradeburst.latency import ClockOffset
 from tradeburst.limits import CONNECTION_LIMIT_MARK, PROFILES, LimitClass, LimitProfile
 
