@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradeburst.cli._options import writable
 from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
+from tradeburst.cli._values import writable
 
 __all__ = ["bench_app"]
 

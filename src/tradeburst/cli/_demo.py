@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeburst.brokers import OrderState
-from tradeburst.cli._fire import measured
-from tradeburst.cli._options import writable, writable_folder
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
+from tradeburst.cli._result_view import measured
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
+from tradeburst.cli._values import writable, writable_folder
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
 from tradeburst.report import figures_of, print_report, write_plots
 from tradeburst.rules import OPEN

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tradeburst.cli._logging import configure_logging
-from tradeburst.cli._options import non_negative, parse_clock, rate, tick
+from tradeburst.cli._values import non_negative, parse_clock, rate, tick
 from tradeburst.exchange import (
     PROFILES,
     DoorLimits,

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tradeburst.cli._options import writable
+from tradeburst.cli._options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
 from tradeburst.cli._output import OUTPUT_FAILED, write_json
-from tradeburst.cli._rush_options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
+from tradeburst.cli._values import writable
 from tradeburst.engine import JournalError
 from tradeburst.report import figures_of, print_report, report_json, write_plots
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.cli._options import parse_clock, writable
+from tradeburst.cli._values import parse_clock, writable
 from tradeburst.model import Side
 from tradeburst.strategies import (
     BASES,
