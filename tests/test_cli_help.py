@@ -1,5 +1,5 @@
-"""The command line's shape: `fire` and `rush` are separate commands, each listing only
-the options it takes."""
+"""The command line's help and shape: `fire` and `rush` are separate commands, each
+listing only the options it takes, and every help fits 80 columns without cutting a name."""
 
 from __future__ import annotations
 
@@ -83,3 +83,42 @@ def test_rush_without_at_is_a_usage_error() -> None:
     result = runner.invoke(app, ["rush", "orders.csv"])
     assert result.exit_code == 2
     assert "--at" in result.output
+
+
+def _commands() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        paths += [[name, sub] for sub in subcommands] if subcommands else [[name]]
+    return paths
+
+
+@pytest.mark.parametrize("group", [[], ["bench"]])
+def test_each_command_is_listed_with_one_line_of_one_sentence(group: list[str]) -> None:
+    """In `--help` lists every command's help is its first sentence, without a hard break."""
+    text = _help(*group, columns=200)
+    listed = [line for line in text[text.index("Commands") :].splitlines() if line[:1] == "│"]
+    rows = [row.strip("│ ").split(None, 1) for row in listed]
+    assert rows and all(len(row) == 2 for row in rows), listed
+    for name, help_text in rows:
+        assert help_text.rstrip().endswith("."), (name, help_text)
+        assert help_text.count(". ") == 0, (name, help_text)
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_no_option_name_is_cut_at_80_columns(command: list[str]) -> None:
+    """Every option's long name appears whole in its 80-column help."""
+    text = _help(*command)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    click_command = get_command(app)
+    for name in command:
+        click_command = click_command.commands[name]  # type: ignore[attr-defined]
+    names = {o for p in click_command.params for o in (*p.opts, *p.secondary_opts)}
+    assert {n for n in names if n.startswith("--")} <= _names(text)
+
+
+def test_no_help_points_at_the_readme() -> None:
+    """Help that needs more points into docs/, not at the README."""
+    for command in _commands():
+        assert "README" not in _help(*command, columns=200), command

@@ -49,8 +49,11 @@ def demo_command(
         Path, typer.Option(help="Folder for the orders file, the journal and the plots.")
     ] = Path("demo-out"),
 ) -> None:
-    """Start the rehearsal exchange at 08:59:50 exchange time, rush a sample batch at
-    09:00:00 under the Fubon limits, print the report and write its plots."""
+    """Rush a sample batch at 09:00:00 on a rehearsal exchange and report how it went.
+
+    The exchange starts at 08:59:50 on its own simulated clock; the batch goes at 09:00:00
+    exchange time under the Fubon limits; the report is printed and its plots written.
+    """
     json_path = writable(json_path, "--json")
     out = writable_folder(out, "--out")
     console = Console(highlight=False, soft_wrap=True)

@@ -33,8 +33,11 @@ def report_command(
         DEFAULT_DELAYED_MS
     ),
 ) -> None:
-    """Where every order's time went: queue, throttle, wire, broker; the broker's time
-    against ours; a rush's fire error; the sends against the limit."""
+    """Where every order's time went in a run: queue, throttle, wire and broker.
+
+    Also the broker's time against ours, a rush's fire error, and the sends against the
+    limit.
+    """
     json_path = writable(json_path, "--json")
     if png is not None and png.exists() and not png.is_dir():
         raise typer.BadParameter(f"{png} is a file, not a folder", param_hint="--png")
