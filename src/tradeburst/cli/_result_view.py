@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeburst.engine import FireResult
-from tradeburst.exchange import TAIPEI
 from tradeburst.report import print_rejections
 from tradeburst.summary import FireError
+from tradeburst.wire import TAIPEI
 
 __all__ = ["measured", "print_late_duplicates", "print_plan", "print_result"]
 
