@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from tradeburst.cli import app
-from tradeburst.cli._fire import problem_lines
+from tradeburst.cli._problems import problem_lines
 from tradeburst.engine import InputProblem
 
 

@@ -7,9 +7,11 @@ import typer
 from tradeburst.cli._bench import bench_app
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
-from tradeburst.cli._fire import FIRE_HELP, RUSH_HELP, resume_command, send_command
+from tradeburst.cli._fire import fire_command
 from tradeburst.cli._report import report_command
+from tradeburst.cli._resume import resume_command
 from tradeburst.cli._run import run_command
+from tradeburst.cli._rush import RUSH_HELP, rush_command
 from tradeburst.cli._slice import slice_command
 
 __all__ = ["app", "main"]
@@ -22,8 +24,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("exchange")(exchange_command)
-app.command("fire", help=FIRE_HELP)(send_command)
-app.command("rush", help=RUSH_HELP)(send_command)
+app.command("fire")(fire_command)
+app.command("rush", help=RUSH_HELP)(rush_command)
 app.command("resume")(resume_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)

@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from tradeburst.cli._options import writable
 from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
+from tradeburst.cli._values import writable
 
 __all__ = ["bench_app"]
 
@@ -36,8 +36,7 @@ def exchange_bench(
         int, typer.Option(min=1, max=64, help="Requests in flight over HTTP.")
     ] = 16,
 ) -> None:
-    """Orders matched per second in-process, and orders per second over HTTP beside a bare
-    aiohttp handler."""
+    """Orders matched per second in-process, and over HTTP beside a bare aiohttp handler."""
     from tradeburst.bench import run_exchange_bench
 
     json_path = writable(json_path, "--json")
@@ -55,8 +54,11 @@ def exchange_bench(
 def engine_bench(
     json_path: FiguresJson = None,
 ) -> None:
-    """Burst efficiency under the Fubon limits beside the guide's pacing, engine overhead
-    beside a bare aiohttp loop, and memory with 10,000 orders in flight beside threads."""
+    """Burst efficiency, engine overhead and memory, each beside its plain alternative.
+
+    Burst efficiency under the Fubon limits beside manual pacing, engine overhead beside a
+    bare aiohttp loop, and memory with 10,000 orders in flight beside threads.
+    """
     from tradeburst.bench import run_engine_bench
 
     json_path = writable(json_path, "--json")
@@ -73,8 +75,11 @@ def rush_bench(
     json_path: FiguresJson = None,
     rushes: Annotated[int, typer.Option(min=1, max=10_000, help="Rushes per way.")] = 100,
 ) -> None:
-    """How late a rush's first order leaves its target, p50/p99/max over many rushes,
-    beside a naive asyncio.sleep and time.sleep in the same run."""
+    """How late a rush's first order leaves its target, beside naive sleeps.
+
+    p50/p99/max over many rushes, beside a naive asyncio.sleep and time.sleep in the same
+    run.
+    """
     from tradeburst.bench import run_rush_bench
 
     json_path = writable(json_path, "--json")
@@ -123,9 +128,12 @@ def hotpath_bench(
         bool, typer.Option(help="Ask for SCHED_FIFO for the consumers where permitted.")
     ] = True,
 ) -> None:
-    """Tick → decision across processes: busy-poll ring (kept warm, and not) beside asyncio
-    queue, thread queue, WebSocket push and 100 ms polling; tick → order on the wire; and
-    what the machine took from the consumer's core meanwhile."""
+    """Tick → decision across processes, over a busy-poll ring beside the usual queues.
+
+    The busy-poll ring (kept warm, and not) beside an asyncio queue, a thread queue,
+    WebSocket push and 100 ms polling; tick → order on the wire; and what the machine took
+    from the consumer's core meanwhile.
+    """
     from tradeburst.bench import run_hotpath_bench
 
     json_path = writable(json_path, "--json")
@@ -196,8 +204,12 @@ def seed_table_bench(
         typer.Option(help="A `bench hotpath` JSON whose ring p99 goes beside the µs branch."),
     ] = None,
 ) -> None:
-    """The guide's comparison table measured: six approaches on I/O and CPU work, pooled
-    against unpooled connections, and its decision tree with the figures."""
+    """Six concurrency approaches measured on I/O and CPU work, with a decision tree.
+
+    Sequential, threads, multiprocessing, asyncio (pooled and one session each) and
+    run_in_executor side by side, pooled against unpooled connections, and the decision tree
+    with the figures.
+    """
     from tradeburst.bench import (
         SeedSizes,
         run_seed_table,

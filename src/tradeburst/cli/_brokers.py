@@ -53,8 +53,9 @@ BrokerOption = Annotated[
     BrokerName,
     typer.Option(
         "--broker",
-        help="sim: the rehearsal exchange at --url. fubon: a Fubon Neo account "
-        "(pip install 'tradeburst\\[fubon]'; login from TRADEBURST_FUBON_* or --fubon-config).",
+        help="sim: the rehearsal exchange at --url. fubon: a Fubon Neo account, logged in "
+        "from TRADEBURST_FUBON_* or --fubon-config; its SDK is installed with the dev extras "
+        "(for a package install, pip install 'tradeburst\\[fubon]').",
     ),
 ]
 FubonConfigOption = Annotated[
@@ -62,12 +63,16 @@ FubonConfigOption = Annotated[
     typer.Option(
         "--fubon-config",
         envvar="TRADEBURST_FUBON_CONFIG",
-        help="TOML file with the Fubon login (mode 0600); see the README.",
+        help="TOML file with the Fubon login (mode 0600); see docs/fubon.md.",
     ),
 ]
 FubonTestOption = Annotated[
     bool,
-    typer.Option("--fubon-test", help="Trade in Fubon's test environment (neoapitest)."),
+    typer.Option(
+        "--fubon-test",
+        help="Trade in Fubon's test environment (neoapitest). It supplies no account: the "
+        "login still comes from TRADEBURST_FUBON_* or --fubon-config.",
+    ),
 ]
 FubonUnblockOption = Annotated[
     bool,
@@ -89,9 +94,9 @@ FubonTimeoutOption = Annotated[
     str | None,
     typer.Option(
         "--fubon-timeout-s",
-        help="Deadline of each SDK call in seconds: one number for all, or "
-        "login=30,order=10,query=15. Past it an order is reconciled, a query is not sent, "
-        "and the SDK worker is replaced.",
+        help="Deadline of each SDK call in seconds: one number for all, or one per kind "
+        "(login, order, query) as in order=10,query=15. Past it an order is reconciled, a "
+        "query is not sent, and the SDK worker is replaced.",
     ),
 ]
 FubonKeepSdkLogOption = Annotated[

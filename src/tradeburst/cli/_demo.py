@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from tradeburst.brokers import OrderState
-from tradeburst.cli._fire import measured
-from tradeburst.cli._options import writable, writable_folder
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
+from tradeburst.cli._result_view import measured
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
+from tradeburst.cli._values import writable, writable_folder
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
 from tradeburst.report import figures_of, print_report, write_plots
 from tradeburst.rules import OPEN
@@ -49,8 +49,11 @@ def demo_command(
         Path, typer.Option(help="Folder for the orders file, the journal and the plots.")
     ] = Path("demo-out"),
 ) -> None:
-    """Start the rehearsal exchange at 08:59:50 exchange time, rush a sample batch at
-    09:00:00 under the Fubon limits, print the report and write its plots."""
+    """Rush a sample batch at 09:00:00 on a rehearsal exchange and report how it went.
+
+    The exchange starts at 08:59:50 on its own simulated clock; the batch goes at 09:00:00
+    exchange time under the Fubon limits; the report is printed and its plots written.
+    """
     json_path = writable(json_path, "--json")
     out = writable_folder(out, "--out")
     console = Console(highlight=False, soft_wrap=True)

@@ -7,14 +7,43 @@ import dataclasses
 import signal
 import sys
 from decimal import Decimal
-from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst.cli._exchange_options import (
+    DOOR,
+    AdminKeyOption,
+    AlwaysOpen,
+    AmbiguousRate,
+    ApiKeys,
+    BatchCountsOrders,
+    BodyTimeoutS,
+    ConnectDelayMs,
+    ConnectionsPerSource,
+    Db,
+    ErrorRate,
+    HeaderTimeoutS,
+    Host,
+    JitterMs,
+    LateMs,
+    LatencyMs,
+    LateRate,
+    NoLiquidity,
+    Port,
+    ProfileName,
+    ResetRate,
+    Seed,
+    ShmFeed,
+    Speed,
+    StallMs,
+    StallRate,
+    StartClock,
+    TickAbove1000,
+)
 from tradeburst.cli._logging import configure_logging
-from tradeburst.cli._options import non_negative, parse_clock, rate, tick
+from tradeburst.cli._values import non_negative, parse_clock, rate, tick
 from tradeburst.exchange import (
     PROFILES,
     DoorLimits,
@@ -29,111 +58,45 @@ from tradeburst.rules import STOCK_TICKS, TickLadder
 
 __all__ = ["exchange_command"]
 
-_DOOR = DoorLimits()
-"""The door's defaults, which the options show."""
 MAX_SPEED = 10_000.0
 """Beyond this a second of real time is hours of exchange time; nothing to rehearse."""
+MAX_DOOR_TIMEOUT_S = 3600.0
+MAX_PORT = 65535
 
 
 def exchange_command(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
-    db: Annotated[
-        str,
-        typer.Option(
-            help="SQLite file that keeps orders and fills across a kill and restart "
-            "(default: in memory, gone when the exchange stops)."
-        ),
-    ] = ":memory:",
-    api_key: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--api-key",
-            help="An account's API key (repeat for more accounts); one is generated when absent.",
-        ),
-    ] = None,
-    admin_key: Annotated[
-        str | None, typer.Option(help="Key of the admin API; generated when absent.")
-    ] = None,
-    profile: Annotated[str, typer.Option(help=f"Broker limits: {', '.join(PROFILES)}.")] = "fubon",
-    batch_counts_orders: Annotated[
-        bool, typer.Option(help="A batch call also counts its orders toward the orders/s limit.")
-    ] = False,
-    clock: Annotated[
-        str | None,
-        typer.Option(help="Exchange time at start, HH:MM:SS Asia/Taipei (default: real time)."),
-    ] = None,
-    speed: Annotated[float, typer.Option(help="Exchange seconds per real second.")] = 1.0,
-    always_open: Annotated[
-        bool, typer.Option(help="Continuous trading all day, no auctions.")
-    ] = False,
-    latency_ms: Annotated[float, typer.Option(help="Base latency added to every answer.")] = 0.0,
-    jitter_ms: Annotated[float, typer.Option(help="Random extra latency, up to this much.")] = 0.0,
-    connect_delay_ms: Annotated[
-        float, typer.Option(help="Added to the first request of every new connection.")
-    ] = 0.0,
-    error_rate: Annotated[
-        float,
-        typer.Option(help="Fraction of order actions refused before anything is placed (503)."),
-    ] = 0.0,
-    ambiguous_rate: Annotated[
-        float, typer.Option(help="Fraction of order actions carried out whose answer is then lost.")
-    ] = 0.0,
-    reset_rate: Annotated[
-        float,
-        typer.Option(
-            help="Fraction of order actions whose connection is reset before anything is placed."
-        ),
-    ] = 0.0,
-    stall_rate: Annotated[
-        float, typer.Option(help="Fraction of order actions answered only after --stall-ms.")
-    ] = 0.0,
-    stall_ms: Annotated[
-        float, typer.Option(help="How long a stalled or lost answer is held.")
-    ] = 1000.0,
-    late_rate: Annotated[
-        float,
-        typer.Option(
-            help="Fraction of order actions held for --late-ms before they are carried out, "
-            "whatever their client does meanwhile."
-        ),
-    ] = 0.0,
-    late_ms: Annotated[
-        float, typer.Option(help="How long a late order action is held before it lands.")
-    ] = 1000.0,
-    header_timeout_s: Annotated[
-        float, typer.Option(help="Time a new connection has to send its request headers.")
-    ] = _DOOR.header_timeout_s,
-    body_timeout_s: Annotated[
-        float, typer.Option(help="Time a request has to send its body after its headers.")
-    ] = _DOOR.body_timeout_s,
-    connections_per_source: Annotated[
-        int,
-        typer.Option(min=1, help="Connections one source address may hold; more are closed."),
-    ] = _DOOR.connections_per_source,
-    seed: Annotated[
-        int | None, typer.Option(help="Seed for faults, jitter, liquidity and auction ranking.")
-    ] = None,
-    liquidity: Annotated[
-        bool, typer.Option(help="Seed background liquidity so books are two-sided.")
-    ] = True,
-    tick_above_1000: Annotated[
-        str,
-        typer.Option(help="Tick of shares priced at 1000 TWD and above (5 today; 1 is proposed)."),
-    ] = "5",
-    shm_feed: Annotated[
-        str | None,
-        typer.Option(
-            help="Publish trades and best bid/ask into a shared-memory tick ring of this "
-            "name, for a busy-poll reader (tradeburst.hotpath)."
-        ),
-    ] = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8765,
+    db: Db = ":memory:",
+    api_key: ApiKeys = None,
+    admin_key: AdminKeyOption = None,
+    profile: ProfileName = "fubon",
+    batch_counts_orders: BatchCountsOrders = False,
+    clock: StartClock = None,
+    speed: Speed = 1.0,
+    always_open: AlwaysOpen = False,
+    latency_ms: LatencyMs = 0.0,
+    jitter_ms: JitterMs = 0.0,
+    connect_delay_ms: ConnectDelayMs = 0.0,
+    error_rate: ErrorRate = 0.0,
+    ambiguous_rate: AmbiguousRate = 0.0,
+    reset_rate: ResetRate = 0.0,
+    stall_rate: StallRate = 0.0,
+    stall_ms: StallMs = 1000.0,
+    late_rate: LateRate = 0.0,
+    late_ms: LateMs = 1000.0,
+    header_timeout_s: HeaderTimeoutS = DOOR.header_timeout_s,
+    body_timeout_s: BodyTimeoutS = DOOR.body_timeout_s,
+    connections_per_source: ConnectionsPerSource = DOOR.connections_per_source,
+    seed: Seed = None,
+    no_liquidity: NoLiquidity = False,
+    tick_above_1000: TickAbove1000 = "5",
+    shm_feed: ShmFeed = None,
 ) -> None:
     """Run the rehearsal exchange: matching, auctions, broker limits, latency and faults."""
-    if profile not in PROFILES:
-        raise typer.BadParameter(
-            f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
-        )
+    if not 0 <= port <= MAX_PORT:
+        raise typer.BadParameter(f"{port} is not a port from 0 to {MAX_PORT}", param_hint="--port")
+    _check_profile(profile)
     for value, option in (
         (latency_ms, "--latency-ms"),
         (jitter_ms, "--jitter-ms"),
@@ -142,19 +105,9 @@ def exchange_command(
         (late_ms, "--late-ms"),
     ):
         non_negative(value, option)
-    if not 0 < non_negative(speed, "--speed") <= MAX_SPEED:
-        raise typer.BadParameter(
-            f"must be more than 0 and at most {MAX_SPEED:g}", param_hint="--speed"
-        )
-    for value, option in (
-        (header_timeout_s, "--header-timeout-s"),
-        (body_timeout_s, "--body-timeout-s"),
-    ):
-        if not 0 < value < 3600:
-            raise typer.BadParameter("must be more than 0 and under 3600", param_hint=option)
-    keys = tuple(api_key or ())
-    if any(not key for key in keys) or len(set(keys)) != len(keys):
-        raise typer.BadParameter("keys must be distinct and not empty", param_hint="--api-key")
+    _check_speed(speed)
+    door = _door(header_timeout_s, body_timeout_s, connections_per_source)
+    keys = _keys(api_key)
     config = ExchangeConfig(
         host=host,
         port=port,
@@ -175,23 +128,60 @@ def exchange_command(
             late_ms=late_ms,
         ),
         seed=seed,
-        liquidity=liquidity,
+        liquidity=not no_liquidity,
         stock_ladder=_stock_ladder(tick_above_1000),
         shm_feed=shm_feed,
-        door=DoorLimits(
-            header_timeout_s=header_timeout_s,
-            body_timeout_s=body_timeout_s,
-            connections_per_source=connections_per_source,
-        ),
+        door=door,
     )
     configure_logging()
+    _serve_until_stopped(config)
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise typer.BadParameter(
+            f"{profile!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
+        )
+
+
+def _check_speed(speed: float) -> None:
+    if not 0 < non_negative(speed, "--speed") <= MAX_SPEED:
+        raise typer.BadParameter(
+            f"must be more than 0 and at most {MAX_SPEED:g}", param_hint="--speed"
+        )
+
+
+def _door(header_timeout_s: float, body_timeout_s: float, connections: int) -> DoorLimits:
+    """The door's limits, each timeout more than 0 and under an hour."""
+    for value, option in (
+        (header_timeout_s, "--header-timeout-s"),
+        (body_timeout_s, "--body-timeout-s"),
+    ):
+        if not 0 < value < MAX_DOOR_TIMEOUT_S:
+            raise typer.BadParameter("must be more than 0 and under 3600", param_hint=option)
+    return DoorLimits(
+        header_timeout_s=header_timeout_s,
+        body_timeout_s=body_timeout_s,
+        connections_per_source=connections,
+    )
+
+
+def _keys(api_key: list[str] | None) -> tuple[str, ...]:
+    keys = tuple(api_key or ())
+    if any(not key for key in keys) or len(set(keys)) != len(keys):
+        raise typer.BadParameter("keys must be distinct and not empty", param_hint="--api-key")
+    return keys
+
+
+def _serve_until_stopped(config: ExchangeConfig) -> None:
+    """Serve until Ctrl-C or SIGTERM; a port or database it cannot use is exit 2."""
     try:
         asyncio.run(_serve(config))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         Console(stderr=True, soft_wrap=True).print(
-            f"[red]cannot serve on {host}:{port}: {exc.strerror or exc}[/]"
+            f"[red]cannot serve on {config.host}:{config.port}: {exc.strerror or exc}[/]"
         )
         raise typer.Exit(2) from None
     except ExchangeError as exc:

@@ -1,110 +1,243 @@
-"""Parsing of option values the CLI shares, with errors that name the option."""
+"""The options that `fire`, `rush`, `resume` and `run` share, as typer types, and the checks
+that turn their values into the engine's settings. A command declares each option it takes
+with one of these types, so the same option has the same name, default and help wherever
+it appears; a command-only option lives beside its command. Every check raises a usage
+error naming the option (exit 2) before anything is sent."""
 
 from __future__ import annotations
 
-import math
-import os
-from datetime import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
+from tradeburst.cli._values import non_negative
+from tradeburst.engine import (
+    DEFAULT_GRACE_S,
+    DEFAULT_HEADROOM_S,
+    DEFAULT_PRICE_COLLAR_PCT,
+    RiskLimits,
+)
+from tradeburst.limits import PROFILES
+from tradeburst.summary import LatencyThresholds
 
 __all__ = [
-    "non_negative",
-    "parse_clock",
-    "rate",
-    "tick",
-    "wait_ms",
-    "writable",
-    "writable_folder",
+    "DEFAULT_COLLAR_PCT",
+    "DEFAULT_DELAYED_MS",
+    "DEFAULT_GRACE_MS",
+    "DEFAULT_HEADROOM_MS",
+    "DEFAULT_REALTIME_MS",
+    "DEFAULT_URL",
+    "ApiKey",
+    "ApiKeyFile",
+    "BatchSize",
+    "CancelOnAbort",
+    "Concurrency",
+    "DelayedMs",
+    "DryRun",
+    "GraceMs",
+    "HeadroomMs",
+    "JournalPath",
+    "JsonPath",
+    "MaxNotional",
+    "MaxOrders",
+    "MaxQty",
+    "MaxRequestAge",
+    "MaxRunNotional",
+    "MaxRunQty",
+    "Orders",
+    "PriceCollarPct",
+    "Profile",
+    "RealtimeMs",
+    "Url",
+    "checked_url",
+    "grace_s",
+    "headroom_s",
+    "profile_name",
+    "request_age_s",
+    "risk_limits",
+    "thresholds",
 ]
 
+DEFAULT_URL = "http://127.0.0.1:8765"
+DEFAULT_GRACE_MS = DEFAULT_GRACE_S * 1000
+DEFAULT_HEADROOM_MS = DEFAULT_HEADROOM_S * 1000
+DEFAULT_COLLAR_PCT = str(DEFAULT_PRICE_COLLAR_PCT)
+DEFAULT_REALTIME_MS = LatencyThresholds().realtime_ms
+DEFAULT_DELAYED_MS = LatencyThresholds().delayed_ms
+MIN_GRACE_MS = 100.0
+"""Below this, a lost answer would be asked about before the order could have arrived."""
+MAX_REQUEST_AGE_S = 86_400.0
 
-def parse_clock(value: str | None, option: str = "--clock") -> time | None:
-    """An exchange time (the one rule of `rules.parse_time_of_day`), or a usage error
-    naming the option."""
+# -- where the orders go ------------------------------------------------------------------
+
+Url = Annotated[
+    str, typer.Option(envvar="TRADEBURST_URL", help="The broker: the rehearsal exchange's URL.")
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TRADEBURST_API_KEY",
+        show_envvar=True,
+        help="The account's API key (prefer the environment or --api-key-file).",
+    ),
+]
+ApiKeyFile = Annotated[
+    Path | None, typer.Option(help="A file holding the API key; must be mode 0600.")
+]
+Profile = Annotated[
+    str | None,
+    typer.Option(help=f"Throttle by these limits ({', '.join(PROFILES)}) instead of the broker's."),
+]
+Concurrency = Annotated[
+    int | None,
+    typer.Option(min=1, max=1000, help="Requests in flight (default: the broker's connections)."),
+]
+BatchSize = Annotated[
+    int | None,
+    typer.Option(min=1, help="Orders per batch call (default: the broker's maximum; 1: none)."),
+]
+
+# -- what is kept -------------------------------------------------------------------------
+
+Orders = Annotated[
+    Path,
+    typer.Argument(help="Orders file: CSV with a header, or JSON Lines.", show_default=False),
+]
+JournalPath = Annotated[
+    Path | None,
+    typer.Option(help="Journal file (default: journal/DAY-RUNID.sqlite here)."),
+]
+JsonPath = Annotated[Path | None, typer.Option("--json", help="Write the run summary here.")]
+# One name only, no --no-dry-run: the pair was never used and its second column cut the
+# option names at 80 columns.
+DryRun = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Check the orders and print the plan and its bound; send nothing."
+    ),
+]
+
+# -- what may be sent ---------------------------------------------------------------------
+
+MaxOrders = Annotated[int, typer.Option(min=1, help="Most orders in one run.")]
+MaxQty = Annotated[int | None, typer.Option(min=1, help="Most shares in one order.")]
+MaxNotional = Annotated[str | None, typer.Option(help="Most TWD in one order (price × shares).")]
+MaxRunQty = Annotated[int | None, typer.Option(min=1, help="Most shares in the run.")]
+MaxRunNotional = Annotated[str | None, typer.Option(help="Most TWD in the run.")]
+PriceCollarPct = Annotated[
+    str, typer.Option(help="Farthest a limit price may be from the reference, in %.")
+]
+
+# -- timing and settling ------------------------------------------------------------------
+
+GraceMs = Annotated[
+    float,
+    typer.Option(help="How long an order without an answer waits before the broker is asked."),
+]
+HeadroomMs = Annotated[float, typer.Option(help="Margin added to every limit window.")]
+MaxRequestAge = Annotated[
+    float | None,
+    typer.Option(
+        "--max-request-age",
+        help="Seconds after it left that a request may still reach the broker: an order whose "
+        "answer was lost is sent again only after this, and only if the broker does not have "
+        "it. Default: the broker profile's (60 s).",
+        show_default=False,
+    ),
+]
+CancelOnAbort = Annotated[
+    bool,
+    typer.Option(
+        "--cancel-on-abort", help="On Ctrl-C, cancel the orders of the run that are still open."
+    ),
+]
+RealtimeMs = Annotated[
+    float, typer.Option(help="🟢 realtime: the broker's time within this of ours.")
+]
+DelayedMs = Annotated[float, typer.Option(help="🟡 delayed within this; 🔴 severe beyond.")]
+
+
+# -- checks -------------------------------------------------------------------------------
+
+
+def profile_name(name: str | None) -> str | None:
+    """--profile: one of the known limit profiles, or none (the broker's own)."""
+    if name is not None and name not in PROFILES:
+        raise typer.BadParameter(
+            f"{name!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
+        )
+    return name
+
+
+def grace_s(grace_ms: float) -> float:
+    """--grace-ms in seconds, at least MIN_GRACE_MS."""
+    if non_negative(grace_ms, "--grace-ms") < MIN_GRACE_MS:
+        raise typer.BadParameter(f"must be at least {MIN_GRACE_MS:g} ms", param_hint="--grace-ms")
+    return grace_ms / 1000
+
+
+def headroom_s(headroom_ms: float) -> float:
+    """--headroom-ms in seconds."""
+    return non_negative(headroom_ms, "--headroom-ms") / 1000
+
+
+def request_age_s(seconds: float | None) -> float | None:
+    """--max-request-age: a positive number of seconds, at most a day."""
+    if seconds is None:
+        return None
+    if not 0 < seconds <= MAX_REQUEST_AGE_S:
+        raise typer.BadParameter(
+            f"must be more than 0 and at most {MAX_REQUEST_AGE_S:g} s",
+            param_hint="--max-request-age",
+        )
+    return seconds
+
+
+def checked_url(value: str) -> str:
+    """--url: an http(s) URL of the rehearsal exchange."""
+    if not value.startswith(("http://", "https://")) or len(value) < 10:
+        raise typer.BadParameter(f"{value!r} is not a URL like {DEFAULT_URL}", param_hint="--url")
+    return value
+
+
+def risk_limits(
+    max_orders: int,
+    max_qty: int | None,
+    max_notional: str | None,
+    max_run_qty: int | None,
+    max_run_notional: str | None,
+    price_collar_pct: str,
+) -> RiskLimits:
+    """The --max-* options and --price-collar-pct as the engine's risk limits."""
+    return RiskLimits(
+        max_orders=max_orders,
+        max_qty=max_qty,
+        max_notional_twd=_twd(max_notional, "--max-notional"),
+        max_run_qty=max_run_qty,
+        max_run_notional_twd=_twd(max_run_notional, "--max-run-notional"),
+        price_collar_pct=_twd(price_collar_pct, "--price-collar-pct"),
+    )
+
+
+def thresholds(realtime_ms: float, delayed_ms: float) -> LatencyThresholds:
+    """--realtime-ms and --delayed-ms: the latency classification's two bounds, in order."""
+    non_negative(realtime_ms, "--realtime-ms")
+    if not realtime_ms < delayed_ms:
+        raise typer.BadParameter(
+            f"must be above --realtime-ms ({realtime_ms:g})", param_hint="--delayed-ms"
+        )
+    return LatencyThresholds(realtime_ms=realtime_ms, delayed_ms=delayed_ms)
+
+
+def _twd(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        return parse_time_of_day(value)
-    except TimeOfDayError as exc:
-        raise typer.BadParameter(str(exc), param_hint=option) from None
-
-
-def wait_ms(value: float, option: str) -> float:
-    """A wait in ms that fits in one exchange day, or a usage error naming the option."""
-    problem = duration_problem(value / 1000)
-    if problem is not None:
-        raise typer.BadParameter(f"{value:g} ms: {problem}", param_hint=option)
-    return value
-
-
-def rate(value: float, option: str) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise typer.BadParameter(f"{value} is not a fraction between 0 and 1", param_hint=option)
-    return value
-
-
-def non_negative(value: float, option: str) -> float:
-    if not 0.0 <= value < math.inf:
-        raise typer.BadParameter(f"{value} is not a finite number of at least 0", param_hint=option)
-    return value
-
-
-def tick(value: str, option: str) -> Decimal:
-    """A positive price step in whole hundredths of a TWD."""
-    try:
-        step = Decimal(value)
-    except InvalidOperation:
-        step = Decimal(0)
-    if not step.is_finite() or step <= 0 or step % Decimal("0.01"):
-        raise typer.BadParameter(f"{value!r} is not a tick like 5 or 0.05", param_hint=option)
-    return step
-
-
-def writable(path: Path | None, option: str) -> Path | None:
-    """Check before the run, not after it, that its output can be written."""
-    if path is None:
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot create {path.parent}: {exc.strerror}", param_hint=option
-        ) from None
-    if path.is_dir() or not os.access(path.parent, os.W_OK):
-        raise typer.BadParameter(f"cannot write {path}", param_hint=option)
-    if path.exists() and not os.access(path, os.W_OK):
-        raise typer.BadParameter(f"cannot write over {path}", param_hint=option)
-    # Permission bits can say yes where the write says no (root in /proc, a read-only
-    # mount): opening it is the only sure test. An existing file is opened to append,
-    # which leaves it as it was; a new one is made and removed.
-    existed = path.exists()
-    try:
-        with path.open("ab" if existed else "xb"):
-            pass
-        if not existed:
-            path.unlink()
-    except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot write {path}: {exc.strerror or exc}", param_hint=option
-        ) from None
-    return path
-
-
-def writable_folder(path: Path, option: str) -> Path:
-    """The folder made (with its parents) and checked writable before the run starts."""
-    if path.exists() and not path.is_dir():
-        raise typer.BadParameter(f"{path} is a file, not a folder", param_hint=option)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise typer.BadParameter(
-            f"cannot create {path}: {exc.strerror}", param_hint=option
-        ) from None
-    if not os.access(path, os.W_OK):
-        raise typer.BadParameter(f"cannot write into {path}", param_hint=option)
-    return path
+        amount = Decimal(value)
+    except ArithmeticError:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount <= 0:
+        raise typer.BadParameter(f"{value!r} is not a positive amount", param_hint=option)
+    return amount

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tradeburst.engine import Dispatcher
-from tradeburst.latency._histogram import LatencyHistogram
+from tradeburst.latency import LatencyHistogram
 from tradeburst.limits import LimitProfile, orders_per_s
 
 __all__ = ["LiveView", "limit_text"]

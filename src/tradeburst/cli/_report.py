@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tradeburst.cli._options import writable
+from tradeburst.cli._options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
 from tradeburst.cli._output import OUTPUT_FAILED, write_json
-from tradeburst.cli._rush_options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
+from tradeburst.cli._values import writable
 from tradeburst.engine import JournalError
 from tradeburst.report import figures_of, print_report, report_json, write_plots
 
@@ -33,8 +33,11 @@ def report_command(
         DEFAULT_DELAYED_MS
     ),
 ) -> None:
-    """Where every order's time went: queue, throttle, wire, broker; the broker's time
-    against ours; a rush's fire error; the sends against the limit."""
+    """Where every order's time went in a run: queue, throttle, wire and broker.
+
+    Also the broker's time against ours, a rush's fire error, and the sends against the
+    limit.
+    """
     json_path = writable(json_path, "--json")
     if png is not None and png.exists() and not png.is_dir():
         raise typer.BadParameter(f"{png} is a file, not a folder", param_hint="--png")

@@ -1,5 +1,6 @@
-"""The live view of `tradeburst run`: one row per strategy (state, weight, orders sent and
-their share, accepted, rejected, unknown), refreshed ten times a second."""
+"""What `tradeburst run` shows: the live view, one row per strategy (state, weight, orders
+sent and their share, accepted, rejected, unknown) refreshed ten times a second; then the
+final table, the totals, what to run next, and the exit code."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from tradeburst.strategies import Slot, StrategyRunner
+from tradeburst.report import print_rejections
+from tradeburst.strategies import RunResult, Slot, StrategyRunner
 
-__all__ = ["StrategiesView", "strategies_table"]
+__all__ = ["StrategiesView", "print_run_outcome", "run_exit_code", "strategies_table"]
 
 _STATE_STYLE = {
     "failed": "red",
@@ -79,3 +81,52 @@ class StrategiesView:
     def refresh(self) -> None:
         if self._live is not None and self._runner is not None:
             self._live.update(strategies_table(self._runner.slots, "running"))
+
+
+def print_run_outcome(console: Console, result: RunResult, title: str) -> None:
+    """The final table, the rejections, each failed or cut-short strategy, the totals and
+    what to run next when the run is not finished."""
+    console.print(strategies_table(result.slots, title))
+    print_rejections(console, result.summary.rejections)
+    for slot in result.slots:
+        if slot.error:
+            console.print(f"[red]{slot.name} failed and was stopped: {slot.error}[/]")
+    summary = result.summary
+    orders = summary.orders
+    refusals = summary.rate_limit_rejections
+    console.print(
+        f"{_counted(orders.total, 'order')}: {orders.accepted} accepted, "
+        f"{orders.rejected} rejected, {orders.unknown} unknown, {orders.not_sent} not sent; "
+        f"{_counted(refusals, 'rate-limit refusal')}; "
+        f"latency p50 {summary.latency_ms.p50:.1f} ms, p99 {summary.latency_ms.p99:.1f} ms"
+    )
+    for slot in result.slots:
+        if slot.time_up:
+            console.print(
+                f"[yellow]{slot.name}: its duration_s ran out; "
+                f"{_counted(slot.counts().not_sent, 'order')} it queued were not sent[/]"
+            )
+    console.print(f"journal: {result.journal}")
+    if orders.unknown or orders.not_sent or result.interrupted:
+        console.print(
+            f"[yellow]not finished: run `tradeburst resume --journal {result.journal}` "
+            "to settle the unknown and send what was not sent[/]"
+        )
+
+
+def run_exit_code(result: RunResult) -> int:
+    """The engine's exit codes, and 1 when a strategy failed and nothing worse happened."""
+    orders = result.summary.orders
+    if result.interrupted:
+        return 130
+    if orders.unknown or orders.not_sent:
+        return 4
+    if orders.rejected:
+        return 3
+    if any(slot.state == "failed" for slot in result.slots):
+        return 1
+    return 0
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,30 +1,38 @@
-"""What `rush` adds to `fire`'s options: the target time, the latency classification's
-thresholds, and the one TWSE rule every rusher must know."""
+"""What `rush` takes that `fire` does not: the target time, the admin key that reads the
+rehearsal exchange's receive stamps, and the one TWSE rule every rusher must know."""
 
 from __future__ import annotations
 
 from datetime import time as time_of_day
+from typing import Annotated
 
 import typer
 
-from tradeburst.cli._options import non_negative, parse_clock
-from tradeburst.summary import LatencyThresholds
+from tradeburst.cli._values import parse_clock
 
-__all__ = [
-    "DEFAULT_DELAYED_MS",
-    "DEFAULT_REALTIME_MS",
-    "RANDOM_RANKING_NOTE",
-    "parse_at",
-    "thresholds",
-]
-
-DEFAULT_REALTIME_MS = LatencyThresholds().realtime_ms
-DEFAULT_DELAYED_MS = LatencyThresholds().delayed_ms
+__all__ = ["RANDOM_RANKING_NOTE", "AdminKey", "At", "parse_at"]
 
 RANDOM_RANKING_NOTE = (
     "TWSE ranks same-price orders entered before the 09:00 open at random: racing before "
     "09:00 buys no queue place. After 09:00, time priority counts."
 )
+
+At = Annotated[
+    str,
+    typer.Option(
+        help="When the first order leaves: HH:MM:SS[.ffffff], exchange time (Asia/Taipei).",
+        show_default=False,
+    ),
+]
+AdminKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TRADEBURST_ADMIN_KEY",
+        show_envvar=True,
+        help="The rehearsal exchange's admin key, to read its receive stamps for the fire "
+        "error too.",
+    ),
+]
 
 
 def parse_at(value: str) -> time_of_day:
@@ -32,12 +40,3 @@ def parse_at(value: str) -> time_of_day:
     parsed = parse_clock(value, "--at")
     assert parsed is not None
     return parsed
-
-
-def thresholds(realtime_ms: float, delayed_ms: float) -> LatencyThresholds:
-    non_negative(realtime_ms, "--realtime-ms")
-    if not realtime_ms < delayed_ms:
-        raise typer.BadParameter(
-            f"must be above --realtime-ms ({realtime_ms:g})", param_hint="--delayed-ms"
-        )
-    return LatencyThresholds(realtime_ms=realtime_ms, delayed_ms=delayed_ms)

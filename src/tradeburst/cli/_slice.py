@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradeburst.cli._options import parse_clock, writable
+from tradeburst.cli._values import parse_clock, writable
 from tradeburst.model import Side
 from tradeburst.strategies import (
     BASES,
     PricePolicy,
+    Slice,
     TwapError,
     TwapParent,
     seconds_of_day,
@@ -27,6 +28,7 @@ from tradeburst.strategies import (
 __all__ = ["slice_command", "time_of"]
 
 _SHOWN_ROWS = 30
+DEFAULT_SLICES = 48
 
 
 def time_of(seconds: float) -> str:
@@ -71,15 +73,6 @@ def slice_command(
     json_path = writable(json_path, "--json")
     start_s = seconds_of_day(_clock(start, "--start"))
     end_s = seconds_of_day(_clock(end, "--end"))
-    if slices is None and interval_s is None:
-        slices = 48
-    elif slices is not None and interval_s is not None:
-        raise typer.BadParameter("give one of them", param_hint="--slices, --interval-s")
-    elif interval_s is not None:
-        if not interval_s > 0:
-            raise typer.BadParameter("must be positive", param_hint="--interval-s")
-        slices = max(1, round((end_s - start_s) / interval_s))
-    assert slices is not None
     try:
         parent = TwapParent(
             symbol=symbol,
@@ -87,7 +80,7 @@ def slice_command(
             quantity=quantity,
             start_s=start_s,
             end_s=end_s,
-            slices=slices,
+            slices=_slice_count(slices, interval_s, end_s - start_s),
             participation=_decimal(participation, "--participation"),
             price=PricePolicy(
                 price_twd=_decimal(price, "--price"), basis=basis, offset_ticks=offset_ticks
@@ -97,44 +90,72 @@ def slice_command(
         raise typer.BadParameter(str(exc)) from None
     schedule = twap_schedule(parent)
     console = Console(highlight=False)
+    console.print(_table(parent, schedule, participation))
+    total = sum(piece.shares for piece in schedule)
+    child_count = sum(len(piece.children) for piece in schedule)
+    console.print(f"total {total:,} shares in {child_count} child orders (parent {quantity:,})")
+    if json_path is not None:
+        json_path.write_bytes(
+            msgspec.json.format(
+                msgspec.json.encode(_document(parent, schedule, participation)), indent=2
+            )
+        )
+        console.print(f"schedule written to {json_path}")
+
+
+def _slice_count(slices: int | None, interval_s: float | None, window_s: float) -> int:
+    """--slices, or the window cut every --interval-s, or 48 when neither is given."""
+    if slices is not None and interval_s is not None:
+        raise typer.BadParameter("give one of them", param_hint="--slices, --interval-s")
+    if slices is not None:
+        return slices
+    if interval_s is None:
+        return DEFAULT_SLICES
+    if not interval_s > 0:
+        raise typer.BadParameter("must be positive", param_hint="--interval-s")
+    return max(1, round(window_s / interval_s))
+
+
+def _table(parent: TwapParent, schedule: list[Slice], participation: str | None) -> Table:
+    """The first slices of the schedule, the rest counted."""
     table = Table(
-        title=f"TWAP {side} {quantity:,} {symbol}, {time_of(start_s)}–{time_of(end_s)}, "
-        f"{slices} slices, {parent.price.describe()}"
+        title=f"TWAP {parent.side} {parent.quantity:,} {parent.symbol}, "
+        f"{time_of(parent.start_s)}–{time_of(parent.end_s)}, "
+        f"{parent.slices} slices, {parent.price.describe()}"
         + (f", at most {participation} of the volume" if participation else "")
     )
     for column in ("#", "at", "lots", "shares", "children"):
         table.add_column(column, justify="right")
     for piece in schedule[:_SHOWN_ROWS]:
-        children = piece.children
         table.add_row(
             str(piece.index + 1),
             time_of(piece.at_s),
             f"{piece.lots:,}",
             f"{piece.shares:,}",
-            str(len(children)),
+            str(len(piece.children)),
         )
     if len(schedule) > _SHOWN_ROWS:
         table.add_row("…", "", "", "", f"{len(schedule) - _SHOWN_ROWS} more slices")
-    console.print(table)
-    total = sum(piece.shares for piece in schedule)
-    child_count = sum(len(piece.children) for piece in schedule)
-    console.print(f"total {total:,} shares in {child_count} child orders (parent {quantity:,})")
-    if json_path is not None:
-        document: dict[str, Any] = {
-            "symbol": symbol,
-            "side": str(side),
-            "quantity": quantity,
-            "start": time_of(start_s),
-            "end": time_of(end_s),
-            "participation": participation,
-            "price": parent.price.describe(),
-            "slices": [
-                {"at": time_of(p.at_s), "lots": p.lots, "children": p.children} for p in schedule
-            ],
-            "total": total,
-        }
-        json_path.write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=2))
-        console.print(f"schedule written to {json_path}")
+    return table
+
+
+def _document(
+    parent: TwapParent, schedule: list[Slice], participation: str | None
+) -> dict[str, Any]:
+    """The schedule as `--json` writes it."""
+    return {
+        "symbol": parent.symbol,
+        "side": str(parent.side),
+        "quantity": parent.quantity,
+        "start": time_of(parent.start_s),
+        "end": time_of(parent.end_s),
+        "participation": participation,
+        "price": parent.price.describe(),
+        "slices": [
+            {"at": time_of(p.at_s), "lots": p.lots, "children": p.children} for p in schedule
+        ],
+        "total": sum(piece.shares for piece in schedule),
+    }
 
 
 def _clock(value: str, option: str) -> time:
