@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -22,8 +23,10 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tradeburst import testing
 from tradeburst.engine import Intent, Journal, RunRecord
 from tradeburst.exchange import FaultRates
+from tradeburst.model import Order, Side
 
 from conftest import Api
 
@@ -63,10 +66,16 @@ def order_line(i: int, *, price: str = "40.60", quantity: int = 1000, **cells: s
     return ",".join(fields[name] for name in HEADER.split(","))
 
 
+REFERENCE_BUY = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"))
+"""A limit buy of 2891 at its reference price: taken at once, and rests in the book."""
+
+
 def write_orders(path: Path, count: int, *, extra: Sequence[str] = ()) -> Path:
     """`count` limit buys of 2891 at the reference, then the `extra` rows."""
-    rows = [order_line(i) for i in range(count)]
-    path.write_text("\n".join([HEADER, *rows, *extra]) + "\n", encoding="utf-8")
+    testing.write_orders(path, [REFERENCE_BUY] * count)
+    if extra:
+        with path.open("a", encoding="utf-8") as file:
+            file.write("\n".join(extra) + "\n")
     return path
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tradeburst.exchange import Exchange, ExchangeConfig
+from tradeburst.exchange import Exchange
+from tradeburst.testing import rehearsal_exchange
 
 KEY_A = "key-account-a"
 KEY_B = "key-account-b"
@@ -53,8 +54,7 @@ async def start_exchange() -> AsyncIterator[StartExchange]:
             "seed": 1,
         }
         config.update(overrides)
-        clock = config.pop("clock", None)
-        exchange = Exchange(ExchangeConfig(**config), clock=clock)
+        exchange = rehearsal_exchange(**config)
         await exchange.start()
         started.append(exchange)
         return exchange
