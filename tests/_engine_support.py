@@ -28,7 +28,7 @@ from tradeburst.engine import Intent, Journal, RunRecord
 from tradeburst.exchange import FaultRates
 from tradeburst.model import Order, Side
 
-from conftest import Api
+from _support import Api
 
 HEADER = "symbol,side,quantity,price,price_type,time_in_force,market_type,order_type,tag"
 OPEN_CLOCK = time(9, 30)

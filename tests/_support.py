@@ -1,17 +1,64 @@
-"""Helpers shared by the API tests: placing orders that must succeed, moving a manual
-clock to a time of day, and reading WebSocket messages with a bound."""
+"""Helpers shared by the tests that talk to the exchange: the keys the `start_exchange`
+fixture gives it, a thin JSON client, order bodies for the API, placing orders that must
+succeed, moving a manual clock to a time of day, and reading WebSocket messages with a
+bound. Test modules import from here, never from `conftest`, which holds fixtures only."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
 
-from tradeburst.exchange import TAIPEI, ManualClock
+from tradeburst.exchange import TAIPEI, Exchange, ManualClock
 
-from conftest import Api, order
+KEY_A = "key-account-a"
+"""The API key of account A on every exchange `start_exchange` starts."""
+KEY_B = "key-account-b"
+"""The API key of account B, a second account on the same exchange."""
+ADMIN = "key-admin"
+"""The admin key of every exchange `start_exchange` starts."""
+
+StartExchange = Callable[..., Awaitable[Exchange]]
+"""The `start_exchange` fixture: starts an exchange from `ExchangeConfig` fields and `clock`."""
+
+
+class Api:
+    """JSON calls to one exchange as one key; answers are (HTTP status, decoded body)."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, key: str | None) -> None:
+        self.session = session
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.session.get(self.url + path, headers=self.headers) as response:
+            return response.status, await response.json(content_type=None)
+
+    async def post(
+        self, path: str, body: Any = None, *, raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        kwargs: dict[str, Any] = {"data": raw} if raw is not None else {"json": body}
+        headers = {**self.headers, "Content-Type": "application/json"}
+        async with self.session.post(self.url + path, headers=headers, **kwargs) as response:
+            return response.status, await response.json(content_type=None)
+
+
+def order(
+    symbol: str = "2891",
+    side: str = "Buy",
+    quantity: int = 1000,
+    price: str | None = "40.60",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An order body for the API."""
+    body: dict[str, Any] = {"symbol": symbol, "buy_sell": side, "quantity": quantity, **extra}
+    if price is not None:
+        body["price"] = price
+    return body
+
 
 DAY = (2026, 11, 25)
 """A Wednesday, so nothing about the day itself closes the market."""

@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 from tradeburst.exchange import DoorLimits, Exchange
 
-from _support import place
-from conftest import KEY_A, Api, StartExchange, order
+from _support import KEY_A, Api, StartExchange, order, place
 
 WAIT_S = 20.0
 """Bound on waiting for something that must happen; never slept through."""

@@ -13,8 +13,18 @@ import pytest
 
 from tradeburst.exchange import Exchange, FaultRates, NetworkModel
 
-from _support import admin_orders, clock_at, move_to, orders_of, place
-from conftest import ADMIN, KEY_A, Api, StartExchange, order
+from _support import (
+    ADMIN,
+    KEY_A,
+    Api,
+    StartExchange,
+    admin_orders,
+    clock_at,
+    move_to,
+    order,
+    orders_of,
+    place,
+)
 
 SHORT_STALL_MS = 50.0
 

@@ -18,8 +18,7 @@ from yarl import URL
 
 from tradeburst.exchange import Exchange
 
-from _support import admin_orders, place
-from conftest import ADMIN, Api, order
+from _support import ADMIN, Api, admin_orders, order, place
 
 FULL_ORDER = order(
     price="40.00",

@@ -20,8 +20,7 @@ from tradeburst.cli import app
 from tradeburst.exchange import PROFILES, FaultRates, NetworkModel, exchange_child, serving
 from tradeburst.exchange._store import Store
 
-from _support import admin_orders
-from conftest import ADMIN, KEY_A, Api, StartExchange, order
+from _support import ADMIN, KEY_A, Api, StartExchange, admin_orders, order
 
 WAIT_S = 20.0
 """Bound on waiting for something that must happen; never slept through."""

@@ -13,8 +13,7 @@ import pytest
 
 from tradeburst.exchange import CONNECTION_LIMIT_MESSAGE, RATE_LIMIT_MESSAGE, Exchange, ManualClock
 
-from _support import admin_orders, clock_at, later
-from conftest import ADMIN, KEY_A, KEY_B, Api, StartExchange, order
+from _support import ADMIN, KEY_A, KEY_B, Api, StartExchange, admin_orders, clock_at, later, order
 
 RATE_LIMIT_MARK = "業務系統流量控管"
 CONNECTION_LIMIT_MARK = "超過本應用程式連線限制"

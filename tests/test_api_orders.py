@@ -10,8 +10,18 @@ import pytest
 
 from tradeburst.exchange import Exchange
 
-from _support import admin_orders, clock_at, orders_of, place, quote, record_of
-from conftest import KEY_A, Api, StartExchange, order
+from _support import (
+    KEY_A,
+    Api,
+    StartExchange,
+    admin_orders,
+    clock_at,
+    order,
+    orders_of,
+    place,
+    quote,
+    record_of,
+)
 
 ACCEPTED, MODIFY_PRICE_FAILED, MODIFY_QUANTITY_FAILED = 10, 19, 29
 CANCELLED, CANCEL_FAILED, PARTLY_FILLED_CANCELLED, FILLED, FAILED = 30, 39, 40, 50, 90

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from tradeburst.exchange import Exchange
 
-from _support import admin_orders, orders_of, place, post_status, receive
-from conftest import KEY_A, KEY_B, Api, order
+from _support import KEY_A, KEY_B, Api, admin_orders, order, orders_of, place, post_status, receive
 
 ACCOUNT_ROUTES = [
     ("GET", "/v1/time"),

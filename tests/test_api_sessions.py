@@ -12,8 +12,19 @@ import pytest
 
 from tradeburst.exchange import ManualClock
 
-from _support import clock_at, later, move_to, orders_of, place, quote, record_of
-from conftest import KEY_A, Api, StartExchange, order
+from _support import (
+    KEY_A,
+    Api,
+    StartExchange,
+    clock_at,
+    later,
+    move_to,
+    order,
+    orders_of,
+    place,
+    quote,
+    record_of,
+)
 
 ACCEPTED, CANCELLED, CANCEL_FAILED, FILLED, FAILED = 10, 30, 39, 50, 90
 

@@ -18,7 +18,7 @@ from tradeburst.wire import (
     TimeAnswer,
 )
 
-from conftest import ADMIN, Api, order
+from _support import ADMIN, Api, order
 
 T = TypeVar("T")
 

@@ -13,8 +13,7 @@ import pytest
 
 from tradeburst.exchange import Exchange
 
-from _support import place, receive
-from conftest import KEY_A, Api
+from _support import KEY_A, Api, place, receive
 
 Socket = aiohttp.ClientWebSocketResponse
 AUTH = {"Authorization": f"Bearer {KEY_A}"}

@@ -11,7 +11,7 @@ import pytest
 from tradeburst.bench import seed_decision_tree, seed_markdown, write_seed_png
 from tradeburst.bench._seed_table import APPROACHES, PREFIXES, count_orders, run_approach
 
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 ORDERS = 7
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from _engine_support import OPEN_CLOCK, run_cli, write_orders
-from conftest import KEY_A, StartExchange
+from _support import KEY_A, StartExchange
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from _engine_support import OPEN_CLOCK, run_cli, write_orders
-from conftest import KEY_A, StartExchange
+from _support import KEY_A, StartExchange
 
 
 async def test_a_key_file_readable_by_others_is_refused(

@@ -19,8 +19,7 @@ from typing import IO, Any
 import aiohttp
 import pytest
 
-from _support import clock_at, orders_of, place, quote
-from conftest import KEY_A, Api, StartExchange, order
+from _support import KEY_A, Api, StartExchange, clock_at, order, orders_of, place, quote
 
 KEY = "K"
 ADMIN_KEY = "A"

@@ -50,7 +50,7 @@ from _engine_support import (
     wait_for_placed,
     write_orders,
 )
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 CHAOS = ("--error-rate", "0.05", "--ambiguous-rate", "0.02", "--reset-rate", "0.01")
 CHAOS_FAULTS = FaultRates(error=0.05, ambiguous=0.02, reset=0.01, stall_ms=200)

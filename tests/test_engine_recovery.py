@@ -49,7 +49,7 @@ from _engine_support import (
     run_cli,
     write_orders,
 )
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 GRACE_S = 0.1
 """A short grace before a lost answer is reconciled: the runs stay fast."""

@@ -49,7 +49,7 @@ from _engine_support import (
     wait_for_placed,
     write_orders,
 )
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 TESTS = Path(__file__).parent
 STANDIN = "_fubon_standin:make_sdk"

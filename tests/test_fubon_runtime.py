@@ -29,7 +29,7 @@ from tradeburst.exchange import Exchange
 from tradeburst.model import OrderStatus
 
 from _engine_support import OPEN_CLOCK, QUICK_AGE_S, per_user_def, placed, write_orders
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 FAST = Deadlines(login_s=10, order_s=2, query_s=3)
 

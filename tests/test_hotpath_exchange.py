@@ -13,8 +13,7 @@ import pytest
 from tradeburst.exchange import ExchangeError
 from tradeburst.hotpath import Kind, OrderWire, RingReader, Tick
 
-from _support import admin_orders, place
-from conftest import ADMIN, KEY_A, Api, StartExchange
+from _support import ADMIN, KEY_A, Api, StartExchange, admin_orders, place
 
 _names = itertools.count()
 

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _ring_producer import fields, is_whole, serve
 from tradeburst.bench._hotpath import percentiles_us
 from tradeburst.hotpath import (
     BusyPollConsumer,
@@ -27,6 +26,8 @@ from tradeburst.hotpath import (
     Tick,
     build_order_request,
 )
+
+from _ring_producer import fields, is_whole, serve
 
 _names = itertools.count()
 READ_TIMEOUT_S = 30.0

@@ -29,7 +29,7 @@ from _engine_support import (
     write_orders,
 )
 from _holding_proxy import holding_proxy
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 HELD_CONNECTIONS = 3
 """Connections the proxy holds, with one request (a batch, or a single order) in each."""

@@ -24,7 +24,7 @@ from tradeburst.latency import (
 )
 from tradeburst.summary import Classification, LatencyThresholds
 
-from conftest import KEY_A, StartExchange
+from _support import KEY_A, StartExchange
 
 MS = 1_000_000
 US = 1_000

@@ -12,7 +12,7 @@ from tradeburst.exchange._liquidity import Liquidity
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._symbols import load_symbols
 
-from conftest import Api, StartExchange
+from _support import Api, StartExchange
 
 
 def _market_with_liquidity(seed: int) -> tuple[Market, Liquidity]:

@@ -12,8 +12,7 @@ from tradeburst.marketdata import Book, Gap, MarketEvent, MarketFeed, QuotePolle
 from tradeburst.wire import Frame
 
 from _feed_support import cutting_proxy
-from _support import RECEIVE_TIMEOUT_S, place
-from conftest import KEY_A, Api
+from _support import KEY_A, RECEIVE_TIMEOUT_S, Api, place
 
 
 async def _trade(api: Api, price: str = "40.60") -> None:

@@ -12,7 +12,7 @@ import pytest
 from test_report import build_journal, report
 
 from _engine_support import OPEN_CLOCK, placed, run_cli, write_orders
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 UNWRITABLE = Path("/proc/tradeburst-x.json")
 """No one may create a file there, root included, whatever `os.access` says."""

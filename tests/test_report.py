@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from _rush_support import assert_three_pngs
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
 from tradeburst.engine._ids import client_order_id
 from tradeburst.exchange import TAIPEI
@@ -24,6 +23,7 @@ from tradeburst.report import figures_of, report_json
 from tradeburst.summary import Classification, FireError, LatencyThresholds
 
 from _engine_support import CLI_TIMEOUT_S, cli_args, cli_env
+from _rush_support import assert_three_pngs
 
 US = 1_000
 MS = 1_000_000

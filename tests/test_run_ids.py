@@ -11,7 +11,7 @@ from tradeburst.engine import InvalidInput, Throttle, _ids
 from tradeburst.engine._session import fresh_run_id
 from tradeburst.exchange import Exchange
 
-from conftest import Api, order
+from _support import Api, order
 
 SLOT_NS = 2 * 10**9
 

@@ -17,20 +17,6 @@ import aiohttp
 import msgspec
 import pytest
 
-from _rush_support import (
-    TARGET,
-    assert_once_each,
-    assert_received_from,
-    assert_sent_from_target,
-    assert_three_pngs,
-    at_text,
-    clock_before,
-    exchange_now_ns,
-    journal_run,
-    on_exchange_day,
-    rush_args,
-    wait_for_client_requests,
-)
 from tradeburst.brokers import SimBroker, exchange_receipts
 from tradeburst.engine import (
     FireOptions,
@@ -54,7 +40,21 @@ from _engine_support import (
     run_cli,
     write_orders,
 )
-from conftest import ADMIN, KEY_A, StartExchange
+from _rush_support import (
+    TARGET,
+    assert_once_each,
+    assert_received_from,
+    assert_sent_from_target,
+    assert_three_pngs,
+    at_text,
+    clock_before,
+    exchange_now_ns,
+    journal_run,
+    on_exchange_day,
+    rush_args,
+    wait_for_client_requests,
+)
+from _support import ADMIN, KEY_A, StartExchange
 
 ORDERS = 60
 BATCH = "5"

@@ -1,6 +1,6 @@
 """The exchange answers a first order over real HTTP."""
 
-from conftest import Api, order
+from _support import Api, order
 
 
 async def test_a_limit_order_is_accepted(api: Api) -> None:

@@ -21,7 +21,7 @@ from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
 
 from _engine_support import OPEN_CLOCK, QUICK_AGE_S, placed
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
 

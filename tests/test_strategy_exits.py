@@ -15,7 +15,7 @@ from tradeburst.exchange import Exchange
 from tradeburst.strategies import RunResult, read_config, run_strategies
 
 from _engine_support import run_cli
-from conftest import KEY_A
+from _support import KEY_A
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
 

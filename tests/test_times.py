@@ -22,7 +22,7 @@ from tradeburst.rules import TimeOfDayError, duration_problem, format_wait, pars
 from tradeburst.strategies import StrategyRunner, read_config, run_strategies
 
 from _engine_support import OPEN_CLOCK, placed
-from conftest import ADMIN, KEY_A, StartExchange
+from _support import ADMIN, KEY_A, StartExchange
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
 

@@ -14,7 +14,7 @@ from tradeburst.report import rejections_text
 from tradeburst.summary import Rejection
 
 from _engine_support import run_cli, write_orders
-from conftest import KEY_A, StartExchange
+from _support import KEY_A, StartExchange
 
 CLOSED = time(8, 0)
 """Before the pre-open: the exchange rejects every order, saying the market is closed."""
