@@ -449,17 +449,21 @@ async def test_the_api_key_appears_in_no_output_and_no_file(
 
 
 async def interrupted_burst(
-    exchange: Exchange, session: aiohttp.ClientSession, tmp_path: Path, *options: str
+    exchange: Exchange,
+    session: aiohttp.ClientSession,
+    tmp_path: Path,
+    *options: str,
+    signum: int = signal.SIGINT,
 ) -> tuple[Completed, Path]:
-    """`tradeburst fire` of 1000 orders, sent SIGINT once the exchange holds some; its run
-    and its journal."""
+    """`tradeburst fire` of 1000 orders, sent `signum` (SIGINT, Ctrl-C) once the exchange
+    holds some; its run and its journal."""
     source = write_orders(tmp_path / "orders.csv", 1000)
     journal = tmp_path / "run.sqlite"
     client = Background(tmp_path, "fire")
     try:
         await client.start(*fire_args(source, exchange.url, journal, *options), cwd=tmp_path)
         await wait_for_placed(session, exchange.url, ADMIN, KILL_AT, client)
-        client.signal(signal.SIGINT)
+        client.signal(signum)
         return await client.wait(), journal
     finally:
         client.stop()
@@ -475,6 +479,80 @@ async def test_ctrl_c_exits_130_with_the_summary_table(
     assert "rate-limit refusals" in run.stdout
     assert f"tradeburst resume --journal {journal}" in " ".join(run.stdout.split())
     assert "Traceback" not in run.output
+
+
+async def test_sigterm_mid_burst_is_handled_like_ctrl_c(
+    slow_fubon: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """SIGTERM (docker stop, systemd, kill) mid-burst: exit 130, the summary and the resume
+    command, and `resume` then places every order once."""
+    run, journal = await interrupted_burst(slow_fubon, session, tmp_path, signum=signal.SIGTERM)
+    assert run.returncode == 130, run.output
+    assert "fire: sim account" in run.stdout
+    assert f"tradeburst resume --journal {journal}" in " ".join(run.stdout.split())
+    assert "Traceback" not in run.output
+    resumed = await run_cli(*resume_args(journal, slow_fubon.url), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.output
+    _, intents = journal_of(journal)
+    records = await placed(session, slow_fubon.url, ADMIN)
+    assert_one_order_per_intent(records, [intent.user_def for intent in intents])
+
+
+FLOOD = """
+from decimal import Decimal
+
+from tradeburst import Order, Side, Strategy
+
+
+class Flood(Strategy):
+    async def run(self) -> None:
+        order = Order(symbol="2891", side=Side.BUY, quantity=1000, price_twd=Decimal("40.60"))
+        await self.submit([order] * 1000)
+"""
+
+
+async def test_sigterm_mid_run_is_handled_like_ctrl_c(
+    slow_fubon: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """SIGTERM while `run`'s strategy sends: exit 130 with the resume command, and `resume`
+    then places every order once."""
+    (tmp_path / "flood.py").write_text(FLOOD)
+    toml = tmp_path / "flood.toml"
+    toml.write_text('[[strategy]]\nname = "flood"\nkind = "python"\nclass = "flood:Flood"\n')
+    journal = tmp_path / "run.sqlite"
+    client = Background(tmp_path, "run")
+    try:
+        await client.start(
+            "run", str(toml), "--url", slow_fubon.url, "--api-key", KEY_A,
+            "--journal", str(journal), cwd=tmp_path,
+        )  # fmt: skip
+        await wait_for_placed(session, slow_fubon.url, ADMIN, KILL_AT, client)
+        client.signal(signal.SIGTERM)
+        run = await client.wait()
+    finally:
+        client.stop()
+    assert run.returncode == 130, run.output
+    assert f"tradeburst resume --journal {journal}" in " ".join(run.output.split())
+    assert "Traceback" not in run.output
+    resumed = await run_cli(*resume_args(journal, slow_fubon.url), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.output
+    _, intents = journal_of(journal)
+    records = await placed(session, slow_fubon.url, ADMIN)
+    assert_one_order_per_intent(records, [intent.user_def for intent in intents])
+
+
+async def test_sigterm_stops_the_exchange_cleanly(tmp_path: Path) -> None:
+    """`tradeburst exchange` stopped by SIGTERM closes as on Ctrl-C: "exchange stopped",
+    exit 0."""
+    with exchange_process(tmp_path, KEY_A, ADMIN) as exchange:
+        await exchange.started()
+        exchange.popen.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            returncode = await asyncio.to_thread(exchange.popen.wait)
+        assert exchange.popen.stdout is not None
+        rest = exchange.popen.stdout.read()
+    assert returncode == 0
+    assert "exchange stopped" in rest
 
 
 async def test_the_journal_after_ctrl_c_agrees_with_the_exchange(

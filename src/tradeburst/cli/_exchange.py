@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import signal
 import sys
 from decimal import Decimal
 
@@ -43,6 +42,7 @@ from tradeburst.cli._exchange_options import (
     TickAbove1000,
 )
 from tradeburst.cli._logging import configure_logging
+from tradeburst.cli._signals import on_stop_signals
 from tradeburst.cli._values import non_negative, parse_clock, rate, tick
 from tradeburst.exchange import (
     PROFILES,
@@ -218,9 +218,7 @@ def _fault_rates(
 async def _serve(config: ExchangeConfig) -> None:
     console = Console(highlight=False, soft_wrap=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    on_stop_signals(stop.set)
     async with Exchange(config) as exchange:
         console.print(f"tradeburst exchange listening on {exchange.url}")
         clock = config.clock_start.isoformat() if config.clock_start else "real time"

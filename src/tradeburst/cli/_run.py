@@ -6,7 +6,6 @@ runs against an embedded rehearsal exchange started for the run, as `demo` does.
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -60,6 +59,7 @@ from tradeburst.cli._options import (
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._problems import exit_with_problems
 from tradeburst.cli._run_view import StrategiesView, print_run_outcome, run_exit_code
+from tradeburst.cli._signals import on_stop_signals
 from tradeburst.cli._values import non_negative, parse_clock, writable
 from tradeburst.engine import (
     DEFAULT_MAX_ORDERS,
@@ -184,12 +184,12 @@ def _poll_s(feed: str | None, poll_interval_ms: float | None) -> float | None:
 
 
 def _until_done(run: Run, error: Console) -> RunResult:
-    """`run` in one event loop, Ctrl-C setting its stop event; the errors a user can cause
-    become a message and exit 2."""
+    """`run` in one event loop, Ctrl-C or SIGTERM setting its stop event; the errors a user
+    can cause become a message and exit 2."""
 
     async def main() -> RunResult:
         stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+        on_stop_signals(stop.set)
         return await run(stop)
 
     try:

@@ -1,5 +1,5 @@
 """How `fire`, `rush` and `resume` run once their options are checked: one event loop with
-Ctrl-C wired to the run's stop event (a second Ctrl-C stops waiting for answers), the
+Ctrl-C and SIGTERM wired to the run's stop event (a second Ctrl-C stops waiting for answers), the
 live view, a Fubon login that Ctrl-C can end, the errors a user can cause turned into a
 message and exit 2, and the outcome printed and kept as the JSON summary with the engine's
 exit code."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NoReturn
@@ -23,6 +22,7 @@ from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._problems import exit_with_problems
 from tradeburst.cli._progress import LiveView
 from tradeburst.cli._result_view import print_plan, print_result
+from tradeburst.cli._signals import on_stop_signals
 from tradeburst.engine import Dispatcher, FireResult, InvalidInput, JournalError, exit_code
 from tradeburst.report import rejections_of
 
@@ -108,18 +108,18 @@ async def _main(
     *,
     live: bool,
 ) -> FireResult:
-    """`work` with Ctrl-C wired to its stop event and the live view refreshed."""
+    """`work` with Ctrl-C and SIGTERM wired to its stop event and the live view refreshed."""
     stop = asyncio.Event()
     current = asyncio.current_task()
 
     def interrupt() -> None:
         if stop.is_set() and current is not None:
-            current.cancel()  # a second Ctrl-C: stop waiting for answers
+            current.cancel()  # a second Ctrl-C or SIGTERM: stop waiting for answers
         else:
             out.print("[yellow]stopping: no new orders; waiting for answers…[/]")
             stop.set()
 
-    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupt)
+    on_stop_signals(interrupt)
     view = LiveView(out) if live else None
     with view if view else contextlib.nullcontext():
         ticker = asyncio.create_task(_tick(view)) if view else None

@@ -3,10 +3,10 @@ platform) that holds the `fubon_neo` SDK, so that the SDK's GIL-holding calls (l
 queries, its constructor) freeze only this process, never the engine's loop or its Ctrl-C.
 
 It works in the private folder it is given (the SDK writes `./log/` there, secrets
-included), ignores Ctrl-C (its parent decides, and kills it), and dies with its parent
-where the platform can arrange that. It reads a `Login`, answers it, then serves each
-`Call` on a pool of `connections` threads (the order calls release the GIL, so they run
-side by side), sending every reply and callback back over the pipe under one lock.
+included), ignores Ctrl-C and SIGTERM (its parent decides, and kills it), and dies with its
+parent where the platform can arrange that. It reads a `Login`, answers it, then serves each
+`Call` on a pool of `connections` threads (the order calls release the GIL, so they run side
+by side), sending every reply and callback back over the pipe under one lock.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ OUTPUT_NAME = "worker.out"
 
 def worker_main(conn: Connection, folder: str) -> None:
     """The worker process's body (the target of `multiprocessing.Process`)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group, and systemd's stop sends SIGTERM to the whole
+    # cgroup: the worker must outlive both so its parent can settle the orders in flight.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     _die_with_parent()
     os.chdir(folder)
     _redirect_output(os.path.join(folder, OUTPUT_NAME))
