@@ -1,6 +1,6 @@
 """Benchmarks: figures measured side by side in one run, never asserted in tests."""
 
-from tradeburst.bench._engine import run_engine_bench
+from tradeburst.bench._engine import EngineSizes, run_engine_bench
 from tradeburst.bench._exchange import run_exchange_bench
 from tradeburst.bench._hotpath import run_hotpath_bench
 from tradeburst.bench._rush import run_rush_bench
@@ -10,6 +10,7 @@ from tradeburst.bench._seed_report import write_png as write_seed_png
 from tradeburst.bench._seed_table import SeedSizes, run_seed_table
 
 __all__ = [
+    "EngineSizes",
     "SeedSizes",
     "run_engine_bench",
     "run_exchange_bench",

@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from tradeburst.brokers import SimBroker
 from tradeburst.demo import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, ManualPacing, fire
 
-__all__ = ["run_engine_bench"]
+__all__ = ["EngineSizes", "run_engine_bench"]
 
 EFFICIENCY_SIZES = (100, 500, 2000)
 ONE_WINDOW_ORDERS = 350
@@ -45,6 +46,20 @@ OVERHEAD_CONCURRENCY = 16
 OVERHEAD_ROUNDS = 6
 MEMORY_ORDERS = 10_000
 SLOW_EXCHANGE_MS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSizes:
+    """How much each part measures; the defaults are the published figures', smaller sizes
+    make a smoke run of the whole benchmark in seconds."""
+
+    efficiency: tuple[int, ...] = EFFICIENCY_SIZES
+    overhead_orders: int = OVERHEAD_ORDERS
+    overhead_rounds: int = OVERHEAD_ROUNDS
+    memory_orders: int = MEMORY_ORDERS
+    memory_latency_ms: int = SLOW_EXCHANGE_MS
+    """How long the memory part's exchange takes to answer: what holds every order in flight
+    (and what makes that part take most of a minute, the engine's setup calls included)."""
 
 
 async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, list[Any]]:
@@ -63,7 +78,7 @@ async def _fire(url: str, path: Path, folder: Path, **options: Any) -> Any:
         await broker.aclose()
 
 
-async def _efficiency(folder: Path) -> dict[str, Any]:
+async def _efficiency(folder: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "efficiency": {},
         "guide_pacing_efficiency": {},
@@ -74,7 +89,7 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
     }
     refusals = guide_refusals = 0
     async with serving(exchange_server("fubon")) as url:
-        for count in EFFICIENCY_SIZES:
+        for count in sizes:
             path, bodies = await _orders(url, count, folder, f"eff{count}")
             if count <= ONE_WINDOW_ORDERS:
                 await asyncio.sleep(1.2)
@@ -92,20 +107,22 @@ async def _efficiency(folder: Path) -> dict[str, Any]:
                     refusals += result.summary.rate_limit_rejections
                 else:
                     guide_refusals += result.summary.rate_limit_rejections
-    strict, strict_refusals = await _efficiency_if_batches_count(folder)
+    strict, strict_refusals = await _efficiency_if_batches_count(folder, sizes)
     figures["efficiency_if_batches_count_orders"] = strict
     figures["rate_limit_rejections"] = refusals + strict_refusals
     figures["guide_pacing_rate_limit_rejections"] = guide_refusals
     return figures
 
 
-async def _efficiency_if_batches_count(folder: Path) -> tuple[dict[str, float | None], int]:
+async def _efficiency_if_batches_count(
+    folder: Path, sizes: tuple[int, ...]
+) -> tuple[dict[str, float | None], int]:
     """The engine alone, against an exchange whose batch calls also count their orders
     toward the 50 orders/s (Fubon does not say whether they do)."""
     efficiency: dict[str, float | None] = {}
     refusals = 0
     async with serving(exchange_server("fubon", "--batch-counts-orders")) as url:
-        for count in EFFICIENCY_SIZES:
+        for count in sizes:
             path, _ = await _orders(url, count, folder, f"strict{count}")
             await asyncio.sleep(1.2)
             result = await _fire(url, path, folder)
@@ -162,12 +179,12 @@ async def _bare_loop(url: str, bodies: list[dict[str, Any]], concurrency: int) -
         return len(bodies) / (time.perf_counter() - started)
 
 
-async def _overhead(folder: Path) -> dict[str, Any]:
+async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
     engine: list[float] = []
     bare: list[float] = []
     async with serving(exchange_server("none")) as url:
-        for round_no in range(OVERHEAD_ROUNDS):
-            path, bodies = await _orders(url, OVERHEAD_ORDERS, folder, f"over{round_no}")
+        for round_no in range(rounds):
+            path, bodies = await _orders(url, orders, folder, f"over{round_no}")
             for index, body in enumerate(bodies):  # tagged like the engine's, 10 characters
                 body["user_def"] = f"BARE{round_no:02d}{index:04d}"
             # The book grows with every run: take turns at going first.
@@ -183,7 +200,7 @@ async def _overhead(folder: Path) -> dict[str, Any]:
                     connections=OVERHEAD_CONCURRENCY,
                     concurrency=OVERHEAD_CONCURRENCY,
                 )
-                engine.append(OVERHEAD_ORDERS / result.summary.timing.elapsed_s)
+                engine.append(orders / result.summary.timing.elapsed_s)
     return {
         # Each round's two runs go back to back, so their ratio cancels the drift of a
         # shared machine's load; the median of the rounds resists one noisy round.
@@ -213,15 +230,15 @@ async def _peak_rss_mb(*command: str) -> tuple[float, str]:
     return int(rss_kb) / 1024, last.decode()
 
 
-async def _memory(folder: Path) -> dict[str, Any]:
+async def _memory(folder: Path, orders: int, latency_ms: int) -> dict[str, Any]:
     # Every order in flight at once, from one address, with ten thousand threads slow to
     # write their headers: what the exchange's guard against idle floods refuses by default.
-    flood: tuple[str, ...] = ("--connections-per-source", str(MEMORY_ORDERS + 100))
+    flood: tuple[str, ...] = ("--connections-per-source", str(orders + 100))
     flood += ("--header-timeout-s", "120", "--body-timeout-s", "120")
-    slow = ("--latency-ms", str(SLOW_EXCHANGE_MS))
+    slow = ("--latency-ms", str(latency_ms))
     async with serving(exchange_server("none", *slow, *flood)) as url:
-        path, _ = await _orders(url, MEMORY_ORDERS, folder, "memory")
-        connections = str(MEMORY_ORDERS // 30 + 1)  # every batch in flight at once
+        path, _ = await _orders(url, orders, folder, "memory")
+        connections = str(orders // 30 + 1)  # every batch in flight at once
         engine, _ = await _peak_rss_mb(
             sys.executable,
             "-m",
@@ -241,16 +258,18 @@ async def _memory(folder: Path) -> dict[str, Any]:
             sys.executable, "-m", "tradeburst.bench._thread_client", url, BENCH_KEY, str(path)
         )
     return {
+        "memory_orders": orders,  # the keys keep their published names at any size
         "rss_mb_10k_in_flight": engine,
         "rss_mb_threads_10k": threads,
         "threads_failed_orders": int(failed),
     }
 
 
-async def run_engine_bench() -> dict[str, Any]:
+async def run_engine_bench(sizes: EngineSizes | None = None) -> dict[str, Any]:
+    sizes = sizes or EngineSizes()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        figures = await _efficiency(folder)
-        figures.update(await _overhead(folder))
-        figures.update(await _memory(folder))
+        figures = await _efficiency(folder, sizes.efficiency)
+        figures.update(await _overhead(folder, sizes.overhead_orders, sizes.overhead_rounds))
+        figures.update(await _memory(folder, sizes.memory_orders, sizes.memory_latency_ms))
     return figures

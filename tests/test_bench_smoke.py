@@ -1,0 +1,62 @@
+"""`bench engine` and `bench rush` run end to end at their smallest sizes: every figure
+is there and sane (positive ratios, no failed order). No speed is asserted; the figures
+themselves belong to the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from _engine_support import run_cli
+
+SMALL_ENGINE = (
+    "--efficiency-orders", "10", "--overhead-orders", "20", "--overhead-rounds", "1",
+    "--memory-orders", "10", "--memory-latency-ms", "50",
+)  # fmt: skip
+"""The smallest job of each part of `bench engine` that still measures it."""
+
+
+async def _figures(tmp_path: Path, *args: str) -> dict[str, Any]:
+    out = tmp_path / "figures.json"
+    run = await run_cli("bench", *args, "--json", str(out), cwd=tmp_path)
+    assert run.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
+
+
+async def test_bench_engine_at_its_smallest_sizes_writes_every_figure(tmp_path: Path) -> None:
+    figures = await _figures(tmp_path, "engine", *SMALL_ENGINE)
+    per_size = [
+        "efficiency", "guide_pacing_efficiency", "elapsed_s", "guide_pacing_elapsed_s",
+        "lower_bound_s", "guide_pacing_lower_bound_s", "bare_same_calls_elapsed_s",
+        "efficiency_if_batches_count_orders",
+    ]  # fmt: skip
+    positive = [
+        "overhead_ratio", "engine_orders_per_s", "bare_orders_per_s",
+        "rss_mb_10k_in_flight", "rss_mb_threads_10k",
+    ]  # fmt: skip
+    counts = ["rate_limit_rejections", "guide_pacing_rate_limit_rejections"]
+    assert set(figures) >= {*per_size, *positive, *counts, "threads_failed_orders"}
+    for key in per_size:
+        assert set(figures[key]) == {"10"}, key
+        assert figures[key]["10"] > 0, (key, figures[key])
+    for key in positive:
+        assert figures[key] > 0, (key, figures[key])
+    assert len(figures["overhead_ratio_per_round"]) == 1
+    assert figures["memory_orders"] == 10
+    assert figures["threads_failed_orders"] == 0
+    assert figures["rate_limit_rejections"] == 0  # the engine's throttle never trips
+
+
+async def test_bench_rush_of_one_rush_writes_every_figure(tmp_path: Path) -> None:
+    figures = await _figures(tmp_path, "rush", "--rushes", "1")
+    assert figures["rushes"] == 1
+    ways = figures["fire_error_us"]
+    assert set(ways) == {"tradeburst", "asyncio_sleep", "time_sleep"}
+    for way, row in ways.items():
+        assert set(row) == {"p50", "p99", "max"}, way
+        assert all(math.isfinite(value) for value in row.values()), (way, row)
+        assert row["p50"] <= row["p99"] <= row["max"], (way, row)
