@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -196,9 +197,23 @@ def request_age_s(seconds: float | None) -> float | None:
 
 
 def checked_url(value: str) -> str:
-    """--url: an http(s) URL of the rehearsal exchange."""
+    """--url: an http(s) URL of the rehearsal exchange, with a host and a port that can be
+    connected to. Checked in full here, before anything is read or sent: a port out of range
+    used to pass and fail late, deep in the HTTP client, as `InvalidUrlClientError`."""
     if not value.startswith(("http://", "https://")) or len(value) < 10:
         raise typer.BadParameter(f"{value!r} is not a URL like {DEFAULT_URL}", param_hint="--url")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a broken IPv6 host
+        raise typer.BadParameter(f"{value!r} has no host", param_hint="--url") from None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or over 65535
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        raise typer.BadParameter(f"{value!r} has no usable port (1 to 65535)", param_hint="--url")
+    if not parts.hostname:
+        raise typer.BadParameter(f"{value!r} has no host", param_hint="--url")
     return value
 
 
