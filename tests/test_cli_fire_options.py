@@ -72,3 +72,18 @@ async def test_a_json_summary_that_cannot_be_written_is_refused_before_sending(
     assert "cannot write over" in " ".join(run.output.replace("│", " ").split())
     assert "Traceback" not in run.output
     assert not (tmp_path / "journal").exists()
+
+
+async def test_a_batch_size_over_the_brokers_is_capped_aloud(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """--batch-size 31 on a broker that takes 30: sent in batches of 30, and it says so (it
+    used to be capped without a word)."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    source = write_orders(tmp_path / "orders.csv", 40)
+    run = await run_cli(
+        "fire", str(source), "--url", exchange.url, "--api-key", KEY_A, "--batch-size", "31",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.output
+    assert "batch size 31 capped to 30" in " ".join(run.output.split())

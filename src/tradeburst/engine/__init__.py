@@ -22,7 +22,7 @@ from tradeburst.engine._outcome import order_counts
 from tradeburst.engine._planner import Plan, PlanStep, plan
 from tradeburst.engine._resume import resume
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
-from tradeburst.engine._run_terms import FireOptions, FireResult, exit_code
+from tradeburst.engine._run_terms import FireOptions, FireResult, batch_within, exit_code
 from tradeburst.engine._rush import Receipts
 from tradeburst.engine._session import DEFAULT_JOURNAL_DIR, RunSession, new_run, run_record
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
@@ -58,6 +58,7 @@ __all__ = [
     "RunSession",
     "Slots",
     "Throttle",
+    "batch_within",
     "check_orders",
     "client_order_id",
     "exit_code",

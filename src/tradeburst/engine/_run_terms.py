@@ -5,6 +5,7 @@ in the journal, so a `resume` sends the rest the way the run began."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +31,14 @@ __all__ = [
     "FireOptions",
     "FireResult",
     "Watch",
+    "batch_within",
     "dispatch_options",
     "exit_code",
     "stored_options",
     "with_run_options",
 ]
+
+_log = logging.getLogger("tradeburst")
 
 Watch = Callable[[Dispatcher], None]
 """Called with the dispatcher as it starts, so a live view can follow it."""
@@ -108,17 +112,29 @@ def dispatch_options(
     """The dispatch's terms: the options, within what the broker can take."""
     capabilities = broker.capabilities
     concurrency = min(options.concurrency or capabilities.connections, capabilities.connections)
-    max_batch = min(
-        options.max_batch or capabilities.max_batch_orders, capabilities.max_batch_orders
-    )
     return DispatchOptions(
         concurrency=concurrency,
-        max_batch=max_batch,
+        max_batch=batch_within(broker, options.max_batch),
         grace_s=options.grace_s,
         reconcile_timeout_s=options.reconcile_timeout_s,
         max_request_age_s=options.max_request_age_s or profile.max_request_age_s,
         pacing=options.pacing,
     )
+
+
+def batch_within(broker: Broker, requested: int | None) -> int:
+    """Orders per batch call: `requested` (None: the broker's most), capped to the broker's
+    most, and the cap said aloud: a user who asked for more must not find out from the
+    journal that the batches were smaller."""
+    most = broker.capabilities.max_batch_orders
+    if requested is not None and requested > most:
+        _log.warning(
+            "batch size %d capped to %d, the most the %s broker takes in one batch call",
+            requested,
+            most,
+            broker.name,
+        )
+    return min(requested or most, most)
 
 
 def stored_options(options: FireOptions, dispatch: DispatchOptions) -> dict[str, Any]:

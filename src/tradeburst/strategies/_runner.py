@@ -40,6 +40,7 @@ from tradeburst.engine import (
     OrderRow,
     RunRecord,
     Throttle,
+    batch_within,
     client_order_id,
     new_run,
     order_counts,
@@ -182,10 +183,7 @@ class StrategyRunner:
         capabilities = broker.capabilities
         self._dispatch = DispatchOptions(
             concurrency=min(self.options.concurrency or capabilities.connections, 10**6),
-            max_batch=min(
-                self.options.max_batch or capabilities.max_batch_orders,
-                capabilities.max_batch_orders,
-            ),
+            max_batch=batch_within(broker, self.options.max_batch),
             grace_s=self.options.grace_s,
             max_request_age_s=self.options.max_request_age_s or profile.max_request_age_s,
         )
