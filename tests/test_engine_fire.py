@@ -555,6 +555,23 @@ async def test_sigterm_stops_the_exchange_cleanly(tmp_path: Path) -> None:
     assert "exchange stopped" in rest
 
 
+async def test_resume_of_a_finished_run_says_nothing_to_do(
+    counting: Exchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """`resume` of a run whose every order is settled: "nothing to do", exit 0, no order
+    action at the exchange (it used to dispatch nothing and print "efficiency 0.00")."""
+    source = write_orders(tmp_path / "orders.csv", 5)
+    journal = tmp_path / "run.sqlite"
+    fired = await run_cli(*fire_args(source, counting.url, journal), cwd=tmp_path)
+    assert fired.returncode == 0, fired.output
+    actions = await order_actions(session, counting.url, ADMIN)
+    resumed = await run_cli(*resume_args(journal, counting.url), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.output
+    assert "nothing to do" in resumed.output
+    assert "efficiency" not in resumed.output
+    assert await order_actions(session, counting.url, ADMIN) == actions
+
+
 async def test_the_journal_after_ctrl_c_agrees_with_the_exchange(
     slow_fubon: Exchange, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:

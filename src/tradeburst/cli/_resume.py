@@ -6,6 +6,7 @@ otherwise; the output and exit codes are `fire`'s."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -40,7 +41,14 @@ from tradeburst.cli._options import (
 )
 from tradeburst.cli._send import Watch, console, send_and_finish
 from tradeburst.cli._values import writable
-from tradeburst.engine import FireOptions, FireResult, Journal, JournalError, resume
+from tradeburst.engine import (
+    FireOptions,
+    FireResult,
+    IntentState,
+    Journal,
+    JournalError,
+    resume,
+)
 
 __all__ = ["resume_command"]
 
@@ -89,7 +97,13 @@ def resume_command(
         cancel_on_abort=cancel_on_abort,
     )
     out = console()
-    used, used_url = _journal_broker(journal)
+    used, used_url, finished = _journal_broker(journal)
+    if finished is not None:
+        # Every order is settled: contact no broker, send nothing, print no empty table.
+        out.print(f"{finished}; nothing to do", emoji=False)
+        if json_path is not None:
+            out.print(f"no summary written to {json_path}", emoji=False)
+        raise typer.Exit(0)
     name = broker or used
     target = (checked_url(url) if url else used_url) if name is BrokerName.SIM else used_url
     choice = BrokerChoice(
@@ -109,15 +123,24 @@ def resume_command(
     )
 
 
-def _journal_broker(journal: Path) -> tuple[BrokerName, str]:
-    """The broker a run used, and its URL, as its journal keeps them."""
+def _journal_broker(journal: Path) -> tuple[BrokerName, str, str | None]:
+    """The broker a run used, its URL, as its journal keeps them, and when every order of
+    the run is settled, a line saying so (else None)."""
     try:
         with Journal(journal, create=False) as opened:
             run = opened.run()
+            states = Counter(intent.state for intent in opened.intents(run.run_id))
     except JournalError as exc:
         raise typer.BadParameter(str(exc), param_hint="--journal") from None
+    finished = None
+    if states and all(state.is_final for state in states):
+        finished = (
+            f"run {run.run_id}: all {states.total()} orders settled "
+            f"({states[IntentState.ACCEPTED]} accepted, {states[IntentState.REJECTED]} "
+            "rejected)"
+        )
     try:
-        return BrokerName(run.broker), run.url
+        return BrokerName(run.broker), run.url, finished
     except ValueError:
         raise typer.BadParameter(
             f"{journal}: the run used broker {run.broker!r}; give --broker", param_hint="--journal"
