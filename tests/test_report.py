@@ -322,6 +322,38 @@ def test_the_report_command_refuses_bad_input_with_exit_2(
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_report_of_an_empty_file_says_it_is_no_journal_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """An empty file is not a journal: exit 2, and the file stays empty with no WAL beside
+    it (the schema, 32 KB, used to be written into it)."""
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    done = report("--journal", str(empty), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "not a tradeburst journal (an empty file)" in " ".join(done.stderr.split())
+    assert empty.stat().st_size == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.sqlite"]
+
+
+def test_report_of_another_programs_database_leaves_it_as_it_was(tmp_path: Path) -> None:
+    """An SQLite database of some other program: exit 2, not switched to WAL, no journal
+    table added to it."""
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
+    done = report("--journal", str(other), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "has no runs table" in " ".join(done.stderr.split())
+    db = sqlite3.connect(other)
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    db.close()
+    assert (tables, mode) == (["notes"], "delete")
+
+
 @pytest.mark.parametrize(
     ("damage", "table"),
     [

@@ -235,11 +235,24 @@ def _row(intent: Intent) -> tuple[Any, ...]:
     )
 
 
+def _refuse_another_database(db: sqlite3.Connection, path: Path) -> None:
+    """An SQLite database with tables but no `runs` is some other program's: opening it as
+    a journal must not switch it to WAL nor add the journal's tables to it. (A database with
+    no table at all may be a journal whose `-wal` file is missing, and is let through.)"""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and "runs" not in tables:
+        db.close()
+        raise JournalError(f"{path}: not a tradeburst journal (it has no runs table)")
+
+
 class Journal:
     def __init__(self, path: Path, *, create: bool) -> None:
         self.path = path
         if not create and not path.is_file():
             raise JournalError(f"{path}: no such journal")
+        if not create and path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database and write the schema in.
+            raise JournalError(f"{path}: not a tradeburst journal (an empty file)")
         if create:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,6 +265,8 @@ class Journal:
             raise JournalError(f"{path}: cannot open ({exc})") from None
         try:
             db.execute("PRAGMA locking_mode = EXCLUSIVE")
+            if not create:
+                _refuse_another_database(db, path)  # before anything is written into it
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
             db.executescript(_SCHEMA)  # commits, still holding the lock
