@@ -354,6 +354,18 @@ def test_report_of_another_programs_database_leaves_it_as_it_was(tmp_path: Path)
     assert (tables, mode) == (["notes"], "delete")
 
 
+def test_the_report_of_a_strategies_run_names_it_once(journal_path: Path, tmp_path: Path) -> None:
+    """A `run` of strategies is titled "run ID", not "run run ID"."""
+    db = sqlite3.connect(journal_path)
+    with db:
+        db.execute("UPDATE runs SET command = 'run'")
+    db.close()
+    done = report("--journal", str(journal_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"run {RUN_ID}: sim account"), done.stdout
+    assert "run run" not in done.stdout
+
+
 @pytest.mark.parametrize(
     ("damage", "table"),
     [

@@ -22,8 +22,10 @@ COMPARISON_ROWS = 10
 
 def print_report(console: Console, figures: RunFigures) -> None:
     run = figures.run
+    # "fire run ID", "rush run ID"; a strategies run is "run ID", not "run run ID".
+    title = f"[bold]{run.command}[/] {'' if run.command == 'run' else 'run '}{run.run_id}"
     console.print(
-        f"[bold]{run.command}[/] run {run.run_id}: {run.broker} account {run.account}, "
+        f"{title}: {run.broker} account {run.account}, "
         f"{run.profile} limits · "
         + " ".join(f"{state} {count}" for state, count in sorted(figures.counts.items()))
     )
