@@ -30,6 +30,7 @@ from typing import Any
 import msgspec
 
 from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.errors import TradeburstError
 from tradeburst.model import Fill, Order, Side
 
 __all__ = [
@@ -177,7 +178,7 @@ def last_write_ns(path: Path) -> int:
     return max(times, default=0)
 
 
-class JournalError(Exception):
+class JournalError(TradeburstError):
     """The journal cannot be used: in use by another process, missing, or not a journal."""
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import KeyRing, new_key
 from tradeburst.exchange._app import ExchangeApp
 from tradeburst.exchange._clock import Clock, SessionClock
@@ -73,7 +74,7 @@ class ExchangeConfig:
             raise ValueError("speed must be a positive number")
 
 
-class ExchangeError(ValueError):
+class ExchangeError(TradeburstError, ValueError):
     """The exchange cannot start as configured; the message says what to change."""
 
 

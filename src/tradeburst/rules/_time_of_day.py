@@ -13,6 +13,8 @@ import math
 import re
 from datetime import time
 
+from tradeburst.errors import TradeburstError
+
 __all__ = [
     "EXCHANGE_DAY_S",
     "TimeOfDayError",
@@ -28,7 +30,7 @@ _TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?")
 _ZONE = re.compile(r"(?:Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
 
 
-class TimeOfDayError(ValueError):
+class TimeOfDayError(TradeburstError, ValueError):
     """The text is not an exchange time; the message says why, not where."""
 
 

@@ -45,6 +45,7 @@ from tradeburst.engine import (
     order_counts,
     run_record,
 )
+from tradeburst.errors import TradeburstError
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
@@ -602,7 +603,7 @@ def _first(exc: BaseException) -> BaseException:
     return exc
 
 
-class StrategyExit(Exception):
+class StrategyExit(TradeburstError):
     """A strategy's callback raised SystemExit or another BaseException."""
 
 

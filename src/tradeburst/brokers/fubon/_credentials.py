@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst._inputs import FUBON_CONFIG_MAX_BYTES, InputFileError, read_input
+from tradeburst.errors import TradeburstError
 
 __all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
 
@@ -32,7 +33,7 @@ _ENV = {
 }
 
 
-class CredentialsError(ValueError):
+class CredentialsError(TradeburstError, ValueError):
     """The secrets are missing, unreadable, or readable by others; `where` names the
     file, key or variable."""
 
