@@ -32,6 +32,7 @@ from _rush_support import (
     wait_for_client_requests,
 )
 from tradeburst.brokers import SimBroker, exchange_receipts
+from tradeburst.clock import TAIPEI
 from tradeburst.engine import (
     FireOptions,
     FireResult,
@@ -40,7 +41,7 @@ from tradeburst.engine import (
     exit_code,
     rush,
 )
-from tradeburst.exchange import TAIPEI, Exchange, NetworkModel, SessionClock
+from tradeburst.exchange import Exchange, NetworkModel, SessionClock
 from tradeburst.latency._offset import DEFAULT_READS
 from tradeburst.limits import PROFILES
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Protocol
 
+from tradeburst.clock import on_day_of
 from tradeburst.latency._offset import ClockOffset
-from tradeburst.wire import on_day_of
 
 __all__ = ["Component", "Stamped", "TripTimes", "broker_stamp_ns", "split_trip", "trip_of"]
 

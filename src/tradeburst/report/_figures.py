@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tradeburst.clock import ExchangeDay
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
 from tradeburst.latency import (
     ClockOffset,
@@ -23,7 +24,6 @@ from tradeburst.latency import (
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.report._rejections import rejections_of
 from tradeburst.summary import Classification, FireError, LatencyThresholds, Rejection
-from tradeburst.wire import ExchangeDay
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tradeburst._inputs import STRATEGIES_FILE_MAX_BYTES, InputFileError, read_input
+from tradeburst.clock import TimeOfDayError, duration_problem, parse_time_of_day
 from tradeburst.engine import (
     InputProblem,
     InvalidInput,
@@ -51,7 +52,6 @@ from tradeburst.engine import (
 )
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
-from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
 from tradeburst.strategies._clock import seconds_of_day
 from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE
 from tradeburst.strategies._twap import PricePolicy, TwapError, TwapParent

@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 
 from tradeburst.brokers import Broker, Instrument
+from tradeburst.clock import format_wait
 from tradeburst.engine import (
     MAX_ORDERS_PER_RUN,
     Dispatcher,
@@ -51,7 +52,6 @@ from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
 from tradeburst.report import rejections_of
-from tradeburst.rules import format_wait
 from tradeburst.strategies._budget import RiskBudget
 from tradeburst.strategies._clock import ExchangeTime, seconds_text
 from tradeburst.strategies._config import RunConfig, StrategySpec
