@@ -119,7 +119,7 @@ def _window_clears_ns(intents: list[Intent], profile: LimitProfile, headroom_s: 
     ns): its latest send or answer in the journal, plus the longest window. A send the last
     lost group commit held came at most about `GROUP_COMMIT_S` after, hence the margin.
     Sending before then could breach the limit (Shioaji suspends the account for it)."""
-    windows = [w for cls, (_, w) in profile.limits.items() if cls is not LimitClass.QUERY]
+    windows = [w.seconds for cls, w in profile.limits.items() if cls is not LimitClass.QUERY]
     last_ns = max((max(i.sent_ns, i.answered_ns) for i in intents), default=0)
     if not windows or not last_ns:
         return 0
