@@ -540,8 +540,8 @@ class Journal:
         row = self._db.execute("SELECT run_id FROM runs LIMIT 1").fetchone()
         if row is not None:
             raise JournalError(
-                f"{self.path}: already holds run {row[0]}; finish it with `tradeburst resume "
-                f"--journal {self.path}` or give another --journal"
+                f"{self.path}: already holds run {row[0]}; finish it with `resume`, "
+                "or journal this run elsewhere"
             )
 
     def run(self) -> RunRecord:

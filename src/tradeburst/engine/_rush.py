@@ -57,7 +57,7 @@ async def target_of(broker: Broker, at: time_of_day, problems: list[InputProblem
     if target_ns <= now_ns:
         problems.append(
             InputProblem(
-                path="--at",
+                path="at",
                 line=None,
                 reason=f"{at.isoformat()} has passed: exchange time is "
                 f"{exchange_datetime(now_ns).time().isoformat(timespec='milliseconds')}",
@@ -130,10 +130,10 @@ def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int)
         raise InvalidInput(
             [
                 InputProblem(
-                    path="--at",
+                    path="at",
                     line=None,
                     reason=f"the broker's clock runs at {rate:.2f}× ours: no target on it can "
-                    "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
+                    "be kept (a rehearsal exchange must run at speed 1 for a rush)",
                 )
             ]
         )

@@ -174,7 +174,7 @@ class Exchange:
             store = Store(self.config.db)
             records, fills = store.load()
         except sqlite3.Error as exc:
-            raise ExchangeError(f"cannot use --db {self.config.db}: {exc}") from None
+            raise ExchangeError(f"cannot use db {self.config.db}: {exc}") from None
         synced_ns = store.synced_ns()
         latest_ns = max(
             [r.received_ns for r in records] + [f.filled_ns for f in fills] + [synced_ns or 0]
@@ -182,9 +182,9 @@ class Exchange:
         if latest_ns > self.clock.now_ns():
             store.close()
             raise ExchangeError(
-                f"--db {self.config.db} holds orders, fills or phase changes later than the "
+                f"db {self.config.db} holds orders, fills or phase changes later than the "
                 "exchange's start time; "
-                "the clock cannot go back over a stored day: use a new --db or :memory:"
+                "the clock cannot go back over a stored day: use a new db or :memory:"
             )
         self.market.restore(records, fills, synced_ns)
         return store
@@ -204,7 +204,7 @@ class Exchange:
                 if isinstance(exc, FileExistsError)
                 else str(exc)
             )
-            raise ExchangeError(f"cannot create --shm-feed {name}: {detail}") from None
+            raise ExchangeError(f"cannot create shm_feed {name}: {detail}") from None
         self.market.listeners.append(self._ring_feed)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
