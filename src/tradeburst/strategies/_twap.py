@@ -1,4 +1,4 @@
-"""TWAP slicing: a large parent order (the guide's 10,000,000 shares) becomes lot-rounded
+"""TWAP slicing: a large parent order (10,000,000 shares, say) becomes lot-rounded
 child orders spread evenly over a time window.
 
 The parent's lots are dealt to `slices` equal intervals of the window so that slice `i`
