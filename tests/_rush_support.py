@@ -12,8 +12,9 @@ from typing import Any
 
 import aiohttp
 
+from tradeburst.clock import TAIPEI, exchange_datetime, on_day_of
 from tradeburst.engine import DispatchRecord, Intent, Journal
-from tradeburst.exchange import TAIPEI, SessionClock
+from tradeburst.exchange import SessionClock
 
 from _engine_support import CLI_TIMEOUT_S, POLL_S, Background, admin_stats
 
@@ -33,15 +34,12 @@ def clock_before(target: time = TARGET, seconds: float = LEAD_S) -> SessionClock
 
 def on_exchange_day(exchange_ns: int, at: time) -> int:
     """Epoch ns of `at` on the exchange's day of `exchange_ns`."""
-    day = datetime.fromtimestamp(exchange_ns / 1e9, TAIPEI).date()
-    return int(datetime.combine(day, at, TAIPEI).timestamp()) * 10**9 + at.microsecond * 1000
+    return on_day_of(exchange_ns, at)
 
 
 def at_text(exchange_ns: int) -> str:
     """`--at` text for an exchange time, to the microsecond."""
-    seconds, ns = divmod(exchange_ns, 10**9)
-    moment = datetime.fromtimestamp(seconds, TAIPEI).replace(microsecond=ns // 1000)
-    return moment.time().isoformat(timespec="microseconds")
+    return exchange_datetime(exchange_ns).time().isoformat(timespec="microseconds")
 
 
 def rush_args(source: Path, url: str, key: str, journal: Path, at: str, *options: str) -> list[str]:

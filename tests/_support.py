@@ -12,7 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from tradeburst.exchange import TAIPEI, Exchange, ManualClock
+from tradeburst.clock import TAIPEI, exchange_datetime
+from tradeburst.exchange import Exchange, ManualClock
 
 KEY_A = "key-account-a"
 """The API key of account A on every exchange `start_exchange` starts."""
@@ -78,7 +79,7 @@ def clock_at(hour: int, minute: int, second: int = 0) -> ManualClock:
 
 def move_to(clock: ManualClock, hour: int, minute: int, second: int = 0) -> None:
     """Advance `clock` to this time of day on the test day."""
-    now = datetime.fromtimestamp(clock.now_ns() / 1e9, TAIPEI)
+    now = exchange_datetime(clock.now_ns())
     target = taipei(hour, minute, second)
     assert target >= now, f"cannot move the clock back from {now} to {target}"
     clock.advance(target - now)

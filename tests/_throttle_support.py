@@ -4,11 +4,11 @@ profile every sequence fills, and a throttle on a clock the test moves by hand."
 from __future__ import annotations
 
 from tradeburst.engine._throttle import Charge, Throttle
-from tradeburst.limits import PROFILES, LimitClass, LimitProfile
+from tradeburst.limits import PROFILES, LimitClass, LimitProfile, Window
 
 ORDER, BATCH, QUERY = LimitClass.ORDER, LimitClass.BATCH, LimitClass.QUERY
 FUBON, SHIOAJI, NONE = PROFILES["fubon"], PROFILES["shioaji"], PROFILES["none"]
-TINY = LimitProfile(name="tiny", limits={ORDER: (3, 0.1)})
+TINY = LimitProfile(name="tiny", limits={ORDER: Window(requests=3, seconds=0.1)})
 """3 orders per 0.1 s: small enough that every sequence fills its window."""
 
 

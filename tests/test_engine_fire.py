@@ -329,24 +329,24 @@ async def test_a_million_row_file_exits_2_and_sends_nothing(
         for start in range(0, 1_000_000, 100_000):
             file.write("".join(map(template.format, range(start, start + 100_000))))
     run = await run_cli(*fire_args(source, counting.url, tmp_path / "run.sqlite"), cwd=tmp_path)
-    assert_problem(run, source, None, "over --max-orders 10000")
+    assert_problem(run, source, None, "over max_orders 10000")
     await assert_nothing_sent(session, counting)
 
 
 @pytest.mark.parametrize(
     ("limit", "extra", "line", "fragment"),
     [
-        pytest.param(("--max-orders", "3"), (), None, "over --max-orders 3", id="max-orders"),
+        pytest.param(("--max-orders", "3"), (), None, "over max_orders 3", id="max-orders"),
         pytest.param(
             ("--max-qty", "1000"), (order_line(9, quantity=2000),),
-            7, "quantity 2000 is over --max-qty 1000", id="max-qty",
+            7, "quantity 2000 is over max_qty 1000", id="max-qty",
         ),
         pytest.param(
-            ("--max-notional", "30000"), (), 2, "over --max-notional 30000", id="max-notional",
+            ("--max-notional", "30000"), (), 2, "over max_notional_twd 30000", id="max-notional",
         ),
         pytest.param(
             ("--price-collar-pct", "1"), (order_line(9, price="41.50"),),
-            7, "over --price-collar-pct 1", id="price-collar",
+            7, "over price_collar_pct 1", id="price-collar",
         ),
     ],
 )  # fmt: skip

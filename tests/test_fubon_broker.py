@@ -29,8 +29,9 @@ from tradeburst.brokers.fubon import (
     sdk_factory_from_env,
 )
 from tradeburst.brokers.fubon._mapping import result_status, sdk_order, state_of
+from tradeburst.clock import TAIPEI
 from tradeburst.engine import FireOptions, IntentState, exit_code, fire, resume
-from tradeburst.exchange import TAIPEI, Exchange, FaultRates
+from tradeburst.exchange import Exchange, FaultRates
 from tradeburst.model import Fill, Order, OrderStatus, PriceType, Side, TimeInForce
 
 import _fubon_standin as standin

@@ -13,7 +13,8 @@ from datetime import datetime
 import pytest
 
 from tradeburst.brokers import SimBroker
-from tradeburst.exchange import TAIPEI, SessionClock
+from tradeburst.clock import TAIPEI
+from tradeburst.exchange import SessionClock
 from tradeburst.latency import (
     ClockOffset,
     Component,

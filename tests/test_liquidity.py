@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from tradeburst.exchange import TAIPEI, ManualClock, SessionClock
+from tradeburst.clock import TAIPEI
+from tradeburst.exchange import ManualClock, SessionClock
 from tradeburst.exchange._liquidity import Liquidity
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._symbols import load_symbols

@@ -15,7 +15,8 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from tradeburst.exchange import TAIPEI, ManualClock
+from tradeburst.clock import TAIPEI
+from tradeburst.exchange import ManualClock
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._market import Market, Refusal

@@ -536,7 +536,7 @@ def test_a_million_rows_are_refused_by_max_orders(tmp_path: Path) -> None:
     parsed, problems = read_orders(path, max_rows=DEFAULT_MAX_ORDERS)
     assert problems == []
     assert [str(p) for p in check_orders(parsed, INSTRUMENTS, RiskLimits(), str(path))] == [
-        f"{path}: 10001 orders or more, over --max-orders 10000"
+        f"{path}: 10001 orders or more, over max_orders 10000"
     ]
 
 
@@ -649,7 +649,7 @@ def test_a_quantity_over_the_order_maximum_is_reported() -> None:
 def test_a_price_outside_the_collar_is_reported() -> None:
     """A tighter collar refuses prices too far from the reference, naming the flag."""
     assert check(rows(limit_order("2891", "43.00")), price_collar_pct=D("5")) == [
-        f"{PATH}:2: price 43.00 is 5.92% from the reference 40.60, over --price-collar-pct 5"
+        f"{PATH}:2: price 43.00 is 5.92% from the reference 40.60, over price_collar_pct 5"
     ]
 
 
@@ -666,14 +666,14 @@ def test_the_collar_can_be_switched_off() -> None:
 def test_max_qty_caps_the_shares_of_one_order() -> None:
     """--max-qty refuses an order over it."""
     orders = rows(limit_order("2891", "40.60", quantity=3000), limit_order("2891", "40.60"))
-    assert check(orders, max_qty=2000) == [f"{PATH}:2: quantity 3000 is over --max-qty 2000"]
+    assert check(orders, max_qty=2000) == [f"{PATH}:2: quantity 3000 is over max_qty 2000"]
 
 
 def test_max_notional_caps_the_value_of_one_order() -> None:
     """--max-notional refuses an order whose price × quantity is over it."""
     assert check(
         rows(limit_order("2330", "1050", quantity=2000)), max_notional_twd=D("2000000")
-    ) == [f"{PATH}:2: notional 2,100,000.00 TWD is over --max-notional 2000000"]
+    ) == [f"{PATH}:2: notional 2,100,000.00 TWD is over max_notional_twd 2000000"]
 
 
 def test_a_market_order_is_valued_at_the_limit_up() -> None:
@@ -681,7 +681,7 @@ def test_a_market_order_is_valued_at_the_limit_up() -> None:
     market = Order(symbol="2891", side=Side.BUY, quantity=2000, price_type=PriceType.MARKET)
     assert check(rows(market), max_notional_twd=D("80000")) == [
         f"{PATH}:2: notional 89,300.00 TWD (at the limit-up 44.65, the worst case of a"
-        " Market order) is over --max-notional 80000"
+        " Market order) is over max_notional_twd 80000"
     ]
 
 
@@ -689,21 +689,22 @@ def test_a_limit_down_order_is_valued_at_the_limit_down() -> None:
     """A LimitDown order trades at the limit-down, so that is its price."""
     order = Order(symbol="2891", side=Side.SELL, quantity=3000, price_type=PriceType.LIMIT_DOWN)
     assert check(rows(order), max_notional_twd=D("100000")) == [
-        f"{PATH}:2: notional 109,650.00 TWD (at the limit-down 36.55) is over --max-notional 100000"
+        f"{PATH}:2: notional 109,650.00 TWD (at the limit-down 36.55) "
+        "is over max_notional_twd 100000"
     ]
 
 
 def test_max_orders_caps_the_orders_of_a_run() -> None:
     """--max-orders refuses a run with more rows, without a line."""
     orders = rows(*(limit_order("2891", "40.60") for _ in range(4)))
-    assert check(orders, max_orders=3) == [f"{PATH}: 4 orders or more, over --max-orders 3"]
+    assert check(orders, max_orders=3) == [f"{PATH}: 4 orders or more, over max_orders 3"]
 
 
 def test_max_run_qty_caps_the_shares_of_a_run() -> None:
     """--max-run-qty refuses a run whose shares add up to more."""
     orders = rows(limit_order("2891", "40.60", quantity=3000), limit_order("2330", "1050"))
     assert check(orders, max_run_qty=3000) == [
-        f"{PATH}: 4000 shares in the run, over --max-run-qty 3000"
+        f"{PATH}: 4000 shares in the run, over max_run_qty 3000"
     ]
 
 
@@ -711,7 +712,7 @@ def test_max_run_notional_caps_the_value_of_a_run() -> None:
     """--max-run-notional refuses a run whose notionals add up to more."""
     orders = rows(limit_order("2891", "40.60", quantity=3000), limit_order("2330", "1050"))
     assert check(orders, max_run_notional_twd=D("1000000")) == [
-        f"{PATH}: 1,171,800.00 TWD in the run, over --max-run-notional 1000000"
+        f"{PATH}: 1,171,800.00 TWD in the run, over max_run_notional_twd 1000000"
     ]
 
 
@@ -722,7 +723,7 @@ def test_problems_are_sorted_by_line_run_wide_first() -> None:
         OrderRow(line=3, order=limit_order("9999", "1"), tag=""),
     ]
     assert check(orders, max_orders=1) == [
-        f"{PATH}: 2 orders or more, over --max-orders 1",
+        f"{PATH}: 2 orders or more, over max_orders 1",
         f"{PATH}:3: symbol 9999 is not listed",
         f"{PATH}:9: price 50 is above the limit-up 44.65",
     ]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tradeburst.engine._planner import Plan, next_ready_at, next_request, plan
 from tradeburst.engine._throttle import Charge
-from tradeburst.limits import LimitClass, LimitProfile
+from tradeburst.limits import LimitClass, LimitProfile, Window
 
 from _throttle_support import (
     BATCH,
@@ -26,7 +26,9 @@ from _throttle_support import (
 )
 
 COUNTED = LimitProfile(
-    name="counted", limits={ORDER: (20, 1.0), BATCH: (3, 1.0)}, batch_counts_orders=True
+    name="counted",
+    limits={ORDER: Window(requests=20, seconds=1.0), BATCH: Window(requests=3, seconds=1.0)},
+    batch_counts_orders=True,
 )
 """For the planner: batch calls limited and counting their orders too."""
 
@@ -43,7 +45,8 @@ def _assert_plan_keeps_limits(the_plan: Plan, profile: LimitProfile) -> None:
     time order, so one pass with a trailing edge suffices)."""
     steps = the_plan.steps
     assert all(a.at_s <= b.at_s for a, b in itertools.pairwise(steps))
-    for limit_class, (limit, window_s) in profile.limits.items():
+    for limit_class, window in profile.limits.items():
+        limit, window_s = window.requests, window.seconds
         cost = [_weights(profile, s.batch, s.size).get(limit_class, 0) for s in steps]
         start = total = 0
         for j, step in enumerate(steps):

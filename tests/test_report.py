@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from tradeburst.clock import TAIPEI
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
 from tradeburst.engine._ids import client_order_id
-from tradeburst.exchange import TAIPEI
 from tradeburst.model import Order, Side
 from tradeburst.report import figures_of, report_json
 from tradeburst.summary import Classification, FireError, LatencyThresholds

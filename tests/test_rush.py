@@ -18,6 +18,7 @@ import msgspec
 import pytest
 
 from tradeburst.brokers import SimBroker, exchange_receipts
+from tradeburst.clock import TAIPEI
 from tradeburst.engine import (
     FireOptions,
     FireResult,
@@ -26,7 +27,7 @@ from tradeburst.engine import (
     exit_code,
     rush,
 )
-from tradeburst.exchange import TAIPEI, Exchange, NetworkModel, SessionClock
+from tradeburst.exchange import Exchange, NetworkModel, SessionClock
 from tradeburst.latency._offset import DEFAULT_READS
 from tradeburst.limits import PROFILES
 
@@ -224,7 +225,7 @@ async def test_a_target_already_passed_is_refused_with_nothing_sent(
     journal = tmp_path / "run.sqlite"
     done = await run_cli(*rush_args(source, at_ten.url, KEY_A, journal, "09:59:59"), cwd=tmp_path)
     assert done.returncode == 2, done.output
-    assert "--at" in done.stderr and "has passed" in done.stderr, done.stderr
+    assert "at: 09:59:59 has passed" in done.stderr, done.stderr
     assert "nothing was sent" in done.stderr
     assert "Traceback" not in done.output
     assert await order_actions(session, at_ten.url, ADMIN) == 0
@@ -241,7 +242,7 @@ async def test_the_library_names_the_passed_target(at_ten: Exchange, tmp_path: P
                 FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "j.sqlite"),
                 time_of_day(9),
             )
-    assert [p.path for p in raised.value.problems] == ["--at"]
+    assert [p.path for p in raised.value.problems] == ["at"]
     assert "has passed" in raised.value.problems[0].reason
 
 
@@ -374,7 +375,7 @@ async def test_a_broker_clock_at_another_rate_is_refused_with_nothing_sent(
                 FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "j.sqlite"),
                 TARGET,
             )
-    assert [p.path for p in raised.value.problems] == ["--at"]
+    assert [p.path for p in raised.value.problems] == ["at"]
     assert "runs at 0.5" in raised.value.problems[0].reason
     assert await order_actions(session, exchange.url, ADMIN) == 0
 

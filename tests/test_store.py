@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tradeburst.exchange import TAIPEI, Exchange, ExchangeConfig, ExchangeError, ManualClock
+from tradeburst.clock import TAIPEI
+from tradeburst.exchange import Exchange, ExchangeConfig, ExchangeError, ManualClock
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._events import MarketListener
 from tradeburst.exchange._market import Market

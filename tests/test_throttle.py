@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
-from tradeburst.limits import LimitClass, LimitProfile
+from tradeburst.limits import LimitClass, LimitProfile, Window
 
 from _throttle_support import (
     BATCH,
@@ -27,7 +27,9 @@ from _throttle_support import (
 )
 
 TINY_BATCHED = LimitProfile(
-    name="tiny-batched", limits={ORDER: (5, 0.1), BATCH: (2, 0.1)}, batch_counts_orders=True
+    name="tiny-batched",
+    limits={ORDER: Window(requests=5, seconds=0.1), BATCH: Window(requests=2, seconds=0.1)},
+    batch_counts_orders=True,
 )
 """A batch call costs a batch slot and its orders: requests charging two classes at once."""
 
@@ -53,10 +55,10 @@ class Sent:
 def _actions(profile: LimitProfile) -> st.SearchStrategy[list[tuple[str, object]]]:
     """Random sends, answers and clock moves, scaled to the profile's shortest window."""
     classes = sorted(profile.limits)
-    step_s = 0.6 * min(window_s for _, window_s in profile.limits.values())
+    step_s = 0.6 * min(window.seconds for window in profile.limits.values())
 
     def charge(limit_class: LimitClass) -> st.SearchStrategy[Charge]:
-        limit = profile.limits[limit_class][0]
+        limit = profile.limits[limit_class].requests
         weight = st.one_of(st.just(1), st.integers(1, limit))
         return st.builds(Charge, st.just(limit_class), weight)
 
@@ -99,7 +101,8 @@ def _assert_no_window_overfull(profile: LimitProfile, sent: list[Sent]) -> None:
     window holds more than the limit: for the latest-sent request j of any set, every
     request that could share a window with it was sent no later and answered no earlier
     than taken_at(j) - window, and those weigh at most the limit."""
-    for limit_class, (limit, window_s) in profile.limits.items():
+    for limit_class, window in profile.limits.items():
+        limit, window_s = window.requests, window.seconds
         for j in sent:
             if not any(c.limit_class is limit_class for c in j.charges):
                 continue
@@ -157,8 +160,9 @@ def test_try_take_succeeds_exactly_when_the_hold_rule_leaves_room(
         elif kind == "take":
             assert isinstance(arg, tuple)
             fits = all(
-                _held(sent, c.limit_class, profile.limits[c.limit_class][1], clock.now) + c.weight
-                <= profile.limits[c.limit_class][0]
+                _held(sent, c.limit_class, profile.limits[c.limit_class].seconds, clock.now)
+                + c.weight
+                <= profile.limits[c.limit_class].requests
                 for c in arg
             )
             slots = throttle.try_take(arg)
@@ -168,7 +172,8 @@ def test_try_take_succeeds_exactly_when_the_hold_rule_leaves_room(
         else:
             assert isinstance(arg, int)
             _answer(sent, arg, clock.now)
-        for limit_class, (limit, window_s) in profile.limits.items():
+        for limit_class, window in profile.limits.items():
+            limit, window_s = window.requests, window.seconds
             expected = limit - _held(sent, limit_class, window_s, clock.now)
             assert throttle.free(limit_class) == expected
 
@@ -199,7 +204,7 @@ def test_ready_at_is_the_first_instant_the_charges_fit(
                     in_flight = [s for s in sent if s.released_at == math.inf]
                     assert any(
                         _held(in_flight, c.limit_class, 0.0, clock.now) + c.weight
-                        > profile.limits[c.limit_class][0]
+                        > profile.limits[c.limit_class].requests
                         for c in arg
                     )
                     continue
@@ -337,7 +342,7 @@ async def _grant(throttle: Throttle, name: str, weight: int, granted: list[str])
 
 async def test_waiters_of_one_class_are_granted_in_arrival_order() -> None:
     """Waiters go first-in first-out, and a light one never overtakes a heavy head."""
-    throttle = Throttle(LimitProfile(name="t", limits={ORDER: (2, 0.02)}))
+    throttle = Throttle(LimitProfile(name="t", limits={ORDER: Window(requests=2, seconds=0.02)}))
     first = throttle.try_take(one_charge(ORDER))
     assert first is not None
     first.release()
@@ -351,7 +356,10 @@ async def test_waiters_of_one_class_are_granted_in_arrival_order() -> None:
 
 async def test_a_query_waiter_is_not_blocked_by_an_order_waiter() -> None:
     """A query is granted when its slot frees even while an earlier order waiter waits."""
-    profile = LimitProfile(name="t", limits={ORDER: (1, 60.0), QUERY: (1, 0.02)})
+    profile = LimitProfile(
+        name="t",
+        limits={ORDER: Window(requests=1, seconds=60.0), QUERY: Window(requests=1, seconds=0.02)},
+    )
     throttle = Throttle(profile)
     order = throttle.try_take(one_charge(ORDER))
     query = throttle.try_take(one_charge(QUERY))
@@ -370,7 +378,7 @@ async def test_a_query_waiter_is_not_blocked_by_an_order_waiter() -> None:
 
 async def test_a_cancelled_waiter_lets_the_next_one_through() -> None:
     """Cancelling a queued waiter takes it out of line; the next waiter gets the slot."""
-    throttle = Throttle(LimitProfile(name="t", limits={ORDER: (1, 0.02)}))
+    throttle = Throttle(LimitProfile(name="t", limits={ORDER: Window(requests=1, seconds=0.02)}))
     first = throttle.try_take(one_charge(ORDER))
     assert first is not None
     first.release()
@@ -388,7 +396,9 @@ async def test_a_cancelled_waiter_lets_the_next_one_through() -> None:
 
 async def test_a_waiter_cancelled_as_it_is_granted_hands_its_slots_back() -> None:
     """Slots granted to a waiter cancelled before it ran are given back, not leaked."""
-    throttle = Throttle(LimitProfile(name="t", limits={ORDER: (1, 0.0)}), headroom_s=0.0)
+    throttle = Throttle(
+        LimitProfile(name="t", limits={ORDER: Window(requests=1, seconds=0.0)}), headroom_s=0.0
+    )
     first = throttle.try_take(one_charge(ORDER))
     assert first is not None
     waiter = asyncio.create_task(throttle.acquire(one_charge(ORDER)))
@@ -404,7 +414,7 @@ async def test_a_waiter_cancelled_as_it_is_granted_hands_its_slots_back() -> Non
 async def test_a_third_acquire_waits_for_an_answer_and_then_the_window() -> None:
     """With 2 per 0.05 s, a third request goes only window + headroom after an answer."""
     loop = asyncio.get_running_loop()
-    throttle = Throttle(LimitProfile(name="t", limits={ORDER: (2, 0.05)}))
+    throttle = Throttle(LimitProfile(name="t", limits={ORDER: Window(requests=2, seconds=0.05)}))
     async with asyncio.timeout(BOUND_S):
         first = await throttle.acquire(one_charge(ORDER))
         second = await throttle.acquire(one_charge(ORDER))

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from tradeburst.brokers import SimBroker
 from tradeburst.cli import app
+from tradeburst.clock import TimeOfDayError, duration_problem, format_wait, parse_time_of_day
 from tradeburst.engine import FireOptions, InvalidInput
 from tradeburst.exchange import Exchange
-from tradeburst.rules import TimeOfDayError, duration_problem, format_wait, parse_time_of_day
 from tradeburst.strategies import StrategyRunner, read_config, run_strategies
 
 from _engine_support import OPEN_CLOCK, placed

@@ -24,6 +24,7 @@ from tradeburst.engine import (
     fire,
     resume,
 )
+from tradeburst.errors import TradeburstError
 from tradeburst.exchange import Exchange, ExchangeConfig, ExchangeError
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import (
@@ -78,6 +79,7 @@ __all__ = [
     "Summary",
     "TickLadder",
     "TimeInForce",
+    "TradeburstError",
     "fire",
     "price_band",
     "resume",

@@ -13,6 +13,8 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from tradeburst.errors import TradeburstError
+
 __all__ = [
     "FUBON_CONFIG_MAX_BYTES",
     "KEY_FILE_MAX_BYTES",
@@ -30,7 +32,7 @@ KEY_FILE_MAX_BYTES = 4096
 FUBON_CONFIG_MAX_BYTES = 1024 * 1024
 
 
-class InputFileError(Exception):
+class InputFileError(TradeburstError):
     """The file cannot be input; the message says why (not where)."""
 
 

@@ -18,7 +18,10 @@ before then.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
+
+import msgspec
 
 __all__ = [
     "CONNECTION_LIMIT_MARK",
@@ -27,6 +30,7 @@ __all__ = [
     "RATE_LIMIT_MESSAGE",
     "LimitClass",
     "LimitProfile",
+    "Window",
     "orders_per_s",
 ]
 
@@ -39,6 +43,21 @@ DEFAULT_MAX_REQUEST_AGE_S = 60.0
 broker's own rule is known to be shorter."""
 
 
+class Window(msgspec.Struct, frozen=True, kw_only=True, rename={"seconds": "window_s"}):
+    """At most `requests` requests in any `seconds` seconds: one class's sliding window."""
+
+    # On the wire (`/v1/limits`) the window has always been called `window_s`; the rename
+    # lets the API carry this type without changing what clients read.
+    requests: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.requests < 1:
+            raise ValueError(f"a window allows at least 1 request, not {self.requests}")
+        if not 0 <= self.seconds < math.inf:
+            raise ValueError(f"a window lasts a finite time of at least 0 s, not {self.seconds}")
+
+
 class LimitClass(enum.StrEnum):
     ORDER = "order"
     BATCH = "batch"
@@ -48,8 +67,8 @@ class LimitClass(enum.StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LimitProfile:
     name: str
-    limits: dict[LimitClass, tuple[int, float]] = field(default_factory=dict)
-    """Per class: (requests allowed, window in seconds)."""
+    limits: dict[LimitClass, Window] = field(default_factory=dict)
+    """Per class: how many requests its window allows."""
     connections: int | None = None
     suspension_s: float = 0.0
     batch_counts_orders: bool = False
@@ -61,15 +80,15 @@ PROFILES: dict[str, LimitProfile] = {
     "fubon": LimitProfile(
         name="fubon",
         limits={
-            LimitClass.ORDER: (50, 1.0),
-            LimitClass.BATCH: (10, 1.0),
-            LimitClass.QUERY: (5, 1.0),
+            LimitClass.ORDER: Window(requests=50, seconds=1.0),
+            LimitClass.BATCH: Window(requests=10, seconds=1.0),
+            LimitClass.QUERY: Window(requests=5, seconds=1.0),
         },
         connections=10,
     ),
     "shioaji": LimitProfile(
         name="shioaji",
-        limits={LimitClass.ORDER: (250, 10.0)},
+        limits={LimitClass.ORDER: Window(requests=250, seconds=10.0)},
         connections=5,
         suspension_s=60.0,
         batch_counts_orders=True,
@@ -86,9 +105,9 @@ def orders_per_s(profile: LimitProfile, max_batch: int) -> float | None:
         return None
     per_s = 0.0
     if LimitClass.ORDER in limits:
-        count, window_s = limits[LimitClass.ORDER]
-        per_s += count / window_s
+        window = limits[LimitClass.ORDER]
+        per_s += window.requests / window.seconds
     if LimitClass.BATCH in limits and max_batch > 1 and not profile.batch_counts_orders:
-        count, window_s = limits[LimitClass.BATCH]
-        per_s += count * max_batch / window_s
+        window = limits[LimitClass.BATCH]
+        per_s += window.requests * max_batch / window.seconds
     return per_s

@@ -1,5 +1,5 @@
-"""The JSON summary every order-sending command writes (DESIGN.md, CLI contract), and the
-guide's latency classification: 🟢 realtime under 1000 ms, 🟡 delayed under 5000 ms,
+"""The JSON summary every order-sending command writes (the CLI's contract with scripts), and
+the latency classification Taiwan desks use: 🟢 realtime under 1000 ms, 🟡 delayed under 5000 ms,
 🔴 severe beyond; both thresholds configurable."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 beside its reference from the same run. The exchange runs in its own process.
 
 - efficiency: the job's lower bound ÷ elapsed under the Fubon profile, for 100, 500 and
-  2000 orders, beside the guide's fixed pacing (chunks of 5 single orders, 10 ms apart)
+  2000 orders, beside fixed chunked pacing (chunks of 5 single orders, 10 ms apart)
   sent through the same engine and throttle. Where the whole job fits one window (100
   orders) no limit binds and the bound is one round trip, so the elapsed time is the
   exchange's own work: a bare aiohttp client sending the same batch calls all at once is

@@ -15,7 +15,7 @@ as it holds the tick, ready to decide, and sends the differences back when done.
 
 Every consumer runs tuned the same way (pinned, SCHED_FIFO and memory locked where
 permitted, collector frozen), so the mechanism is the only difference. The ring's and the
-pipes' producers wait for their next tick by spinning on the clock, as the guide's feed
+pipes' producers wait for their next tick by spinning on the clock, as a low-latency feed
 handler polls its network card; the server's producer sleeps in its event loop, which
 must stay free to answer. A spinning SCHED_FIFO process is stopped by the kernel's
 real-time throttling for the rest of each second once it has used 95 % of it, so the ring

@@ -17,14 +17,13 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
+from tradeburst.clock import exchange_datetime
 from tradeburst.demo import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, rush
 from tradeburst.model import Order, Side
@@ -32,7 +31,6 @@ from tradeburst.summary import FireError
 
 __all__ = ["run_rush_bench"]
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_RUSHES = 100
 LEAD_S = 0.6
 """How far ahead each target is set: room for a rush's preparation (journal, warm-up, two
@@ -80,7 +78,7 @@ def _order(body: dict[str, Any], *, user_def: str) -> Order:
 
 async def _tradeburst(broker: SimBroker, path: Path, folder: Path) -> int:
     now_ns = await broker.server_time_ns()
-    target = datetime.fromtimestamp(now_ns / 1e9 + LEAD_S, TAIPEI).time()
+    target = exchange_datetime(now_ns + int(LEAD_S * 1e9)).time()
     options = FireOptions(journal=folder / f"{path.stem}.sqlite")
     result = await rush(path, broker, options, target)
     dispatch = result.dispatch

@@ -21,7 +21,7 @@ import msgspec
 __all__ = ["IO_APPROACHES", "order_body"]
 
 SESSIONS = 5
-"""The guide's "multiple sessions" example splits the work over 5 sessions."""
+"""The common "multiple sessions" approach splits the work over 5 sessions."""
 
 
 def order_body(prefix: str, number: int) -> bytes:

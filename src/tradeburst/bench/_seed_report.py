@@ -1,6 +1,7 @@
-"""What `bench seed-table` writes: the guide's comparison table in its own shape with the
-measured figure beside each star rating, the full measured table, a PNG chart, and the
-guide's decision tree with the measured figure beside each branch."""
+"""What `bench seed-table` writes: the usual table of concurrency approaches in its own
+shape with the measured figure beside each star rating, the full measured table, a PNG
+chart, and the decision tree that goes with it, with the measured figure beside each
+branch."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 __all__ = ["decision_tree", "markdown", "write_png"]
 
 _GUIDE_ROWS = (
-    # (the guide's row, approach, I/O stars, CPU stars, memory stars, complexity, use)
+    # (the table's row, approach, I/O stars, CPU stars, memory stars, complexity, use)
     ("**async + non-blocking API**", "asyncio_pooled", 5, 2, 5, "⭐⭐⭐", "**最佳選擇**"),
     ("**async + run_in_executor**", "run_in_executor", 4, 2, 3, "⭐⭐⭐⭐", "混合 blocking API"),
     ("**ThreadPoolExecutor**", "threads", 4, 2, 3, "⭐⭐", "簡單平行處理"),
@@ -52,7 +53,7 @@ def markdown(figures: dict[str, Any]) -> str:
     lines += [
         "",
         f"Pooled against unpooled, two orders in a row (100 ms per request, 100 ms to set up "
-        f"a connection; the guide: 300 ms against 400 ms): pooled {pool['pooled_ms']:,.0f} ms, "
+        f"a connection; expected: 300 ms against 400 ms): pooled {pool['pooled_ms']:,.0f} ms, "
         f"unpooled {pool['unpooled_ms']:,.0f} ms.",
     ]
     return "\n".join(lines) + "\n"
@@ -118,7 +119,7 @@ def write_png(figures: dict[str, Any], path: Path) -> None:
             axis.text(value, y, f" {value:,.1f}", va="center", fontsize=8)
     pool = figures["pool"]
     figure.suptitle(
-        "The guide's table, measured "
+        "The concurrency table, measured "
         f"(pooled {pool['pooled_ms']:,.0f} ms vs unpooled {pool['unpooled_ms']:,.0f} ms)"
     )
     figure.tight_layout()

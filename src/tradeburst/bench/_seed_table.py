@@ -1,11 +1,11 @@
-"""`tradeburst bench seed-table`: the guide's comparison table, measured. Each approach
-runs each workload in a fresh process (`_seed_worker`) while this process samples the
-RSS of that process and its children every few milliseconds (the peak of their sum is
-the figure: a pool of processes costs what all of them hold). I/O orders go to a
+"""`tradeburst bench seed-table`: the usual table of Python concurrency approaches, measured.
+Each approach runs each workload in a fresh process (`_seed_worker`) while this process
+samples the RSS of that process and its children every few milliseconds (the peak of their
+sum is the figure: a pool of processes costs what all of them hold). I/O orders go to a
 rehearsal exchange with 50 ms latency and no limits; after each approach the exchange's
-admin API must show exactly the orders it claims, or the run fails. Pooled against
-unpooled: two orders in a row on one kept-alive connection, and on a new connection each,
-to an exchange whose requests take 100 ms and whose connections take 100 ms to set up."""
+admin API must show exactly the orders it claims, or the run fails. Pooled against unpooled:
+two orders in a row on one kept-alive connection, and on a new connection each, to an
+exchange whose requests take 100 ms and whose connections take 100 ms to set up."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class SeedSizes:
     cpu_tasks: int = 12
     cpu_length: int = 60_000
     workers: int = 50
-    """Threads, connections and tasks in flight (the guide's `limit_per_host=50`)."""
+    """Threads, connections and tasks in flight (a common `limit_per_host=50`)."""
     processes: int = 8
     pool_rounds: int = 3
 

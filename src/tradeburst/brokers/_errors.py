@@ -15,10 +15,12 @@ A broker that answers "no" to an order (status 90) is not an exception: it is an
 
 from __future__ import annotations
 
+from tradeburst.errors import TradeburstError
+
 __all__ = ["AnswerLost", "BrokerError", "BrokerFatal", "NotSent", "RateLimited"]
 
 
-class BrokerError(Exception):
+class BrokerError(TradeburstError):
     """Anything that kept a request from getting a usable answer."""
 
 

@@ -23,7 +23,7 @@ import msgspec
 
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
-from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
+from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile, Window
 from tradeburst.model import Fill, Order, OrderStatus
 from tradeburst.rules import TickBand, TickLadder
 from tradeburst.wire import (
@@ -160,7 +160,7 @@ class SimBroker:
         return LimitProfile(
             name=declared.profile,
             limits={
-                LimitClass(cls): (window.requests, window.window_s)
+                LimitClass(cls): Window(requests=window.requests, seconds=window.window_s)
                 for cls, window in declared.limits.items()
             },
             connections=declared.connections,

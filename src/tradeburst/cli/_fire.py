@@ -64,8 +64,8 @@ from tradeburst.cli._options import (
 )
 from tradeburst.cli._send import Watch, console, send_and_finish
 from tradeburst.cli._values import wait_ms, writable
+from tradeburst.clock import format_wait
 from tradeburst.engine import DEFAULT_MAX_ORDERS, FireOptions, FireResult, ManualPacing, fire
-from tradeburst.rules import format_wait
 
 __all__ = ["fire_command"]
 

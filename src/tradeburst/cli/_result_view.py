@@ -4,15 +4,13 @@ rejections, the orders placed twice, and what to run next when the run is not fi
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.console import Console
 from rich.table import Table
 
+from tradeburst.clock import exchange_datetime
 from tradeburst.engine import FireResult
 from tradeburst.report import print_rejections
 from tradeburst.summary import FireError
-from tradeburst.wire import TAIPEI
 
 __all__ = ["measured", "print_late_duplicates", "print_plan", "print_result"]
 
@@ -115,7 +113,7 @@ def print_late_duplicates(console: Console, result: FireResult) -> None:
             emoji=False,
         )
     if result.watch_until_ns is not None:
-        until = datetime.fromtimestamp(result.watch_until_ns / 1e9, TAIPEI)
+        until = exchange_datetime(result.watch_until_ns)
         console.print(
             "[bold red]the late-duplicate watch was cut short: an order sent again may "
             f"still be joined by its late first request until {until:%H:%M:%S}; check the "

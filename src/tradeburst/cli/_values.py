@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
+from tradeburst.clock import TimeOfDayError, duration_problem, parse_time_of_day
 
 __all__ = [
     "non_negative",
@@ -25,7 +25,7 @@ __all__ = [
 
 
 def parse_clock(value: str | None, option: str = "--clock") -> time | None:
-    """An exchange time (the one rule of `rules.parse_time_of_day`), or a usage error
+    """An exchange time (the one rule of `clock.parse_time_of_day`), or a usage error
     naming the option."""
     if value is None:
         return None

@@ -1,6 +1,6 @@
 """What a dispatch is asked to do and what it reports: `DispatchOptions` (how many
 requests in flight, how big a batch, how long an unknown waits before the broker is
-asked, the guide's manual pacing, a rush's target) and `DispatchStats` (the live counters
+asked, manual chunked pacing, a rush's target) and `DispatchStats` (the live counters
 and stamps the progress view, the summary and the journal read)."""
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ DEFAULT_MAX_ATTEMPTS = 10
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ManualPacing:
-    """The guide's pacing: `chunk_size` single orders, then `delay_s` before the next chunk."""
+    """Chunked pacing as done by hand: `chunk_size` single orders, then `delay_s` before the
+    next chunk."""
 
     chunk_size: int
     delay_s: float

@@ -14,8 +14,8 @@ a slot frees or an answer comes. Outcomes:
   may still be on its way, so only once its request is older than the request age, and
   the broker still lacks it, does it come back to the queue (and count as resent).
 
-The guide's manual pacing (chunks of N single orders, a fixed delay between chunks) is
-a mode of the same loop, still under the throttle.
+Manual pacing, the chunked pacing Taiwan quants use by hand (chunks of N single orders, a
+fixed delay between chunks), is a mode of the same loop, still under the throttle.
 """
 
 from __future__ import annotations

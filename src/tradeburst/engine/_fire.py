@@ -211,7 +211,7 @@ def _read(source: Path, risk: RiskLimits) -> list[OrderRow]:
                 InputProblem(
                     path=str(source),
                     line=None,
-                    reason=f"{len(rows)} orders or more, over --max-orders {risk.max_orders}",
+                    reason=f"{len(rows)} orders or more, over max_orders {risk.max_orders}",
                 ),
             )
         raise InvalidInput(problems)

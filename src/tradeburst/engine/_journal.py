@@ -30,6 +30,7 @@ from typing import Any
 import msgspec
 
 from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.errors import TradeburstError
 from tradeburst.model import Fill, Order, Side
 
 __all__ = [
@@ -177,7 +178,7 @@ def last_write_ns(path: Path) -> int:
     return max(times, default=0)
 
 
-class JournalError(Exception):
+class JournalError(TradeburstError):
     """The journal cannot be used: in use by another process, missing, or not a journal."""
 
 
@@ -554,8 +555,8 @@ class Journal:
         row = self._db.execute("SELECT run_id FROM runs LIMIT 1").fetchone()
         if row is not None:
             raise JournalError(
-                f"{self.path}: already holds run {row[0]}; finish it with `tradeburst resume "
-                f"--journal {self.path}` or give another --journal"
+                f"{self.path}: already holds run {row[0]}; finish it with `resume`, "
+                "or journal this run elsewhere"
             )
 
     def run(self) -> RunRecord:

@@ -23,6 +23,7 @@ from typing import IO, Any, TypeVar
 
 from tradeburst._inputs import ORDERS_FILE_MAX_BYTES, InputFileError, open_input
 from tradeburst.engine._collector import off_while
+from tradeburst.errors import TradeburstError
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
 
 __all__ = [
@@ -73,7 +74,7 @@ class InputProblem:
         return f"{self.path}:{self.line}: {self.reason}"
 
 
-class InvalidInput(Exception):
+class InvalidInput(TradeburstError):
     """The orders or the options are wrong; nothing was sent."""
 
     def __init__(self, problems: list[InputProblem]) -> None:

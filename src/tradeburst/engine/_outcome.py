@@ -1,6 +1,6 @@
 """A run's outcome from its intents and its dispatch's counters: the order counts (one
 rule for every command), the summary, the timing against the plan's lower bound, and the
-guide's latency classification."""
+latency classification Taiwan desks use."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def timing_against(timing: Timing, schedule: Plan, clock: ClockOffset) -> Timing
 def _guide_differences_ms(
     intents: list[Intent], since_wall_ns: int, clock: ClockOffset
 ) -> list[float]:
-    """Per order answered in this dispatch, the guide's time difference: the answer's
+    """Per order answered in this dispatch, the time difference desks grade: the answer's
     arrival on the broker's clock against the broker's own `last_time` (the round trip
     when the broker gave no time)."""
     differences: list[float] = []

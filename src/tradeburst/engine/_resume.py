@@ -13,11 +13,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from tradeburst.brokers import Broker, NotSent
+from tradeburst.clock import exchange_datetime
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import (
     GROUP_COMMIT_S,
@@ -37,7 +37,7 @@ from tradeburst.engine._run_terms import (
     dispatch_options,
     with_run_options,
 )
-from tradeburst.engine._session import TAIPEI, reopened_run
+from tradeburst.engine._session import reopened_run
 from tradeburst.engine._throttle import Throttle
 from tradeburst.engine._unknowns import NOT_YET_MESSAGE
 from tradeburst.latency import ClockOffset
@@ -119,7 +119,7 @@ def _window_clears_ns(intents: list[Intent], profile: LimitProfile, headroom_s: 
     ns): its latest send or answer in the journal, plus the longest window. A send the last
     lost group commit held came at most about `GROUP_COMMIT_S` after, hence the margin.
     Sending before then could breach the limit (Shioaji suspends the account for it)."""
-    windows = [w for cls, (_, w) in profile.limits.items() if cls is not LimitClass.QUERY]
+    windows = [w.seconds for cls, w in profile.limits.items() if cls is not LimitClass.QUERY]
     last_ns = max((max(i.sent_ns, i.answered_ns) for i in intents), default=0)
     if not windows or not last_ns:
         return 0
@@ -196,7 +196,7 @@ def _say_who_waits(waiting: list[Intent]) -> None:
             "may still land until %s: they are asked about until then, and sent only if "
             "still missing",
             len(waiting),
-            datetime.fromtimestamp(until_ns / 1e9, TAIPEI).strftime("%H:%M:%S"),
+            exchange_datetime(until_ns).strftime("%H:%M:%S"),
         )
 
 

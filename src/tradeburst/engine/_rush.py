@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import time as time_of_day
 
 from tradeburst.brokers import Broker, BrokerError
+from tradeburst.clock import exchange_datetime, on_day_of
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.latency import DEFAULT_READS, ClockOffset, estimate_offset
 from tradeburst.summary import FireError, Summary
-from tradeburst.wire import exchange_datetime, on_day_of
 
 __all__ = [
     "Notify",
@@ -57,7 +57,7 @@ async def target_of(broker: Broker, at: time_of_day, problems: list[InputProblem
     if target_ns <= now_ns:
         problems.append(
             InputProblem(
-                path="--at",
+                path="at",
                 line=None,
                 reason=f"{at.isoformat()} has passed: exchange time is "
                 f"{exchange_datetime(now_ns).time().isoformat(timespec='milliseconds')}",
@@ -130,10 +130,10 @@ def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int)
         raise InvalidInput(
             [
                 InputProblem(
-                    path="--at",
+                    path="at",
                     line=None,
                     reason=f"the broker's clock runs at {rate:.2f}× ours: no target on it can "
-                    "be kept (a rehearsal exchange must run at --speed 1 for a rush)",
+                    "be kept (a rehearsal exchange must run at speed 1 for a rush)",
                 )
             ]
         )

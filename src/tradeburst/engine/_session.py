@@ -20,12 +20,11 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tradeburst.brokers import Broker, BrokerError
+from tradeburst.clock import day_ns, exchange_datetime
 from tradeburst.engine._collector import frozen_for_the_run
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._dispatcher import Dispatcher
@@ -53,7 +52,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_JOURNAL_DIR = Path("journal")
 RUN_ID_TRIES = 100
 """Run ids tried against the account's orders of the day before giving up (a collision
@@ -162,7 +160,7 @@ class RunSession:
         log.warning(
             "orders were sent again after their first requests aged out: watching the "
             "account for late duplicates until %s",
-            datetime.fromtimestamp(until_ns / 1e9, TAIPEI).strftime("%H:%M:%S"),
+            exchange_datetime(until_ns).strftime("%H:%M:%S"),
         )
         result.summary.late_duplicates = await watch_late_duplicates(
             self.broker, self.throttle, result.intents, until_ns, stop or asyncio.Event(),
@@ -254,8 +252,8 @@ def run_record(broker: Broker, run_id: str, command: str, profile: str, source: 
 
 async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
     """A run id no order of the account carries today, and the day (YYYYMMDD)."""
-    now = datetime.fromtimestamp((await broker.server_time_ns()) / 1e9, TAIPEI)
-    day_ns = (now.hour * 3600 + now.minute * 60 + now.second) * 10**9 + now.microsecond * 1000
+    server_ns = await broker.server_time_ns()
+    now, into_day_ns = exchange_datetime(server_ns), day_ns(server_ns)
     slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
     try:
         taken = {s.user_def[:RUN_ID_LEN] for s in await broker.order_results() if s.user_def}
@@ -264,7 +262,7 @@ async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
     # Bounded: with a broken random tail the loop would spin for ever without awaiting,
     # out of reach of any timeout.
     for _ in range(RUN_ID_TRIES):
-        run_id = new_run_id(day_ns)
+        run_id = new_run_id(into_day_ns)
         if run_id not in taken:
             return now.strftime("%Y%m%d"), run_id
     reason = f"no unused run id after {RUN_ID_TRIES} tries; try again in two seconds"

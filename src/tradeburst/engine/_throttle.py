@@ -25,20 +25,20 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tradeburst.limits import LimitClass, LimitProfile
+from tradeburst.limits import LimitClass, LimitProfile, Window
 
-__all__ = ["DEFAULT_HEADROOM_S", "Charge", "Slots", "Throttle", "Window"]
+__all__ = ["DEFAULT_HEADROOM_S", "Charge", "SlidingWindow", "Slots", "Throttle"]
 
 DEFAULT_HEADROOM_S = 0.002
 """Added to every window: clock granularity and rounding at the broker."""
 
 
-class Window:
-    """One limit class: `limit` slots per `window_s` seconds."""
+class SlidingWindow:
+    """One limit class's slots: `window.requests` per `window.seconds` seconds."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.window_s = window_s
+    def __init__(self, window: Window) -> None:
+        self.limit = window.requests
+        self.window_s = window.seconds
         self.in_flight = 0
         """Slots held by requests still waiting for their answer."""
         self._expiries: deque[tuple[float, int]] = deque()
@@ -113,7 +113,7 @@ class Throttle:
         self.profile = profile
         self.headroom_s = headroom_s
         self._clock = clock
-        self._windows = {cls: Window(n, w) for cls, (n, w) in profile.limits.items()}
+        self._windows = {cls: SlidingWindow(w) for cls, w in profile.limits.items()}
         self._waiters: deque[tuple[tuple[Charge, ...], asyncio.Future[Slots]]] = deque()
         self._timer: asyncio.TimerHandle | None = None
 

@@ -34,7 +34,7 @@ def check_orders(
     """Every problem of `rows` (read from `path`), sorted by line, run-wide ones first."""
     problems = []
     if len(rows) > limits.max_orders:
-        reason = f"{len(rows)} orders or more, over --max-orders {limits.max_orders}"
+        reason = f"{len(rows)} orders or more, over max_orders {limits.max_orders}"
         problems.append(InputProblem(path, None, reason))
     run_qty = 0
     run_notional_twd = Decimal(0)
@@ -47,13 +47,13 @@ def check_orders(
         if instrument is not None:
             run_notional_twd += priced_at(order, instrument).price_twd * order.quantity
     if limits.max_run_qty is not None and run_qty > limits.max_run_qty:
-        reason = f"{run_qty} shares in the run, over --max-run-qty {limits.max_run_qty}"
+        reason = f"{run_qty} shares in the run, over max_run_qty {limits.max_run_qty}"
         problems.append(InputProblem(path, None, reason))
     cap = limits.max_run_notional_twd
     if cap is not None and run_notional_twd > cap:
         market = any(row.order.price_type is PriceType.MARKET for row in rows)
         basis = " (Market orders at their limit-up)" if market else ""
-        reason = f"{run_notional_twd:,.2f} TWD in the run{basis}, over --max-run-notional {cap}"
+        reason = f"{run_notional_twd:,.2f} TWD in the run{basis}, over max_run_notional_twd {cap}"
         problems.append(InputProblem(path, None, reason))
     return sorted(problems, key=lambda problem: (problem.line is not None, problem.line or 0))
 
@@ -68,13 +68,13 @@ def _order_problems(order: Order, instrument: Instrument | None, limits: RiskLim
     if problem is not None:
         reasons.append(problem)
     if limits.max_qty is not None and order.quantity > limits.max_qty:
-        reasons.append(f"quantity {order.quantity} is over --max-qty {limits.max_qty}")
+        reasons.append(f"quantity {order.quantity} is over max_qty {limits.max_qty}")
     cap = limits.max_notional_twd
     if cap is not None and instrument is not None:
         priced = priced_at(order, instrument)
         notional = priced.price_twd * order.quantity
         if notional > cap:
-            reason = f"notional {notional:,.2f} TWD{priced.basis} is over --max-notional {cap}"
+            reason = f"notional {notional:,.2f} TWD{priced.basis} is over max_notional_twd {cap}"
             reasons.append(reason)
     return reasons
 
@@ -118,7 +118,7 @@ def _price_problems(price: Decimal, instrument: Instrument, limits: RiskLimits) 
         if off_pct > collar:
             reasons.append(
                 f"price {price} is {off_pct}% from the reference {reference}, "
-                f"over --price-collar-pct {collar}"
+                f"over price_collar_pct {collar}"
             )
     return reasons
 

@@ -11,13 +11,11 @@ from tradeburst.exchange._market import Market
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
 from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
 from tradeburst.exchange._symbols import Symbol, load_symbols
-from tradeburst.wire import TAIPEI
 
 __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
     "PROFILES",
     "RATE_LIMIT_MESSAGE",
-    "TAIPEI",
     "Account",
     "Clock",
     "DoorLimits",

@@ -235,8 +235,8 @@ class ExchangeApp:
             account=account_of(request).account,
             profile=profile.name,
             limits={
-                cls.value: LimitWindow(requests=count, window_s=window_s)
-                for cls, (count, window_s) in profile.limits.items()
+                cls.value: LimitWindow(requests=window.requests, window_s=window.seconds)
+                for cls, window in profile.limits.items()
             },
             connections=profile.connections,
             batch_counts_orders=profile.batch_counts_orders,

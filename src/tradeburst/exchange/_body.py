@@ -23,6 +23,8 @@ import msgspec
 from aiohttp import web
 from aiohttp.streams import StreamReader
 
+from tradeburst.errors import TradeburstError
+
 __all__ = ["MAX_BODY_BYTES", "BodyError", "decode_body", "read_body"]
 
 T = TypeVar("T")
@@ -69,7 +71,7 @@ def _arrived(payload: StreamReader) -> bytes:
     return b"".join(payload._buffer)
 
 
-class BodyError(ValueError):
+class BodyError(TradeburstError, ValueError):
     """A body refused, with the HTTP status to answer and a message naming the fault."""
 
     def __init__(self, status: int, message: str) -> None:

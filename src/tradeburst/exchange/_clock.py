@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Protocol
 
-from tradeburst.wire import TAIPEI
+from tradeburst.clock import TAIPEI, epoch_ns, exchange_datetime, span_ns
 
 __all__ = ["Clock", "ManualClock", "SessionClock"]
 
@@ -49,8 +49,8 @@ class SessionClock:
         self._mono_origin_ns = time.monotonic_ns()
         wall_ns = time.time_ns()
         if start is not None:
-            today = day or datetime.fromtimestamp(wall_ns / _NS, TAIPEI).date()
-            wall_ns = int(datetime.combine(today, start, TAIPEI).timestamp() * _NS)
+            today = day or exchange_datetime(wall_ns).date()
+            wall_ns = epoch_ns(datetime.combine(today, start, TAIPEI))
         self._origin_ns = wall_ns + offset_ns
 
     def now_ns(self) -> int:
@@ -68,14 +68,14 @@ class ManualClock:
     """A clock that moves only when told to; sleepers wake when time passes their target."""
 
     def __init__(self, start: datetime) -> None:
-        self._now_ns = int(start.timestamp() * _NS)
+        self._now_ns = epoch_ns(start)
         self._moved = asyncio.Event()
 
     def now_ns(self) -> int:
         return self._now_ns
 
     def advance(self, delta: timedelta) -> None:
-        self._now_ns += int(delta.total_seconds() * _NS)
+        self._now_ns += span_ns(delta)
         self._moved.set()
         self._moved = asyncio.Event()
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
@@ -54,7 +55,7 @@ def order_no_text(number: int) -> str:
     return "".join(reversed(digits))
 
 
-class Refusal(Exception):
+class Refusal(TradeburstError):
     """The exchange refuses a change to an order; carries Fubon's failure status."""
 
     def __init__(self, message: str, status: OrderStatus) -> None:

@@ -40,12 +40,12 @@ class RateGate:
         for cls, count in charges:
             if cls not in self._stamps:
                 continue
-            limit, window_s = self.profile.limits[cls]
+            window = self.profile.limits[cls]
             stamps = self._stamps[cls]
-            horizon = now_ns - int(window_s * _NS)
+            horizon = now_ns - int(window.seconds * _NS)
             while stamps and stamps[0] <= horizon:
                 stamps.popleft()
-            if len(stamps) + count > limit:
+            if len(stamps) + count > window.requests:
                 if self.profile.suspension_s:
                     self._suspended_until_ns = now_ns + int(self.profile.suspension_s * _NS)
                 return RATE_LIMIT_MESSAGE

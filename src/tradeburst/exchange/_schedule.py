@@ -10,9 +10,9 @@ import enum
 from collections.abc import Iterator
 from datetime import date
 
+from tradeburst.clock import ExchangeDay
 from tradeburst.exchange._clock import Clock
 from tradeburst.rules import CLOSE_AUCTION, CLOSING_CALL_START, OPEN, Phase, phase_at
-from tradeburst.wire import ExchangeDay
 
 __all__ = ["Change", "Schedule"]
 

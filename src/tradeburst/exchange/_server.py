@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import KeyRing, new_key
 from tradeburst.exchange._app import ExchangeApp
 from tradeburst.exchange._clock import Clock, SessionClock
@@ -73,7 +74,7 @@ class ExchangeConfig:
             raise ValueError("speed must be a positive number")
 
 
-class ExchangeError(ValueError):
+class ExchangeError(TradeburstError, ValueError):
     """The exchange cannot start as configured; the message says what to change."""
 
 
@@ -173,7 +174,7 @@ class Exchange:
             store = Store(self.config.db)
             records, fills = store.load()
         except sqlite3.Error as exc:
-            raise ExchangeError(f"cannot use --db {self.config.db}: {exc}") from None
+            raise ExchangeError(f"cannot use db {self.config.db}: {exc}") from None
         synced_ns = store.synced_ns()
         latest_ns = max(
             [r.received_ns for r in records] + [f.filled_ns for f in fills] + [synced_ns or 0]
@@ -181,9 +182,9 @@ class Exchange:
         if latest_ns > self.clock.now_ns():
             store.close()
             raise ExchangeError(
-                f"--db {self.config.db} holds orders, fills or phase changes later than the "
+                f"db {self.config.db} holds orders, fills or phase changes later than the "
                 "exchange's start time; "
-                "the clock cannot go back over a stored day: use a new --db or :memory:"
+                "the clock cannot go back over a stored day: use a new db or :memory:"
             )
         self.market.restore(records, fills, synced_ns)
         return store
@@ -203,7 +204,7 @@ class Exchange:
                 if isinstance(exc, FileExistsError)
                 else str(exc)
             )
-            raise ExchangeError(f"cannot create --shm-feed {name}: {detail}") from None
+            raise ExchangeError(f"cannot create shm_feed {name}: {detail}") from None
         self.market.listeners.append(self._ring_feed)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

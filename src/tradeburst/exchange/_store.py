@@ -22,13 +22,14 @@ from pathlib import Path
 
 import msgspec
 
+from tradeburst.errors import TradeburstError
 from tradeburst.exchange._events import MarketListener
 from tradeburst.wire import FilledData, OrderResult
 
 __all__ = ["Store", "StoreInUse"]
 
 
-class StoreInUse(sqlite3.OperationalError):
+class StoreInUse(TradeburstError, sqlite3.OperationalError):
     """Another process holds the database."""
 
 

@@ -1,5 +1,5 @@
 """Where an order's time went, from its stamps: the trip from the moment it was due to its
-answer, split into queue, throttle, wire and broker time, and the guide's comparison of
+answer, split into queue, throttle, wire and broker time, and the usual comparison of
 the broker's own time with ours.
 
 - queue: due to sent, less the throttle's part (orders ahead, the connection budget,
@@ -10,7 +10,7 @@ the broker's own time with ours.
 - broker: the rest of the round trip, the broker's own work and queueing.
 
 The broker's `last_time` is on the broker's clock; it is compared with ours only through
-the run's offset estimate, never directly (the guide's case 3 subtracts them raw, and
+the run's offset estimate, never directly (subtracting them raw, as is commonly done,
 reads a clock error as latency).
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Protocol
 
+from tradeburst.clock import on_day_of
 from tradeburst.latency._offset import ClockOffset
-from tradeburst.wire import on_day_of
 
 __all__ = ["Component", "Stamped", "TripTimes", "broker_stamp_ns", "split_trip", "trip_of"]
 
@@ -41,12 +41,12 @@ class TripTimes:
     wire_ns: int
     broker_ns: int
     difference_ns: int | None
-    """The guide's time difference: our answer's arrival on the broker's clock, less the
+    """The time difference desks grade: our answer's arrival on the broker's clock, less the
     broker's `last_time`; None without a broker stamp."""
 
     @property
     def compared_ms(self) -> float:
-        """What the guide's classification grades: |difference|, or the round trip when
+        """What the latency classification grades: |difference|, or the round trip when
         the broker gave no time."""
         if self.difference_ns is None:
             return (self.wire_ns + self.broker_ns) / 1e6

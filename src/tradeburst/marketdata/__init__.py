@@ -1,5 +1,5 @@
 """Market data: the exchange's WebSocket stream (`MarketFeed`, in order across reconnects)
-and the guide's polling fallback (`QuotePoller`, 100 ms), both as async iterators of
+and a polling fallback (`QuotePoller`, 100 ms), both as async iterators of
 `Book`, `Trade` and `Gap` events."""
 
 from collections.abc import AsyncIterator, Iterable

@@ -1,6 +1,6 @@
-"""`QuotePoller`: the guide's fallback when no stream is available: ask
-`GET /v1/quotes/{symbol}` for every symbol at a fixed interval (100 ms by default, as the
-guide does) and turn what changed into the same events the WebSocket feed gives.
+"""`QuotePoller`: the usual fallback when no stream is available: ask
+`GET /v1/quotes/{symbol}` for every symbol at a fixed interval (100 ms by default, a common
+choice) and turn what changed into the same events the WebSocket feed gives.
 
 A changed book becomes a `Book`; a rise in the day's volume becomes one `Trade` of the
 difference at the last price (several trades between two polls fold into one: polling
@@ -26,7 +26,7 @@ __all__ = ["DEFAULT_POLL_INTERVAL_S", "QuotePoller"]
 log = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL_S = 0.1
-"""The guide's `await asyncio.sleep(0.1)`: 100 ms is acceptable for a small desk."""
+"""The common `await asyncio.sleep(0.1)` loop: 100 ms is acceptable for a small desk."""
 
 
 class _QuoteAnswer(msgspec.Struct):

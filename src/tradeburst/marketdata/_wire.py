@@ -10,13 +10,14 @@ from typing import Any
 
 import msgspec
 
+from tradeburst.errors import TradeburstError
 from tradeburst.marketdata._events import Book, Level, Trade
 from tradeburst.wire import BookLevel, BookSnapshot, Frame, TradeData
 
 __all__ = ["BadFrame", "book_of", "decode_frame", "trade_of"]
 
 
-class BadFrame(ValueError):
+class BadFrame(TradeburstError, ValueError):
     """A frame that is not what the protocol says."""
 
 

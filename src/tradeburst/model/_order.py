@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import msgspec
 
+from tradeburst.errors import TradeburstError
 from tradeburst.model._enums import MarketType, OrderType, PriceType, Side, TimeInForce
 
 __all__ = ["USER_DEF_MAX_LEN", "Fill", "Order", "OrderError", "is_valid_user_def"]
@@ -22,7 +23,7 @@ USER_DEF_MAX_LEN = 10
 _USER_DEF_PATTERN = re.compile(r"[A-Za-z0-9]{1,10}")
 
 
-class OrderError(ValueError):
+class OrderError(TradeburstError, ValueError):
     """An order that cannot exist: the message says which field and why."""
 
 

@@ -1,5 +1,5 @@
-"""A run's figures, from its journal alone: per order, where its time went and the guide's
-time comparison; per broker and strategy, HDR histograms of each part; the
+"""A run's figures, from its journal alone: per order, where its time went and the
+comparison of the broker's time with ours; per broker and strategy, HDR histograms of each part; the
 classification; the fire error of a rush; the send timeline against the limits.
 
 Everything is computed from stamps the journal keeps (see `tradeburst.engine`), so a report
@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tradeburst.clock import ExchangeDay
 from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
 from tradeburst.latency import (
     ClockOffset,
@@ -23,7 +24,6 @@ from tradeburst.latency import (
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.report._rejections import rejections_of
 from tradeburst.summary import Classification, FireError, LatencyThresholds, Rejection
-from tradeburst.wire import ExchangeDay
 
 __all__ = ["OrderTiming", "RunFigures", "figures_of"]
 
@@ -32,7 +32,7 @@ PERCENTS = (50.0, 90.0, 99.0)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderTiming:
-    """One answered order: the guide's case-3 row and the split of its trip."""
+    """One answered order: its row of the time comparison and the split of its trip."""
 
     user_def: str
     strategy: str
@@ -45,7 +45,8 @@ class OrderTiming:
     local_time: str
     """The answer's arrival, on the broker's clock through the offset, same form."""
     difference_ms: float
-    """The guide's `時間差異`: |local - broker|, or the round trip without a broker time."""
+    """The time difference (`時間差異`): |local - broker|, or the round trip without a broker
+    time."""
     classification: str
     trip: TripTimes
     first_fill_ns: int | None = None
@@ -128,7 +129,7 @@ def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFi
 
 def _first_clock(dispatches: list[DispatchRecord]) -> ClockOffset:
     """The first dispatch's estimate; a journal from before estimates were kept has none,
-    and its broker times are then compared raw, as the guide does."""
+    and its broker times are then compared raw, without an offset."""
     if not dispatches:
         return ClockOffset(offset_ns=0, rtt_ns=0, error_ns=0, reads=0)
     return _clock_of(dispatches[0])

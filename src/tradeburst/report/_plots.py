@@ -1,6 +1,6 @@
 """The report's pictures, drawn with matplotlib off-screen (Agg): the latency CDF of each
-part of the trip, the send timeline against the broker's limit, and the guide's per-order
-time comparison (case 3) with its thresholds."""
+part of the trip, the send timeline against the broker's limit, and the per-order
+comparison of the broker's time with ours, with its thresholds."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _time_comparison(figures: RunFigures, path: Path, thresholds: LatencyThresho
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel("order, in send order")
     ax.set_ylabel("|local time − broker time| (ms)")
-    ax.set_title("Broker time against ours, through the clock offset (the guide's case 3)")
+    ax.set_title("Broker time against ours, through the clock offset")
     return _saved(fig, ax, path)
 
 

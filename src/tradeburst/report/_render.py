@@ -65,7 +65,8 @@ def print_report(console: Console, figures: RunFigures) -> None:
 
 
 def _print_comparison(console: Console, figures: RunFigures) -> None:
-    table = Table(title=f"Time comparison, first {COMPARISON_ROWS} orders (the guide's case 3)")
+    title = f"Time comparison, first {COMPARISON_ROWS} orders (broker time against ours)"
+    table = Table(title=title)
     for column in ("order", "broker time", "local time", "difference", "status"):
         table.add_column(column, justify="right")
     for order in sorted(figures.orders, key=lambda o: o.sent_ns)[:COMPARISON_ROWS]:

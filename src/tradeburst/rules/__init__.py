@@ -21,13 +21,6 @@ from tradeburst.rules._ticks import (
     from_cents,
     to_cents,
 )
-from tradeburst.rules._time_of_day import (
-    EXCHANGE_DAY_S,
-    TimeOfDayError,
-    duration_problem,
-    format_wait,
-    parse_time_of_day,
-)
 
 __all__ = [
     "BOARD_LOT_SHARES",
@@ -35,7 +28,6 @@ __all__ = [
     "CLOSING_CALL_START",
     "DAILY_LIMIT_FRACTION",
     "ETF_TICKS",
-    "EXCHANGE_DAY_S",
     "MAX_ORDER_SHARES",
     "OPEN",
     "PRE_OPEN_START",
@@ -46,14 +38,10 @@ __all__ = [
     "PriceError",
     "TickBand",
     "TickLadder",
-    "TimeOfDayError",
-    "duration_problem",
     "exact_context",
-    "format_wait",
     "from_cents",
     "order_type_problem",
     "parse_price",
-    "parse_time_of_day",
     "phase_at",
     "price_band",
     "quantity_problem",

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from tradeburst.errors import TradeburstError
+
 __all__ = ["PRICE_PATTERN", "PriceError", "parse_price"]
 
 PRICE_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
@@ -16,7 +18,7 @@ PRICE_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
 _PRICE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?", re.ASCII)
 
 
-class PriceError(ValueError):
+class PriceError(TradeburstError, ValueError):
     """Not a price as tradeburst writes one; the message says why, without the text."""
 
 

@@ -31,7 +31,7 @@ class RiskBudget:
         limits = self.limits
         left_orders = limits.max_orders - self.orders
         if left_orders < len(rows):
-            reason = f"over --max-orders {limits.max_orders} for the run ({self.orders} taken)"
+            reason = f"over max_orders {limits.max_orders} for the run ({self.orders} taken)"
             return [InputProblem(where, None, reason)]
         remaining = dataclasses.replace(
             limits,

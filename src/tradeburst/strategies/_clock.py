@@ -5,13 +5,11 @@ carried by the local monotonic clock."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from datetime import time as time_of_day
-from zoneinfo import ZoneInfo
+
+from tradeburst.clock import exchange_datetime
 
 __all__ = ["ExchangeTime", "seconds_of_day", "seconds_text"]
-
-TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 def seconds_of_day(at: time_of_day) -> float:
@@ -36,7 +34,7 @@ class ExchangeTime:
         return time.time_ns() + self.offset_ns
 
     def seconds_of_day(self) -> float:
-        now = datetime.fromtimestamp(self.now_ns() / 1e9, TAIPEI)
+        now = exchange_datetime(self.now_ns())
         return seconds_of_day(now.time())
 
     def seconds_until(self, at: time_of_day) -> float:

@@ -2,14 +2,14 @@
 file and the strategy, and nothing run if any is wrong.
 
     [run]                        # optional
-    feed = "websocket"           # or "poll" (the guide's 100 ms loop: poll_interval_ms)
+    feed = "websocket"           # or "poll" (a 100 ms polling loop: poll_interval_ms)
     cancel_reserve = 0.1         # share of the order window kept for cancels
 
     [[strategy]]
     name = "alpha"               # letters, digits, - and _; unique
     weight = 3                   # share of the account's budget when strategies compete
     at = "09:30:05"              # optional: start at this exchange time (no zone; not past)
-    chunk_size = 3               # optional pacing, the guide's: chunks of N orders…
+    chunk_size = 3               # optional chunked pacing: chunks of N orders…
     delay_ms = 5                 # …this far apart (both or neither)
     orders = "alpha.csv"         # an orders file (relative to this file), one batch; or
     batches = [[{symbol = "2330", side = "Buy", quantity = 1000, price = "580"}], …]
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tradeburst._inputs import STRATEGIES_FILE_MAX_BYTES, InputFileError, read_input
+from tradeburst.clock import TimeOfDayError, duration_problem, parse_time_of_day
 from tradeburst.engine import (
     InputProblem,
     InvalidInput,
@@ -51,7 +52,6 @@ from tradeburst.engine import (
 )
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
-from tradeburst.rules import TimeOfDayError, duration_problem, parse_time_of_day
 from tradeburst.strategies._clock import seconds_of_day
 from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE
 from tradeburst.strategies._twap import PricePolicy, TwapError, TwapParent

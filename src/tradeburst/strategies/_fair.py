@@ -75,7 +75,7 @@ class FairShare:
         window = throttle.profile.limits.get(LimitClass.ORDER)
         self.reserve = 0
         if window is not None and cancel_reserve > 0:
-            limit = window[0]
+            limit = window.requests
             # Never so much that the largest request (a full batch of orders) cannot fit.
             self.reserve = max(0, min(math.ceil(limit * cancel_reserve), limit - 30))
 

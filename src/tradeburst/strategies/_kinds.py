@@ -1,5 +1,5 @@
 """The declarative strategies of a strategies file, as `Strategy` subclasses: `Batches`
-sends its batches one after another, each settled before the next (the guide's case 4);
+sends its batches one after another, each settled before the next;
 `Twap` works through a TWAP schedule, each slice at its exchange time, pricing children
 by its policy from the last book and trade it saw, and capping them by the volume traded
 since the previous slice when a participation cap is set."""

@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 
 from tradeburst.brokers import Broker, Instrument
+from tradeburst.clock import format_wait
 from tradeburst.engine import (
     MAX_ORDERS_PER_RUN,
     Dispatcher,
@@ -46,12 +47,12 @@ from tradeburst.engine import (
     order_counts,
     run_record,
 )
+from tradeburst.errors import TradeburstError
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
 from tradeburst.report import rejections_of
-from tradeburst.rules import format_wait
 from tradeburst.strategies._budget import RiskBudget
 from tradeburst.strategies._clock import ExchangeTime, seconds_text
 from tradeburst.strategies._config import RunConfig, StrategySpec
@@ -600,7 +601,7 @@ def _first(exc: BaseException) -> BaseException:
     return exc
 
 
-class StrategyExit(Exception):
+class StrategyExit(TradeburstError):
     """A strategy's callback raised SystemExit or another BaseException."""
 
 

@@ -24,13 +24,14 @@ from typing import Any, Protocol
 import msgspec
 
 from tradeburst.engine import InputProblem
+from tradeburst.errors import TradeburstError
 from tradeburst.marketdata import Tick
 from tradeburst.model import Order
 
 __all__ = ["OrderRefused", "OrderUpdate", "Strategy", "StrategyHost"]
 
 
-class OrderRefused(ValueError):
+class OrderRefused(TradeburstError, ValueError):
     """`submit` refused orders before anything was journaled or sent."""
 
     def __init__(self, problems: Sequence[InputProblem]) -> None:

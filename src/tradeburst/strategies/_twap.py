@@ -1,4 +1,4 @@
-"""TWAP slicing: a large parent order (the guide's 10,000,000 shares) becomes lot-rounded
+"""TWAP slicing: a large parent order (10,000,000 shares, say) becomes lot-rounded
 child orders spread evenly over a time window.
 
 The parent's lots are dealt to `slices` equal intervals of the window so that slice `i`
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from tradeburst.errors import TradeburstError
 from tradeburst.model import Side
 from tradeburst.rules import BOARD_LOT_SHARES, MAX_ORDER_SHARES, TickLadder
 
@@ -42,7 +43,7 @@ MAX_ORDER_LOTS = MAX_ORDER_SHARES // BOARD_LOT_SHARES
 BASES = ("reference", "bid", "ask", "last")
 
 
-class TwapError(ValueError):
+class TwapError(TradeburstError, ValueError):
     """A parent order or a policy that cannot be sliced; the message names the field."""
 
 

@@ -1,9 +1,9 @@
-"""The API's shapes, written once for both sides: the bodies of order actions, the order
-and fill records, the envelope and the other answers, the admin answers, the frames of
-the two WebSocket streams, and exchange time as the API carries it. msgspec structs only:
-the exchange (`tradeburst.exchange`) serves them and generates its OpenAPI description
-from them, and clients (`tradeburst.brokers`, `tradeburst.marketdata`) decode them, without
-importing the server.
+"""The API's shapes, written once for both sides: the bodies of order actions, the order and
+fill records, the envelope and the other answers, the admin answers, the frames of the two
+WebSocket streams (exchange time travels as epoch nanoseconds; `tradeburst.clock` reads it
+as Taipei time). msgspec structs only: the exchange (`tradeburst.exchange`) serves them and
+generates its OpenAPI description from them, and clients (`tradeburst.brokers`,
+`tradeburst.marketdata`) decode them, without importing the server.
 """
 
 from tradeburst.wire._admin import AdminOrder, AdminOrders, AdminStats
@@ -44,11 +44,9 @@ from tradeburst.wire._orders import (
     price_of,
 )
 from tradeburst.wire._records import FilledData, OrderBrief, OrderResult
-from tradeburst.wire._time import TAIPEI, ExchangeDay, exchange_datetime, on_day_of
 
 __all__ = [
     "MAX_BATCH_ORDERS",
-    "TAIPEI",
     "AdminOrder",
     "AdminOrders",
     "AdminStats",
@@ -60,7 +58,6 @@ __all__ = [
     "ChannelUpdate",
     "Envelope",
     "ErrorFrame",
-    "ExchangeDay",
     "FillEvent",
     "FilledData",
     "Frame",
@@ -83,8 +80,6 @@ __all__ = [
     "decode_batch_answer",
     "decode_order_answer",
     "error_frame",
-    "exchange_datetime",
-    "on_day_of",
     "order_body",
     "price_of",
 ]

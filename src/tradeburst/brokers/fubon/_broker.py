@@ -34,11 +34,12 @@ from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.brokers.fubon._callbacks import CallbackBridge
 from tradeburst.brokers.fubon._credentials import FubonCredentials
 from tradeburst.brokers.fubon._folder import sweep_abandoned
-from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, TAIPEI, price_text, refusal
+from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, price_text, refusal
 from tradeburst.brokers.fubon._process import next_call_id as _id
 from tradeburst.brokers.fubon._sdk import PRODUCTION_URL
 from tradeburst.brokers.fubon._session import Deadlines, FubonSession
 from tradeburst.brokers.fubon._wire import Call, Login, Placed, Reply
+from tradeburst.clock import TAIPEI
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
 

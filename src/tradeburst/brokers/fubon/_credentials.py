@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst._inputs import FUBON_CONFIG_MAX_BYTES, InputFileError, read_input
+from tradeburst.errors import TradeburstError
 
 __all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
 
@@ -32,7 +33,7 @@ _ENV = {
 }
 
 
-class CredentialsError(ValueError):
+class CredentialsError(TradeburstError, ValueError):
     """The secrets are missing, unreadable, or readable by others; `where` names the
     file, key or variable."""
 
@@ -86,18 +87,18 @@ def load_credentials(
     if "personal_id" not in values:
         raise CredentialsError(
             "credentials",
-            f"no personal id: set {_ENV['personal_id']} or personal_id in the --fubon-config file",
+            f"no personal id: set {_ENV['personal_id']} or personal_id in the credentials file",
         )
     if ("password" in values) == ("api_key" in values):
         raise CredentialsError(
             "credentials",
             f"give exactly one of a password ({_ENV['password']}) and an API key "
-            f"({_ENV['api_key']}), in the environment or the --fubon-config file",
+            f"({_ENV['api_key']}), in the environment or the credentials file",
         )
     if "cert_path" not in values and "password" in values:
         raise CredentialsError(
             "credentials",
-            f"no certificate: set {_ENV['cert_path']} or cert_path in the --fubon-config file "
+            f"no certificate: set {_ENV['cert_path']} or cert_path in the credentials file "
             "(only an API key logs in without one)",
         )
     cert = None

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import OrderState
 from tradeburst.brokers.fubon._sdk import sdk_module
+from tradeburst.clock import TAIPEI
 from tradeburst.model import Fill, FunctionType, Order, OrderStatus, Side
 
 __all__ = [
@@ -50,8 +50,6 @@ __all__ = [
     "sdk_order",
     "state_of",
 ]
-
-TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 class Proof(enum.Enum):

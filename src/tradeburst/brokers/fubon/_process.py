@@ -29,6 +29,7 @@ from tradeburst.brokers.fubon._wire import (
     encode,
 )
 from tradeburst.brokers.fubon._worker import worker_main
+from tradeburst.errors import TradeburstError
 
 __all__ = ["WorkerGone", "WorkerProcess", "next_call_id"]
 
@@ -40,7 +41,7 @@ def next_call_id() -> int:
     return next(_ids)
 
 
-class WorkerGone(Exception):
+class WorkerGone(TradeburstError):
     """The worker ended before it replied."""
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tradeburst.brokers._errors import BrokerFatal
+from tradeburst.errors import TradeburstError
 
 __all__ = [
     "PRODUCTION_URL",
@@ -43,7 +44,7 @@ SdkFactory = Callable[..., Any]
 stand-in, the options the test gave)."""
 
 
-class StandinError(ValueError):
+class StandinError(TradeburstError, ValueError):
     """`TRADEBURST_FUBON_SDK` names something that is not a marked stand-in."""
 
 

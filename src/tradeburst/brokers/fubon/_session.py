@@ -116,7 +116,8 @@ class FubonSession:
                     reply = await worker.call(call)
             except TimeoutError:
                 self._replace(worker, f"{call.method}: no answer in {deadline_s:g} s")
-                text = f"{call.method}: no answer in {deadline_s:g} s (--fubon-timeout-s)"
+                which = "order_s" if placing else "query_s"
+                text = f"{call.method}: no answer in {deadline_s:g} s (Deadlines.{which})"
                 raise AnswerLost(text) if placing else NotSent(text) from None
             except WorkerGone as exc:
                 self._replace(worker, str(exc))
@@ -160,7 +161,7 @@ class FubonSession:
             await self._discard(worker)
             raise NotSent(
                 f"login: no answer from {login.url} in {deadline_s:g} s "
-                "(--fubon-timeout-s); nothing sent"
+                "(Deadlines.login_s); nothing sent"
             ) from None
         except WorkerGone as exc:
             await self._discard(worker)
