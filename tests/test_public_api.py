@@ -45,5 +45,13 @@ def test_the_public_names_are_pinned() -> None:
         "fire",
         "price_band",
         "resume",
+        "rush",
     ]
     assert all(hasattr(tradeburst, name) for name in tradeburst.__all__)
+
+
+def test_the_version_is_the_installed_distributions() -> None:
+    """`tradeburst.__version__` is the version pip installed, as `importlib.metadata` says."""
+    from importlib.metadata import version
+
+    assert tradeburst.__version__ == version("tradeburst")

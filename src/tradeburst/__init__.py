@@ -3,7 +3,18 @@ never twice, never lost, and measure every millisecond.
 
 The public API is re-exported here; everything in a module whose name starts with an
 underscore is private and may change.
+
+The layout (docs/architecture.md has the map): `model` and `rules` (orders and TWSE's
+rules), `wire` (the API's shapes, for both sides), `exchange` (the rehearsal exchange, the
+server only), `brokers` (the `Broker` protocol, the exchange's client, Fubon), `engine`
+(checks, journal, throttle, dispatch, the run's lifecycle: `fire`, `rush`, `resume`),
+`latency` and `report`, `strategies` (`run`), `marketdata`, `hotpath`, `testing` (helpers
+to rehearse against a real exchange), and `cli`, the only part that starts an event loop.
+`errors` roots every exception in `TradeburstError`; `clock` is the one home of exchange
+time; `limits` holds the brokers' limits and the request age.
 """
+
+from importlib.metadata import PackageNotFoundError, version
 
 from tradeburst.brokers import (
     AnswerLost,
@@ -23,6 +34,7 @@ from tradeburst.engine import (
     RiskLimits,
     fire,
     resume,
+    rush,
 )
 from tradeburst.errors import TradeburstError
 from tradeburst.exchange import Exchange, ExchangeConfig, ExchangeError
@@ -42,6 +54,11 @@ from tradeburst.model import (
 from tradeburst.rules import ETF_TICKS, STOCK_TICKS, PriceBand, TickLadder, price_band
 from tradeburst.strategies import Strategy
 from tradeburst.summary import LatencyThresholds, Summary
+
+try:
+    __version__ = version("tradeburst")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ETF_TICKS",
@@ -83,4 +100,5 @@ __all__ = [
     "fire",
     "price_band",
     "resume",
+    "rush",
 ]
