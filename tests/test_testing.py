@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from tradeburst import testing
+from tradeburst.clock import TAIPEI
 from tradeburst.engine import read_orders
-from tradeburst.exchange import TAIPEI
 from tradeburst.model import MarketType, Order, OrderType, PriceType, Side, TimeInForce
 from tradeburst.testing import ManualClock, rehearsal_exchange, write_orders
 
