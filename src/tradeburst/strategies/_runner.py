@@ -52,15 +52,15 @@ from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
-from tradeburst.report import rejections_of
 from tradeburst.strategies._budget import RiskBudget
 from tradeburst.strategies._clock import ExchangeTime, seconds_text
 from tradeburst.strategies._config import RunConfig, StrategySpec
 from tradeburst.strategies._fair import FairShare, Lane
 from tradeburst.strategies._kinds import Batches, Twap
+from tradeburst.strategies._run_summary import run_summary
 from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
 from tradeburst.strategies._twap import TwapParent
-from tradeburst.summary import Classification, Latency, OrderCounts, Summary, Timing
+from tradeburst.summary import OrderCounts, Summary
 
 __all__ = ["FeedFactory", "RunResult", "Slot", "StrategyRunner", "run_strategies"]
 
@@ -530,68 +530,10 @@ class StrategyRunner:
     # -- results --------------------------------------------------------------------------
 
     def summary(self) -> Summary:
-        totals = OrderCounts()
-        latencies: list[float] = []
-        first_ns, last_ns, rate_limited = 0, 0, 0
-        sent_all = sum(slot.lane.stats.orders for slot in self.slots) or 1
-        strategies: dict[str, Any] = {}
-        for slot in self.slots:
-            counts = slot.counts()
-            for name in ("total", "accepted", "rejected", "unknown", "resent", "not_sent"):
-                setattr(totals, name, getattr(totals, name) + getattr(counts, name))
-            slot_ms = [ns / 1e6 for ns in slot.latencies_ns]
-            latencies += slot_ms
-            for dispatcher in slot.dispatchers:
-                stats = dispatcher.stats
-                rate_limited += stats.rate_limit_rejections
-                if stats.first_send_ns:
-                    first_ns = min(first_ns or stats.first_send_ns, stats.first_send_ns)
-                last_ns = max(last_ns, stats.last_settle_ns)
-            entry: dict[str, Any] = {
-                "kind": slot.spec.kind,
-                "weight": slot.spec.weight,
-                "state": slot.state,
-                "error": slot.error,
-                "time_up": slot.time_up,
-                "orders": msgspec.to_builtins(counts),
-                "sent": slot.lane.stats.orders,
-                "requests": slot.lane.stats.requests,
-                "share": round(slot.lane.stats.orders / sent_all, 4),
-                "cancels": slot.cancels,
-                "latency_ms": msgspec.to_builtins(Latency.of(slot_ms)),
-            }
-            if isinstance(slot.strategy, Twap):
-                twap = slot.strategy
-                entry["twap"] = {
-                    "parent_shares": twap.parent.quantity,
-                    "sent_shares": twap.sent_lots * 1000,
-                    "left_shares": twap.left_lots * 1000,
-                    "slices_done": twap.slices_done,
-                }
-            strategies[slot.name] = entry
-        elapsed_s = max(0.0, (last_ns - first_ns) / 1e9) if first_ns else 0.0
-        return Summary(
-            command="run",
-            broker=self.broker.name,
-            account=self.broker.account,
-            orders=totals,
-            rate_limit_rejections=rate_limited,
-            timing=self._timing(elapsed_s),
-            latency_ms=Latency.of(latencies),
-            classification=Classification.of(latencies, self.options.thresholds),
-            strategies=strategies,
-            rejections=rejections_of(i for slot in self.slots for i in slot.intents),
-        )
-
-    def _timing(self, elapsed_s: float) -> Timing:
-        """The run's clock estimate as measured; no lower bound or efficiency, which need
-        one plan for the whole run (its strategies send at their own times)."""
-        clock = self.clock_offset
-        return Timing(
-            elapsed_s=round(elapsed_s, 6),
-            clock_offset_ms=None if clock is None else round(clock.offset_ns / 1e6, 3),
-            clock_error_ms=None if clock is None else round(clock.error_ns / 1e6, 3),
-        )
+        return run_summary(
+            self.slots, self.broker.name, self.broker.account, self.options.thresholds,
+            self.clock_offset,
+        )  # fmt: skip
 
 
 def _first(exc: BaseException) -> BaseException:
