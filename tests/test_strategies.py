@@ -16,11 +16,11 @@ import pytest
 
 from tradeburst.brokers import SimBroker
 from tradeburst.engine import FireOptions, InvalidInput, Journal
-from tradeburst.exchange import Exchange
+from tradeburst.exchange import Exchange, FaultRates
 from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
 
-from _engine_support import OPEN_CLOCK, QUICK_AGE_S, placed
+from _engine_support import OPEN_CLOCK, QUICK_AGE_S, admin_stats, placed
 from _support import ADMIN, KEY_A, StartExchange
 
 ORDER = '{symbol = "2891", side = "Buy", quantity = 1000, price = "40.60"}'
@@ -357,3 +357,30 @@ async def test_a_run_cut_off_mid_way_has_already_kept_its_clock_estimate(
         sent = [i.sent_ns for i in journal.intents(journal.run().run_id) if i.sent_ns]
     assert sent and dispatch.started_ns <= min(sent)
     assert dispatch.rtt_ns > 0
+
+
+async def test_a_runs_summary_counts_the_orders_found_by_asking_the_broker(
+    start_exchange: StartExchange, tmp_path: Path
+) -> None:
+    """Answers lost by the exchange (ambiguous faults) are settled by a query: the run's
+    summary counts them as found placed, the same number the exchange lost, split by
+    strategy."""
+    exchange = await start_exchange(
+        faults=FaultRates(ambiguous=0.1, stall_ms=0.0), seed=11, always_open=True
+    )
+    toml = tmp_path / "lossy.toml"
+    toml.write_text(
+        f'[[strategy]]\nname = "a"\nbatches = {_batch(40)}\n'
+        f'[[strategy]]\nname = "b"\nbatches = {_batch(40)}\n'
+    )
+    result = await _run(exchange, toml, max_batch=1)
+    async with aiohttp.ClientSession() as session:
+        lost = (await admin_stats(session, exchange.url, ADMIN))["faults"]["ambiguous"]
+    orders = result.summary.orders
+    assert lost > 0
+    assert (orders.accepted, orders.unknown, orders.found_placed) == (80, 0, lost)
+    per_strategy = result.summary.strategies
+    assert (
+        per_strategy["a"]["orders"]["found_placed"] + per_strategy["b"]["orders"]["found_placed"]
+        == lost
+    )

@@ -42,7 +42,7 @@ def run_summary(
     strategies: dict[str, Any] = {}
     for slot in slots:
         counts = slot.counts()
-        for name in ("total", "accepted", "rejected", "unknown", "resent", "not_sent"):
+        for name in OrderCounts.__struct_fields__:
             setattr(totals, name, getattr(totals, name) + getattr(counts, name))
         slot_ms = [ns / 1e6 for ns in slot.latencies_ns]
         latencies += slot_ms

@@ -96,7 +96,10 @@ class Slot:
         return self.spec.name
 
     def counts(self) -> OrderCounts:
-        return order_counts(self.intents, over=self.stopping)
+        counts = order_counts(self.intents, over=self.stopping)
+        # Only the dispatcher knows which answers it had to find by asking the broker.
+        counts.found_placed = sum(d.stats.found_placed for d in self.dispatchers)
+        return counts
 
 
 @dataclass(slots=True, kw_only=True)
