@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import example, given, settings
@@ -483,6 +484,34 @@ def test_to_cents_and_back(price: str, cents: int) -> None:
     """to_cents and from_cents convert between TWD and integer hundredths."""
     assert to_cents(D(price)) == cents
     assert from_cents(cents) == D(price)
+
+
+written_prices = st.builds(
+    lambda mantissa, exponent: D(mantissa).scaleb(exponent),
+    st.integers(-(10**30), 10**30),
+    st.integers(-8, 8),
+)
+"""Prices as a user may write them: any digits, trailing zeros and exponents included."""
+
+
+@settings(max_examples=400)
+@given(price=written_prices)
+@example(price=D("40.600"))
+@example(price=D("4.06E+1"))
+@example(price=D("40.600000000000000000000000000000001"))
+@example(price=D("1E+40"))
+def test_the_ladders_agree_with_the_oracle_on_every_written_price(price: Decimal) -> None:
+    """Whichever way a price is written (the exchange's integer path or the decimal one),
+    a tick check and its cents agree with plain exact arithmetic."""
+    exact = Fraction(price)
+    for ladder, table in LADDERS.values():
+        tick = Fraction(oracle_tick(price, table)) if price > 0 else Fraction(1)
+        assert ladder.is_on_tick(price) == (exact > 0 and (exact / tick).denominator == 1)
+    if (exact * 100).denominator == 1:
+        assert to_cents(price) == exact * 100
+    else:
+        with pytest.raises(ValueError, match=r"finer than 0\.01"):
+            to_cents(price)
 
 
 def test_to_cents_refuses_sub_cent_precision() -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "exact_context",
     "from_cents",
     "to_cents",
+    "whole_cents",
 ]
 
 _CENT = Decimal("0.01")
@@ -28,11 +29,25 @@ _CENT = Decimal("0.01")
 
 def to_cents(price: Decimal) -> int:
     """Price in integer hundredths of a TWD; raises if it has finer precision."""
+    fast = whole_cents(price)
+    if fast is not None:
+        return fast
     with localcontext(exact_context(price, _CENT)):
         cents = price * 100
     if cents != cents.to_integral_value():
         raise ValueError(f"price {price} is finer than 0.01 TWD")
     return int(cents)
+
+
+def whole_cents(price: Decimal) -> int | None:
+    """`price` in integer hundredths when it is a whole number of cents below 10^16 TWD,
+    else None. The exchange checks every order's price with this, so the common case stays
+    in integers: no decimal context is built, and the comparison back is exact whatever
+    the scaling rounded."""
+    if not price.is_finite() or price.adjusted() > 15:
+        return None
+    cents = int(price.scaleb(2))
+    return cents if Decimal(cents).scaleb(-2) == price else None
 
 
 def from_cents(cents: int) -> Decimal:
@@ -61,6 +76,13 @@ class TickLadder:
         self.name = name
         self.bands = tuple(bands)
         self._lowers = lowers
+        # The same ladder in integer hundredths, when every bound and tick is whole cents
+        # (both shipped ladders): the exchange's tick check then needs no decimal context.
+        lower_cents = [cents for lower in lowers if (cents := whole_cents(lower)) is not None]
+        tick_cents = [cents for b in bands if (cents := whole_cents(b.tick_twd)) is not None]
+        exact = len(lower_cents) == len(tick_cents) == len(bands)
+        self._lower_cents = lower_cents if exact else None
+        self._tick_cents = tick_cents if exact else None
 
     def __repr__(self) -> str:
         return f"TickLadder({self.name!r})"
@@ -84,6 +106,9 @@ class TickLadder:
     def is_on_tick(self, price: Decimal) -> bool:
         if price <= 0:
             return False
+        cents = whole_cents(price)
+        if cents is not None and self._lower_cents is not None and self._tick_cents is not None:
+            return cents % self._tick_cents[bisect_right(self._lower_cents, cents) - 1] == 0
         tick = self.tick_for(price)
         with localcontext(exact_context(price, tick)):
             return price % tick == 0
