@@ -20,10 +20,11 @@ from aiohttp import web
 
 from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._market import Market
+from tradeburst.exchange.fugle._handshake import AUTH_TIMEOUT_S
 from tradeburst.exchange.fugle._hub import Hub
 from tradeburst.exchange.fugle._rest import RestApi, fugle_error
 from tradeburst.exchange.fugle._tape import Tape
-from tradeburst.exchange.fugle._ws import AUTH_TIMEOUT_S, serve_connection
+from tradeburst.exchange.fugle._ws import serve_connection
 
 __all__ = ["BASE_PATH", "HEARTBEAT_S", "FugleMarketData"]
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._streams import Subscriber
+from tradeburst.exchange.fugle._candles import candle_payload
 from tradeburst.exchange.fugle._shapes import data_frame, encode
 from tradeburst.exchange.fugle._tape import SymbolDay, Tick
-from tradeburst.exchange.fugle._views import books_payload, candle_payload, quote, trade_payload
+from tradeburst.exchange.fugle._views import books_payload, quote, trade_payload
 
 __all__ = ["CHANNELS", "Hub"]
 

@@ -13,11 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from tradeburst.exchange._market import Market
+from tradeburst.exchange.fugle._candles import TIMEFRAMES, candles
 from tradeburst.exchange.fugle._shapes import EXCHANGE, MARKET, SECURITY_TYPE, encode
 from tradeburst.exchange.fugle._tape import Tape
 from tradeburst.exchange.fugle._views import (
-    TIMEFRAMES,
-    candles,
     quote,
     ticker,
     trade_row,

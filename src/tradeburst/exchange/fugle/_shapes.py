@@ -15,9 +15,13 @@ from typing import Any
 import msgspec
 
 __all__ = [
+    "BAD_REQUEST",
     "EXCHANGE",
     "MARKET",
+    "NOT_FOUND",
     "SECURITY_TYPE",
+    "TOO_MANY",
+    "UNAUTHORIZED",
     "BooksPayload",
     "Candle",
     "Level",
@@ -33,6 +37,12 @@ __all__ = [
     "error_frame",
     "event_frame",
 ]
+
+BAD_REQUEST = 400
+UNAUTHORIZED = 401
+NOT_FOUND = 404
+TOO_MANY = 429
+"""The codes of the streaming API's error events (the exchange's own: see docs)."""
 
 EXCHANGE = "TWSE"
 MARKET = "TSE"

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from tradeburst.clock import exchange_datetime
 from tradeburst.exchange._market import Market
 from tradeburst.exchange.fugle._shapes import (
     EXCHANGE,
     MARKET,
     SECURITY_TYPE,
     BooksPayload,
-    Candle,
     Level,
     QuotePayload,
     TickerPayload,
@@ -25,15 +23,13 @@ from tradeburst.exchange.fugle._shapes import (
     TradeRow,
     VolumeAtPrice,
 )
-from tradeburst.exchange.fugle._tape import MINUTE_NS, Bar, SymbolDay, Tick
+from tradeburst.exchange.fugle._tape import SymbolDay, Tick
 from tradeburst.rules import BOARD_LOT_SHARES, Phase, from_cents
 
 __all__ = [
-    "TIMEFRAMES",
     "books_payload",
-    "candle_payload",
-    "candles",
     "quote",
+    "round_cents",
     "ticker",
     "trade_info",
     "trade_payload",
@@ -41,13 +37,10 @@ __all__ = [
     "volumes",
 ]
 
-TIMEFRAMES = (1, 3, 5, 10, 15, 30, 60)
-"""Candle widths in minutes, as Fugle offers them; each divides the day from midnight."""
-
 _CENT = Decimal("0.01")
 
 
-def _round(value: Decimal) -> Decimal:
+def round_cents(value: Decimal) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
@@ -168,10 +161,10 @@ def quote(market: Market, symbol: str, day: SymbolDay) -> QuotePayload:
         close_time=last.time_us if last else None,
         last_price=last.price if last else None,
         last_size=last.size if last else None,
-        avg_price=_round(day.value_twd / (day.lots * BOARD_LOT_SHARES)) if day.lots else None,
+        avg_price=round_cents(day.value_twd / (day.lots * BOARD_LOT_SHARES)) if day.lots else None,
         change=change,
-        change_percent=_round(change / reference * 100) if change is not None else None,
-        amplitude=_round((high.price - low.price) / reference * 100) if high and low else None,
+        change_percent=round_cents(change / reference * 100) if change is not None else None,
+        amplitude=round_cents((high.price - low.price) / reference * 100) if high and low else None,
         bids=_levels(bids),
         asks=_levels(asks),
         total=Total(
@@ -200,57 +193,6 @@ def quote(market: Market, symbol: str, day: SymbolDay) -> QuotePayload:
         is_close=day.closed,
         last_updated=now_us,
     )
-
-
-def _candle(bar: Bar, symbol: str | None = None) -> Candle:
-    named = symbol is not None
-    return Candle(
-        symbol=symbol,
-        type=SECURITY_TYPE if named else None,
-        exchange=EXCHANGE if named else None,
-        market=MARKET if named else None,
-        date=exchange_datetime(bar.start_ns).isoformat(timespec="milliseconds"),
-        open=bar.open,
-        high=bar.high,
-        low=bar.low,
-        close=bar.close,
-        volume=bar.lots,
-        average=_round(bar.day_value_twd / (bar.day_lots * BOARD_LOT_SHARES)),
-    )
-
-
-def candle_payload(symbol: str, day: SymbolDay, time_ns: int) -> Candle | None:
-    """The `candles` channel: the one-minute bar a print at `time_ns` went into."""
-    bar = day.bars.get(time_ns // MINUTE_NS * MINUTE_NS)
-    return _candle(bar, symbol) if bar is not None else None
-
-
-def candles(day: SymbolDay, minutes: int) -> list[Candle]:
-    """The day's bars `minutes` wide (one of `TIMEFRAMES`), oldest first."""
-    width_ns = minutes * MINUTE_NS
-    merged: dict[int, Bar] = {}
-    for bar in sorted(day.bars.values(), key=lambda b: b.start_ns):
-        start_ns = bar.start_ns // width_ns * width_ns
-        into = merged.get(start_ns)
-        if into is None:
-            merged[start_ns] = Bar(
-                start_ns=start_ns,
-                open=bar.open,
-                high=bar.high,
-                low=bar.low,
-                close=bar.close,
-                lots=bar.lots,
-                day_value_twd=bar.day_value_twd,
-                day_lots=bar.day_lots,
-            )
-            continue
-        into.high = max(into.high, bar.high)
-        into.low = min(into.low, bar.low)
-        into.close = bar.close
-        into.lots += bar.lots
-        into.day_value_twd = bar.day_value_twd
-        into.day_lots = bar.day_lots
-    return [_candle(bar) for bar in merged.values()]
 
 
 def volumes(day: SymbolDay) -> list[VolumeAtPrice]:

@@ -1,8 +1,6 @@
 """One connection to Fugle's streaming API (`/marketdata/v1.0/stock/streaming`).
 
-The client authenticates with its first frame (`auth` with `apikey`, `token` or
-`sdkToken`: any of the exchange's API keys), within `auth_timeout_s`; a wrong key gets
-Fugle's `Invalid authentication credentials` and the connection is closed. Then it may
+Once the client has authenticated (`_handshake`), it may
 `subscribe` (by `symbol` or `symbols`; each subscription gets an id), `unsubscribe` (by
 `id` or `ids`), ask for its `subscriptions` and `ping`; the server sends a `heartbeat`
 every `heartbeat_s`. Every input is bounded: frames by `MAX_FRAME_BYTES`, subscriptions
@@ -13,7 +11,6 @@ never closes the connection.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -23,28 +20,25 @@ from aiohttp import WSMsgType, web
 
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._streams import Subscriber
+from tradeburst.exchange.fugle._handshake import (
+    AUTHENTICATED_FRAME,
+    UNAUTHENTICATED_MESSAGE,
+    auth_key,
+    authenticated,
+)
 from tradeburst.exchange.fugle._hub import CHANNELS, Hub
-from tradeburst.exchange.fugle._shapes import error_frame, event_frame
+from tradeburst.exchange.fugle._shapes import (
+    BAD_REQUEST,
+    NOT_FOUND,
+    TOO_MANY,
+    error_frame,
+    event_frame,
+)
 
-__all__ = [
-    "AUTH_TIMEOUT_S",
-    "MAX_FRAME_BYTES",
-    "MAX_SUBSCRIPTIONS",
-    "UNAUTHENTICATED_MESSAGE",
-    "serve_connection",
-]
+__all__ = ["MAX_FRAME_BYTES", "MAX_SUBSCRIPTIONS", "serve_connection"]
 
-AUTH_TIMEOUT_S = 10.0
 MAX_FRAME_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 200
-UNAUTHENTICATED_MESSAGE = "Invalid authentication credentials"
-"""Fugle's text, which its client matches exactly."""
-
-BAD_REQUEST = 400
-UNAUTHORIZED = 401
-NOT_FOUND = 404
-TOO_MANY = 429
-_AUTHENTICATED = event_frame("authenticated", {"message": "Authenticated successfully"})
 _USAGE = 'send {"event": "subscribe", "data": {"channel": "trades", "symbol": "2330"}}'
 
 
@@ -81,9 +75,9 @@ class _Connection:
             return self.error(BAD_REQUEST, "frames must be JSON objects")
         event, data = frame.get("event"), frame.get("data")
         if event == "auth":  # again: answered as the first one was, the connection kept
-            key = _auth_key(text)
+            key = auth_key(text)
             if key and self._authenticate(key):
-                return self.push(_AUTHENTICATED)
+                return self.push(AUTHENTICATED_FRAME)
             return self.push(error_frame(UNAUTHENTICATED_MESSAGE))
         if event == "subscriptions":
             return self.push(event_frame("subscriptions", self._listing()))
@@ -190,67 +184,13 @@ async def serve_connection(
     sockets.add(socket)
     connection = _Connection(socket, hub, market, authenticate)
     try:
-        if await _authenticated(socket, authenticate, auth_timeout_s):
+        if await authenticated(socket, authenticate, auth_timeout_s):
             await _serve(connection, heartbeat_s)
     finally:
         connection.close()
         sockets.discard(socket)
         await socket.close()
     return socket
-
-
-async def _authenticated(
-    socket: web.WebSocketResponse, authenticate: Callable[[str], bool], timeout_s: float
-) -> bool:
-    """Read frames until a good `auth` (True) or a wrong one, a timeout or a close (False).
-    Frames before it are answered with an error: nothing else is served unauthenticated."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        try:
-            message = await socket.receive(timeout=max(0.001, deadline - loop.time()))
-        except TimeoutError:
-            await _send(socket, error_frame("authentication timeout", UNAUTHORIZED))
-            return False
-        if message.type is not WSMsgType.TEXT:
-            if message.type is WSMsgType.BINARY:
-                await _send(socket, error_frame("frames must be text JSON", BAD_REQUEST))
-                continue
-            return False  # closed, closing or broken
-        key = _auth_key(message.data)
-        if key is None:
-            await _send(
-                socket, error_frame("authenticate first: send the auth event", UNAUTHORIZED)
-            )
-            continue
-        if not authenticate(key):
-            await _send(socket, error_frame(UNAUTHENTICATED_MESSAGE))
-            return False
-        await _send(socket, _AUTHENTICATED)
-        return True
-
-
-def _auth_key(text: str) -> str | None:
-    """The credential of an `auth` frame, whichever of Fugle's three names carries it."""
-    try:
-        frame = msgspec.json.decode(text)
-    except (msgspec.DecodeError, RecursionError):
-        return None
-    if not isinstance(frame, dict) or frame.get("event") != "auth":
-        return None
-    data = frame.get("data")
-    if not isinstance(data, dict):
-        return ""
-    for name in ("apikey", "token", "sdkToken"):
-        value = data.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-async def _send(socket: web.WebSocketResponse, frame: bytes) -> None:
-    with contextlib.suppress(ConnectionError):
-        await socket.send_str(frame.decode())
 
 
 async def _serve(connection: _Connection, heartbeat_s: float) -> None:
