@@ -11,7 +11,7 @@ import pytest
 from tradeburst.exchange import Exchange
 
 from _fugle_support import data_of, event_is, streaming
-from _support import KEY_A, Api, StartExchange, clock_at, move_to, place
+from _support import KEY_A, Api, StartExchange, clock_at, move_to, place, receive
 
 
 async def _trade(api: Api, price: str = "40.60") -> None:
@@ -64,6 +64,45 @@ async def test_trades_and_books_arrive_for_a_subscribed_symbol(
     assert "isTrial" not in data and "isOpen" not in data and "isClose" not in data
     assert books["data"]["asks"] == []
     assert len(books["data"]["bids"]) <= 5
+
+
+async def test_both_feeds_carry_the_same_print(
+    exchange: Exchange, api: Api, session: aiohttp.ClientSession
+) -> None:
+    """/v1/marketdata and Fugle's stream report one trade with the same price, size (in
+    shares and in lots) and time: both read the market's one print."""
+    headers = {"Authorization": f"Bearer {KEY_A}"}
+    async with (
+        session.ws_connect(exchange.url + "/v1/marketdata", headers=headers) as own,
+        streaming(exchange, api_key=KEY_A) as (stock, inbox),
+    ):
+        await own.send_json({"event": "subscribe", "data": {"channel": "trades", "symbol": "2891"}})
+        stock.subscribe({"channel": "trades", "symbol": "2891"})
+        await inbox.next_where(event_is("subscribed"))
+        while (await receive(own))["event"] != "snapshot":
+            pass
+        await _trade(api)
+        ours = (await receive(own))["data"]
+        fugle = (await inbox.next_where(data_of("trades")))["data"]
+    assert (ours["price"], ours["size"], ours["time"]) == ("40.60", 2000, fugle["time"])
+    assert (fugle["price"], fugle["size"]) == (40.6, 2)
+
+
+async def test_candles_and_aggregates_follow_the_prints(exchange: Exchange, api: Api) -> None:
+    """The `candles` channel sends the print's one-minute bar, `aggregates` the quote."""
+    async with streaming(exchange, api_key=KEY_A) as (stock, inbox):
+        stock.subscribe({"channel": "candles", "symbol": "2891"})
+        stock.subscribe({"channel": "aggregates", "symbol": "2891"})
+        await inbox.next_where(data_of("aggregates"))  # the snapshot on subscribing
+        await _trade(api)
+        candle = await inbox.next_where(data_of("candles"))
+        quote = await inbox.next_where(
+            lambda f: data_of("aggregates")(f) and "lastPrice" in f["data"]
+        )
+    bar = candle["data"]
+    assert (bar["open"], bar["close"], bar["volume"], bar["average"]) == (40.6, 40.6, 2, 40.6)
+    assert bar["symbol"] == "2891" and bar["date"].endswith("+08:00")
+    assert (quote["data"]["lastPrice"], quote["data"]["total"]["tradeVolume"]) == (40.6, 2)
 
 
 async def test_trial_matches_and_the_opening_print_are_flagged(
