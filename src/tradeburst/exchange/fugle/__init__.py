@@ -34,6 +34,8 @@ HEARTBEAT_S = 30.0
 
 
 class FugleMarketData:
+    """The tape, the subscriptions and the routes of Fugle's protocol on one exchange."""
+
     def __init__(self, market: Market, account_for: Callable[[str], Account | None]) -> None:
         self._market = market
         self._account_for = account_for

@@ -1,11 +1,11 @@
 """One connection to Fugle's streaming API (`/marketdata/v1.0/stock/streaming`).
 
-Once the client has authenticated (`_handshake`), it may
-`subscribe` (by `symbol` or `symbols`; each subscription gets an id), `unsubscribe` (by
-`id` or `ids`), ask for its `subscriptions` and `ping`; the server sends a `heartbeat`
-every `heartbeat_s`. Every input is bounded: frames by `MAX_FRAME_BYTES`, subscriptions
-per connection by `MAX_SUBSCRIPTIONS`; a bad frame is answered with an error event and
-never closes the connection.
+Once the client has authenticated (`_handshake`), it may `subscribe` (by `symbol` or
+`symbols`; each subscription gets an id), `unsubscribe` (by `id` or `ids`), ask for its
+`subscriptions` and `ping`; the server sends a `heartbeat` every `heartbeat_s`. Every
+input is bounded: frames by `MAX_FRAME_BYTES`, subscriptions per connection by
+`MAX_SUBSCRIPTIONS`; a bad frame is answered with an error event and never closes the
+connection.
 """
 
 from __future__ import annotations
