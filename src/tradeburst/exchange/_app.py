@@ -32,6 +32,7 @@ from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
+from tradeburst.exchange.fugle import FugleMarketData
 from tradeburst.model import Order, OrderError, OrderStatus, PriceType
 from tradeburst.rules import from_cents
 from tradeburst.wire import (
@@ -129,6 +130,7 @@ class ExchangeApp:
         app.router.add_get("/v1/admin/orders", self.admin_orders)
         app.router.add_get("/v1/admin/stats", self.admin_stats)
         app.on_shutdown.append(self._close_sockets)
+        self.fugle = FugleMarketData.attach(app, self.market, self.gateway.account_for)
         return app
 
     @web.middleware

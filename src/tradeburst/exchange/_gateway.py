@@ -70,6 +70,11 @@ class Gateway:
         self._connections: dict[str, weakref.WeakSet[asyncio.BaseTransport]] = {}
         self.stats = Stats()
 
+    def account_for(self, key: str) -> Account | None:
+        """The account an API key opens, if any (for protocols that carry the key
+        elsewhere than the bearer header, such as Fugle's)."""
+        return self._keys.account_for(key)
+
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.stats.requests += 1

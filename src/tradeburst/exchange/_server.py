@@ -227,16 +227,21 @@ class Exchange:
             store.flush()
 
     async def _trial_matches(self) -> None:
-        """Publish what each auction would trade now, to the symbols someone watches."""
+        """Publish what each auction would trade now: to the `/v1/marketdata` symbols
+        someone watches, and every symbol's to the Fugle tape (its quotes show the last)."""
         while True:
             await asyncio.sleep(TRIAL_INTERVAL_S)
             if self.market.phase() not in (Phase.PRE_OPEN, Phase.CLOSING_CALL):
                 continue
             now_ns = self.clock.now_ns()
-            for symbol in self.api.feed.watched("trades"):
-                price, volume = self.market.books[symbol].indicative()
-                if price is not None:
+            watched = set(self.api.feed.watched("trades"))
+            for symbol, book in self.market.books.items():
+                price, volume = book.indicative()
+                if price is None:
+                    continue
+                if symbol in watched:
                     self.api.feed.trial(symbol, from_cents(price), volume, now_ns)
+                self.api.fugle.trial(symbol, from_cents(price), volume, now_ns)
 
     async def aclose(self) -> None:
         """Stop serving, stop the background work, and close the store. Idempotent."""
