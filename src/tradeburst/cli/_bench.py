@@ -36,13 +36,16 @@ def exchange_bench(
     concurrency: Annotated[
         int, typer.Option(min=1, max=64, help="Requests in flight over HTTP.")
     ] = 16,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=20, help="Alternate rounds of exchange and bare handler.")
+    ] = 3,
 ) -> None:
     """Orders matched per second in-process, and over HTTP beside a bare aiohttp handler."""
     from tradeburst.bench import run_exchange_bench
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency))
+    figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency, rounds=rounds))
     for key, value in figures.items():
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
