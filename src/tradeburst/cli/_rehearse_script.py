@@ -1,0 +1,70 @@
+"""Running a user's script as `python SCRIPT ARGS` would, in this process: `sys.argv`,
+`sys.path[0]` and `__name__ == "__main__"` as Python sets them, its exit code as Python
+computes it (`sys.exit(None)` 0, an int itself, anything else printed and 1; an uncaught
+exception 1, Ctrl-C 130), and its traceback printed through `sys.excepthook` without
+tradeburst's own frames, so it reads as Python would print it. Threads the script leaves
+running are waited for, as the interpreter waits for them at exit, before the exchange
+they may still use is stopped.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["run_script"]
+
+INTERRUPTED = 130
+
+
+def run_script(script: Path, args: list[str]) -> int:
+    """Run `script` with `args`; its exit code."""
+    path = str(script.resolve())
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [str(script), *args]
+    sys.path.insert(0, str(script.resolve().parent if script.is_file() else script.resolve()))
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    except BaseException as exc:
+        sys.excepthook(type(exc), exc, _from_script(exc.__traceback__, path))
+        return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 1
+    finally:
+        _wait_for_threads()
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return 0
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _from_script(tb: TracebackType | None, path: str) -> TracebackType | None:
+    """The traceback from the script's first frame on (runpy's frames dropped); all of it
+    if the script has none (a syntax error is reported by its own location)."""
+    start = tb
+    while start is not None and start.tb_frame.f_code.co_filename != path:
+        start = start.tb_next
+    return start if start is not None else _past_runpy(tb)
+
+
+def _past_runpy(tb: TracebackType | None) -> TracebackType | None:
+    while tb is not None and tb.tb_frame.f_code.co_filename in (__file__, runpy.__file__):
+        tb = tb.tb_next
+    return tb
+
+
+def _wait_for_threads() -> None:
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon and thread is not threading.main_thread():
+            thread.join()
