@@ -31,7 +31,9 @@ def run_script(script: Path, args: list[str]) -> int:
     except SystemExit as exc:
         return _exit_code(exc.code)
     except BaseException as exc:
-        sys.excepthook(type(exc), exc, _from_script(exc.__traceback__, path))
+        trimmed = _from_script(exc.__traceback__, path)
+        # The default hook prints the exception's own traceback, whatever it is passed.
+        sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
         return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 1
     finally:
         _wait_for_threads()
