@@ -7,6 +7,7 @@ not be edited. `tradeburst rehearse SCRIPT` does both for a script.
 from __future__ import annotations
 
 import sys
+from types import ModuleType
 
 from tradeburst.sim import fubon
 from tradeburst.sim import fubon as fubon_neo
@@ -15,6 +16,9 @@ from tradeburst.sim.fubon._session import configure
 __all__ = ["configure", "fubon_neo", "install", "uninstall"]
 
 _NAMES = {"fubon_neo": fubon, "fubon_neo.sdk": fubon.sdk, "fubon_neo.constant": fubon.constant}
+_replaced: dict[str, ModuleType] = {}
+"""What `install` found under each name (a real `fubon_neo` imported before), for
+`uninstall` to put back."""
 
 
 def install(url: str | None = None, api_key: str | None = None) -> None:
@@ -26,11 +30,18 @@ def install(url: str | None = None, api_key: str | None = None) -> None:
         raise ValueError("give both url and api_key, or neither")
     if url is not None and api_key is not None:
         configure(url, api_key)
-    sys.modules.update(_NAMES)
+    for name, module in _NAMES.items():
+        found = sys.modules.get(name)
+        if found is not None and found is not module:
+            _replaced[name] = found
+        sys.modules[name] = module
 
 
 def uninstall() -> None:
-    """Undo `install`: `import fubon_neo` finds the real package again, if there is one."""
+    """Undo `install`: `fubon_neo` is again what it was before (the real package, if it
+    had been imported, or nothing, so that the next import finds whatever is installed)."""
     for name, module in _NAMES.items():
         if sys.modules.get(name) is module:
             del sys.modules[name]
+        if name in _replaced:
+            sys.modules[name] = _replaced.pop(name)

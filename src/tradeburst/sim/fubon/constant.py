@@ -1,13 +1,16 @@
 """`fubon_neo.constant`, imitated: the enums a script passes in an `Order` and reads back
 in a result. They behave as the 2.3.1 binary's PyO3 enums do where a script can tell:
 members are instances of their class, `str()` and `repr()` are `BSAction.Buy`, a member
-equals its integer code (`BSAction.Buy == 0`) and nothing else (not `True`, `0.0` or
-another enum), `int()` gives the code, members are unhashable and unordered, and the
-class cannot be called (`BSAction(1)` raises `TypeError: No constructor defined`).
+equals its integer code (`BSAction.Buy == 0`, and `BSAction.Sell == True`) and nothing
+else (not `0.0`, a string or another enum), `int()` gives the code, members are unhashable
+and unordered, and the class cannot be called (`BSAction(1)` raises
+`TypeError: No constructor defined`).
 
-These are not the real classes even when the `fubon_neo` wheel is installed: the
-compatible SDK must behave the same on a machine without the wheel, and importing the
-real module would load the binary, which opens sockets and writes `./log` files.
+These are not the real classes, even where the `fubon_neo` wheel is installed: the
+compatible SDK must behave the same on a machine without the wheel, and `install()` puts
+this package under the name `fubon_neo`, the only name the binary's classes can be loaded
+by. The tests hold these against the real ones, side by side. The SDK also accepts the
+real members (and a real `Order`), read by their `str()` and `repr()`.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class _FubonEnum:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _FubonEnum):
             return type(other) is type(self) and other._code == self._code
-        if type(other) is int:
+        if isinstance(other, int):  # bools too, as PyO3 reads them; never a float
             return other == self._code
         return False
 

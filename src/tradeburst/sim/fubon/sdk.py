@@ -12,6 +12,7 @@ objects, never raising for a refusal.
 from __future__ import annotations
 
 import atexit
+import functools
 import weakref
 from typing import Any
 
@@ -47,13 +48,12 @@ class _LoggedIn:
         if name.startswith("make_") or not callable(method):
             return method
 
+        @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
             if self._session.transport is None:
                 return result(False, NOT_LOGGED_IN)
             return method(*args, **kwargs)
 
-        call.__name__ = name
-        call.__doc__ = method.__doc__
         return call
 
 
