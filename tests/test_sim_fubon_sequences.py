@@ -280,3 +280,38 @@ async def test_install_makes_import_fubon_neo_find_it_and_uninstall_undoes_it() 
     finally:
         sim.uninstall()
     assert sys.modules["fubon_neo.sdk"] is before
+
+
+async def test_the_real_binarys_order_and_enums_are_taken_too(rehearsal: Rehearsal) -> None:
+    """A script that built its Order with the real wheel still places it here."""
+    import fubon_neo.constant as real_c
+    import fubon_neo.sdk as real_sdk
+
+    real_order = real_sdk.Order(
+        real_c.BSAction.Buy, "2881", 1000, real_c.MarketType.Common, real_c.PriceType.Limit,
+        real_c.TimeInForce.ROD, real_c.OrderType.Stock, "85", "real1",
+    )  # fmt: skip
+    stock, account = rehearsal.sdk.stock, rehearsal.account
+    placed = await rehearsal(stock.place_order, account, real_order)
+    assert placed.is_success and placed.data.user_def == "real1" and placed.data.price == 85.0
+    quote = await rehearsal(stock.query_symbol_quote, account, "2881", real_c.MarketType.Common)
+    assert quote.is_success and quote.data.market_type == C.MarketType.Common
+
+
+async def test_a_call_after_the_exchange_is_gone_answers_a_result(
+    start_exchange: StartExchange,
+) -> None:
+    """The connection closed or refused: a Result with the binary's words, no exception."""
+    exchange = await start_exchange()
+    sim.configure(exchange.url, KEY_A)
+    sdk = await asyncio.to_thread(fubon_neo.sdk.FubonSDK)
+    account = (await asyncio.to_thread(sdk.apikey_dma_login, "A123456789", "k")).data[0]
+    await exchange.aclose()
+    try:
+        answer = await asyncio.to_thread(sdk.stock.place_order, account, order("85", "gone"))
+        assert not answer.is_success and answer.data is None
+        assert answer.message.startswith(
+            ("Login Error, Unable to make method calls", "URL error: Unable to connect")
+        ), answer.message
+    finally:
+        await asyncio.to_thread(sdk.shutdown)
