@@ -315,3 +315,25 @@ async def test_a_call_after_the_exchange_is_gone_answers_a_result(
         ), answer.message
     finally:
         await asyncio.to_thread(sdk.shutdown)
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    start_exchange: StartExchange,
+) -> None:
+    """Between two calls the exchange restarts on the same port (as aiohttp closes idle
+    connections): the second call opens a new connection and succeeds, once."""
+    first = await start_exchange()
+    sim.configure(first.url, KEY_A)
+    sdk = await asyncio.to_thread(fubon_neo.sdk.FubonSDK)
+    account = (await asyncio.to_thread(sdk.apikey_dma_login, "A123456789", "k")).data[0]
+    try:
+        assert (await asyncio.to_thread(sdk.stock.get_order_results, account)).is_success
+        port = int(first.url.rsplit(":", 1)[1])
+        await first.aclose()
+        second = await start_exchange(port=port)
+        placed = await asyncio.to_thread(sdk.stock.place_order, account, order("85", "again"))
+        assert placed.is_success, placed.message
+        results = await asyncio.to_thread(sdk.stock.get_order_results, account)
+        assert [o.user_def for o in results.data] == ["again"] and second.url == first.url
+    finally:
+        await asyncio.to_thread(sdk.shutdown)

@@ -7,7 +7,9 @@ blocking call made on the caller's own thread needs no hand-over to another loop
 deadlock with the script's own loop. The pool never holds more connections than the
 exchange allows the account (less one for the account stream); a call that finds them all
 busy waits for one, as a request waits on the real SDK's single socket. Nothing is sent
-twice: a call that fails is reported, never retried.
+twice: a call that fails is reported, never retried; so an idle connection the server may
+have closed (aiohttp closes them after 75 s) is never reused: one idle for
+`MAX_IDLE_S`, or one the server has already closed, is replaced before the request.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import http.client
 import json
 import queue
+import select
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +30,7 @@ __all__ = ["CLOSED_MESSAGE", "CallFailed", "Transport"]
 CLOSED_MESSAGE = "Login Error, Unable to make method calls because underlying connection is closed"
 """The binary's answer to a call whose connection closed while it was in flight."""
 ANSWER_TIMEOUT_S = 30.0
+MAX_IDLE_S = 30.0
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 
@@ -46,7 +51,7 @@ class Transport:
         self._host = parts.hostname
         self._port = parts.port
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
-        self._idle: queue.LifoQueue[http.client.HTTPConnection] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[tuple[http.client.HTTPConnection, float]] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(max(1, connections))
         self._closed = False
 
@@ -80,22 +85,40 @@ class Transport:
             if response.will_close:
                 connection.close()
             else:
-                self._idle.put(connection)
+                self._idle.put((connection, time.monotonic()))
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:
             raise CallFailed(f"{CLOSED_MESSAGE} (unreadable answer to {method} {path})") from None
 
     def _connection(self) -> http.client.HTTPConnection:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            return kind(self._host, self._port, timeout=ANSWER_TIMEOUT_S)
+        """An idle connection that is surely still open, else a new one."""
+        while True:
+            try:
+                connection, since = self._idle.get_nowait()
+            except queue.Empty:
+                kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+                return kind(self._host, self._port, timeout=ANSWER_TIMEOUT_S)
+            if time.monotonic() - since < MAX_IDLE_S and not _closed_by_server(connection):
+                return connection
+            connection.close()
 
     def close(self) -> None:
         while True:
             try:
-                self._idle.get_nowait().close()
+                self._idle.get_nowait()[0].close()
             except queue.Empty:
                 return
+
+
+def _closed_by_server(connection: http.client.HTTPConnection) -> bool:
+    """An idle connection with something to read has been closed (or spoken to out of
+    turn) by the server: not to be used."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
