@@ -337,3 +337,23 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
         assert [o.user_def for o in results.data] == ["again"] and second.url == first.url
     finally:
         await asyncio.to_thread(sdk.shutdown)
+
+
+async def test_batch_changes_report_every_4_then_every_outcome(rehearsal: Rehearsal) -> None:
+    """batch_modify_price returns status-4 ACKs; on_order_changed says 4, 4, then 10, 10;
+    batch_cancel_order likewise with 30s; more than 30 is refused."""
+    stock, account = rehearsal.sdk.stock, rehearsal.account
+    placed = [
+        (await rehearsal(stock.place_order, account, order("85", f"bc{i}"))).data for i in range(2)
+    ]
+    changes = [stock.make_modify_price_obj(p, "84") for p in placed]
+    acks = await rehearsal(stock.batch_modify_price, account, changes)
+    assert acks.is_success and [(a.function_type, a.status) for a in acks.data] == [(15, 4)] * 2
+    reports = await rehearsal.reports.wait("order_changed", 4)
+    assert [r.status for _, r in reports] == [4, 4, 10, 10]
+    cancelled = await rehearsal(stock.batch_cancel_order, account, placed)
+    assert cancelled.is_success and [a.status for a in cancelled.data] == [4, 4]
+    reports = await rehearsal.reports.wait("order_changed", 8)
+    assert [(r.function_type, r.status) for _, r in reports[4:]] == [(30, 4)] * 2 + [(30, 30)] * 2
+    too_many = await rehearsal(stock.batch_cancel_order, account, placed * 16)
+    assert not too_many.is_success and too_many.message.endswith("Max 30")

@@ -9,7 +9,8 @@ Fubon's `on_order_changed` sequences (standard service):
 - refused by the system (same price, a larger quantity, an order past cancelling): only
   the failure report (19, 29, 39, most fields None), and `is_success=False` either way;
 - a batch (at most 30): the status-4 acknowledgements are returned; the exchange takes
-  each change as its own request, one after another, and the reports follow.
+  each change as its own request, one after another; then every status-4 report, then
+  every outcome.
 
 An order the SDK has no `order_no` for (an acknowledgement of an unblock or batch call) is
 refused with the binary's text, as is a price change to or from a market price.
@@ -38,6 +39,10 @@ MARKET_TO_OTHER = "MarketPrice cannot change to others"
 OTHER_TO_MARKET = "MarketPrice cannot change from others"
 NOT_ENOUGH = "Not enough parameter to modify price"
 _PRICE, _QUANTITY, _CANCEL = 15, 20, 30
+_ACK, _OUTCOME = 0, 1
+_Report = tuple[int, Any, Any]
+"""(stage, code, content) of one `on_order_changed` report: a batch sends every status-4
+report before any outcome."""
 
 
 def _request_object(kind: type[Any], order: Any, **fields: Any) -> Any:
@@ -81,13 +86,23 @@ class StockChanges:
         return _request_object(ModifyQuantity, order, new_quantity=quantity)
 
     def modify_price(self, account: Any, order_res: Any, unblock: bool | None = None) -> Any:
-        return self._change(order_res, _PRICE, bool(unblock))
+        return self._one(order_res, _PRICE, bool(unblock))
 
     def modify_quantity(self, account: Any, order_res: Any, unblock: bool | None = None) -> Any:
-        return self._change(order_res, _QUANTITY, bool(unblock))
+        return self._one(order_res, _QUANTITY, bool(unblock))
 
     def cancel_order(self, account: Any, order_res: Any, unblock: bool | None = None) -> Any:
-        return self._change(order_res, _CANCEL, bool(unblock))
+        return self._one(order_res, _CANCEL, bool(unblock))
+
+    def _one(self, item: Any, function_type: int, unblock: bool) -> Any:
+        reports: list[_Report] = []
+        answer = self._change(item, function_type, unblock, reports)
+        self._emit(reports)
+        return answer
+
+    def _emit(self, reports: list[_Report]) -> None:
+        for _, code, content in reports:
+            self._session.callbacks.emit("on_order_changed", code, content)
 
     def batch_modify_price(self, account: Any, orders: Any) -> Any:
         orders = list(orders)
@@ -105,16 +120,19 @@ class StockChanges:
         if len(items) > MAX_BATCH_ORDERS:
             return result(False, BATCH_TOO_LONG)
         acks = []
+        reports: list[_Report] = []
         for item in items:
             source = item if function_type == _CANCEL else getattr(item, "source", None)
-            answer = self._change(item, function_type, unblock=True)
+            answer = self._change(item, function_type, True, reports)
             if answer.is_success:
                 acks.append(answer.data)
             elif isinstance(source, OrderResult):
                 acks.append(source.replaced(function_type=function_type, status=4))
+        self._emit(sorted(reports, key=lambda report: report[0]))  # every 4 first
         return result(True, None, acks)
 
-    def _change(self, item: Any, function_type: int, unblock: bool) -> Any:
+    def _change(self, item: Any, function_type: int, unblock: bool, reports: list[_Report]) -> Any:
+        """Send one change; its reports are added to `reports`."""
         order = item if function_type == _CANCEL else getattr(item, "source", None)
         if not isinstance(order, OrderResult):
             kind = "OrderResult" if function_type == _CANCEL else "a modify object"
@@ -126,28 +144,27 @@ class StockChanges:
             answer = self._session.request("POST", f"/v1/orders/{order.order_no}/{action}", body)
         except CallFailed as exc:
             return result(False, str(exc))
-        emit = self._session.callbacks.emit
         if not answer.get("is_success"):
-            return self._refused(order, answer, function_type, unblock)
+            return self._refused(order, answer, function_type, unblock, reports)
         record = msgspec.convert(answer["data"], WireOrder)
         ack = order_object(record, function_type=function_type, status=4)
         outcome = order_object(record, function_type=function_type)
         if function_type != _CANCEL:
             outcome = outcome.replaced(status=10)
-        emit("on_order_changed", None, ack)
-        emit("on_order_changed", None, outcome)
+        reports += [(_ACK, None, ack), (_OUTCOME, None, outcome)]
         return result(True, None, ack if unblock else outcome)
 
-    def _refused(self, order: Any, answer: Any, function_type: int, unblock: bool) -> Any:
+    def _refused(
+        self, order: Any, answer: Any, function_type: int, unblock: bool, reports: list[_Report]
+    ) -> Any:
         data = answer.get("data")
         status = data.get("status", 90) if isinstance(data, dict) else 90
         refusal = change_refusal(
             answer.get("message"), status, order.seq_no, bool(order.filled_qty)
         )
-        emit = self._session.callbacks.emit
         ack = order.replaced(function_type=function_type, status=4, details=None)
         if refusal.backend:
-            emit("on_order_changed", None, ack)
+            reports.append((_ACK, None, ack))
         failure = OrderResult(
             function_type=function_type,
             status=status,
@@ -156,7 +173,7 @@ class StockChanges:
             market_type=constant.MarketType.UnSupported,
             error_message=refusal.message,
         )
-        emit("on_order_changed", refusal.code, failure)
+        reports.append((_OUTCOME, refusal.code, failure))
         if refusal.backend and unblock:
             return result(True, None, ack)
         return result(False, refusal.message)
