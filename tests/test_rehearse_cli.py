@@ -80,6 +80,12 @@ async def test_the_exit_code_arguments_and_traceback_are_the_scripts(
     assert f'File "{script}", line 6, in <module>' in crash.stderr
     assert crash.stderr.rstrip().endswith("ValueError: boom")
     assert "runpy" not in crash.stderr and "tradeburst" not in crash.stderr
+    broken = tmp_path / "broken.py"
+    broken.write_text("x = (\n", encoding="utf-8")
+    syntax = await run_cli("rehearse", str(broken), *base, cwd=tmp_path)
+    assert syntax.returncode == 1
+    assert syntax.stderr.startswith(f'  File "{broken}", line 1\n'), syntax.stderr
+    assert "SyntaxError" in syntax.stderr and "Traceback" not in syntax.stderr
 
 
 async def test_tradeburst_problems_are_one_line_and_exit_2(

@@ -51,16 +51,9 @@ def _exit_code(code: object) -> int:
 
 
 def _from_script(tb: TracebackType | None, path: str) -> TracebackType | None:
-    """The traceback from the script's first frame on (runpy's frames dropped); all of it
-    if the script has none (a syntax error is reported by its own location)."""
-    start = tb
-    while start is not None and start.tb_frame.f_code.co_filename != path:
-        start = start.tb_next
-    return start if start is not None else _past_runpy(tb)
-
-
-def _past_runpy(tb: TracebackType | None) -> TracebackType | None:
-    while tb is not None and tb.tb_frame.f_code.co_filename in (__file__, runpy.__file__):
+    """The traceback from the script's first frame on (runpy's frames dropped); none if
+    the script never ran (a syntax error: Python prints only its location then)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
         tb = tb.tb_next
     return tb
 
