@@ -8,12 +8,13 @@ Fubon's `on_order_changed` sequences (standard service):
   `is_success=False` (an unblock call returns its status-4 report);
 - refused by the system (same price, a larger quantity, an order past cancelling): only
   the failure report (19, 29, 39, most fields None), and `is_success=False` either way;
-- a batch (at most 30): the status-4 acknowledgements are returned; the exchange takes
-  each change as its own request, one after another; then every status-4 report, then
-  every outcome.
+- a batch (at most 30) is one request to the exchange's batch route (one call against
+  the batch limit); it returns a status-4 acknowledgement per change, then every status-4
+  report goes out, then every outcome.
 
 An order the SDK has no `order_no` for (an acknowledgement of an unblock or batch call) is
-refused with the binary's text, as is a price change to or from a market price.
+refused with the binary's text, as is a price change to or from a market price; in a
+batch, either refuses the whole batch before anything is sent.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MARKET_TO_OTHER = "MarketPrice cannot change to others"
 OTHER_TO_MARKET = "MarketPrice cannot change from others"
 NOT_ENOUGH = "Not enough parameter to modify price"
 _PRICE, _QUANTITY, _CANCEL = 15, 20, 30
+_ACTIONS = {_PRICE: "modify-price", _QUANTITY: "modify-quantity", _CANCEL: "cancel"}
 _ACK, _OUTCOME = 0, 1
 _Report = tuple[int, Any, Any]
 """(stage, code, content) of one `on_order_changed` report: a batch sends every status-4
@@ -94,21 +96,8 @@ class StockChanges:
     def cancel_order(self, account: Any, order_res: Any, unblock: bool | None = None) -> Any:
         return self._one(order_res, _CANCEL, bool(unblock))
 
-    def _one(self, item: Any, function_type: int, unblock: bool) -> Any:
-        reports: list[_Report] = []
-        answer = self._change(item, function_type, unblock, reports)
-        self._emit(reports)
-        return answer
-
-    def _emit(self, reports: list[_Report]) -> None:
-        for _, code, content in reports:
-            self._session.callbacks.emit("on_order_changed", code, content)
-
     def batch_modify_price(self, account: Any, orders: Any) -> Any:
-        orders = list(orders)
-        if any(getattr(o, "price_type", None) == constant.PriceType.Market for o in orders):
-            return result(False, MARKET_TO_OTHER)
-        return self._batch(orders, _PRICE)
+        return self._batch(list(orders), _PRICE)
 
     def batch_modify_quantity(self, account: Any, orders: Any) -> Any:
         return self._batch(list(orders), _QUANTITY)
@@ -116,74 +105,62 @@ class StockChanges:
     def batch_cancel_order(self, account: Any, orders: Any) -> Any:
         return self._batch(list(orders), _CANCEL)
 
+    def _one(self, item: Any, function_type: int, unblock: bool) -> Any:
+        try:
+            order, body = _change(item, function_type)
+            path = f"/v1/orders/{order.order_no}/{_ACTIONS[function_type]}"
+            answer = self._session.request("POST", path, body)
+        except CallFailed as exc:
+            return result(False, str(exc))
+        reports: list[_Report] = []
+        outcome = _outcome(order, answer, function_type, unblock, reports)
+        self._emit(reports)
+        return outcome
+
     def _batch(self, items: list[Any], function_type: int) -> Any:
         if len(items) > MAX_BATCH_ORDERS:
             return result(False, BATCH_TOO_LONG)
-        acks = []
+        try:
+            changes = [_change(item, function_type) for item in items]
+            body: dict[str, Any] = (
+                {"order_nos": [order.order_no for order, _ in changes]}
+                if function_type == _CANCEL
+                else {"changes": [{"order_no": order.order_no, **b} for order, b in changes]}
+            )
+            path = f"/v1/orders/batch-{_ACTIONS[function_type]}"
+            answer = self._session.request("POST", path, body)
+        except CallFailed as exc:
+            return result(False, str(exc))
         reports: list[_Report] = []
-        for item in items:
-            source = item if function_type == _CANCEL else getattr(item, "source", None)
-            answer = self._change(item, function_type, True, reports)
-            if answer.is_success:
-                acks.append(answer.data)
-            elif isinstance(source, OrderResult):
-                acks.append(source.replaced(function_type=function_type, status=4))
+        acks = []
+        for (order, _), one in zip(changes, answer["data"], strict=True):
+            outcome = _outcome(order, one, function_type, True, reports)
+            acks.append(outcome.data if outcome.is_success else _ack(order, function_type))
         self._emit(sorted(reports, key=lambda report: report[0]))  # every 4 first
         return result(True, None, acks)
 
-    def _change(self, item: Any, function_type: int, unblock: bool, reports: list[_Report]) -> Any:
-        """Send one change; its reports are added to `reports`."""
-        order = item if function_type == _CANCEL else getattr(item, "source", None)
-        if not isinstance(order, OrderResult):
-            kind = "OrderResult" if function_type == _CANCEL else "a modify object"
-            raise TypeError(f"expected {kind}, got '{type(item).__name__}'")
-        if order.order_no is None:
-            return result(False, NO_ORDER_NO)
-        try:
-            action, body = _action(item, order, function_type)
-            answer = self._session.request("POST", f"/v1/orders/{order.order_no}/{action}", body)
-        except CallFailed as exc:
-            return result(False, str(exc))
-        if not answer.get("is_success"):
-            return self._refused(order, answer, function_type, unblock, reports)
-        record = msgspec.convert(answer["data"], WireOrder)
-        ack = order_object(record, function_type=function_type, status=4)
-        outcome = order_object(record, function_type=function_type)
-        if function_type != _CANCEL:
-            outcome = outcome.replaced(status=10)
-        reports += [(_ACK, None, ack), (_OUTCOME, None, outcome)]
-        return result(True, None, ack if unblock else outcome)
-
-    def _refused(
-        self, order: Any, answer: Any, function_type: int, unblock: bool, reports: list[_Report]
-    ) -> Any:
-        data = answer.get("data")
-        status = data.get("status", 90) if isinstance(data, dict) else 90
-        refusal = change_refusal(
-            answer.get("message"), status, order.seq_no, bool(order.filled_qty)
-        )
-        ack = order.replaced(function_type=function_type, status=4, details=None)
-        if refusal.backend:
-            reports.append((_ACK, None, ack))
-        failure = OrderResult(
-            function_type=function_type,
-            status=status,
-            seq_no=order.seq_no,
-            order_no=order.order_no,
-            market_type=constant.MarketType.UnSupported,
-            error_message=refusal.message,
-        )
-        reports.append((_OUTCOME, refusal.code, failure))
-        if refusal.backend and unblock:
-            return result(True, None, ack)
-        return result(False, refusal.message)
+    def _emit(self, reports: list[_Report]) -> None:
+        for _, code, content in reports:
+            self._session.callbacks.emit("on_order_changed", code, content)
 
 
-def _action(item: Any, order: Any, function_type: int) -> tuple[str, dict[str, Any]]:
+def _ack(order: Any, function_type: int) -> Any:
+    return order.replaced(function_type=function_type, status=4, details=None)
+
+
+def _change(item: Any, function_type: int) -> tuple[Any, dict[str, Any]]:
+    """The order `item` changes and the exchange's body for the change, or `CallFailed`
+    with the SDK's own text for a change it refuses before sending."""
+    order = item if function_type == _CANCEL else getattr(item, "source", None)
+    if not isinstance(order, OrderResult):
+        kind = "OrderResult" if function_type == _CANCEL else "a modify object"
+        raise TypeError(f"expected {kind}, got '{type(item).__name__}'")
+    if order.order_no is None:
+        raise CallFailed(NO_ORDER_NO)
     if function_type == _CANCEL:
-        return "cancel", {}
+        return order, {}
     if function_type == _QUANTITY:
-        return "modify-quantity", {"quantity": item.new_quantity}
+        return order, {"quantity": item.new_quantity}
     price, price_type = item.new_price, item.new_price_type
     if (price is None) == (price_type is None):
         raise CallFailed(NOT_ENOUGH)
@@ -192,5 +169,44 @@ def _action(item: Any, order: Any, function_type: int) -> tuple[str, dict[str, A
     if price_type == constant.PriceType.Market:
         raise CallFailed(OTHER_TO_MARKET)
     if price is not None:
-        return "modify-price", {"price": price}
-    return "modify-price", {"price_type": constant.member_name(price_type, constant.PriceType)}
+        return order, {"price": price}
+    return order, {"price_type": constant.member_name(price_type, constant.PriceType)}
+
+
+def _outcome(
+    order: Any, answer: Any, function_type: int, unblock: bool, reports: list[_Report]
+) -> Any:
+    """The Result of one change from the exchange's answer; its reports added to
+    `reports`."""
+    if not answer.get("is_success"):
+        return _refused(order, answer, function_type, unblock, reports)
+    record = msgspec.convert(answer["data"], WireOrder)
+    ack = order_object(record, function_type=function_type, status=4)
+    outcome = order_object(record, function_type=function_type)
+    if function_type != _CANCEL:
+        outcome = outcome.replaced(status=10)
+    reports += [(_ACK, None, ack), (_OUTCOME, None, outcome)]
+    return result(True, None, ack if unblock else outcome)
+
+
+def _refused(
+    order: Any, answer: Any, function_type: int, unblock: bool, reports: list[_Report]
+) -> Any:
+    data = answer.get("data")
+    status = data.get("status", 90) if isinstance(data, dict) else 90
+    refusal = change_refusal(answer.get("message"), status, order.seq_no, bool(order.filled_qty))
+    ack = _ack(order, function_type)
+    if refusal.backend:
+        reports.append((_ACK, None, ack))
+    failure = OrderResult(
+        function_type=function_type,
+        status=status,
+        seq_no=order.seq_no,
+        order_no=order.order_no,
+        market_type=constant.MarketType.UnSupported,
+        error_message=refusal.message,
+    )
+    reports.append((_OUTCOME, refusal.code, failure))
+    if refusal.backend and unblock:
+        return result(True, None, ack)
+    return result(False, refusal.message)
