@@ -29,6 +29,10 @@ __all__ = ["NOT_LOGGED_IN", "Session", "Target", "configure", "target"]
 NOT_LOGGED_IN = "Not Login Error"
 URL_ENV = "TRADEBURST_URL"
 KEY_ENV = "TRADEBURST_API_KEY"
+CONNECTIONS_WITHOUT_LIMIT = 16
+"""Connections the SDK opens at most when the exchange declares no limit (profile none)."""
+BRANCH_NO = "6460"
+"""The rehearsal exchange's branch; its order records carry it too."""
 
 
 class NoTarget(TradeburstError):
@@ -94,11 +98,11 @@ class Session:
         with self._lock:
             self._drop()
             self._stream = stream
-            self.transport = Transport(
-                self.where.url, self.where.api_key, max(1, (limits.connections or 17) - 1)
-            )
+            # The account stream holds one of the account's connections.
+            calls = (limits.connections or CONNECTIONS_WITHOUT_LIMIT + 1) - 1
+            self.transport = Transport(self.where.url, self.where.api_key, max(1, calls))
             self.account = Account(
-                name="rehearsal", account=limits.account, branch_no="6460", account_type="stock"
+                name="rehearsal", account=limits.account, branch_no=BRANCH_NO, account_type="stock"
             )
         return [self.account]
 
