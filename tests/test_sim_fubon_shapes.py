@@ -15,6 +15,7 @@ import fubon_neo.sdk as real_sdk
 import pytest
 
 from tradeburst.sim import fubon_neo
+from tradeburst.sim.fubon import _objects as objects
 
 ENUMS = ("BSAction", "MarketType", "PriceType", "TimeInForce", "OrderType", "StockType", "Market")
 STOCK_METHODS = (
@@ -191,3 +192,24 @@ def test_the_methods_have_the_real_names_and_parameters(
         assert ours.stock.get_order_results(None).message == "Not Login Error"
     finally:
         ours.shutdown()
+
+
+def test_result_objects_carry_the_binarys_attribute_names() -> None:
+    """The attribute lists of 2.3.1's pyclasses (30 on OrderResult, 14 on FilledData), as
+    introspected from the binary; result objects cannot be built offline to compare live."""
+    assert set(objects.OrderResult.fields) == {
+        "function_type", "date", "seq_no", "branch_no", "account", "order_no", "asset_type",
+        "market", "market_type", "stock_no", "buy_sell", "price_type", "price", "quantity",
+        "time_in_force", "order_type", "is_pre_order", "status", "after_price_type",
+        "after_price", "unit", "after_qty", "filled_qty", "filled_money", "before_qty",
+        "before_price", "user_def", "last_time", "details", "error_message",
+    }  # fmt: skip
+    assert len(objects.OrderResult.fields) == 30
+    assert objects.FilledData.fields == (
+        "date", "branch_no", "account", "seq_no", "order_no", "stock_no", "buy_sell",
+        "order_type", "filled_no", "filled_avg_price", "filled_qty", "filled_price",
+        "filled_time", "user_def",
+    )  # fmt: skip
+    assert objects.Account.fields == ("name", "account", "branch_no", "account_type")
+    shown = repr(objects.result(True, None, []))
+    assert shown == "Result { is_success: True, message: None, data: [] }"
