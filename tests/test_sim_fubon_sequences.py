@@ -58,14 +58,15 @@ class Reports:
             ]
 
     async def wait(self, kind: str, count: int, seq_no: str | None = None) -> list[Any]:
-        def enough() -> bool:
-            with self.changed:
-                return self.changed.wait_for(
-                    lambda: len(self.of(kind, seq_no)) >= count, timeout=WAIT_S
-                )
-
-        assert await asyncio.to_thread(enough), (kind, count, self.items)
+        await self.wait_until(lambda: len(self.of(kind, seq_no)) >= count)
         return self.of(kind, seq_no)
+
+    async def wait_until(self, condition: Callable[[], bool]) -> None:
+        def met() -> bool:
+            with self.changed:
+                return self.changed.wait_for(condition, timeout=WAIT_S)
+
+        assert await asyncio.to_thread(met), self.items
 
 
 @dataclass
@@ -301,13 +302,17 @@ async def test_the_real_binarys_order_and_enums_are_taken_too(rehearsal: Rehears
 async def test_a_call_after_the_exchange_is_gone_answers_a_result(
     start_exchange: StartExchange,
 ) -> None:
-    """The connection closed or refused: a Result with the binary's words, no exception."""
+    """Event 300 when the exchange goes; then a call answers a Result with the binary's
+    words (the connection closed or refused), no exception."""
     exchange = await start_exchange()
     sim.configure(exchange.url, KEY_A)
     sdk = await asyncio.to_thread(fubon_neo.sdk.FubonSDK)
     account = (await asyncio.to_thread(sdk.apikey_dma_login, "A123456789", "k")).data[0]
+    reports = Reports()
+    sdk.set_on_event(reports.recorder("event"))
     await exchange.aclose()
     try:
+        await reports.wait_until(lambda: ("300", "disconnect") in reports.of("event"))
         answer = await asyncio.to_thread(sdk.stock.place_order, account, order("85", "gone"))
         assert not answer.is_success and answer.data is None
         assert answer.message.startswith(

@@ -73,7 +73,8 @@ class Callbacks:
 
 class AccountStream:
     """The exchange's account stream, read on a thread of its own: each fill is handed to
-    `on_fill`, each change of an order to `on_change`."""
+    `on_fill`, each change of an order to `on_change`; `on_lost` is called if the stream
+    ends before `stop`."""
 
     def __init__(
         self,
@@ -81,11 +82,14 @@ class AccountStream:
         api_key: str,
         on_fill: Callable[[FilledData], None],
         on_change: Callable[[OrderResult], None],
+        on_lost: Callable[[], None],
     ) -> None:
         self._url = url.replace("http", "ws", 1) + "/v1/stream"
         self._headers = {"Authorization": f"Bearer {api_key}"}
         self._on_fill = on_fill
         self._on_change = on_change
+        self._on_lost = on_lost
+        self._stopping = False
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -100,6 +104,8 @@ class AccountStream:
     def _run(self) -> None:
         with contextlib.suppress(Exception):
             asyncio.run(self._read())
+        if self._subscribed and not self._stopping:
+            self._on_lost()
         self._ready.set()
 
     async def _read(self) -> None:
@@ -132,6 +138,7 @@ class AccountStream:
             self._on_change(msgspec.convert(frame.data, OrderResult))
 
     def stop(self) -> None:
+        self._stopping = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None:
             with contextlib.suppress(RuntimeError):  # its loop has ended already

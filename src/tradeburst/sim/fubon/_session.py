@@ -91,7 +91,9 @@ class Session:
         if status != 200:
             raise CallFailed(_message(answer, status))
         limits = msgspec.convert(answer["data"], LimitsAnswer)
-        stream = AccountStream(self.where.url, self.where.api_key, self._filled, self._changed)
+        stream = AccountStream(
+            self.where.url, self.where.api_key, self._filled, self._changed, self._lost
+        )
         if not stream.start():
             stream.stop()
             raise CallFailed(f"URL error: Unable to connect to {self.where.url}/v1/stream")
@@ -111,6 +113,10 @@ class Session:
 
     def _changed(self, record: OrderResult) -> None:
         self.history.changed(record)
+
+    def _lost(self) -> None:
+        """The exchange closed the account stream: Fubon's disconnect event."""
+        self.callbacks.emit("on_event", "300", "disconnect")
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """The exchange's envelope for one request (successful or not), or `CallFailed`."""
