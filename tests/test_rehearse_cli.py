@@ -4,12 +4,18 @@ traceback are its own; tradeburst's own problems are one line and exit 2."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+from typer.testing import CliRunner
 
-from _engine_support import run_cli
+from tradeburst import sim
+from tradeburst.cli import app
+
+from _engine_support import cli_env, run_cli
 from _support import ADMIN, KEY_A, Api, StartExchange, admin_orders, orders_of
 
 HERE = Path(__file__).parent
@@ -61,7 +67,8 @@ async def test_the_exit_code_arguments_and_traceback_are_the_scripts(
     start_exchange: StartExchange, tmp_path: Path
 ) -> None:
     """The script sees its own argv (options it shares with none of tradeburst's), exits
-    with its own code, and a crash prints Python's traceback from the script's frame."""
+    with its own code, and a crash prints Python's traceback from the script's frame; a
+    syntax error only its location, as Python does. (In this process, in a thread.)"""
     exchange = await start_exchange()
     script = tmp_path / "argv.py"
     script.write_text(
@@ -71,19 +78,19 @@ async def test_the_exit_code_arguments_and_traceback_are_the_scripts(
         encoding="utf-8",
     )
     base = ("--url", exchange.url, "--api-key", KEY_A)
-    done = await run_cli("rehearse", str(script), "3", "--symbol", "2330", *base, cwd=tmp_path)
-    assert done.returncode == 3, done.output
+    done = await _rehearse(str(script), "3", "--symbol", "2330", *base)
+    assert done.exit_code == 3, done.output
     assert "['3', '--symbol', '2330'] __main__" in done.stdout
-    crash = await run_cli("rehearse", str(script), *base, "--", "crash", "--url", cwd=tmp_path)
-    assert crash.returncode == 1
+    crash = await _rehearse(str(script), *base, "--", "crash", "--url")
+    assert crash.exit_code == 1 and "['crash', '--url'] __main__" in crash.stdout
     assert crash.stderr.startswith("Traceback (most recent call last):\n"), crash.stderr
     assert f'File "{script}", line 6, in <module>' in crash.stderr
     assert crash.stderr.rstrip().endswith("ValueError: boom")
     assert "runpy" not in crash.stderr and "tradeburst" not in crash.stderr
     broken = tmp_path / "broken.py"
     broken.write_text("x = (\n", encoding="utf-8")
-    syntax = await run_cli("rehearse", str(broken), *base, cwd=tmp_path)
-    assert syntax.returncode == 1
+    syntax = await _rehearse(str(broken), *base)
+    assert syntax.exit_code == 1
     assert syntax.stderr.startswith(f'  File "{broken}", line 1\n'), syntax.stderr
     assert "SyntaxError" in syntax.stderr and "Traceback" not in syntax.stderr
 
@@ -92,27 +99,23 @@ async def test_tradeburst_problems_are_one_line_and_exit_2(
     start_exchange: StartExchange, tmp_path: Path
 ) -> None:
     """A missing script, an exchange that is not there, a wrong key, an option for an
-    embedded exchange with --url: one line each, exit 2, no traceback, the key not shown."""
+    embedded exchange with --url: one line each, exit 2, no traceback, the key not shown;
+    the script never runs. (In this process, in a thread, while the exchange serves.)"""
     exchange = await start_exchange()
     script = tmp_path / "ok.py"
     script.write_text("print('ran')\n", encoding="utf-8")
-    missing = await run_cli("rehearse", str(tmp_path / "nope.py"), cwd=tmp_path)
-    assert missing.returncode == 2 and "nope.py does not exist" in _flat(missing.output)
-    gone = await run_cli(
-        "rehearse", str(script), "--url", "http://127.0.0.1:9", "--api-key", "k", cwd=tmp_path
+    missing = await _rehearse(str(tmp_path / "nope.py"))
+    assert missing.exit_code == 2 and "nope.py does not exist" in _flat(missing.output)
+    gone = await _rehearse(str(script), "--url", "http://127.0.0.1:9", "--api-key", "k")
+    assert gone.exit_code == 2 and "cannot reach the rehearsal exchange" in gone.output
+    wrong = await _rehearse(str(script), "--url", exchange.url, "--api-key", "wrong-secret")
+    assert wrong.exit_code == 2 and "refused the API key: wrong API key" in wrong.output
+    both = await _rehearse(
+        str(script), "--url", exchange.url, "--api-key", KEY_A, "--clock", "09:00:00"
     )
-    assert gone.returncode == 2 and "cannot reach the rehearsal exchange" in gone.stderr
-    wrong = await run_cli(
-        "rehearse", str(script), "--url", exchange.url, "--api-key", "wrong-secret", cwd=tmp_path
-    )
-    assert wrong.returncode == 2 and "refused the API key: wrong API key" in wrong.stderr
-    both = await run_cli(
-        "rehearse", str(script), "--url", exchange.url, "--api-key", KEY_A, "--clock", "09:00:00",
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert both.returncode == 2 and "leave out --url" in _flat(both.stderr)
+    assert both.exit_code == 2 and "leave out --url" in _flat(both.output)
     for done in (missing, gone, wrong, both):
-        assert "Traceback" not in done.output and "ran" not in done.stdout
+        assert "Traceback" not in done.output and "ran" not in done.output
         assert "wrong-secret" not in done.output
 
 
@@ -140,3 +143,13 @@ async def test_without_url_an_exchange_is_started_for_the_run(tmp_path: Path) ->
 def _flat(text: str) -> str:
     """Text out of rich's error panel: one line, no box drawing."""
     return " ".join(text.replace("│", " ").split())
+
+
+async def _rehearse(*args: str) -> Any:
+    """`tradeburst rehearse ARGS` in this process, in a thread, while the exchange serves
+    on the test's loop: no interpreter to start. The `fubon_neo` it installs is taken out
+    again, so later tests import the real one."""
+    try:
+        return await asyncio.to_thread(CliRunner().invoke, app, ["rehearse", *args], env=cli_env())
+    finally:
+        sim.uninstall()

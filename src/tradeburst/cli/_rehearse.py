@@ -15,8 +15,10 @@ script's.
 
 from __future__ import annotations
 
+import atexit
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -38,9 +40,9 @@ from tradeburst.cli._exchange_options import (
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._options import ApiKey, ApiKeyFile, checked_url
 from tradeburst.cli._rehearse_exchange import (
+    EmbeddedExchange,
     RehearsalExchangeError,
     check_exchange,
-    embedded_exchange,
 )
 from tradeburst.cli._rehearse_script import run_script
 from tradeburst.cli._values import non_negative, parse_clock
@@ -141,18 +143,23 @@ def _against(url: str, api_key: str, script: Path, args: list[str] | None) -> in
 
 
 def _embedded(options: list[str], script: Path, args: list[str] | None) -> int:
+    exchange = EmbeddedExchange(options)
     try:
-        with embedded_exchange(options) as (url, api_key):
-            return _run(url, api_key, script, args)
+        url, api_key = exchange.start()
     except RehearsalExchangeError as exc:
         _fail(str(exc))
+    # Stopped at exit, after the interpreter has waited for the threads the script left
+    # running (they may still use it) and before the script's own atexit hooks.
+    atexit.register(exchange.stop)
+    return _run(url, api_key, script, args)
 
 
 def _run(url: str, api_key: str, script: Path, args: list[str] | None) -> int:
     from tradeburst import sim
 
     sim.install(url=url, api_key=api_key)
-    signal.signal(signal.SIGTERM, _terminated)
+    if threading.current_thread() is threading.main_thread():  # only it may set handlers
+        signal.signal(signal.SIGTERM, _terminated)
     sys.stdout.flush()
     return run_script(script, list(args or ()))
 

@@ -1,24 +1,22 @@
 """The exchange a rehearsal runs against: the one at `--url`, checked with the key before
 the script starts, or one started for the run as a child process (`tradeburst exchange
 --port 0` with the options given), its key read from what it prints (never put on a
-command line), its output drained so it never blocks, and stopped when the run ends."""
+command line) and its output drained so it never blocks."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import tempfile
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import IO
 
 from tradeburst.errors import TradeburstError
 from tradeburst.exchange import exchange_child
 
-__all__ = ["RehearsalExchangeError", "check_exchange", "embedded_exchange"]
+__all__ = ["EmbeddedExchange", "RehearsalExchangeError", "check_exchange"]
 
 CHECK_TIMEOUT_S = 10.0
 MAX_ANSWER_BYTES = 1024 * 1024
@@ -60,27 +58,43 @@ def _message(raw: bytes) -> str | None:
     return str(message) if message else None
 
 
-@contextlib.contextmanager
-def embedded_exchange(options: list[str]) -> Iterator[tuple[str, str]]:
-    """A rehearsal exchange for the run: its URL and API key."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
-        process = subprocess.Popen(
-            exchange_child(*options),
+class EmbeddedExchange:
+    """A rehearsal exchange for the run, in a child process: `start` gives its URL and API
+    key, `stop` (idempotent) ends it."""
+
+    def __init__(self, options: list[str]) -> None:
+        self._options = options
+        self._errors: IO[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+
+    def start(self) -> tuple[str, str]:
+        # Kept open as long as the exchange runs: what it says if it fails to start.
+        self._errors = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            exchange_child(*self._options),
             stdout=subprocess.PIPE,
-            stderr=errors,
+            stderr=self._errors,
             text=True,
             encoding="utf-8",
         )
         try:
-            yield _started(process, errors)
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            return _started(self._process, self._errors)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
 
 
 def _started(process: subprocess.Popen[str], errors: IO[str]) -> tuple[str, str]:

@@ -3,15 +3,13 @@
 computes it (`sys.exit(None)` 0, an int itself, anything else printed and 1; an uncaught
 exception 1, Ctrl-C 130), and its traceback printed through `sys.excepthook` without
 tradeburst's own frames, so it reads as Python would print it. Threads the script leaves
-running are waited for, as the interpreter waits for them at exit, before the exchange
-they may still use is stopped.
+running are left to the interpreter, which waits for them at exit as it always does.
 """
 
 from __future__ import annotations
 
 import runpy
 import sys
-import threading
 from pathlib import Path
 from types import TracebackType
 
@@ -36,7 +34,6 @@ def run_script(script: Path, args: list[str]) -> int:
         sys.excepthook(type(exc), exc.with_traceback(trimmed), trimmed)
         return INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 1
     finally:
-        _wait_for_threads()
         sys.argv, sys.path[:] = saved_argv, saved_path
     return 0
 
@@ -56,10 +53,3 @@ def _from_script(tb: TracebackType | None, path: str) -> TracebackType | None:
     while tb is not None and tb.tb_frame.f_code.co_filename != path:
         tb = tb.tb_next
     return tb
-
-
-def _wait_for_threads() -> None:
-    current = threading.current_thread()
-    for thread in threading.enumerate():
-        if thread is not current and not thread.daemon and thread is not threading.main_thread():
-            thread.join()
