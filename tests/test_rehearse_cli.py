@@ -120,24 +120,33 @@ async def test_tradeburst_problems_are_one_line_and_exit_2(
 
 
 async def test_without_url_an_exchange_is_started_for_the_run(tmp_path: Path) -> None:
-    """No --url: an exchange with the options given serves the script and stops after it."""
+    """No --url: an exchange with the options given serves the script, and still serves a
+    thread the script left running (beside an executor it never shut down) until Python
+    has waited for it; then the run ends, exit 0."""
     script = tmp_path / "one.py"
     script.write_text(
+        "import threading\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
         "from fubon_neo.sdk import FubonSDK, Order\n"
         "from fubon_neo.constant import BSAction, MarketType, OrderType, PriceType, TimeInForce\n"
         "sdk = FubonSDK()\n"
         "account = sdk.apikey_dma_login('A123456789', 'any-key').data[0]\n"
         "order = Order(BSAction.Buy, '2881', 1000, MarketType.Common, PriceType.Limit,\n"
         "              TimeInForce.ROD, OrderType.Stock, '85')\n"
-        "placed = sdk.stock.place_order(account, order)\n"
-        "print(account.account, placed.is_success, placed.data.status)\n",
+        "pool = ThreadPoolExecutor(4)\n"
+        "placed = pool.submit(sdk.stock.place_order, account, order).result()\n"
+        "print(account.account, placed.is_success, placed.data.status)\n"
+        "def later():\n"
+        "    threading.main_thread().join()  # the script is over; Python is exiting\n"
+        "    print('later', sdk.stock.place_order(account, order).is_success)\n"
+        "threading.Thread(target=later).start()\n",
         encoding="utf-8",
     )
     done = await run_cli(
         "rehearse", "--always-open", "--seed", "1", "--no-liquidity", str(script), cwd=tmp_path
     )
     assert done.returncode == 0, done.output
-    assert done.stdout.strip().endswith("9800001 True 10")
+    assert done.stdout.split("\n")[-3:] == ["9800001 True 10", "later True", ""]
 
 
 def _flat(text: str) -> str:
