@@ -274,10 +274,12 @@ async def test_install_makes_import_fubon_neo_find_it_and_uninstall_undoes_it() 
 
     sim.install()
     try:
+        from fubon_neo.adapter import Mode
         from fubon_neo.constant import BSAction
         from fubon_neo.sdk import FubonSDK
 
         assert FubonSDK is fubon_neo.sdk.FubonSDK and BSAction is C.BSAction
+        assert Mode is fubon_neo.sdk.Mode
     finally:
         sim.uninstall()
     assert sys.modules["fubon_neo.sdk"] is before

@@ -15,14 +15,19 @@ from tradeburst.sim.fubon._session import configure
 
 __all__ = ["configure", "fubon_neo", "install", "uninstall"]
 
-_NAMES = {"fubon_neo": fubon, "fubon_neo.sdk": fubon.sdk, "fubon_neo.constant": fubon.constant}
+_NAMES = {
+    "fubon_neo": fubon,
+    "fubon_neo.sdk": fubon.sdk,
+    "fubon_neo.constant": fubon.constant,
+    "fubon_neo.adapter": fubon.adapter,
+}
 _replaced: dict[str, ModuleType] = {}
 """What `install` found under each name (a real `fubon_neo` imported before), for
 `uninstall` to put back."""
 
 
 def install(url: str | None = None, api_key: str | None = None) -> None:
-    """Alias `fubon_neo`, `fubon_neo.sdk` and `fubon_neo.constant` in `sys.modules` to the
+    """Alias `fubon_neo` and its `sdk`, `constant` and `adapter` in `sys.modules` to the
     compatible SDK, which then talks to the exchange at `url` with `api_key` (both, or
     neither: then `TRADEBURST_URL` and `TRADEBURST_API_KEY`). A real `fubon_neo` imported
     before stays where it was imported; later imports find this one."""
