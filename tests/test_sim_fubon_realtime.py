@@ -1,12 +1,9 @@
 """`sdk.init_realtime()`: the real `fugle_marketdata` clients, pointed at the rehearsal
-exchange's Fugle routes with the account's key. The end-to-end test needs Fugle's
-protocol on the exchange (issue 18, part 2, built separately): it is skipped, saying so,
-until `tradeburst.exchange.fugle` exists."""
+exchange's Fugle routes with the account's key, receive its trades, books and quotes."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import queue
 from collections.abc import AsyncIterator
@@ -21,7 +18,6 @@ from tradeburst.sim import fubon_neo
 from _support import KEY_A, StartExchange
 
 C = fubon_neo.constant
-FUGLE_ON_THE_EXCHANGE = importlib.util.find_spec("tradeburst.exchange.fugle") is not None
 WAIT_S = 5.0
 
 
@@ -56,9 +52,6 @@ async def test_init_realtime_points_fugles_clients_at_the_exchange(
             stock.subscribe({"channel": channel, "symbol": "2881"})
 
 
-@pytest.mark.skipif(
-    not FUGLE_ON_THE_EXCHANGE, reason="needs Fugle's protocol on the exchange (issue 18 part 2)"
-)
 async def test_fugles_clients_receive_trades_books_and_a_quote(
     logged_in: tuple[Exchange, Any, Any],
 ) -> None:
