@@ -82,27 +82,32 @@ class Session:
         self._lock = threading.Lock()
 
     def login(self) -> Any:
-        """The account list of a login, or `CallFailed`."""
+        """The account list of a login, or `CallFailed`. A login again first lets go of
+        the last one's connections, so the two never count together against the limit."""
+        self.logout()
         probe = Transport(self.where.url, self.where.api_key)
-        try:
-            status, answer = probe.call("GET", "/v1/limits")
-        finally:
-            probe.close()
+        status, answer = probe.call("GET", "/v1/limits")
         if status != 200:
+            probe.close()
             raise CallFailed(_message(answer, status))
-        limits = msgspec.convert(answer["data"], LimitsAnswer)
+        try:
+            limits = msgspec.convert(answer["data"], LimitsAnswer)
+        except (msgspec.ValidationError, KeyError, TypeError):
+            probe.close()
+            raise CallFailed(f"{self.where.url} does not answer as a rehearsal exchange") from None
         stream = AccountStream(
             self.where.url, self.where.api_key, self._filled, self._changed, self._lost
         )
         if not stream.start():
             stream.stop()
+            probe.close()
             raise CallFailed(f"URL error: Unable to connect to {self.where.url}/v1/stream")
         with self._lock:
-            self._drop()
+            self._drop()  # another login's, had one raced this one
             self._stream = stream
             # The account stream holds one of the account's connections.
             calls = (limits.connections or CONNECTIONS_WITHOUT_LIMIT + 1) - 1
-            self.transport = Transport(self.where.url, self.where.api_key, max(1, calls))
+            self.transport = probe.resized(max(1, calls))
             self.account = Account(
                 name="rehearsal", account=limits.account, branch_no=BRANCH_NO, account_type="stock"
             )

@@ -58,6 +58,13 @@ class Transport:
     def __repr__(self) -> str:  # never the key
         return f"Transport({self.url!r})"
 
+    def resized(self, connections: int) -> Transport:
+        """This transport with room for `connections`, keeping its idle connections, so
+        none is closed and opened again (the exchange counts a closing one a moment)."""
+        other = Transport(self.url, self.api_key, connections)
+        other._idle = self._idle
+        return other
+
     @property
     def api_key(self) -> str:
         return self._headers["Authorization"].partition(" ")[2]
