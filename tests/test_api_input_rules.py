@@ -33,6 +33,12 @@ SEEDS: dict[str, list[Any]] = {
     "BatchBody": [{"orders": [FULL_ORDER, FULL_ORDER]}],
     "ModifyPriceBody": [{"price": "40.05"}, {"price_type": "LimitUp"}],
     "ModifyQuantityBody": [{"quantity": 1000}],
+    "BatchCancelBody": [{"order_nos": ["00001", "00002"]}],
+    "BatchModifyPriceBody": [
+        {"changes": [{"order_no": "00001", "price": "40.05"}]},
+        {"changes": [{"order_no": "00001", "price_type": "LimitUp"}]},
+    ],
+    "BatchModifyQuantityBody": [{"changes": [{"order_no": "00001", "quantity": 1000}]}],
 }
 """Valid bodies per request schema, between them filling every field the schema has."""
 
@@ -140,7 +146,7 @@ async def test_every_route_answers_bad_bytes_and_odd_numbers_below_500(
     odd numbers in each field, byte for byte: never a 500, and nothing placed by any."""
     spec = await _spec(api)
     posts = {p: item["post"] for p, item in spec["paths"].items() if "post" in item}
-    assert len(posts) == 5
+    assert len(posts) == 8
     placed = await place(api, price="40.00", quantity=50_000)
     server_errors = []
     for path, operation in posts.items():

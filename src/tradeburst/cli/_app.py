@@ -8,6 +8,7 @@ from tradeburst.cli._bench import bench_app
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
 from tradeburst.cli._fire import fire_command
+from tradeburst.cli._rehearse import REHEARSE_SETTINGS, rehearse_command
 from tradeburst.cli._report import report_command
 from tradeburst.cli._resume import resume_command
 from tradeburst.cli._run import run_command
@@ -31,6 +32,7 @@ app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("slice")(slice_command)
+app.command("rehearse", context_settings=REHEARSE_SETTINGS)(rehearse_command)
 app.add_typer(bench_app, name="bench")
 
 

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 
 from tradeburst.exchange._accounts import HOUSE, Account
 from tradeburst.exchange._api import error_response, fubon_user_def, json_response
+from tradeburst.exchange._batch_changes import BatchChanges
 from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
@@ -124,6 +125,7 @@ class ExchangeApp:
         app.router.add_post("/v1/orders/{order_no}/cancel", self.cancel)
         app.router.add_post("/v1/orders/{order_no}/modify-price", self.modify_price)
         app.router.add_post("/v1/orders/{order_no}/modify-quantity", self.modify_quantity)
+        BatchChanges(self).register(app)
         app.router.add_get("/v1/fills", self.fills)
         app.router.add_get("/v1/stream", self.account_stream)
         app.router.add_get("/v1/marketdata", self.market_data)

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from tradeburst.exchange._batch_changes import BATCH_CHANGES
 from tradeburst.wire import (
     AdminOrders,
     AdminStats,
@@ -164,6 +165,19 @@ def _order_paths() -> dict[str, Any]:
                 body="BatchBody",
             )
         },
+        **{
+            f"/v1/orders/batch-{action}": {
+                "post": _operation(
+                    f"{summary}; each change answered on its own, in order",
+                    _enveloped({"type": "array", "items": _ref("Envelope")}),
+                    400,
+                    429,
+                    503,
+                    body=body.__name__,
+                )
+            }
+            for action, summary, body in BATCH_CHANGES
+        },
         "/v1/orders/{order_no}/cancel": {
             "post": _operation("Cancel an order", result, *change_errors, params=order_no)
         },
@@ -230,6 +244,7 @@ def openapi_spec() -> dict[str, Any]:
             BatchBody,
             ModifyPriceBody,
             ModifyQuantityBody,
+            *(body for _, _, body in BATCH_CHANGES),
             OrderResult,
             FilledData,
             Envelope,

@@ -21,6 +21,13 @@ from tradeburst.wire._answers import (
     decode_batch_answer,
     decode_order_answer,
 )
+from tradeburst.wire._batch_changes import (
+    BatchCancelBody,
+    BatchModifyPriceBody,
+    BatchModifyQuantityBody,
+    PriceChange,
+    QuantityChange,
+)
 from tradeburst.wire._frames import (
     ChannelSnapshot,
     ChannelUpdate,
@@ -52,6 +59,9 @@ __all__ = [
     "AdminStats",
     "BatchAnswer",
     "BatchBody",
+    "BatchCancelBody",
+    "BatchModifyPriceBody",
+    "BatchModifyQuantityBody",
     "BookLevel",
     "BookSnapshot",
     "ChannelSnapshot",
@@ -70,6 +80,8 @@ __all__ = [
     "OrderEvent",
     "OrderResult",
     "PlaceOrderBody",
+    "PriceChange",
+    "QuantityChange",
     "Quote",
     "StreamStart",
     "Subscription",
