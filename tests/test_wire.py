@@ -49,6 +49,7 @@ def test_the_public_names_are_pinned() -> None:
         "OrderEvent",
         "OrderResult",
         "PlaceOrderBody",
+        "PositionData",
         "Quote",
         "StreamStart",
         "Subscription",
