@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tradeburst.cli._bench import bench_app
+from tradeburst.cli._cancel_all import cancel_all_command
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
 from tradeburst.cli._fire import fire_command
@@ -33,6 +34,7 @@ app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("slice")(slice_command)
 app.command("rehearse", context_settings=REHEARSE_SETTINGS)(rehearse_command)
+app.command("cancel-all")(cancel_all_command)
 app.add_typer(bench_app, name="bench")
 
 

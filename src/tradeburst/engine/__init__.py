@@ -1,5 +1,6 @@
 """The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
 
+from tradeburst.engine._cancel_all import CancelAttempt, CancelReport, cancel_all, run_of
 from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
     DispatchOptions,
@@ -35,6 +36,8 @@ __all__ = [
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
     "MAX_ORDERS_PER_RUN",
+    "CancelAttempt",
+    "CancelReport",
     "Charge",
     "DispatchOptions",
     "DispatchRecord",
@@ -59,6 +62,7 @@ __all__ = [
     "Slots",
     "Throttle",
     "batch_within",
+    "cancel_all",
     "check_orders",
     "client_order_id",
     "exit_code",
@@ -70,6 +74,7 @@ __all__ = [
     "priced_at",
     "read_orders",
     "resume",
+    "run_of",
     "run_record",
     "rush",
 ]
