@@ -36,8 +36,11 @@ def _describing(broker: Broker) -> AccountBroker:
     return broker  # type: ignore[return-value]  # checked just above
 
 
-def with_account(broker: AccountBroker, work: Callable[[AccountBroker], Awaitable[T]]) -> T:
-    """`work` on the connected broker in one event loop, the broker closed after it."""
+def with_account(
+    broker: AccountBroker, work: Callable[[AccountBroker], Awaitable[T]], *, interrupted: int = 130
+) -> T:
+    """`work` on the connected broker in one event loop, the broker closed after it; Ctrl-C
+    exits with `interrupted`."""
 
     async def main() -> T:
         try:
@@ -53,5 +56,6 @@ def with_account(broker: AccountBroker, work: Callable[[AccountBroker], Awaitabl
         error.print(f"[red]{broker.name}: {escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
-        error.print("[red]interrupted[/]")
-        raise typer.Exit(130) from None
+        if interrupted:
+            error.print("[red]interrupted[/]")
+        raise typer.Exit(interrupted) from None

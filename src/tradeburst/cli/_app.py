@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from tradeburst.cli._account import account_command
 from tradeburst.cli._bench import bench_app
 from tradeburst.cli._cancel_all import cancel_all_command
 from tradeburst.cli._demo import demo_command
@@ -35,6 +36,7 @@ app.command("run")(run_command)
 app.command("slice")(slice_command)
 app.command("rehearse", context_settings=REHEARSE_SETTINGS)(rehearse_command)
 app.command("cancel-all")(cancel_all_command)
+app.command("account")(account_command)
 app.add_typer(bench_app, name="bench")
 
 

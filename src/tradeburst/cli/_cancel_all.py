@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from tradeburst.brokers import AccountBroker, WorkingOrder
+from tradeburst.account import working_figures
+from tradeburst.brokers import AccountBroker
 from tradeburst.cli._account_broker import account_broker, with_account
+from tradeburst.cli._account_view import orders_table
 from tradeburst.cli._brokers import (
     BrokerChoice,
     BrokerName,
@@ -93,62 +94,33 @@ def print_cancel_report(out: Console, report: CancelReport) -> None:
         if not report.found:
             out.print("no working orders")
             return
-        out.print(_orders_table(f"{len(report.found)} working orders (none cancelled: --dry-run)",
-                                report.found))  # fmt: skip
+        title = f"{len(report.found)} working orders (none cancelled: --dry-run)"
+        out.print(orders_table(title, report.found))
         return
     cancelled, failed = report.cancelled, report.not_cancelled
     if cancelled:
-        out.print(_orders_table(f"cancelled {len(cancelled)}", [a.order for a in cancelled]))
+        out.print(orders_table(f"cancelled {len(cancelled)}", [a.order for a in cancelled]))
     if failed:
-        out.print(_orders_table(f"not cancelled {len(failed)}", [a.order for a in failed],
-                                [a.reason for a in failed]))  # fmt: skip
+        out.print(orders_table(f"not cancelled {len(failed)}", [a.order for a in failed],
+                               [a.reason for a in failed]))  # fmt: skip
     if report.left:
-        out.print(_orders_table(f"[red]still working {len(report.left)}[/]", report.left))
+        out.print(orders_table(f"[red]still working {len(report.left)}[/]", report.left))
     elif not report.found:
         out.print("no working orders: nothing to cancel")
     else:
         out.print("nothing left working")
 
 
-def _orders_table(
-    title: str, orders: list[WorkingOrder], reasons: list[str] | None = None
-) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("order", "user_def", "symbol", "side", "price", "open shares"):
-        table.add_column(column, justify="right" if column in ("price", "open shares") else "left")
-    if reasons is not None:
-        table.add_column("reason")
-    for i, order in enumerate(orders):
-        price = "market" if order.price_twd is None else str(order.price_twd)
-        row = [order.order_no, order.user_def or "", order.symbol, order.side.value, price,
-               f"{order.open_qty:,}"]  # fmt: skip
-        table.add_row(*row, *([reasons[i]] if reasons is not None else []))
-    return table
-
-
-def _order(order: WorkingOrder) -> dict[str, Any]:
-    return {
-        "order_no": order.order_no,
-        "user_def": order.user_def,
-        "symbol": order.symbol,
-        "side": order.side.value,
-        "price": None if order.price_twd is None else str(order.price_twd),
-        "quantity": order.quantity,
-        "filled_qty": order.filled_qty,
-        "open_qty": order.open_qty,
-    }
-
-
 def _attempt(attempt: CancelAttempt) -> dict[str, Any]:
-    return {**_order(attempt.order), "reason": attempt.reason}
+    return {**working_figures(attempt.order), "reason": attempt.reason}
 
 
 def report_figures(report: CancelReport) -> dict[str, Any]:
     """The outcome as JSON: `found`, `cancelled`, `not_cancelled` (with `reason`), `left`."""
     return {
         "dry_run": report.dry_run,
-        "found": [_order(o) for o in report.found],
+        "found": [working_figures(o) for o in report.found],
         "cancelled": [_attempt(a) for a in report.cancelled],
         "not_cancelled": [_attempt(a) for a in report.not_cancelled],
-        "left": [_order(o) for o in report.left],
+        "left": [working_figures(o) for o in report.left],
     }
