@@ -12,6 +12,7 @@ from tradeburst.engine._fire import fire, rush
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
+from tradeburst.engine._order_source import OrderSource
 from tradeburst.engine._orders_file import (
     InputProblem,
     InvalidInput,
@@ -53,6 +54,7 @@ __all__ = [
     "JournalError",
     "ManualPacing",
     "OrderRow",
+    "OrderSource",
     "Plan",
     "PlanStep",
     "Receipts",
