@@ -5,19 +5,22 @@ could not be cancelled, and does the same through the Fubon adapter."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 
 from tradeburst.brokers import SimBroker
-from tradeburst.brokers.fubon import FubonBroker, FubonCredentials
+from tradeburst.brokers.fubon import SDK_FACTORY_ENV, FubonBroker, FubonCredentials
 from tradeburst.engine import cancel_all
 from tradeburst.exchange import Exchange
 from tradeburst.model import Order, Side
 
-from _engine_support import OPEN_CLOCK, run_cli
+import _fubon_standin as standin
+from _engine_support import CLI_TIMEOUT_S, OPEN_CLOCK, cli_args, cli_env, run_cli
 from _support import KEY_A, KEY_B, Api, StartExchange, orders_of, place
 
 STANDIN = "_fubon_standin:make_sdk"
@@ -122,4 +125,40 @@ async def test_fubon_cancel_all_cancels_orders_placed_outside_the_adapter(
         assert [a.order.side for a in report.cancelled] == [Side.SELL]
         report = await cancel_all(broker)
     assert report.clear and len(report.cancelled) == 1
+    assert _working(await orders_of(api)) == []
+
+
+async def _fubon_cli(exchange: Exchange, cert: Path, *args: str) -> tuple[int, str, str]:
+    """`tradeburst ARGS --broker fubon`, its SDK the stand-in in front of `exchange`."""
+    env = cli_env()
+    env.update({
+        SDK_FACTORY_ENV: STANDIN, standin.STANDIN_URL_ENV: exchange.url,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), env.get("PYTHONPATH", "")]),
+        "TRADEBURST_FUBON_ID": "A123456789", "TRADEBURST_FUBON_API_KEY": KEY_A,
+        "TRADEBURST_FUBON_CERT": str(cert),
+    })  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        *cli_args(*args, "--broker", "fubon"), cwd=cert.parent, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(CLI_TIMEOUT_S):
+        stdout, stderr = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_the_commands_take_broker_fubon(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """`cancel-all --broker fubon` logs in through the SDK, cancels both orders placed over
+    HTTP, and exits 0."""
+    exchange = await start_exchange(clock_start=OPEN_CLOCK, always_open=False)
+    api = Api(session, exchange.url, KEY_A)
+    await place(api, symbol="2891", side="Buy", price="40.00")
+    await place(api, symbol="2891", side="Sell", price="41.50")
+    cert = tmp_path / "cert.pfx"
+    cert.write_bytes(b"not a real certificate")
+    code, out, err = await _fubon_cli(exchange, cert, "cancel-all")
+    assert code == 0, out + err
+    assert "cancelled 2" in out
     assert _working(await orders_of(api)) == []

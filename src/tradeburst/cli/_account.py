@@ -83,7 +83,8 @@ def account_command(
         api_key_file=api_key_file, fubon_config=fubon_config, fubon_test=fubon_test,
         fubon_url=fubon_url, fubon_timeout_s=fubon_timeout_s,
     )  # fmt: skip
-    account = account_broker(choice, out)
+    # With the JSON on standard output, what the broker setup says goes to stderr.
+    account = account_broker(choice, Console(stderr=True) if to_stdout else out)
 
     def show(snapshot: AccountSnapshot) -> bool:
         figures = snapshot_figures(snapshot)
