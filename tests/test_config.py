@@ -66,6 +66,7 @@ async def test_a_flag_wins_over_the_file_and_the_file_over_the_default(
         ('urll = "http://127.0.0.1:1"\n', "unknown key 'urll' (did you mean url?)"),
         ("[fubon]\ntimeout = 3\n", "unknown key 'fubon.timeout'"),
         ("[fire]\nat = '09:00:00'\n", "unknown key 'fire.at'"),
+        ("[bench]\nurl = 'x'\n", "unknown key 'bench.url'"),
         ('max_orders = "many"\n', "max_orders:"),
         ('api_key = "k"\n', "api_key: secrets are not kept here"),
         ("url = \n", "not TOML"),

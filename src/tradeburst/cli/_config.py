@@ -170,8 +170,14 @@ def _per_command(
     for name, command in group.commands.items():
         own = tables.get(name, {})
         if isinstance(command, TyperGroup):
-            inner = {k: v for k, v in own.items() if isinstance(v, dict)}
-            result[name] = _per_command(command, shared, inner, loaded, ctx,
+            for key, value in own.items():
+                if key not in command.commands or not isinstance(value, dict):
+                    raise _problem(
+                        path,
+                        f"unknown key '{prefix}{name}.{key}': a table of "
+                        f"{name}'s commands ({', '.join(command.commands)})",
+                    )
+            result[name] = _per_command(command, shared, own, loaded, ctx,
                                         prefix=f"{prefix}{name}.")  # fmt: skip
             continue
         options = _options(command)
