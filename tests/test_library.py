@@ -104,3 +104,10 @@ async def test_orders_from_python_are_checked_before_anything_is_sent(
     ]
     assert "user_def" in str(raised.value.problems[2])
     assert await orders_of(api) == []
+
+
+def test_the_docs_name_every_public_name() -> None:
+    """Each name of `tradeburst.__all__` appears in the API table of docs/library.md."""
+    table = DOCS.read_text(encoding="utf-8").split("## The public API", 1)[1]
+    named = set(re.findall(r"`([A-Za-z_]+)[`(]", table))
+    assert set(tradeburst.__all__) - named == set()

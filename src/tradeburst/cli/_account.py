@@ -2,7 +2,8 @@
 price, unrealised profit), working orders, today's fills with their fee and tax, and the
 day's profit in TWD, as tables, or as JSON with `--json PATH` (`-` for standard output:
 the JSON alone). `--watch` keeps it up to date from the account's event stream until
-Ctrl-C; with `--json -` it prints one JSON document a line per refresh."""
+Ctrl-C (exit 0; 1 if the stream closes first); with `--json -` it prints one JSON document
+a line per refresh."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ __all__ = ["account_command"]
 SETTLE_S = 0.2
 """After an event, how long to wait for the rest of its burst before asking again."""
 STDOUT = Path("-")
+STREAM_ENDED = 1
+"""The exit code of a watch whose account stream closed (the exchange stopped, say)."""
 
 FeeRate = Annotated[str, typer.Option(help="The broker's fee on each fill's value.")]
 FeeDiscount = Annotated[
@@ -99,9 +102,9 @@ def account_command(
         if not to_stdout:
             out.print(snapshot_view(snapshot))
         raise typer.Exit(0 if show(snapshot) else OUTPUT_FAILED)
-    # Ctrl-C is how a watch ends: exit 0
+    # Ctrl-C is how a watch ends (exit 0); returning means the account stream ended.
     with_account(account, lambda b: _watch(b, costs, out, show, live=not to_stdout), interrupted=0)
-    raise typer.Exit(0)
+    raise typer.Exit(STREAM_ENDED)
 
 
 def _costs(fee_rate: str, fee_discount: str, sell_tax: str) -> Costs:
