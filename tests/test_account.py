@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tradeburst.account import take
 from tradeburst.brokers.fubon import FubonBroker, FubonCredentials
@@ -50,6 +52,27 @@ def test_a_sale_past_zero_opens_a_short_and_a_buy_covers_it() -> None:
     assert holding.unrealized(Decimal("44")) == 2000
     holding.trade(buy=True, shares=2000, price_twd=Decimal("44"), costs=NO_COSTS)
     assert (holding.shares, holding.realized, holding.cost) == (0, 7000, 0)
+
+
+_FILLS = st.lists(
+    st.tuples(st.booleans(), st.integers(1, 5000), st.integers(1, 200_000)), max_size=30
+)
+
+
+@given(fills=_FILLS, mark_cents=st.integers(1, 200_000))
+def test_realised_and_unrealised_add_up_to_the_cash_and_the_shares_at_the_mark(
+    fills: list[tuple[bool, int, int]], mark_cents: int
+) -> None:
+    """Whatever the fills: realised + unrealised at a mark = cash in − cash out + shares
+    held × mark, exactly; and the shares are the net of the fills."""
+    holding, cash = Holding(), Fraction(0)
+    for buy, shares, cents in fills:
+        price = Decimal(cents) / 100
+        holding.trade(buy=buy, shares=shares, price_twd=price, costs=NO_COSTS)
+        cash += Fraction(price) * shares * (-1 if buy else 1)
+    mark = Decimal(mark_cents) / 100
+    assert holding.shares == sum(s if b else -s for b, s, _ in fills)
+    assert holding.realized + holding.unrealized(mark) == cash + holding.shares * Fraction(mark)
 
 
 def test_fees_and_the_sell_tax_are_rounded_down_per_fill() -> None:
