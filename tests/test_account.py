@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _cli_support import invoke
 from tradeburst.account import take
 from tradeburst.brokers.fubon import FubonBroker, FubonCredentials
 from tradeburst.exchange import Exchange
 from tradeburst.rules import NO_COSTS, Costs, Holding
 
-from _engine_support import CLI_TIMEOUT_S, OPEN_CLOCK, POLL_S, Background, run_cli
+from _engine_support import CLI_TIMEOUT_S, OPEN_CLOCK, POLL_S, Background
 from _support import KEY_A, KEY_B, Api, StartExchange, place
 
 STANDIN = "_fubon_standin:make_sdk"
@@ -105,9 +106,8 @@ async def test_account_json_shows_the_positions_fills_and_profit_after_fills(
     """2000 shares at 40.6333 left; 366.67 earned before costs; fees 115 + 57 + 58, tax 123;
     the last trade (41.00) values the rest; the working buy is listed."""
     await _trade_a_day(api, api_b)
-    done = await run_cli("account", "--url", exchange.url, "--api-key", KEY_A, "--json", "-",
-                         cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.output
+    done = await invoke("account", "--url", exchange.url, "--api-key", KEY_A, "--json", "-")
+    assert done.exit_code == 0, done.output
     figures = json.loads(done.stdout)
     assert set(figures) >= {"positions", "working", "fills", "pnl"}
     [position] = figures["positions"]
@@ -130,19 +130,19 @@ async def test_account_prints_tables_and_takes_the_fee_discount(
 ) -> None:
     """The tables name positions, working orders, fills and profit; a discount lowers fees."""
     await _trade_a_day(api, api_b)
-    done = await run_cli("account", "--url", exchange.url, "--api-key", KEY_A,
-                         "--fee-discount", "0.28", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.output
+    done = await invoke("account", "--url", exchange.url, "--api-key", KEY_A,
+                        "--fee-discount", "0.28")  # fmt: skip
+    assert done.exit_code == 0, done.output
     for title in ("positions:", "working orders: 1", "today's fills: 3", "today's profit"):
         assert title in done.stdout
     assert "-64" in done.stdout  # 32 + 16 + 16
 
 
 @pytest.mark.parametrize("option", ["--fee-rate", "--fee-discount", "--sell-tax"])
-async def test_a_cost_that_is_not_a_fraction_is_refused(tmp_path: Path, option: str) -> None:
+async def test_a_cost_that_is_not_a_fraction_is_refused(option: str) -> None:
     """Exit 2 naming the option, nothing asked of any broker."""
-    done = await run_cli("account", "--api-key", KEY_A, option, "1.5", cwd=tmp_path)
-    assert done.returncode == 2
+    done = await invoke("account", "--api-key", KEY_A, option, "1.5")
+    assert done.exit_code == 2
     assert option in done.output and "Traceback" not in done.output
 
 

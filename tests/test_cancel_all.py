@@ -5,14 +5,13 @@ could not be cancelled, and does the same through the Fubon adapter."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
 
+from _cli_support import invoke
 from tradeburst.brokers import SimBroker
 from tradeburst.brokers.fubon import SDK_FACTORY_ENV, FubonBroker, FubonCredentials
 from tradeburst.engine import cancel_all
@@ -20,7 +19,7 @@ from tradeburst.exchange import Exchange
 from tradeburst.model import Order, Side
 
 import _fubon_standin as standin
-from _engine_support import CLI_TIMEOUT_S, OPEN_CLOCK, cli_args, cli_env, run_cli
+from _engine_support import OPEN_CLOCK
 from _support import KEY_A, KEY_B, Api, StartExchange, orders_of, place
 
 STANDIN = "_fubon_standin:make_sdk"
@@ -50,9 +49,9 @@ async def test_cancel_all_leaves_nothing_working_and_other_accounts_alone(
         await _place_outside(api, broker)
     await place(api_b, symbol="2891", side="Buy", price="40.00")
     out = tmp_path / "cancel.json"
-    done = await run_cli("cancel-all", "--url", exchange.url, "--api-key", KEY_A,
-                         "--json", str(out), cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.output
+    done = await invoke("cancel-all", "--url", exchange.url, "--api-key", KEY_A,
+                        "--json", str(out))  # fmt: skip
+    assert done.exit_code == 0, done.output
     assert "cancelled 4" in done.stdout and "nothing left working" in done.stdout
     assert _working(await orders_of(api)) == []
     assert len(_working(await orders_of(api_b))) == 1
@@ -68,14 +67,13 @@ async def test_dry_run_lists_and_a_filter_cancels_only_its_orders(
     buy of 2891 and leaves the other three working."""
     async with SimBroker(exchange.url, KEY_A) as broker:
         await _place_outside(api, broker)
-    listed = await run_cli("cancel-all", "--url", exchange.url, "--api-key", KEY_A,
-                           "--dry-run", cwd=tmp_path)  # fmt: skip
-    assert listed.returncode == 0, listed.output
+    listed = await invoke("cancel-all", "--url", exchange.url, "--api-key", KEY_A, "--dry-run")
+    assert listed.exit_code == 0, listed.output
     assert "4 working orders" in listed.stdout
     assert len(_working(await orders_of(api))) == 4
-    one = await run_cli("cancel-all", "--url", exchange.url, "--api-key", KEY_A,
-                        "--symbol", "2891", "--side", "Buy", cwd=tmp_path)  # fmt: skip
-    assert one.returncode == 0, one.output
+    one = await invoke("cancel-all", "--url", exchange.url, "--api-key", KEY_A,
+                       "--symbol", "2891", "--side", "Buy")  # fmt: skip
+    assert one.exit_code == 0, one.output
     left = _working(await orders_of(api))
     assert len(left) == 3
     assert not [r for r in left if r["stock_no"] == "2891" and r["buy_sell"] == "Buy"]
@@ -128,25 +126,6 @@ async def test_fubon_cancel_all_cancels_orders_placed_outside_the_adapter(
     assert _working(await orders_of(api)) == []
 
 
-async def _fubon_cli(exchange: Exchange, cert: Path, *args: str) -> tuple[int, str, str]:
-    """`tradeburst ARGS --broker fubon`, its SDK the stand-in in front of `exchange`."""
-    env = cli_env()
-    env.update({
-        SDK_FACTORY_ENV: STANDIN, standin.STANDIN_URL_ENV: exchange.url,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), env.get("PYTHONPATH", "")]),
-        "TRADEBURST_FUBON_ID": "A123456789", "TRADEBURST_FUBON_API_KEY": KEY_A,
-        "TRADEBURST_FUBON_CERT": str(cert),
-    })  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *cli_args(*args, "--broker", "fubon"), cwd=cert.parent, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    async with asyncio.timeout(CLI_TIMEOUT_S):
-        stdout, stderr = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, stdout.decode(), stderr.decode()
-
-
 async def test_the_commands_take_broker_fubon(
     start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
@@ -158,7 +137,10 @@ async def test_the_commands_take_broker_fubon(
     await place(api, symbol="2891", side="Sell", price="41.50")
     cert = tmp_path / "cert.pfx"
     cert.write_bytes(b"not a real certificate")
-    code, out, err = await _fubon_cli(exchange, cert, "cancel-all")
-    assert code == 0, out + err
-    assert "cancelled 2" in out
+    env = {SDK_FACTORY_ENV: STANDIN, standin.STANDIN_URL_ENV: exchange.url,
+           "TRADEBURST_FUBON_ID": "A123456789", "TRADEBURST_FUBON_API_KEY": KEY_A,
+           "TRADEBURST_FUBON_CERT": str(cert)}  # fmt: skip
+    done = await invoke("cancel-all", "--broker", "fubon", env=env)
+    assert done.exit_code == 0, done.output
+    assert "cancelled 2" in done.stdout
     assert _working(await orders_of(api)) == []

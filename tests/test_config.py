@@ -41,23 +41,28 @@ async def test_a_config_file_alone_supplies_the_url_and_the_key(
     assert len(await orders_of(api)) == 3
 
 
-async def test_a_flag_wins_over_the_file_and_the_file_over_the_default(
-    exchange: Exchange, api: Api, tmp_path: Path
+def test_a_flag_wins_over_the_file_and_the_file_over_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`max_orders = 1` in the file refuses a 2-order file; `--max-orders 5` lets it go."""
+    """`realtime_ms = 6000` in the file is over the default --delayed-ms, so `fire` stops
+    before any connection; with `--realtime-ms 100` it goes on to the file's URL (where
+    nothing listens)."""
     config = tmp_path / "elsewhere" / "my.toml"
     config.parent.mkdir()
     _key_file(config.parent)
-    config.write_text(f'url = "{exchange.url}"\napi_key_file = "key.txt"\nmax_orders = 1\n')
+    config.write_text('url = "http://127.0.0.1:9"\napi_key_file = "key.txt"\nrealtime_ms = 6000\n')
     source = write_orders(tmp_path / "orders.csv", 2)
-    refused = await run_cli("--config", str(config), "fire", str(source), cwd=tmp_path)
-    assert refused.returncode == 2, refused.output
-    assert "max_orders 1" in refused.output
-    assert await orders_of(api) == []
-    sent = await run_cli("--config", str(config), "fire", str(source), "--max-orders", "5",
-                         cwd=tmp_path)  # fmt: skip
-    assert sent.returncode == 0, sent.output
-    assert len(await orders_of(api)) == 2
+    monkeypatch.chdir(tmp_path)
+    env = {"TRADEBURST_URL": None, "TRADEBURST_API_KEY": None, "COLUMNS": "200"}
+    refused = runner.invoke(app, ["--config", str(config), "fire", str(source)], env=env)
+    assert refused.exit_code == 2, refused.output
+    assert "--delayed-ms" in refused.output and "6000" in refused.output
+    flagged = runner.invoke(
+        app, ["--config", str(config), "fire", str(source), "--realtime-ms", "100"], env=env
+    )
+    assert flagged.exit_code == 2, flagged.output
+    assert "--delayed-ms" not in flagged.output
+    assert "127.0.0.1:9" in flagged.output
 
 
 @pytest.mark.parametrize(

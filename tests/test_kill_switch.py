@@ -8,9 +8,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from tradeburst.cli import app
 from tradeburst.exchange import Exchange
 
-from _engine_support import CLI_TIMEOUT_S, POLL_S, Background, run_cli, write_orders
+from _engine_support import CLI_TIMEOUT_S, POLL_S, Background, write_orders
 from _support import KEY_A, Api, orders_of, place
 
 ORDERS = 20
@@ -84,15 +87,14 @@ async def test_run_stops_and_cancels_its_orders_when_the_file_appears(
     assert _working(records) == []
 
 
-async def test_a_kill_switch_file_already_there_is_refused_before_sending(
-    exchange: Exchange, api: Api, tmp_path: Path
-) -> None:
-    """Exit 2 naming the option; nothing placed."""
+def test_a_kill_switch_file_already_there_is_refused_before_sending(tmp_path: Path) -> None:
+    """Exit 2 naming the option, before any connection (the URL has nothing behind it)."""
     source = write_orders(tmp_path / "orders.csv", 2)
     switch = tmp_path / "STOP"
     switch.touch()
-    done = await run_cli("fire", str(source), "--url", exchange.url, "--api-key", KEY_A,
-                         "--kill-switch-file", str(switch), cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 2
-    assert "--kill-switch-file" in done.output
-    assert await orders_of(api) == []
+    args = ["fire", str(source), "--url", "http://127.0.0.1:9", "--api-key", KEY_A,
+            "--kill-switch-file", str(switch)]  # fmt: skip
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 2
+    assert "--kill-switch-file" in done.output and "already there" in done.output
+    assert "connect" not in done.output
