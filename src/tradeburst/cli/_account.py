@@ -103,7 +103,8 @@ def account_command(
             out.print(snapshot_view(snapshot))
         raise typer.Exit(0 if show(snapshot) else OUTPUT_FAILED)
     # Ctrl-C is how a watch ends (exit 0); returning means the account stream ended.
-    with_account(account, lambda b: _watch(b, costs, out, show, live=not to_stdout), interrupted=0)
+    tables = None if to_stdout else out
+    with_account(account, lambda b: _watch(b, costs, tables, show), interrupted=0)
     raise typer.Exit(STREAM_ENDED)
 
 
@@ -125,12 +126,12 @@ def _costs(fee_rate: str, fee_discount: str, sell_tax: str) -> Costs:
 async def _watch(
     broker: AccountBroker,
     costs: Costs,
-    out: Console,
+    tables: Console | None,
     show: Callable[[AccountSnapshot], bool],
-    *,
-    live: bool,
 ) -> None:
-    """Show the account, then again after each burst of events, until the stream ends."""
+    """Show the account, then again after each burst of events, until the stream ends:
+    `show` the figures, and the tables on `tables`, redrawn in place on a terminal and
+    printed one after another anywhere else (a file, a pipe)."""
     throttle = Throttle(broker.profile)
     changed = asyncio.Event()
 
@@ -139,14 +140,17 @@ async def _watch(
             changed.set()
 
     listener = asyncio.create_task(listen())
-    view = Live(console=out, auto_refresh=False) if live else None
+    view = Live(console=tables, auto_refresh=False) if tables and tables.is_terminal else None
     try:
         with view if view is not None else contextlib.nullcontext():
             while True:
                 snapshot = await take(broker, costs, throttle=throttle)
                 show(snapshot)
+                drawn = Group(_heading(snapshot), snapshot_view(snapshot))
                 if view is not None:
-                    view.update(Group(_heading(snapshot), snapshot_view(snapshot)), refresh=True)
+                    view.update(drawn, refresh=True)
+                elif tables is not None:
+                    tables.print(drawn)
                 waiting = asyncio.ensure_future(changed.wait())
                 await asyncio.wait({waiting, listener}, return_when=asyncio.FIRST_COMPLETED)
                 waiting.cancel()
