@@ -402,6 +402,38 @@ def _outcome(record: dict[str, Any]) -> Obj:
     return sdk_record(record, function_type=10)
 
 
+class _Accounting:
+    """`sdk.accounting`: what the account holds, from the exchange's positions, as
+    `UnrealizedData` (cost price a float, profit and loss whole TWD, a short as Sell)."""
+
+    def __init__(self, sdk: StandinSDK) -> None:
+        self._sdk = sdk
+
+    def unrealized_gains_and_loses(self, *args: Any, **kwargs: Any) -> Obj:
+        return self._sdk.run(
+            "unrealized_gains_and_loses", True, lambda: self._unrealized(*args, **kwargs)
+        )
+
+    def _unrealized(self, account: Any) -> Obj:
+        status, answer = self._sdk.http("GET", "/v1/positions")
+        if status != 200:
+            return result(False, answer.get("message"))
+        rows = []
+        for held in answer["data"]:
+            shares, cost = held["shares"], float(held["average_cost"])
+            last = float(held["last_price"] or held["average_cost"])
+            gain = int((last - cost) * shares)
+            rows.append(Obj(
+                "UnrealizedData", date=date.today().strftime("%Y/%m/%d"), account="9800001",
+                branch_no="6460", stock_no=held["stock_no"],
+                buy_sell=BSAction.Buy if shares > 0 else BSAction.Sell,
+                order_type=OrderType.Stock, cost_price=cost, tradable_qty=abs(shares),
+                today_qty=abs(shares), unrealized_profit=max(gain, 0),
+                unrealized_loss=max(-gain, 0),
+            ))  # fmt: skip
+        return result(True, None, rows)
+
+
 class StandinSDK:
     """`FubonSDK(pong_inteval, missed_count, url)`, forwarding to the exchange."""
 
@@ -423,6 +455,7 @@ class StandinSDK:
         self.url = url
         self.exchange = _Exchange(exchange or os.environ[STANDIN_URL_ENV])
         self.stock = _Stock(self)
+        self.accounting = _Accounting(self)
         self.rng = random.Random(seed)
         self.gil_s = gil_ms / 1000
         self.faults = [tuple(f.split(":", 2)) for f in faults or []]

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import aiohttp
 import msgspec
 
+from tradeburst.brokers._account import Position, WorkingOrder, position_of, working_of
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile, Window
@@ -32,6 +33,8 @@ from tradeburst.wire import (
     Frame,
     LimitsAnswer,
     OrderBrief,
+    OrderResult,
+    PositionData,
     SymbolInfo,
     decode_batch_answer,
     decode_order_answer,
@@ -259,6 +262,13 @@ class SimBroker:
 
     async def fills(self) -> list[Fill]:
         return [_fill(f) for f in await self._get("/v1/fills", list[FilledData])]
+
+    async def working_orders(self) -> list[WorkingOrder]:
+        records = await self._get("/v1/orders", list[OrderResult])
+        return [w for w in map(working_of, records) if w is not None]
+
+    async def positions(self) -> list[Position]:
+        return [position_of(p) for p in await self._get("/v1/positions", list[PositionData])]
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
         session = self._open_session()

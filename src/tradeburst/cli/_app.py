@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from tradeburst.cli._account import account_command
 from tradeburst.cli._bench import bench_app
+from tradeburst.cli._cancel_all import cancel_all_command
+from tradeburst.cli._config import load_config
+from tradeburst.cli._config_view import config_command
 from tradeburst.cli._demo import demo_command
 from tradeburst.cli._exchange import exchange_command
 from tradeburst.cli._fire import fire_command
@@ -23,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    callback=load_config,
 )
 app.command("exchange")(exchange_command)
 app.command("fire")(fire_command)
@@ -33,6 +38,9 @@ app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("slice")(slice_command)
 app.command("rehearse", context_settings=REHEARSE_SETTINGS)(rehearse_command)
+app.command("cancel-all")(cancel_all_command)
+app.command("account")(account_command)
+app.command("config")(config_command)
 app.add_typer(bench_app, name="bench")
 
 

@@ -24,6 +24,7 @@ from tradeburst.cli._brokers import (
     FubonUrlOption,
     build_broker,
 )
+from tradeburst.cli._kill_switch import KillSwitchFile, checked_kill_switch, guarded
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import (
     DEFAULT_COLLAR_PCT,
@@ -110,12 +111,14 @@ def fire_command(
     fubon_url: FubonUrlOption = None,
     fubon_timeout_s: FubonTimeoutOption = None,
     fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
+    kill_switch_file: KillSwitchFile = None,
 ) -> None:
     """Send every order of ORDERS as fast as the broker's limits allow, each one once.
 
     None is lost, and nothing is sent if any order is wrong.
     """
     json_path = writable(json_path, "--json")
+    kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
         profile=profile_name(profile),
         journal=journal,
@@ -144,7 +147,11 @@ def fire_command(
     _say_pacing(out, options.pacing)
 
     async def send(stop: asyncio.Event, watch: Watch | None) -> FireResult:
-        return await fire(orders, chosen, options, dry_run=dry_run, stop=stop, watch=watch)
+        return await guarded(
+            kill_switch, stop, chosen, out,
+            lambda: fire(orders, chosen, options, dry_run=dry_run, stop=stop, watch=watch),
+            lambda result: result.run_id,
+        )  # fmt: skip
 
     send_and_finish(
         out, chosen, send, login_first=broker is BrokerName.FUBON, live=not dry_run,

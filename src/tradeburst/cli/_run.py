@@ -29,6 +29,7 @@ from tradeburst.cli._brokers import (
     build_broker,
 )
 from tradeburst.cli._keys import read_api_key
+from tradeburst.cli._kill_switch import KillSwitchFile, checked_kill_switch, guarded
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import (
     DEFAULT_COLLAR_PCT,
@@ -67,6 +68,7 @@ from tradeburst.engine import (
     InputProblem,
     InvalidInput,
     JournalError,
+    run_of,
 )
 from tradeburst.exchange import Exchange, ExchangeConfig
 from tradeburst.marketdata import open_feed
@@ -121,6 +123,7 @@ def run_command(
     fubon_url: FubonUrlOption = None,
     fubon_timeout_s: FubonTimeoutOption = None,
     fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
+    kill_switch_file: KillSwitchFile = None,
 ) -> None:
     """Run every strategy of STRATEGIES on one account, sharing its budget by weight.
 
@@ -164,7 +167,7 @@ def run_command(
         key, target = read_api_key(api_key, api_key_file), checked_url(url)
         run = partial(_run, config, target, key, options, feed, poll_s, console=out)
     configure_logging()
-    result = _until_done(run, error)
+    result = _until_done(partial(run, kill_switch=checked_kill_switch(kill_switch_file)), error)
     print_run_outcome(out, result, f"run: {strategies}")
     code = run_exit_code(result)
     if not keep_summary(out, result.summary, json_path) and code == 0:
@@ -202,7 +205,12 @@ def _until_done(run: Run, error: Console) -> RunResult:
 
 
 async def _run_fubon(
-    config: RunConfig, broker: Broker, options: FireOptions, stop: asyncio.Event, console: Console
+    config: RunConfig,
+    broker: Broker,
+    options: FireOptions,
+    stop: asyncio.Event,
+    console: Console,
+    kill_switch: Path | None = None,
 ) -> RunResult:
     """On a Fubon account the strategies get no market data: Fubon's market-data API is not
     wired in, so a strategy that watches symbols is refused before anything is sent."""
@@ -217,7 +225,11 @@ async def _run_fubon(
         raise InvalidInput([problem])
     try:
         with StrategiesView(console) as view:
-            return await run_strategies(config, broker, options, stop=stop, watch=view.watch)
+            return await guarded(
+                kill_switch, stop, broker, console,
+                lambda: run_strategies(config, broker, options, stop=stop, watch=view.watch),
+                _run_id,
+            )  # fmt: skip
     finally:
         await broker.aclose()
 
@@ -231,13 +243,15 @@ async def _run_embedded(
     poll_s: float | None,
     stop: asyncio.Event,
     console: Console,
+    kill_switch: Path | None = None,
 ) -> RunResult:
     """The strategies against a rehearsal exchange started for the run."""
     async with Exchange(exchange) as embedded:
         console.print(f"rehearsal exchange at {embedded.url}, exchange time {clock}")
         return await _run(
-            config, embedded.url, embedded.api_keys[0], options, feed, poll_s, stop, console
-        )
+            config, embedded.url, embedded.api_keys[0], options, feed, poll_s, stop, console,
+            kill_switch,
+        )  # fmt: skip
 
 
 async def _run(
@@ -249,6 +263,7 @@ async def _run(
     poll_s: float | None,
     stop: asyncio.Event,
     console: Console,
+    kill_switch: Path | None = None,
 ) -> RunResult:
     polling = (feed or config.feed) == "poll"
     interval_s = poll_s or config.poll_interval_s
@@ -260,15 +275,20 @@ async def _run(
     broker = SimBroker(url, key, connections=connections)
     try:
         with StrategiesView(console) as view:
-            return await run_strategies(
-                config,
-                broker,
-                options,
-                feed=lambda symbols: open_feed(
-                    url, key, symbols, poll_interval_s=interval_s if polling else None
+            return await guarded(
+                kill_switch, stop, broker, console,
+                lambda: run_strategies(
+                    config, broker, options, stop=stop, watch=view.watch,
+                    feed=lambda symbols: open_feed(
+                        url, key, symbols, poll_interval_s=interval_s if polling else None
+                    ),
                 ),
-                stop=stop,
-                watch=view.watch,
-            )
+                _run_id,
+            )  # fmt: skip
     finally:
         await broker.aclose()
+
+
+def _run_id(result: RunResult) -> str | None:
+    """The run's id, from any of its client order ids (None if it placed nothing)."""
+    return next((run_of(i.user_def) for s in result.slots for i in s.intents), None)

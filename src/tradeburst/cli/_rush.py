@@ -21,6 +21,7 @@ from tradeburst.cli._brokers import (
     FubonUrlOption,
     build_broker,
 )
+from tradeburst.cli._kill_switch import KillSwitchFile, checked_kill_switch, guarded
 from tradeburst.cli._logging import configure_logging
 from tradeburst.cli._options import (
     DEFAULT_COLLAR_PCT,
@@ -105,10 +106,12 @@ def rush_command(
     fubon_url: FubonUrlOption = None,
     fubon_timeout_s: FubonTimeoutOption = None,
     fubon_keep_sdk_log: FubonKeepSdkLogOption = None,
+    kill_switch_file: KillSwitchFile = None,
 ) -> None:
     """`tradeburst rush`; its help is RUSH_HELP, which adds TWSE's opening rule."""
     json_path = writable(json_path, "--json")
     target = parse_at(at)
+    kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
         profile=profile_name(profile),
         journal=journal,
@@ -137,9 +140,13 @@ def rush_command(
     out.print(f"[dim]{RANDOM_RANKING_NOTE}[/]")
 
     async def send(stop: asyncio.Event, watch: Watch | None) -> FireResult:
-        return await rush(
-            orders, chosen, options, target, dry_run=dry_run, receipts=receipts, stop=stop,
-            watch=watch, notify=out.print,
+        return await guarded(
+            kill_switch, stop, chosen, out,
+            lambda: rush(
+                orders, chosen, options, target, dry_run=dry_run, receipts=receipts, stop=stop,
+                watch=watch, notify=out.print,
+            ),
+            lambda result: result.run_id,
         )  # fmt: skip
 
     send_and_finish(

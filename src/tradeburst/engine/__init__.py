@@ -1,5 +1,6 @@
 """The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
 
+from tradeburst.engine._cancel_all import CancelAttempt, CancelReport, cancel_all, run_of
 from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
     DispatchOptions,
@@ -11,6 +12,7 @@ from tradeburst.engine._fire import fire, rush
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
+from tradeburst.engine._order_source import OrderSource
 from tradeburst.engine._orders_file import (
     InputProblem,
     InvalidInput,
@@ -35,6 +37,8 @@ __all__ = [
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
     "MAX_ORDERS_PER_RUN",
+    "CancelAttempt",
+    "CancelReport",
     "Charge",
     "DispatchOptions",
     "DispatchRecord",
@@ -50,6 +54,7 @@ __all__ = [
     "JournalError",
     "ManualPacing",
     "OrderRow",
+    "OrderSource",
     "Plan",
     "PlanStep",
     "Receipts",
@@ -59,6 +64,7 @@ __all__ = [
     "Slots",
     "Throttle",
     "batch_within",
+    "cancel_all",
     "check_orders",
     "client_order_id",
     "exit_code",
@@ -70,6 +76,7 @@ __all__ = [
     "priced_at",
     "read_orders",
     "resume",
+    "run_of",
     "run_record",
     "rush",
 ]

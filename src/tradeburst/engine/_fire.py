@@ -15,7 +15,6 @@ import asyncio
 import dataclasses
 import time
 from datetime import time as time_of_day
-from pathlib import Path
 
 import msgspec
 
@@ -24,7 +23,8 @@ from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import RunRecord
-from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow, read_orders
+from tradeburst.engine._order_source import OrderSource, read_source, source_name
+from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow
 from tradeburst.engine._outcome import summary_of, timing_against
 from tradeburst.engine._planner import Plan, plan
 from tradeburst.engine._risk import RiskLimits
@@ -47,7 +47,7 @@ __all__ = ["fire", "rush"]
 
 
 async def fire(
-    source: Path,
+    source: OrderSource,
     broker: Broker,
     options: FireOptions,
     *,
@@ -55,12 +55,13 @@ async def fire(
     stop: asyncio.Event | None = None,
     watch: Watch | None = None,
 ) -> FireResult:
-    """Send the orders of `source` now, as fast as the broker allows."""
+    """Send the orders of `source` (an orders file, or `Order`s, each alone or with a
+    tag) now, as fast as the broker allows."""
     return await _burst(source, broker, options, dry_run=dry_run, stop=stop, watch=watch)
 
 
 async def rush(
-    source: Path,
+    source: OrderSource,
     broker: Broker,
     options: FireOptions,
     at: time_of_day,
@@ -91,7 +92,7 @@ class _Rushing:
 
 
 async def _burst(
-    source: Path,
+    source: OrderSource,
     broker: Broker,
     options: FireOptions,
     *,
@@ -117,7 +118,7 @@ async def _burst(
         return intents
 
     def record(run_id: str) -> RunRecord:
-        return run_record(broker, run_id, command, profile.name, str(source),
+        return run_record(broker, run_id, command, profile.name, source_name(source),
                           stored_options(options, terms))  # fmt: skip
 
     async with new_run(
@@ -141,13 +142,14 @@ async def _burst(
 
 
 async def _checked(
-    source: Path, broker: Broker, options: FireOptions, rushing: _Rushing | None
+    source: OrderSource, broker: Broker, options: FireOptions, rushing: _Rushing | None
 ) -> tuple[list[OrderRow], int | None]:
     """The file's orders, each checked against the broker's symbols and the risk limits,
     and a rush's target on the broker's clock; every problem at once, nothing sent."""
     rows = _read(source, options.risk)
     await broker.connect()
-    problems = check_orders(rows, await broker.instruments(), options.risk, str(source))
+    name = source_name(source)
+    problems = check_orders(rows, await broker.instruments(), options.risk, name)
     target_broker_ns = None if rushing is None else await target_of(broker, rushing.at, problems)
     if problems:
         raise InvalidInput(problems)
@@ -200,16 +202,17 @@ def _with_plan(
     return result
 
 
-def _read(source: Path, risk: RiskLimits) -> list[OrderRow]:
-    rows, problems = read_orders(source, max_rows=risk.max_orders)
+def _read(source: OrderSource, risk: RiskLimits) -> list[OrderRow]:
+    rows, problems = read_source(source, max_rows=risk.max_orders)
+    name = source_name(source)
     if not problems and not rows:
-        problems = [InputProblem(path=str(source), line=None, reason="no orders")]
+        problems = [InputProblem(path=name, line=None, reason="no orders")]
     if problems:
         if len(rows) > risk.max_orders:
             problems.insert(
                 0,
                 InputProblem(
-                    path=str(source),
+                    path=name,
                     line=None,
                     reason=f"{len(rows)} orders or more, over max_orders {risk.max_orders}",
                 ),
@@ -217,7 +220,7 @@ def _read(source: Path, risk: RiskLimits) -> list[OrderRow]:
         raise InvalidInput(problems)
     if len(rows) > MAX_ORDERS_PER_RUN:
         reason = f"{len(rows)} orders; one run takes at most {MAX_ORDERS_PER_RUN}"
-        raise InvalidInput([InputProblem(path=str(source), line=None, reason=reason)])
+        raise InvalidInput([InputProblem(path=name, line=None, reason=reason)])
     return rows
 
 

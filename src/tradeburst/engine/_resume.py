@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -55,7 +56,7 @@ CONNECTION_RETRY_S = 1.0
 
 
 async def resume(
-    path: Path,
+    path: str | os.PathLike[str],
     broker: Broker,
     options: FireOptions,
     *,
@@ -63,7 +64,9 @@ async def resume(
     watch: Watch | None = None,
 ) -> FireResult:
     """Finish the run the journal at `path` holds: settle what the broker has, send what
-    it does not (once no request of it can land), and summarize."""
+    it does not (once no request of it can land), and summarize. The journal holds the
+    run's orders: a resume takes no others."""
+    path = Path(path)
     written_ns = last_write_ns(path)  # before opening it, which writes to it
     with Journal(path, create=False) as journal:
         run = journal.run()

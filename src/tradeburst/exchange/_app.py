@@ -30,6 +30,7 @@ from tradeburst.exchange._faults import Fault, FaultInjector
 from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, stamp_received
 from tradeburst.exchange._holds import Holds
 from tradeburst.exchange._market import Market, Refusal
+from tradeburst.exchange._positions import add_positions_route
 from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
@@ -127,6 +128,7 @@ class ExchangeApp:
         app.router.add_post("/v1/orders/{order_no}/modify-quantity", self.modify_quantity)
         BatchChanges(self).register(app)
         app.router.add_get("/v1/fills", self.fills)
+        add_positions_route(self, app)
         app.router.add_get("/v1/stream", self.account_stream)
         app.router.add_get("/v1/marketdata", self.market_data)
         app.router.add_get("/v1/admin/orders", self.admin_orders)

@@ -19,6 +19,7 @@ from tradeburst.wire import (
     ModifyQuantityBody,
     OrderResult,
     PlaceOrderBody,
+    PositionData,
     Quote,
     SymbolInfo,
     TimeAnswer,
@@ -210,6 +211,13 @@ def _fill_and_stream_paths() -> dict[str, Any]:
                 "Today's fills of the account", _enveloped(_list_of("FilledData")), 429
             )
         },
+        "/v1/positions": {
+            "get": _operation(
+                "What the account holds, from today's fills",
+                _enveloped(_list_of("PositionData")),
+                429,
+            )
+        },
         "/v1/stream": {
             "get": {"summary": _ACCOUNT_STREAM, "responses": {"101": {"description": "upgrade"}}}
         },
@@ -247,6 +255,7 @@ def openapi_spec() -> dict[str, Any]:
             *(body for _, _, body in BATCH_CHANGES),
             OrderResult,
             FilledData,
+            PositionData,
             Envelope,
             TimeAnswer,
             LimitsAnswer,

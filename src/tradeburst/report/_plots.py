@@ -1,6 +1,8 @@
-"""The report's pictures, drawn with matplotlib off-screen (Agg): the latency CDF of each
-part of the trip, the send timeline against the broker's limit, and the per-order
-comparison of the broker's time with ours, with its thresholds."""
+"""The report's pictures, drawn with matplotlib off-screen: the latency CDF of each part of
+the trip, the send timeline against the broker's limit, and the per-order comparison of
+the broker's time with ours, with its thresholds. Figures are made as `Figure` objects,
+never through pyplot, so drawing them neither picks a backend nor touches pyplot's state:
+in a notebook, the user's own plots and their inline display are left as they were."""
 
 from __future__ import annotations
 
@@ -22,19 +24,17 @@ def write_plots(
     figures: RunFigures, folder: Path, thresholds: LatencyThresholds | None = None
 ) -> list[Path]:
     """Write the three PNGs into `folder` (created if needed); their paths."""
-    plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
     written = [
         _latency_cdf(figures, folder / "latency_cdf.png"),
         _send_timeline(figures, folder / "send_timeline.png"),
         _time_comparison(figures, folder / "time_comparison.png", thresholds),
     ]
-    plt.close("all")
     return written
 
 
 def _latency_cdf(figures: RunFigures, path: Path) -> Path:
-    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
+    fig, ax = _figure()
     parts = [*(c.value for c in Component), "total"]
     for part in parts:
         values = sorted(_ms(o.trip.of(Component(part)) if part != "total" else o.trip.total_ns)
@@ -53,7 +53,7 @@ def _latency_cdf(figures: RunFigures, path: Path) -> Path:
 
 
 def _send_timeline(figures: RunFigures, path: Path) -> Path:
-    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
+    fig, ax = _figure()
     sends = figures.sends_ns
     if sends:
         start = sends[0][0]
@@ -79,7 +79,7 @@ def _send_timeline(figures: RunFigures, path: Path) -> Path:
 
 def _time_comparison(figures: RunFigures, path: Path, thresholds: LatencyThresholds | None) -> Path:
     thresholds = thresholds or LatencyThresholds()
-    fig, ax = _pyplot().subplots(figsize=(8, 4.5))
+    fig, ax = _figure()
     ordered = sorted(figures.orders, key=lambda o: o.sent_ns)
     for label in ("realtime", "delayed", "severe"):
         points = [(i, o.difference_ms) for i, o in enumerate(ordered) if o.classification == label]
@@ -116,12 +116,10 @@ def _ms(ns: int) -> float:
     return ns / 1e6
 
 
-def _pyplot() -> Any:
-    """matplotlib, loaded on first use: it costs a third of a second and tens of MB, which
-    every other command would pay for nothing."""
-    import matplotlib
+def _figure() -> tuple[Any, Any]:
+    """A figure and its axes. matplotlib is loaded on first use: it costs a third of a
+    second and tens of MB, which every other command would pay for nothing."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")  # files only: no display, and no GUI toolkit to find
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=(8, 4.5))
+    return fig, fig.subplots()

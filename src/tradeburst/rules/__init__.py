@@ -1,5 +1,14 @@
-"""Taiwan market rules: tick ladders, daily limits, lots, and the session timetable."""
+"""Taiwan market rules: tick ladders, daily limits, lots, the session timetable, and what
+trades cost (fee, sell tax, average cost)."""
 
+from tradeburst.rules._ledger import (
+    DEFAULT_FEE_RATE,
+    DEFAULT_SELL_TAX,
+    NO_COSTS,
+    Costs,
+    Holding,
+    to_decimal,
+)
 from tradeburst.rules._limits import DAILY_LIMIT_FRACTION, PriceBand, price_band
 from tradeburst.rules._lots import BOARD_LOT_SHARES, MAX_ORDER_SHARES, quantity_problem
 from tradeburst.rules._prices import PRICE_PATTERN, PriceError, parse_price
@@ -27,12 +36,17 @@ __all__ = [
     "CLOSE_AUCTION",
     "CLOSING_CALL_START",
     "DAILY_LIMIT_FRACTION",
+    "DEFAULT_FEE_RATE",
+    "DEFAULT_SELL_TAX",
     "ETF_TICKS",
     "MAX_ORDER_SHARES",
+    "NO_COSTS",
     "OPEN",
     "PRE_OPEN_START",
     "PRICE_PATTERN",
     "STOCK_TICKS",
+    "Costs",
+    "Holding",
     "Phase",
     "PriceBand",
     "PriceError",
@@ -46,4 +60,5 @@ __all__ = [
     "price_band",
     "quantity_problem",
     "to_cents",
+    "to_decimal",
 ]

@@ -50,6 +50,7 @@ from tradeburst.wire._orders import (
     order_body,
     price_of,
 )
+from tradeburst.wire._positions import PositionData
 from tradeburst.wire._records import FilledData, OrderBrief, OrderResult
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "OrderEvent",
     "OrderResult",
     "PlaceOrderBody",
+    "PositionData",
     "PriceChange",
     "QuantityChange",
     "Quote",

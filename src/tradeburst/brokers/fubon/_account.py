@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tradeburst.brokers.fubon._account_book import holdings_reply, working_reply
 from tradeburst.brokers.fubon._mapping import fill_of, price_of, sdk_order, state_of
 from tradeburst.brokers.fubon._sdk import load_factory, real_sdk, sdk_module
 from tradeburst.brokers.fubon._wire import (
@@ -146,6 +147,14 @@ class WorkerAccount:
         if not result.is_success:
             return Reply(id=call.id, message=result.message)
         return Reply(id=call.id, ok=True, fills=[fill_of(f) for f in result.data or []])
+
+    def _working(self, call: Call) -> Reply:
+        result = self._sdk.stock.get_order_results(self._account)
+        return working_reply(call.id, result, self._remember)
+
+    def _holdings(self, call: Call) -> Reply:
+        result = self._sdk.accounting.unrealized_gains_and_loses(self._account)
+        return holdings_reply(call.id, result)
 
     def _snapshot(self, call: Call) -> Reply:
         module = sdk_module()

@@ -29,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from tradeburst.brokers._account import Position, WorkingOrder
 from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.brokers.fubon._callbacks import CallbackBridge
@@ -273,6 +274,12 @@ class FubonBroker:
             else msgspec.structs.replace(f, user_def=self._user_defs.get(f.order_no))
             for f in reply.fills
         ]
+
+    async def working_orders(self) -> list[WorkingOrder]:
+        return (await self._query(Call(id=_id(), method="working"))).working
+
+    async def positions(self) -> list[Position]:
+        return (await self._query(Call(id=_id(), method="holdings"))).positions
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
         if not self._session.opened:

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from tradeburst.brokers._account import Position, WorkingOrder
 from tradeburst.brokers._protocol import OrderState
 from tradeburst.model import Fill, Order
 
@@ -53,7 +54,7 @@ class Login(msgspec.Struct, tag="login", kw_only=True):
 
 class Call(msgspec.Struct, tag="call", kw_only=True):
     """`method` one of: place, batch, cancel, modify_price, modify_quantity, orders, fills,
-    snapshot, logout."""
+    snapshot, working, holdings, logout."""
 
     id: int
     method: str
@@ -90,6 +91,8 @@ class Reply(msgspec.Struct, tag="reply", kw_only=True):
     fills: list[Fill] = []
     quotes: list[Quote] = []
     accounts: list[str] = []
+    working: list[WorkingOrder] = []
+    positions: list[Position] = []
     missing: bool = False
     """A change named an order the account does not have today."""
 
