@@ -1,13 +1,14 @@
 """What differs between Linux, macOS and Windows, in one place: Ctrl-C on a loop that takes
-no signal handler (Windows), the cores a process may run on (Linux only), whether a file's
-permission bits mean anything (not on Windows), the event loop's clock (coarse on Windows
-before Python 3.13) and how late a sleep wakes. Where the platform cannot do something,
-this module says so in one line, once per process (a warning of the `tradeburst.platform`
-logger), and goes on. What it can detect (a loop without signal handlers, no
-`os.sched_setaffinity`, a coarse clock) it detects; what only the platform's name tells
-(permission bits, the timer's tick) it takes from `NAME`, which
-`TRADEBURST_IMITATE_PLATFORM=windows|macos` sets, so that the tests can run the Windows
-and macOS paths on Linux (docs/testing.md)."""
+no signal handler (Windows), the cores a process may run on and SCHED_FIFO (Linux only), a
+process's page faults and peak memory (not on Windows), where shared memory lives, whether
+a file's permission bits mean anything (not on Windows), the event loop's clock (coarse on
+Windows before Python 3.13) and how late a sleep wakes. Where the platform cannot do
+something, this module says so in one line, once per process (a warning of the
+`tradeburst.platform` logger), and goes on. What it can detect (a loop without signal
+handlers, no `os.sched_setaffinity`, a coarse clock) it detects; what only the platform's
+name tells (permission bits, the timer's tick) it takes from `NAME`, which
+`TRADEBURST_IMITATE_PLATFORM=windows|macos` sets, so that the tests can run the Windows and
+macOS paths on Linux (docs/testing.md)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,15 @@ __all__ = [
     "SLEEP_OVERSHOOT_S",
     "allowed_cores",
     "call_on_signals",
+    "fifo",
+    "page_faults",
+    "peak_rss_kb",
     "private_file_problem",
     "run_loop",
     "say_once",
     "set_cores",
+    "set_policy",
+    "shm_path",
 ]
 
 log = logging.getLogger("tradeburst.platform")
@@ -139,6 +145,51 @@ def set_cores(pid: int, cores: set[int]) -> bool:
         say_once("cores", f"cannot pin a process to cores ({exc.strerror}); they share them")
         return False
     return True
+
+
+def fifo(priority: int) -> tuple[int, int] | str:
+    """Ask for SCHED_FIFO at `priority`: the policy and priority it had, to give back with
+    `set_policy`, or why not."""
+    if not hasattr(os, "sched_setscheduler"):
+        return f"SCHED_FIFO is not available on {NAME}"
+    before = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except OSError as exc:
+        return f"SCHED_FIFO not permitted ({exc.strerror}; needs CAP_SYS_NICE or an rtprio limit)"
+    return before
+
+
+def set_policy(policy: tuple[int, int]) -> None:
+    os.sched_setscheduler(0, policy[0], os.sched_param(policy[1]))
+
+
+# -- what a process used ------------------------------------------------------------------
+
+
+def page_faults() -> int | None:
+    """This process's page faults so far, minor and major; None where not counted."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt + usage.ru_majflt
+
+
+def peak_rss_kb(*, children: bool = False) -> int | None:
+    """The peak resident memory of this process (or of its waited-for children), KiB."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
+    return usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes there
+
+
+def shm_path(name: str) -> str:
+    """Where a named shared-memory segment can be seen, for a person to remove it."""
+    return f"/dev/shm/{name}" if NAME == "linux" else f"the shared-memory segment {name}"
 
 
 # -- files that hold secrets --------------------------------------------------------------
