@@ -67,6 +67,7 @@ def test_no_affinity_calls_say_so_once_and_go_on(
 
 
 def test_bits_that_mean_something_refuse_a_file_others_can_read(tmp_path: Path) -> None:
+    """On Linux and macOS, 0640 is refused naming the mode and the fix; 0600 is taken."""
     key = tmp_path / "key"
     key.write_text("k")
     key.chmod(0o640)
