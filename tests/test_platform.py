@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tradeburst import _platform
+from tradeburst.brokers.fubon import CredentialsError, load_credentials
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +90,26 @@ def test_on_windows_the_bits_are_not_read_but_a_network_folder_is_refused(
     assert f"permissions of {key} were not checked" in caplog.text
     shared = _platform.private_file_problem(Path("//server/share/key"), 0o100666)
     assert shared is not None and "shared or network folder" in shared
+
+
+def test_fubon_credentials_on_windows_are_read_whatever_their_bits(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A `--fubon-config` file of mode 0644 is refused on Linux and read on Windows (with
+    the line), where only a network path is refused."""
+    cert = tmp_path / "id.pfx"
+    cert.write_bytes(b"certificate")
+    config = tmp_path / "fubon.toml"
+    config.write_text(f'personal_id = "A1"\napi_key = "k"\ncert_path = "{cert}"\n')
+    config.chmod(0o644)
+    with pytest.raises(CredentialsError, match="chmod 600"):
+        load_credentials(config, {})
+    monkeypatch.setattr(_platform, "NAME", "windows")
+    with caplog.at_level(logging.WARNING, logger="tradeburst.platform"):
+        assert load_credentials(config, {}).api_key == "k"
+    assert "were not checked" in caplog.text
+    with pytest.raises(CredentialsError, match="shared or network folder"):
+        load_credentials(Path(f"/{config}"), {})
 
 
 def test_the_loop_reads_a_fine_clock_where_monotonic_is_coarse(
