@@ -9,6 +9,8 @@ import json
 
 from aiohttp import web
 
+from tradeburst._platform import run_loop
+
 _ANSWER = json.dumps(
     {
         "is_success": True,
@@ -36,4 +38,4 @@ async def _serve() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve())
+    run_loop(_serve())

@@ -213,12 +213,13 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
 
 async def _peak_rss_mb(*command: str) -> tuple[float, str]:
     """Peak RSS of `command`, run under a tiny parent that reports its child's high mark,
-    and the last word the command printed."""
+    and the last word the command printed; NaN where the platform does not tell."""
     probe = (
-        "import resource, subprocess, sys\n"
+        "import subprocess, sys\n"
+        "from tradeburst._platform import peak_rss_kb\n"
         "run = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)\n"
         "last = (run.stdout.split() or ['-'])[-1]\n"
-        "print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, last)\n"
+        "print(run.returncode, peak_rss_kb(children=True) or 'nan', last)\n"
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", probe, *command, stdout=asyncio.subprocess.PIPE
@@ -227,7 +228,7 @@ async def _peak_rss_mb(*command: str) -> tuple[float, str]:
     code, rss_kb, last = out.split()
     if int(code) != 0:
         raise RuntimeError(f"{command[2:4]} failed with exit code {int(code)}")
-    return int(rss_kb) / 1024, last.decode()
+    return float(rss_kb) / 1024, last.decode()
 
 
 async def _memory(folder: Path, orders: int, latency_ms: int) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from typing import Any, NamedTuple
 
+from tradeburst._platform import allowed_cores
 from tradeburst.bench import _hotpath_ends as ends
 from tradeburst.bench._core_noise import CoreCounters, read_core
 from tradeburst.bench._hotpath_wire import drive_trades, wire_consumer
@@ -72,7 +73,7 @@ async def run_hotpath_bench(
     realtime: bool = True,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    allowed = sorted(os.sched_getaffinity(0))
+    allowed = sorted(allowed_cores() or range(os.cpu_count() or 1))
     producer_cpu, consumer_cpu = allowed[0], allowed[-1]
     interval_s = interval_us / 1e6
     notes: list[str] = []

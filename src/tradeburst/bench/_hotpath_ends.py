@@ -45,6 +45,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
+from tradeburst._platform import set_cores
 from tradeburst.hotpath import (
     BusyPollConsumer,
     Hiccups,
@@ -92,8 +93,7 @@ class Outcome(NamedTuple):
 
 
 def _pin(cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {cpu})
+    set_cores(0, {cpu})
 
 
 def parent_alive() -> bool:
@@ -158,7 +158,7 @@ def ring_consumer(name: str, samples: int, cpu: int, realtime: bool, out: Connec
     def spin_round(consumer: BusyPollConsumer, ticks: int) -> None:
         nonlocal granted, faults
         report = consumer.run(max_ticks=ticks, timeout_s=ROUND_S, fresh=True)
-        faults += report.page_faults
+        faults += report.page_faults or 0
         granted = granted or report.realtime
         notes.extend(n for n in report.notes if n not in notes)
         probes.append(measure_hiccups(PROBE_S, cpu=cpu, realtime=realtime))

@@ -23,7 +23,7 @@ from typing import Any
 
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
-from tradeburst.clock import exchange_datetime
+from tradeburst.clock import exchange_datetime, mono_ns
 from tradeburst.demo import sample_orders, write_orders_csv
 from tradeburst.engine import FireOptions, rush
 from tradeburst.model import Order, Side
@@ -89,9 +89,9 @@ async def _tradeburst(broker: SimBroker, path: Path, folder: Path) -> int:
 
 
 async def _naive(broker: SimBroker, order: Order, wait: Waiter) -> int:
-    target_ns = time.monotonic_ns() + int(LEAD_S * 1e9)
+    target_ns = mono_ns() + int(LEAD_S * 1e9)
     await wait(target_ns)
-    sent_ns = time.monotonic_ns()
+    sent_ns = mono_ns()
     answer = await broker.place(order)
     if not answer.accepted:
         raise RuntimeError(f"the exchange refused a benchmark order: {answer.message}")
@@ -99,11 +99,11 @@ async def _naive(broker: SimBroker, order: Order, wait: Waiter) -> int:
 
 
 async def _asyncio(target_ns: int) -> None:
-    await asyncio.sleep(max(0, target_ns - time.monotonic_ns()) / 1e9)
+    await asyncio.sleep(max(0, target_ns - mono_ns()) / 1e9)
 
 
 async def _blocking(target_ns: int) -> None:
-    time.sleep(max(0, target_ns - time.monotonic_ns()) / 1e9)  # noqa: ASYNC251 - the naive way
+    time.sleep(max(0, target_ns - mono_ns()) / 1e9)  # noqa: ASYNC251 - the naive way
 
 
 NAIVE_WAYS: tuple[tuple[str, Waiter], ...] = (

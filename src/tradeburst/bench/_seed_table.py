@@ -68,7 +68,7 @@ async def run_approach(spec: dict[str, Any]) -> dict[str, Any]:
     if process.returncode != 0:
         raise RuntimeError(f"{spec['approach']} ({spec['workload']}) failed")
     result: dict[str, Any] = json.loads(stdout)
-    peak_kb = max(peak_kb, result["maxrss_kb"])
+    peak_kb = max(peak_kb, result["maxrss_kb"] or 0)  # None where not counted (Windows)
     result["rss_mb"] = peak_kb / 1024
     return result
 

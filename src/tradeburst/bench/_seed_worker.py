@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import resource
 import sys
 import time
 from typing import Any
 
+from tradeburst._platform import peak_rss_kb
 from tradeburst.bench import _seed_cpu, _seed_io
 
 __all__ = ["main", "run_spec"]
@@ -56,8 +56,8 @@ def run_spec(spec: dict[str, Any]) -> dict[str, Any]:
         pool.join()
     after = os.times()
     cpu_s = sum(after[:4]) - sum(before[:4])
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own = peak_rss_kb()
+    children = peak_rss_kb(children=True)
     return {
         "done": len(times),
         "times_ms": times,

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._platform import run_loop
 from tradeburst.brokers import AccountBroker, Broker, BrokerError
 from tradeburst.cli._brokers import BrokerChoice, BrokerName, build_broker
 from tradeburst.cli._options import checked_url
@@ -51,7 +52,7 @@ def with_account(
 
     error = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        return asyncio.run(main())
+        return run_loop(main())
     except BrokerError as exc:
         error.print(f"[red]{broker.name}: {escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None

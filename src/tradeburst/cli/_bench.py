@@ -4,7 +4,6 @@ the process pools and aiohttp servers, which no other command should pay for at 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -17,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from tradeburst._platform import run_loop
 from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
 from tradeburst.cli._values import writable
 
@@ -45,7 +45,7 @@ def exchange_bench(
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    figures = asyncio.run(run_exchange_bench(orders=orders, concurrency=concurrency, rounds=rounds))
+    figures = run_loop(run_exchange_bench(orders=orders, concurrency=concurrency, rounds=rounds))
     for key, value in figures.items():
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
@@ -101,7 +101,7 @@ def engine_bench(
         sizes = dataclasses.replace(sizes, efficiency=tuple(efficiency_orders))
     console = Console(highlight=False)
     console.print("measuring (about two minutes)…" if sizes == EngineSizes() else "measuring…")
-    figures = asyncio.run(run_engine_bench(sizes))
+    figures = run_loop(run_engine_bench(sizes))
     console.print_json(json.dumps(figures))
     if not write_json(console, figures, json_path):
         raise typer.Exit(OUTPUT_FAILED)
@@ -122,7 +122,7 @@ def rush_bench(
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
-    figures = asyncio.run(run_rush_bench(rushes))
+    figures = run_loop(run_rush_bench(rushes))
     console.print_json(json.dumps(figures))
     if not write_json(console, figures, json_path):
         raise typer.Exit(OUTPUT_FAILED)
@@ -176,7 +176,7 @@ def hotpath_bench(
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
     with _sigterm_as_exit():
-        figures = asyncio.run(
+        figures = run_loop(
             run_hotpath_bench(
                 samples=samples,
                 wire_samples=wire_samples,
@@ -271,7 +271,7 @@ def seed_table_bench(
         processes=processes,
     )
     with _sigterm_as_exit():
-        figures = asyncio.run(
+        figures = run_loop(
             run_seed_table(sizes, progress=lambda step: console.print(f"measuring {step} …"))
         )
     table = seed_markdown(figures)

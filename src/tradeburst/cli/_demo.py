@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tradeburst._platform import run_loop
 from tradeburst.brokers import OrderState
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._result_view import measured
@@ -61,7 +61,7 @@ def demo_command(
         f"Starting the rehearsal exchange at {DEMO_START} exchange time; "
         f"rushing {orders} orders at {OPEN}…"
     )
-    result = asyncio.run(run_demo(out, orders, seed=seed, notify=console.print))
+    result = run_loop(run_demo(out, orders, seed=seed, notify=console.print))
     _report(console, result)
     figures = figures_of(result.journal)
     print_report(console, figures)

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._platform import run_loop
 from tradeburst.cli._exchange_options import (
     DOOR,
     AdminKeyOption,
@@ -176,7 +177,7 @@ def _keys(api_key: list[str] | None) -> tuple[str, ...]:
 def _serve_until_stopped(config: ExchangeConfig) -> None:
     """Serve until Ctrl-C or SIGTERM; a port or database it cannot use is exit 2."""
     try:
-        asyncio.run(_serve(config))
+        run_loop(_serve(config))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -1,14 +1,15 @@
-"""Where the CLI finds an API key: a file readable by its owner only, the environment, or
-the option; never echoed."""
+"""Where the CLI finds an API key: a file readable by its owner only (on Windows, which does
+not report who may read a file, one not in a shared folder), the environment, or the
+option; never echoed."""
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 import typer
 
 from tradeburst._inputs import KEY_FILE_MAX_BYTES, InputFileError, read_input
+from tradeburst._platform import private_file_problem
 
 __all__ = ["read_api_key"]
 
@@ -26,11 +27,9 @@ def read_api_key(value: str | None, path: Path | None) -> str:
             raise typer.BadParameter(
                 f"cannot read {path}: {exc}", param_hint="--api-key-file"
             ) from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise typer.BadParameter(
-                f"{path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it",
-                param_hint="--api-key-file",
-            )
+        problem = private_file_problem(path, mode)
+        if problem is not None:
+            raise typer.BadParameter(f"{path} is {problem}", param_hint="--api-key-file")
         if not text:
             raise typer.BadParameter(f"{path} is empty", param_hint="--api-key-file")
         return _one_token(text, f"the key in {path}", "--api-key-file")

@@ -4,11 +4,10 @@ latency's p50 and p99 so far."""
 
 from __future__ import annotations
 
-import time
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tradeburst.clock import mono_ns
 from tradeburst.engine import Dispatcher
 from tradeburst.latency import LatencyHistogram
 from tradeburst.limits import LimitProfile, orders_per_s
@@ -65,7 +64,7 @@ class LiveView:
         if dispatcher is None or dispatcher.in_opening:
             return
         stats = dispatcher.stats
-        horizon = time.monotonic_ns() - 1_000_000_000
+        horizon = mono_ns() - 1_000_000_000
         recent = sum(size for t, size in stats.sends[-400:] if t > horizon)
         trips = self._trips
         for trip_ns in stats.latencies_ns[self._trips_seen :]:

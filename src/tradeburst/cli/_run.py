@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._platform import run_loop
 from tradeburst.brokers import Broker, BrokerError, SimBroker
 from tradeburst.cli._brokers import (
     BrokerChoice,
@@ -196,7 +197,7 @@ def _until_done(run: Run, error: Console) -> RunResult:
         return await run(stop)
 
     try:
-        return asyncio.run(main())
+        return run_loop(main())
     except InvalidInput as exc:
         exit_with_problems(error, exc)
     except (JournalError, BrokerError) as exc:

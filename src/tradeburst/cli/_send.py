@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._platform import run_loop
 from tradeburst.brokers import Broker, BrokerError
 from tradeburst.cli._brokers import connect_unless_stopped
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
@@ -85,7 +86,7 @@ def _run(
     code 2, and an interrupt to 130."""
     error = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
-        return asyncio.run(_main(out, work, live=live))
+        return run_loop(_main(out, work, live=live))
     except InvalidInput as exc:
         exit_with_problems(error, exc)
     except JournalError as exc:

@@ -2,13 +2,15 @@
 systemd and `kill` send: a command that sends orders or serves an exchange treats it as a
 request to stop sending and settle what is in flight (then print its summary and the
 `resume` command), never as an instant death. Every such command installs its stop handler
-here, so SIGINT and SIGTERM can never again be wired apart."""
+here, so SIGINT and SIGTERM can never again be wired apart. Where the loop takes no signal
+handler (Windows), `tradeburst._platform` catches them another way, with the same outcome."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Callable
+
+from tradeburst._platform import call_on_signals
 
 __all__ = ["STOP_SIGNALS", "on_stop_signals"]
 
@@ -18,6 +20,4 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def on_stop_signals(callback: Callable[[], None]) -> None:
     """Call `callback` on the running loop whenever SIGINT or SIGTERM arrives."""
-    loop = asyncio.get_running_loop()
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, callback)
+    call_on_signals(STOP_SIGNALS, callback)

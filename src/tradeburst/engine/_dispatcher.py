@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections import deque
 from collections.abc import Coroutine, Iterable
 from pathlib import Path
@@ -37,6 +36,7 @@ from tradeburst.brokers import (
     OrderState,
     RateLimited,
 )
+from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._collector import OffUntilReleased
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
@@ -101,7 +101,7 @@ class Dispatcher:
         """No request before this loop time: a back-off after a refusal."""
         self._chunk_left = options.pacing.chunk_size if options.pacing else 0
         self._paced_until = 0.0
-        self._wall_offset_ns = time.time_ns() - time.monotonic_ns()
+        self._wall_offset_ns = wall_ns() - mono_ns()
         self._max_age_ns = int(options.max_request_age_s * 1e9)
         self._throttled_since_ns = 0
         """Monotonic ns since when the head of the queue has waited for the throttle."""
@@ -149,14 +149,14 @@ class Dispatcher:
             # No collection between the last moment of the wait and the opening sends.
             self._collector.hold()
             start_at_ns = self._options.start_at_ns
-            due_ns = time.monotonic_ns() if start_at_ns is None else start_at_ns
+            due_ns = mono_ns() if start_at_ns is None else start_at_ns
             for intent in self._pending:
                 intent.queued_ns = self.to_wall_ns(due_ns)
             self._unknowns.start(asyncio.get_running_loop().time())
             if start_at_ns is not None and not self._stopping:
                 await self._open_at(start_at_ns)
             else:
-                self.stats.started_ns = time.monotonic_ns()
+                self.stats.started_ns = mono_ns()
             await self._loop()
         finally:
             self._collector.release()
@@ -176,7 +176,7 @@ class Dispatcher:
             elif not self._pending and not self._tasks and not self._unknowns:
                 return
             if now >= self._heartbeat_at:  # so a resume can bound when we last sent
-                self._journal.note_alive(self.to_wall_ns(time.monotonic_ns()))
+                self._journal.note_alive(self.to_wall_ns(mono_ns()))
                 self._heartbeat_at = now + HEARTBEAT_S
             wake = self._heartbeat_at
             if not self._stopping and self._pending and len(self._tasks) < options.concurrency:
@@ -230,7 +230,7 @@ class Dispatcher:
             opening.append(taken)
         if not opening:
             await wait_until(start_at_ns, spin_s=self._options.spin_s)
-            self.stats.started_ns = time.monotonic_ns()
+            self.stats.started_ns = mono_ns()
         else:
             first_out = asyncio.get_running_loop().create_future()
             self._spawn(self._send_at(start_at_ns, *opening[0], first_out))
@@ -261,7 +261,7 @@ class Dispatcher:
     ) -> None:
         """Send at `start_at_ns`, not before; tell `went` whether it went."""
         await wait_until(start_at_ns, spin_s=self._options.spin_s)
-        self.stats.started_ns = time.monotonic_ns()
+        self.stats.started_ns = mono_ns()
         if self._stopping:
             slots.release()
             self._requeue(intents)
@@ -276,11 +276,11 @@ class Dispatcher:
         slots = self._throttle.try_take(request.charges) if request is not None else None
         if request is None or slots is None:
             if self._pending:  # the head waits for the throttle (not: nothing to send)
-                self._throttled_since_ns = self._throttled_since_ns or time.monotonic_ns()
+                self._throttled_since_ns = self._throttled_since_ns or mono_ns()
             return None
         intents = [self._pending.popleft() for _ in range(request.size)]
         if self._throttled_since_ns:
-            throttle_wait_ns = time.monotonic_ns() - self._throttled_since_ns
+            throttle_wait_ns = mono_ns() - self._throttled_since_ns
             self._throttled_since_ns = 0
             for intent in intents:
                 intent.throttle_wait_ns = throttle_wait_ns
@@ -321,7 +321,7 @@ class Dispatcher:
         went: asyncio.Future[bool] | None = None,
     ) -> None:
         stats = self.stats
-        sent_ns = time.monotonic_ns()
+        sent_ns = mono_ns()
         if went is not None:  # after the stamp: waking its waiter costs a dozen µs here
             went.set_result(True)  # the waiter runs after this step, which writes the request
         if opening:
@@ -361,7 +361,7 @@ class Dispatcher:
             log.warning("unreadable answer (%s: %s)", type(exc).__name__, exc)
             self._lost(intents, f"unreadable answer: {exc}")
         else:
-            answered_ns = time.monotonic_ns()
+            answered_ns = mono_ns()
             refused: list[Intent] = []
             for intent, answer in pairs:
                 if refused_for_rate(answer):
@@ -395,7 +395,7 @@ class Dispatcher:
     def _requeue(self, intents: list[Intent]) -> None:
         if not self._pending:  # a new head: its wait for the throttle starts afresh
             self._throttled_since_ns = 0
-        queued_ns = self.to_wall_ns(time.monotonic_ns())
+        queued_ns = self.to_wall_ns(mono_ns())
         for intent in reversed(intents):
             intent.state = IntentState.PENDING
             intent.queued_ns = queued_ns
@@ -462,7 +462,7 @@ class Dispatcher:
             slots.release()
             self._unknowns.querying = False
             self._poke()
-        answered_ns = time.monotonic_ns()
+        answered_ns = mono_ns()
         verdict = self._unknowns.sort(
             due, states, wall_ns=self.to_wall_ns(answered_ns), now=loop.time(),
             stopping=self._stopping,

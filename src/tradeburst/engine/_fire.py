@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from datetime import time as time_of_day
 
 import msgspec
 
 from tradeburst.brokers import Broker
+from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent
@@ -175,7 +175,7 @@ async def _hold(
         )
     clock = await hold(broker, terms.concurrency, clock, target_broker_ns, stop)
     target_wall_ns = clock.to_local_ns(target_broker_ns)
-    start_at_ns = target_wall_ns - (time.time_ns() - time.monotonic_ns())
+    start_at_ns = target_wall_ns - (wall_ns() - mono_ns())
     return clock, dataclasses.replace(terms, start_at_ns=start_at_ns)
 
 

@@ -10,12 +10,11 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import time as time_of_day
 
 from tradeburst.brokers import Broker, BrokerError
-from tradeburst.clock import exchange_datetime, on_day_of
+from tradeburst.clock import exchange_datetime, on_day_of, wall_ns
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
@@ -78,10 +77,10 @@ async def hold(
     that cannot be reached meanwhile is only logged: it may be back by the target, and the
     first estimate still holds. A broker clock that does not run at our rate (a rehearsal
     exchange started with --speed) is refused: no single offset could place the target."""
-    first, first_local_ns = clock, time.time_ns()
+    first, first_local_ns = clock, wall_ns()
     lead_s = _estimate_lead_s(clock)
     while True:
-        left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+        left_s = (clock.to_local_ns(target_broker_ns) - wall_ns()) / 1e9
         if left_s <= lead_s or (stop is not None and stop.is_set()):
             break
         pause_s = min(KEEP_WARM_EVERY_S, left_s - lead_s)
@@ -95,7 +94,7 @@ async def hold(
     if stop is not None and stop.is_set():
         return clock
     await _keep_warm(broker, connections)
-    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+    left_s = (clock.to_local_ns(target_broker_ns) - wall_ns()) / 1e9
     try:
         final = await asyncio.wait_for(
             estimate_offset(broker.server_time_ns), left_s - ESTIMATE_SPARE_S
@@ -104,7 +103,7 @@ async def hold(
         reason = exc if isinstance(exc, BrokerError) else "it would have run past the target"
         log.warning("the final clock estimate failed (%s); keeping the first one", reason)
         return clock
-    _refuse_other_rates(first, final, time.time_ns() - first_local_ns)
+    _refuse_other_rates(first, final, wall_ns() - first_local_ns)
     return final
 
 
@@ -141,7 +140,7 @@ def _refuse_other_rates(first: ClockOffset, final: ClockOffset, between_ns: int)
 
 def waiting_text(target_broker_ns: int, clock: ClockOffset) -> str:
     target = exchange_datetime(target_broker_ns)
-    left_s = (clock.to_local_ns(target_broker_ns) - time.time_ns()) / 1e9
+    left_s = (clock.to_local_ns(target_broker_ns) - wall_ns()) / 1e9
     return (
         f"first order at {target.time().isoformat(timespec='microseconds')} exchange time,"
         f" in {left_s:.3f} s; exchange clock {clock.offset_ns / 1e6:+.3f} ms from ours"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
 from typing import Protocol
 
-from tradeburst.clock import TAIPEI, epoch_ns, exchange_datetime, span_ns
+from tradeburst.clock import TAIPEI, epoch_ns, exchange_datetime, mono_ns, span_ns, wall_ns
 
 __all__ = ["Clock", "ManualClock", "SessionClock"]
 
@@ -46,15 +45,15 @@ class SessionClock:
         if not 0 < speed < math.inf:
             raise ValueError("speed must be a positive number")
         self.speed = speed
-        self._mono_origin_ns = time.monotonic_ns()
-        wall_ns = time.time_ns()
+        self._mono_origin_ns = mono_ns()
+        now_ns = wall_ns()
         if start is not None:
-            today = day or exchange_datetime(wall_ns).date()
-            wall_ns = epoch_ns(datetime.combine(today, start, TAIPEI))
-        self._origin_ns = wall_ns + offset_ns
+            today = day or exchange_datetime(now_ns).date()
+            now_ns = epoch_ns(datetime.combine(today, start, TAIPEI))
+        self._origin_ns = now_ns + offset_ns
 
     def now_ns(self) -> int:
-        elapsed = time.monotonic_ns() - self._mono_origin_ns
+        elapsed = mono_ns() - self._mono_origin_ns
         if self.speed != 1.0:
             elapsed = int(elapsed * self.speed)
         return self._origin_ns + elapsed

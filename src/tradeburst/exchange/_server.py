@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from tradeburst._platform import shm_path
 from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import KeyRing, new_key
 from tradeburst.exchange._app import ExchangeApp
@@ -199,7 +200,7 @@ class Exchange:
             detail = (
                 (
                     f"it exists already (another exchange uses it, or one was killed: remove "
-                    f"/dev/shm/{name})"
+                    f"{shm_path(name)})"
                 )
                 if isinstance(exc, FileExistsError)
                 else str(exc)

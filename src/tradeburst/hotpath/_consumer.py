@@ -8,12 +8,12 @@ so a real-time spinner never outlives its job; each overrun is logged with what 
 from __future__ import annotations
 
 import logging
-import resource
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tradeburst._platform import page_faults
 from tradeburst.hotpath._record import Tick
 from tradeburst.hotpath._ring import RingReader
 from tradeburst.hotpath._tuning import restore, tune
@@ -43,9 +43,9 @@ class ConsumerReport:
     cpu: int | None
     realtime: bool
     memory_locked: bool
-    page_faults: int
+    page_faults: int | None
     """Page faults the process took inside the loop (tuning, locking included, is not
-    counted): with its memory locked, none should land there."""
+    counted): with its memory locked, none should land there. None where not counted."""
     notes: tuple[str, ...]
 
 
@@ -85,9 +85,10 @@ class BusyPollConsumer:
         try:
             if fresh:
                 reader.catch_up()
-            faults = _page_faults()
+            before = page_faults()
             ticks = self._loop(max_ticks, time.perf_counter_ns() + int(timeout_s * 1e9))
-            faults = _page_faults() - faults
+            after = page_faults()
+            faults = None if before is None or after is None else after - before
         finally:
             restore(tuning)
         return ConsumerReport(
@@ -118,10 +119,3 @@ class BusyPollConsumer:
 
     def _stopped(self) -> bool:
         return self._stop
-
-
-def _page_faults() -> int:
-    """This process's page faults so far: minor (a page first touched, or mapped back)
-    and major (read from disk)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_minflt + usage.ru_majflt

@@ -4,14 +4,14 @@ kernel took back while the loop was quiet. Linux only, through the C library, an
 where locking cannot make the process fail. With a finite RLIMIT_MEMLOCK and no
 CAP_IPC_LOCK, an allocation fails (a MemoryError in the loop) once the locked pages reach
 the limit, which is worse than a fault. A process that already locks some of its memory
-is left as it is, because unlocking after the loop would undo its owner's lock."""
+is left as it is, because unlocking after the loop would undo its owner's lock. Elsewhere
+`lock` says why it did not, and the hot path's tuning says that in its one line."""
 
 from __future__ import annotations
 
 import ctypes
 import os
 import platform
-import resource
 import sys
 from pathlib import Path
 from typing import Final
@@ -31,6 +31,8 @@ def lock() -> str | None:
     the memory was left unlocked."""
     if not sys.platform.startswith("linux") or platform.machine() not in _MACHINES:
         return "locking is done on Linux on x86-64 and arm64 only"
+    import resource  # here: the module does not exist on Windows, where this is never reached
+
     status = _status()
     locked_kb = status.get("VmLck", "0 kB").split()[0]
     if locked_kb != "0":

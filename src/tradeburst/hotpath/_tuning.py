@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from dataclasses import dataclass, field
 
+from tradeburst._platform import allowed_cores, fifo, set_cores, set_policy
 from tradeburst.hotpath import _memory_lock
 
 __all__ = ["Tuning", "restore", "tune"]
@@ -65,15 +65,13 @@ def tune(*, cpu: int | None = None, realtime: bool = True) -> Tuning:
 
 
 def _pin(tuning: Tuning, cpu: int | None) -> None:
-    if not hasattr(os, "sched_setaffinity"):
-        tuning.note("cannot pin to a core here (no sched_setaffinity); polling unpinned")
+    allowed = allowed_cores()
+    if allowed is None:
+        tuning.note("cannot pin to a core here; polling unpinned")
         return
-    allowed = os.sched_getaffinity(0)
     target = max(allowed) if cpu is None else cpu
-    try:
-        os.sched_setaffinity(0, {target})
-    except OSError as exc:
-        tuning.note(f"cannot pin to core {target}: {exc.strerror}; polling unpinned")
+    if not set_cores(0, {target}):
+        tuning.note(f"cannot pin to core {target}; polling unpinned")
         return
     tuning.cpu, tuning._affinity = target, allowed
     if len(allowed) < 2:
@@ -81,17 +79,9 @@ def _pin(tuning: Tuning, cpu: int | None) -> None:
 
 
 def _realtime(tuning: Tuning) -> None:
-    if not hasattr(os, "sched_setscheduler"):
-        tuning.note("SCHED_FIFO is not available here; polling at normal priority")
-        return
-    policy = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority)
-    try:
-        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(FIFO_PRIORITY))
-    except OSError as exc:
-        tuning.note(
-            f"SCHED_FIFO not permitted ({exc.strerror}; needs CAP_SYS_NICE or an rtprio "
-            "limit): polling at normal priority"
-        )
+    policy = fifo(FIFO_PRIORITY)
+    if isinstance(policy, str):
+        tuning.note(f"{policy}: polling at normal priority")
         return
     tuning.realtime, tuning._policy = True, policy
 
@@ -99,11 +89,10 @@ def _realtime(tuning: Tuning) -> None:
 def restore(tuning: Tuning) -> None:
     """Normal priority, the former cores, memory unlocked, the collector as it was."""
     if tuning._policy is not None:
-        policy, priority = tuning._policy
-        os.sched_setscheduler(0, policy, os.sched_param(priority))
+        set_policy(tuning._policy)
         tuning._policy = None
     if tuning._affinity is not None:
-        os.sched_setaffinity(0, tuning._affinity)
+        set_cores(0, tuning._affinity)
         tuning._affinity = None
     if tuning._holds_lock:
         _memory_lock.unlock()

@@ -11,9 +11,10 @@ algorithm, with NTP's habit of trusting the shortest trips).
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from tradeburst.clock import wall_ns
 
 __all__ = ["ClockOffset", "estimate_offset"]
 
@@ -50,9 +51,9 @@ async def estimate_offset(
         raise ValueError("need 1 <= keep <= reads")
     samples: list[tuple[int, int]] = []  # (round trip, offset), both ns
     for _ in range(reads):
-        before = time.time_ns()
+        before = wall_ns()
         broker_ns = await read_broker_ns()
-        after = time.time_ns()
+        after = wall_ns()
         samples.append((after - before, broker_ns - (before + after) // 2))
     samples.sort()
     fastest = samples[:keep]

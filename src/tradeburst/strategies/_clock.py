@@ -4,10 +4,9 @@ carried by the local monotonic clock."""
 
 from __future__ import annotations
 
-import time
 from datetime import time as time_of_day
 
-from tradeburst.clock import exchange_datetime
+from tradeburst.clock import exchange_datetime, wall_ns
 
 __all__ = ["ExchangeTime", "seconds_of_day", "seconds_text"]
 
@@ -31,7 +30,7 @@ class ExchangeTime:
         self.offset_ns = offset_ns
 
     def now_ns(self) -> int:
-        return time.time_ns() + self.offset_ns
+        return wall_ns() + self.offset_ns
 
     def seconds_of_day(self) -> float:
         now = exchange_datetime(self.now_ns())

@@ -1,6 +1,7 @@
 """Fubon login secrets: a personal id with a password or an API key, a `.pfx` certificate
 and its password (an API key without a certificate logs in with `apikey_dma_login`), read
-from the environment or from a TOML file only its owner can read; the file may also name
+from the environment or from a TOML file only its owner can read (on Windows, which does not
+report who may read a file: one outside shared folders); the file may also name
 the trading `url`.
 
 The file's keys and the variables (`TRADEBURST_FUBON_*`) carry the same names; a
@@ -11,13 +12,13 @@ the key or the variable). The values never appear in a repr, a log or an error.
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst._inputs import FUBON_CONFIG_MAX_BYTES, InputFileError, read_input
+from tradeburst._platform import private_file_problem
 from tradeburst.errors import TradeburstError
 
 __all__ = ["CredentialsError", "FubonCredentials", "load_credentials"]
@@ -126,10 +127,9 @@ def _read_file(path: Path) -> dict[str, str]:
         raise CredentialsError(where, f"cannot read it: it {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CredentialsError(where, f"cannot read it ({exc})") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise CredentialsError(
-            where, f"readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it"
-        )
+    problem = private_file_problem(path, mode)
+    if problem is not None:
+        raise CredentialsError(where, problem)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
