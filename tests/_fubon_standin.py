@@ -24,7 +24,8 @@ It behaves as the real binary does at run time (observed offline against 2.3.1):
   `Not Login Error` from then on, after events 300 and 100), `hang` (sent, never returns,
   the GIL released), `hang-gil` (never returns, holding the GIL), `panic` (sent, then a
   `pyo3_runtime.PanicException`, a BaseException), `exit` (sent, then the process dies as
-  by a segfault), `304` (event 304, the forced logout);
+  by a segfault), `304` (event 304, the forced logout, then `Not Login Error`), `304-late`
+  (`Not Login Error` first, the event `EVENT_LAG_S` behind it);
 - a failure the SDK's docs do not describe (an HTTP 503, a reset) surfaces as the SDK
   reports a broken connection: `ValueError("IO error: …")`.
 """
@@ -55,6 +56,9 @@ from fubon_neo.constant import BSAction, MarketType, OrderType, PriceType, Stock
 RATE_LIMIT = "Login Error, 業務系統流量控管"
 CLOSED = "Login Error, Unable to make method calls because underlying connection is closed"
 NOT_LOGGED_IN = "Not Login Error"
+FORCED_LOGOUT = "forced logout: API key changed"
+EVENT_LAG_S = 0.3
+"""How far `304-late`'s event trails its `Not Login Error` answer."""
 OPTIONS_ENV = "TRADEBURST_FUBON_STANDIN_OPTIONS"
 BATCH_TOO_LONG = (
     "Exceeded the maximum limit for batch orders per order. Please reduce the number of "
@@ -451,6 +455,7 @@ class StandinSDK:
         mute: list[str] | None = None,
         undecided: list[int] | None = None,
         record: str | None = None,
+        trace: str | None = None,
     ) -> None:
         self.url = url
         self.exchange = _Exchange(exchange or os.environ[STANDIN_URL_ENV])
@@ -471,6 +476,8 @@ class StandinSDK:
         """Statuses each order reads in its first queries, one a query, before its own:
         the back end has not decided yet (4, 8) or the broker lost track of it (9)."""
         self._record = record
+        self._trace = trace
+        """A file each call's name is added to as it begins: a test can wait for a call."""
         self._counts: Counter[str] = Counter()
         self._queried: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -488,6 +495,9 @@ class StandinSDK:
         with self._lock:
             self._counts[name] += 1
             n = self._counts[name]
+            if self._trace is not None:
+                with open(self._trace, "a", encoding="utf-8") as out:
+                    out.write(f"{name}\n")
         fault = self._fault(name, n)
         if self.logged_out and name not in ("ctor", "login", "apikey_login", "apikey_dma_login"):
             return result(False, NOT_LOGGED_IN)
@@ -499,9 +509,13 @@ class StandinSDK:
             self._reconnect_logged_out()
             return result(False, CLOSED if fault == "closed-before" else NOT_LOGGED_IN)
         if fault == "304":
-            self.emit("on_event", "304", "forced logout: API key changed")
+            self.emit("on_event", "304", FORCED_LOGOUT)
             self.logged_out = True
-            time.sleep(0.2)  # the event goes out before the answer, as the server's does
+            time.sleep(0.2)  # the event goes out before the answer
+            return result(False, NOT_LOGGED_IN)
+        if fault == "304-late":  # the answer beats the event to Python: a race of threads
+            self.logged_out = True
+            threading.Timer(EVENT_LAG_S, self.emit, ("on_event", "304", FORCED_LOGOUT)).start()
             return result(False, NOT_LOGGED_IN)
         if fault == "hang-gil":
             while True:
