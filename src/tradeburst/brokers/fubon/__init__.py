@@ -8,6 +8,7 @@ from tradeburst.brokers.fubon._credentials import (
     FubonCredentials,
     load_credentials,
 )
+from tradeburst.brokers.fubon._deadlines import Deadlines
 from tradeburst.brokers.fubon._sdk import (
     PRODUCTION_URL,
     SDK_FACTORY_ENV,
@@ -18,7 +19,6 @@ from tradeburst.brokers.fubon._sdk import (
     real_sdk,
     sdk_factory_from_env,
 )
-from tradeburst.brokers.fubon._session import Deadlines
 
 __all__ = [
     "DEFAULT_ANSWER_TIMEOUT_S",

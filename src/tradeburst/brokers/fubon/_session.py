@@ -27,37 +27,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent
-from tradeburst.brokers.fubon._mapping import Proof, classify
+from tradeburst.brokers.fubon._deadlines import ORDER_METHODS, Deadlines
+from tradeburst.brokers.fubon._mapping import classify
 from tradeburst.brokers.fubon._process import WorkerGone, WorkerProcess
+from tradeburst.brokers.fubon._replies import login_error
 from tradeburst.brokers.fubon._wire import Call, Event, Login, Reply, ToParent
 
-__all__ = ["Deadlines", "FubonSession"]
+__all__ = ["FubonSession"]
 
 log = logging.getLogger(__name__)
 
-ORDER_METHODS = frozenset({"place", "batch", "cancel", "modify_price", "modify_quantity"})
 LOGOUT_S = 5.0
 LOGGED_OUT_LISTEN_S = 1.0
 """How long a worker that answered `Not Login Error` is kept to hear event 304. Both come
 over one socket, so the event trails only by the SDK's hand-off between its threads (an
 inference: Fubon's server cannot be reached from here to watch the two)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Deadlines:
-    """How long each kind of call may take before it counts as lost (`--fubon-timeout-s`)."""
-
-    login_s: float = 30.0
-    """Starting the worker, building the SDK (it connects) and logging in."""
-    order_s: float = 10.0
-    query_s: float = 15.0
-
-    def of(self, method: str) -> float:
-        return self.order_s if method in ORDER_METHODS else self.query_s
 
 
 class FubonSession:
@@ -186,7 +173,7 @@ class FubonSession:
             raise
         if not reply.ok:
             await self._discard(worker)
-            raise _login_error(reply)
+            raise login_error(reply)
         self.account_no = reply.accounts[0]
         return worker
 
@@ -271,14 +258,3 @@ def _with_account(login: Login, account_no: str) -> Login:
     import msgspec
 
     return msgspec.structs.replace(login, account=account_no)
-
-
-def _login_error(reply: Reply) -> BrokerError:
-    if reply.raised is not None:
-        if reply.raised.startswith(("BrokerFatal:", "StandinError:")):
-            return BrokerFatal(f"login: {reply.raised.partition(': ')[2]}")
-        return NotSent(f"login: {reply.raised}; nothing sent")
-    answer = classify(reply.message)
-    if answer.proof in (Proof.NOT_SENT, Proof.UNKNOWN, Proof.RATE):
-        return NotSent(f"login: {reply.message}; nothing sent")
-    return BrokerFatal(f"login: {reply.message}")
