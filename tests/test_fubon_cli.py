@@ -1,12 +1,14 @@
 """The Fubon broker's ends as a user meets them, through the CLI and the SDK stand-in: event
 304 (a forced logout) ends `fire` with exit 4 and the reason, whether the event or the
 `Not Login Error` answer comes first, and Ctrl-C during a login that hangs (holding the
-worker's GIL) ends `run` with exit 130 at once, nothing sent."""
+worker's GIL) ends `run` with exit 130 at once, nothing sent. And `bench fubon`, with the
+real SDK, at its smallest: every figure there, no folder left behind."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import signal
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from test_fubon_broker import fubon_env, run_fubon_cli
 from tradeburst.exchange import Exchange
 
 import _fubon_standin as standin
-from _engine_support import OPEN_CLOCK, Completed, cli_args, placed, write_orders
+from _engine_support import OPEN_CLOCK, Completed, cli_args, cli_env, placed, write_orders
 from _support import ADMIN, StartExchange
 
 INTERRUPTED_WITHIN_S = 5.0
@@ -99,3 +101,24 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return ""
+
+
+async def test_bench_fubon_at_its_smallest_writes_every_figure(tmp_path: Path) -> None:
+    """The real SDK idle beside a bare worker, and the Order's cost beside the pipe's: every
+    figure finite, and the workers' private folders (the SDK's log) all deleted. No speed
+    is asserted."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**cli_env(), "TMPDIR": str(temp)}
+    out = tmp_path / "figures.json"
+    run = await run_fubon_cli(env, "bench", "fubon", "--idle-s", "1", "--orders", "100",
+                              "--json", str(out), cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.output
+    assert "Traceback" not in run.output
+    figures = json.loads(out.read_text())
+    assert set(figures["order_us"]) == {"build_sdk_order", "pipe_round", "build_per_pipe"}
+    assert all(v > 0 and math.isfinite(v) for v in figures["order_us"].values()), figures
+    idle = figures["idle_cpu_pct_of_a_core"]
+    assert set(idle) == {"sdk_worker", "bare_worker"}
+    assert all(v >= 0 and math.isfinite(v) for v in idle.values()), figures
+    assert list(temp.iterdir()) == []
