@@ -140,7 +140,7 @@ def test_function_type_90_is_a_failure_and_an_unknown_status_is_unreadable() -> 
 
 def test_a_query_record_with_none_fields_reads_as_a_state() -> None:
     """Every field may be None (function_type in queries, filled_qty on failures)."""
-    record = standin.Obj("OrderResult", **dict.fromkeys(standin._RECORD_FIELDS))
+    record = standin.Obj("OrderResult", **dict.fromkeys(standin.RECORD_FIELDS))
     record.status, record.user_def, record.stock_no = 30, "abc1", "2891"
     state = state_of(record)
     assert (state.status, state.quantity, state.filled_qty, state.order_no) == (

@@ -30,6 +30,7 @@ def test_each_sdk_answer_proves_what_the_table_says(
     """The row matched, whether the worker is replaced, and the error for each kind."""
     answer = classify(message)
     assert (answer.proof, answer.reconnect) == (proof, reconnect)
+    assert answer.logged_out is (message == "Not Login Error")  # event 304 may follow it
     assert type(refusal(message, "place_order")) is placing
     assert type(refusal(message, "get_order_results", placing=False)) is querying
 

@@ -173,16 +173,22 @@ async def test_a_worker_that_dies_mid_call_is_an_answer_lost(
         assert broker.reconnects == 1
 
 
-async def test_event_304_stops_sending_with_the_reason(
-    market: Exchange, credentials: FubonCredentials, tmp_path: Path
-) -> None:
-    """A forced logout: every later call is BrokerFatal, naming event 304."""
-    async with broker_with(market, credentials, tmp_path, "place_order:1:304") as broker:
-        with pytest.raises(NotSent):
+@pytest.mark.parametrize("fault", ["304", "304-late"])
+async def test_event_304_stops_sending_whichever_comes_first(
+    market: Exchange, credentials: FubonCredentials, tmp_path: Path, fault: str,
+    session: aiohttp.ClientSession,
+) -> None:  # fmt: skip
+    """A forced logout, its event before or after the `Not Login Error` answer: no new
+    login, every later call is BrokerFatal naming event 304, and nothing is placed."""
+    async with broker_with(market, credentials, tmp_path, f"place_order:1:{fault}") as broker:
+        with pytest.raises(NotSent, match="Not Login"):
             await broker.place(buy("fl1"))
-        await asyncio.sleep(0.5)
         with pytest.raises(BrokerFatal, match="304"):
             await broker.place(buy("fl2"))
+        with pytest.raises(BrokerFatal, match="304"):
+            await broker.order_results()
+        assert broker.reconnects == 0
+    assert await placed(session, market.url, ADMIN) == []
 
 
 async def test_kill_9_of_the_worker_mid_burst_leaves_one_order_per_intent(

@@ -2,6 +2,7 @@
 
 from tradeburst.bench._engine import EngineSizes, run_engine_bench
 from tradeburst.bench._exchange import run_exchange_bench
+from tradeburst.bench._fubon import FubonBenchError, run_fubon_bench
 from tradeburst.bench._hotpath import run_hotpath_bench
 from tradeburst.bench._rush import run_rush_bench
 from tradeburst.bench._seed_report import decision_tree as seed_decision_tree
@@ -11,9 +12,11 @@ from tradeburst.bench._seed_table import SeedSizes, run_seed_table
 
 __all__ = [
     "EngineSizes",
+    "FubonBenchError",
     "SeedSizes",
     "run_engine_bench",
     "run_exchange_bench",
+    "run_fubon_bench",
     "run_hotpath_bench",
     "run_rush_bench",
     "run_seed_table",

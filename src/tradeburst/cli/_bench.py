@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tradeburst._platform import run_loop
 from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
@@ -123,6 +124,36 @@ def rush_bench(
     console = Console(highlight=False)
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
     figures = run_loop(run_rush_bench(rushes))
+    console.print_json(json.dumps(figures))
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
+
+
+@bench_app.command("fubon")
+def fubon_bench(
+    json_path: FiguresJson = None,
+    idle_s: Annotated[
+        float, typer.Option(min=1, max=600, help="Seconds the idle CPU is measured over.")
+    ] = 10.0,
+    orders: Annotated[
+        int, typer.Option(min=100, max=1_000_000, help="Orders per round of the Order costs.")
+    ] = 20_000,
+) -> None:
+    """The real fubon_neo SDK's idle CPU and the cost of building its Order.
+
+    Idle CPU of a worker holding the SDK beside a bare worker over the same window, and
+    building the SDK Order beside the pipe's cost per order, in one run.
+    """
+    from tradeburst.bench import FubonBenchError, run_fubon_bench
+
+    json_path = writable(json_path, "--json")
+    console = Console(highlight=False)
+    console.print(f"measuring (about {idle_s + 15:.0f} s)…")
+    try:
+        figures = run_loop(run_fubon_bench(idle_s=idle_s, orders=orders))
+    except FubonBenchError as exc:
+        Console(stderr=True, highlight=False).print(f"[red]bench fubon: {escape(str(exc))}[/]")
+        raise typer.Exit(2) from None
     console.print_json(json.dumps(figures))
     if not write_json(console, figures, json_path):
         raise typer.Exit(OUTPUT_FAILED)

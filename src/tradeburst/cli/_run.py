@@ -28,6 +28,7 @@ from tradeburst.cli._brokers import (
     FubonUnblockOption,
     FubonUrlOption,
     build_broker,
+    connect_unless_stopped,
 )
 from tradeburst.cli._keys import read_api_key
 from tradeburst.cli._kill_switch import KillSwitchFile, checked_kill_switch, guarded
@@ -203,6 +204,8 @@ def _until_done(run: Run, error: Console) -> RunResult:
     except (JournalError, BrokerError) as exc:
         error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C during a Fubon login
+        raise typer.Exit(130) from None
 
 
 async def _run_fubon(
@@ -225,6 +228,7 @@ async def _run_fubon(
         )
         raise InvalidInput([problem])
     try:
+        await connect_unless_stopped(broker, stop, console)  # a login Ctrl-C can end
         with StrategiesView(console) as view:
             return await guarded(
                 kill_switch, stop, broker, console,

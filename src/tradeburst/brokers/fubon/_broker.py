@@ -6,13 +6,9 @@ Single orders go out blocking by default (the return value is the outcome), or w
 answers with ACKs; each order's outcome arrives by callback, out of order, matched by
 `seq_no`.
 
-Outcomes: an answer becomes an `OrderState`; a failed result is classified by what it
-proves (`_mapping.ANSWERS`): the broker's "no" (status 90), a rate refusal (`RateLimited`),
-not sent (`NotSent`), cut off mid-call (`AnswerLost`, reconciled by `user_def`), or a
-refusal of us (`BrokerFatal`). A call past its deadline or a worker that died is
-`AnswerLost` for an order and `NotSent` for a query; the session replaces the worker, and
-the broker then settles from today's orders whatever waited for a callback. Fills pushed
-during an outage are not replayed; `fills()` asks for them.
+A reply is read into outcomes by `_replies`, queries are asked by `_queries`, and the
+session (`_session`) replaces a worker that died or missed a deadline; the broker then
+settles from today's orders whatever waited for a callback.
 """
 
 from __future__ import annotations
@@ -22,25 +18,24 @@ import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from tradeburst.brokers._account import Position, WorkingOrder
-from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent
+from tradeburst.brokers._errors import AnswerLost, BrokerError, NotSent
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.brokers.fubon._callbacks import CallbackBridge
 from tradeburst.brokers.fubon._credentials import FubonCredentials
+from tradeburst.brokers.fubon._deadlines import Deadlines
 from tradeburst.brokers.fubon._folder import sweep_abandoned
-from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, price_text, refusal
+from tradeburst.brokers.fubon._mapping import PENDING_STATUSES, price_text
 from tradeburst.brokers.fubon._process import next_call_id as _id
+from tradeburst.brokers.fubon._queries import AccountQueries
+from tradeburst.brokers.fubon._replies import batch_states, change_of, failed, final, order_reply
 from tradeburst.brokers.fubon._sdk import PRODUCTION_URL
-from tradeburst.brokers.fubon._session import Deadlines, FubonSession
+from tradeburst.brokers.fubon._session import FubonSession
 from tradeburst.brokers.fubon._wire import Call, Login, Placed, Reply
-from tradeburst.clock import TAIPEI
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Fill, Order, OrderStatus
 
@@ -87,7 +82,7 @@ class FubonBroker:
             cert_password=c.cert_password, account=c.account, factory=sdk_factory,
             factory_options=dict(sdk_options or {}), connections=self._connections,
         )  # fmt: skip
-        self._bridge = CallbackBridge(self._remember)
+        self._bridge = CallbackBridge(lambda state: self._queries.remember(state))
         self._session = FubonSession(
             login,
             deadlines=deadlines or Deadlines(),
@@ -95,8 +90,7 @@ class FubonBroker:
             keep_log=keep_sdk_log,
             on_push=self._bridge.push,
         )
-        self._user_defs: dict[str, str] = {}
-        """order_no → user_def, for fills (the SDK's fill history carries no user_def)."""
+        self._queries = AccountQueries(self._session.call)
 
     def __repr__(self) -> str:  # the credentials' secrets have repr=False
         return f"FubonBroker({self._url!r}, account={self._session.account_no!r})"
@@ -153,7 +147,7 @@ class FubonBroker:
     async def _settle_after_replacement(self) -> None:
         """Callbacks lost with the old worker are not replayed: today's orders tell."""
         try:
-            records = await self._records()
+            records = await self._queries.records()
         except BrokerError as exc:
             log.warning("Fubon: orders not reconciled after the new login (%s)", exc)
             return
@@ -189,19 +183,7 @@ class FubonBroker:
         return time.time_ns()
 
     async def instruments(self) -> dict[str, Instrument]:
-        found: dict[str, Instrument] = {}
-        for kind in ("stock", "etf"):
-            reply = await self._query(Call(id=_id(), method="snapshot", kind=kind))
-            for quote in reply.quotes:
-                found[quote.symbol] = Instrument(
-                    symbol=quote.symbol,
-                    name=quote.symbol,
-                    kind=kind,
-                    reference_twd=Decimal(quote.reference),
-                    limit_up_twd=Decimal(quote.limit_up),
-                    limit_down_twd=Decimal(quote.limit_down),
-                )
-        return found
+        return await self._queries.instruments()
 
     # -- order actions --------------------------------------------------------------------
 
@@ -210,14 +192,14 @@ class FubonBroker:
         reply = await self._session.call(call)
         placed = self._placed(reply, "place_order", [order])
         if placed is None:
-            return _failed(order, reply.message)
+            return failed(order, reply.message)
         seq_no, state = placed[0].seq_no, placed[0].state
         if state.status in PENDING_STATUSES and seq_no:
             outcome = (await self._bridge.outcomes([seq_no], self._answer_timeout_s)).get(seq_no)
             if outcome is None:
                 raise AnswerLost(f"place_order: no outcome for seq_no {seq_no}")
             state = outcome
-        return _final(state, order)
+        return final(state, order)
 
     async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
         if not orders:
@@ -227,19 +209,10 @@ class FubonBroker:
         reply = await self._session.call(Call(id=_id(), method="batch", orders=list(orders)))
         placed = self._placed(reply, "batch_place_order", orders)
         if placed is None:
-            return [_failed(order, reply.message) for order in orders]
+            return [failed(order, reply.message) for order in orders]
         waiting = [p.seq_no for p in placed if p.seq_no and p.state.status in PENDING_STATUSES]
         outcomes = await self._bridge.outcomes(waiting, self._answer_timeout_s)
-        states: list[OrderState] = []
-        for order, ack in zip(orders, placed, strict=True):
-            state = outcomes.get(ack.seq_no or "", ack.state)
-            if state.status in PENDING_STATUSES or state.status is OrderStatus.CONNECTION_TIMEOUT:
-                states.append(_unnamed(order))  # only a query can tell
-            else:
-                states.append(_named(state, order))
-        if all(state.user_def is None for state in states):
-            raise AnswerLost(f"batch_place_order: no outcome for any of {len(orders)} orders")
-        return states
+        return batch_states(orders, placed, outcomes)
 
     async def cancel(self, order_no: str) -> OrderState:
         call = Call(id=_id(), method="cancel", order_no=order_no)
@@ -257,131 +230,32 @@ class FubonBroker:
     # -- queries --------------------------------------------------------------------------
 
     async def order_results(self, user_def: str | None = None) -> list[OrderState]:
-        """Today's orders (the SDK has no filter: `user_def` is applied here)."""
-        states = [p.state for p in await self._records()]
-        if user_def is not None:
-            states = [s for s in states if s.user_def == user_def]
-        return states
+        return await self._queries.order_results(user_def)
 
     async def fills(self) -> list[Fill]:
-        today = datetime.now(TAIPEI).strftime("%Y%m%d")
-        reply = await self._query(Call(id=_id(), method="fills", day=today))
-        if any(f.order_no not in self._user_defs for f in reply.fills):
-            await self._records()  # learns the user_def of every order today
-        return [
-            f
-            if f.user_def
-            else msgspec.structs.replace(f, user_def=self._user_defs.get(f.order_no))
-            for f in reply.fills
-        ]
+        return await self._queries.fills()
 
     async def working_orders(self) -> list[WorkingOrder]:
-        return (await self._query(Call(id=_id(), method="working"))).working
+        return await self._queries.working_orders()
 
     async def positions(self) -> list[Position]:
-        return (await self._query(Call(id=_id(), method="holdings"))).positions
+        return await self._queries.positions()
 
     async def events(self) -> AsyncIterator[OrderState | Fill]:
         if not self._session.opened:
             raise RuntimeError("FubonBroker.connect() first")
-        queue: asyncio.Queue[OrderState | Fill] = asyncio.Queue()
-        self._bridge.subscribers.add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._bridge.subscribers.discard(queue)
+        async for item in self._bridge.follow():
+            yield item
 
     # -- plumbing -------------------------------------------------------------------------
 
-    async def _records(self) -> list[Placed]:
-        reply = await self._query(Call(id=_id(), method="orders"))
-        for placed in reply.placed:
-            self._remember(placed.state)
-        return reply.placed
-
-    async def _query(self, call: Call) -> Reply:
-        """A query's reply, or the error it stands for (a query places nothing)."""
-        reply = await self._session.call(call)
-        if reply.raised is not None:
-            raise NotSent(f"{call.method}: {reply.raised}")
-        if not reply.ok:
-            raise refusal(reply.message, call.method, placing=False) or NotSent(
-                f"{call.method}: {reply.message}"
-            )
-        return reply
-
     def _placed(self, reply: Reply, what: str, orders: Sequence[Order]) -> list[Placed] | None:
-        """The ACKs or answers of an order call; None for the broker's "no" to it."""
-        if reply.raised is not None:  # it raised mid-call: it may have acted
-            raise AnswerLost(f"{what}: {reply.raised}")
-        if not reply.ok:
-            error = refusal(reply.message, what)
-            if error is not None:
-                raise error
-            return None
-        if len(reply.placed) != len(orders):
-            raise AnswerLost(f"{what}: {len(orders)} orders answered with {len(reply.placed)}")
-        for placed in reply.placed:
-            self._remember(placed.state)
-        return reply.placed
+        placed = order_reply(reply, what, orders)
+        for answer in placed or ():
+            self._queries.remember(answer.state)
+        return placed
 
-    async def _change(self, call: Call, failed: OrderStatus, what: str) -> OrderState:
-        reply = await self._session.call(call)
-        if reply.missing:
-            raise BrokerFatal(f"Fubon has no order {call.order_no} of this account today")
-        if reply.raised is not None:
-            raise AnswerLost(f"{what}: {reply.raised}")
-        if not reply.ok:
-            error = refusal(reply.message, what)
-            if error is not None:
-                raise error
-            if not reply.placed:
-                raise AnswerLost(f"{what}: {reply.message}")
-            before = reply.placed[0].state
-            return msgspec.structs.replace(before, status=failed, message=reply.message)
-        if len(reply.placed) != 1:
-            raise AnswerLost(f"{what}: unreadable answer")
-        state = reply.placed[0].state
-        self._remember(state)
+    async def _change(self, call: Call, failed_status: OrderStatus, what: str) -> OrderState:
+        state = change_of(await self._session.call(call), call, failed_status, what)
+        self._queries.remember(state)
         return state
-
-    def _remember(self, state: OrderState) -> None:
-        if state.order_no and state.user_def:
-            self._user_defs[state.order_no] = state.user_def
-
-
-def _failed(order: Order, message: str | None) -> OrderState:
-    return OrderState(
-        user_def=order.user_def,
-        order_no=None,
-        status=OrderStatus.FAILED,
-        symbol=order.symbol,
-        quantity=0,
-        message=message,
-    )
-
-
-def _named(state: OrderState, order: Order) -> OrderState:
-    """The answer to `order` (paired by `seq_no`), under its client id."""
-    if state.user_def is None:
-        return msgspec.structs.replace(state, user_def=order.user_def)
-    return state
-
-
-def _unnamed(order: Order) -> OrderState:
-    """A batch answer that names no order: the engine reconciles it by `user_def`."""
-    return OrderState(
-        user_def=None,
-        order_no=None,
-        status=OrderStatus.SENT_TO_BACKEND,
-        symbol=order.symbol,
-        quantity=order.quantity,
-        message="no outcome yet",
-    )
-
-
-def _final(state: OrderState, order: Order) -> OrderState:
-    if state.status is OrderStatus.CONNECTION_TIMEOUT or state.status in PENDING_STATUSES:
-        raise AnswerLost(f"place_order: status {int(state.status)}, no outcome yet")
-    return _named(state, order)

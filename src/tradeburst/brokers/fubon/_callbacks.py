@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from tradeburst.brokers._protocol import OrderState
 from tradeburst.brokers.fubon._mapping import PENDING_STATUSES
@@ -56,6 +56,16 @@ class CallbackBridge:
         self._early.move_to_end(seq_no)
         while len(self._early) > MAX_EARLY_STATES:
             self._early.popitem(last=False)
+
+    async def follow(self) -> AsyncIterator[OrderState | Fill]:
+        """Every state and fill pushed from now on (the broker's `events()`)."""
+        queue: asyncio.Queue[OrderState | Fill] = asyncio.Queue()
+        self.subscribers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self.subscribers.discard(queue)
 
     def _publish(self, item: OrderState | Fill) -> None:
         for queue in self.subscribers:

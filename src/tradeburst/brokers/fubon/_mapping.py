@@ -69,12 +69,14 @@ class Proof(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One row of the table: a text the SDK answers, what it proves, and whether the
-    connection must be replaced (a new SDK, logged in again) before the next call."""
+    """One row of the table: a text the SDK answers, what it proves, whether the
+    connection must be replaced (a new SDK, logged in again) before the next call, and
+    whether it says the session was logged out, which event 304 may be about to explain."""
 
     mark: str
     proof: Proof
     reconnect: bool = False
+    logged_out: bool = False
 
 
 ANSWERS = (
@@ -83,7 +85,7 @@ ANSWERS = (
         "超過本應用程式連線限制", Proof.NOT_SENT
     ),  # "Login Error, 超過本應用程式連線限制==>[10]"
     Answer("URL error: Unable to connect", Proof.NOT_SENT, reconnect=True),
-    Answer("Not Login Error", Proof.NOT_SENT, reconnect=True),
+    Answer("Not Login Error", Proof.NOT_SENT, reconnect=True, logged_out=True),
     Answer("Sending after closing is not allowed", Proof.NOT_SENT, reconnect=True),
     Answer("underlying connection is closed", Proof.UNKNOWN, reconnect=True),
     Answer("帳號類別錯誤", Proof.FATAL),

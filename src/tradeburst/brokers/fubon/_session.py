@@ -8,7 +8,14 @@ back-off), and then the broker settles from today's orders whatever waited. Call
 wait for the new worker as long as a login may take (nothing of theirs has left yet, and a
 new process with a new SDK takes seconds to start on a busy machine), then give up with
 nothing sent.
-Event 304 (forced logout) stops everything: each later call is `BrokerFatal`.
+Event 304 (forced logout) stops everything: each later call is `BrokerFatal`. The SDK
+may answer a call `Not Login Error` before it hands over the 304 that explains it (the
+answer and the event reach Python on different threads), so after a logged-out answer the
+old worker is kept listening for `LOGGED_OUT_LISTEN_S` (the event ends the wait at once)
+before it is killed and a new one logs in. Logging in again first and stopping on a later
+304 would not do: the event belongs to the old session and dies with its worker, and a new
+login may succeed (a session pushed out by another login, a key list changed but ours
+kept), and would then send after the broker told us to stop.
 
 One semaphore of `connections` bounds the calls in flight across replacements, so a
 worker's hung calls count against the limit until the worker is gone.
@@ -20,33 +27,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from tradeburst.brokers._errors import AnswerLost, BrokerError, BrokerFatal, NotSent
-from tradeburst.brokers.fubon._mapping import Proof, classify
+from tradeburst.brokers.fubon._deadlines import ORDER_METHODS, Deadlines
+from tradeburst.brokers.fubon._mapping import classify
 from tradeburst.brokers.fubon._process import WorkerGone, WorkerProcess
+from tradeburst.brokers.fubon._replies import login_error
 from tradeburst.brokers.fubon._wire import Call, Event, Login, Reply, ToParent
 
-__all__ = ["Deadlines", "FubonSession"]
+__all__ = ["FubonSession"]
 
 log = logging.getLogger(__name__)
 
-ORDER_METHODS = frozenset({"place", "batch", "cancel", "modify_price", "modify_quantity"})
 LOGOUT_S = 5.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Deadlines:
-    """How long each kind of call may take before it counts as lost (`--fubon-timeout-s`)."""
-
-    login_s: float = 30.0
-    """Starting the worker, building the SDK (it connects) and logging in."""
-    order_s: float = 10.0
-    query_s: float = 15.0
-
-    def of(self, method: str) -> float:
-        return self.order_s if method in ORDER_METHODS else self.query_s
+LOGGED_OUT_LISTEN_S = 1.0
+"""How long a worker that answered `Not Login Error` is kept to hear event 304. Both come
+over one socket, so the event trails only by the SDK's hand-off between its threads (an
+inference: Fubon's server cannot be reached from here to watch the two)."""
 
 
 class FubonSession:
@@ -70,6 +68,7 @@ class FubonSession:
         self._worker: WorkerProcess | None = None
         self._replacing: asyncio.Task[None] | None = None
         self._fatal: BrokerFatal | None = None
+        self._fatal_seen = asyncio.Event()
         self.account_no: str | None = login.account
         self.closed = False
         self.opened = False
@@ -123,8 +122,11 @@ class FubonSession:
                 self._replace(worker, str(exc))
                 text = f"{call.method}: {exc}"
                 raise AnswerLost(text) if placing else NotSent(text) from None
-        if not reply.ok and reply.message and classify(reply.message).reconnect:
-            self._replace(worker, f"{call.method}: {reply.message}")
+        if not reply.ok and reply.message:
+            answer = classify(reply.message)
+            if answer.reconnect:
+                listen_s = LOGGED_OUT_LISTEN_S if answer.logged_out else 0.0
+                self._replace(worker, f"{call.method}: {reply.message}", listen_s=listen_s)
         return reply
 
     async def _current(self) -> WorkerProcess:
@@ -171,7 +173,7 @@ class FubonSession:
             raise
         if not reply.ok:
             await self._discard(worker)
-            raise _login_error(reply)
+            raise login_error(reply)
         self.account_no = reply.accounts[0]
         return worker
 
@@ -196,6 +198,7 @@ class FubonSession:
                 "Fubon logged us out (event 304: the API key was changed or revoked); "
                 "nothing more is sent"
             )
+            self._fatal_seen.set()
             log.error("%s", self._fatal)
         elif event.code == "unreadable":
             log.warning("Fubon: %s", event.content)
@@ -205,21 +208,32 @@ class FubonSession:
     def _exited(self, worker: WorkerProcess) -> None:
         self._replace(worker, "the SDK worker ended")
 
-    def _replace(self, worker: WorkerProcess, reason: str) -> None:
+    def _replace(self, worker: WorkerProcess, reason: str, *, listen_s: float = 0.0) -> None:
+        """Retire `worker` (killed now, or after `listen_s` of hearing its events) and
+        start logging in a new one; calls wait for it meanwhile."""
         if worker is not self._worker or self.closed or self._fatal is not None:
             return
         log.warning("Fubon: replacing the SDK worker (%s)", reason)
         self._worker = None
         self._ready.clear()
-        worker.kill()
-        self._replacing = asyncio.get_running_loop().create_task(self._replacement(worker))
+        if not listen_s:
+            worker.kill()
+        task = self._replacement(worker, listen_s)
+        self._replacing = asyncio.get_running_loop().create_task(task)
 
-    async def _replacement(self, old: WorkerProcess) -> None:
-        await old.dispose()
-        self.kept += old.kept
+    async def _replacement(self, old: WorkerProcess, listen_s: float) -> None:
+        try:
+            if listen_s:  # the old worker's event 304, if it comes, ends everything
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(listen_s):
+                        await self._fatal_seen.wait()
+        finally:  # closed meanwhile too: the old worker's folder goes
+            old.kill()
+            await old.dispose()
+            self.kept += old.kept
         low, high = self._backoff_s
         attempt = 0
-        while not self.closed:
+        while not self.closed and self._fatal is None:
             try:
                 self._worker = await self._start()
                 break
@@ -244,14 +258,3 @@ def _with_account(login: Login, account_no: str) -> Login:
     import msgspec
 
     return msgspec.structs.replace(login, account=account_no)
-
-
-def _login_error(reply: Reply) -> BrokerError:
-    if reply.raised is not None:
-        if reply.raised.startswith(("BrokerFatal:", "StandinError:")):
-            return BrokerFatal(f"login: {reply.raised.partition(': ')[2]}")
-        return NotSent(f"login: {reply.raised}; nothing sent")
-    answer = classify(reply.message)
-    if answer.proof in (Proof.NOT_SENT, Proof.UNKNOWN, Proof.RATE):
-        return NotSent(f"login: {reply.message}; nothing sent")
-    return BrokerFatal(f"login: {reply.message}")
