@@ -14,8 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from _journal_support import read_journal
 from tradeburst.brokers import SimBroker
-from tradeburst.engine import FireOptions, InvalidInput, Journal
+from tradeburst.engine import FireOptions, InvalidInput
 from tradeburst.exchange import Exchange, FaultRates
 from tradeburst.marketdata import MarketFeed
 from tradeburst.strategies import RunResult, read_config, run_strategies
@@ -352,9 +353,9 @@ async def test_a_run_cut_off_mid_way_has_already_kept_its_clock_estimate(
     running.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await running
-    with Journal(tmp_path / "journal.sqlite", create=False) as journal:
-        [dispatch] = journal.dispatches(journal.run().run_id)
-        sent = [i.sent_ns for i in journal.intents(journal.run().run_id) if i.sent_ns]
+    snapshot = read_journal(tmp_path / "journal.sqlite")
+    [dispatch] = snapshot.dispatches
+    sent = [i.sent_ns for i in snapshot.intents if i.sent_ns]
     assert sent and dispatch.started_ns <= min(sent)
     assert dispatch.rtt_ns > 0
 

@@ -52,7 +52,7 @@ class LiveView:
 
     def watch(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher
-        self._progress.console.print(f"journal: {dispatcher.journal_path}")
+        self._progress.console.print(f"journal: {dispatcher.journal_location}")
         self._progress.__enter__()  # shown from the first send, not while checking
         self._limit = limit_text(dispatcher.profile, dispatcher.max_batch)
         self._progress.update(self._task, total=dispatcher.stats.total)
