@@ -134,12 +134,13 @@ class GroupCommits:
     def _start(self) -> None:
         self._timer = None
         if self._writing is None:
-            self._writing = asyncio.get_running_loop().create_task(self._write_all())
+            self._writing = asyncio.get_running_loop().create_task(self._write_one())
 
-    async def _write_all(self) -> None:
-        """Write groups until nothing waits: what came during a write is the next group."""
+    async def _write_one(self) -> None:
+        """Write the group gathered so far; what comes during the write is the next group,
+        written `GROUP_COMMIT_S` later, so a busy run still commits in groups."""
         try:
-            while (self._dirty or self._alive_ns) and self.failure is None:
+            if (self._dirty or self._alive_ns) and self.failure is None:
                 rows = [update_row(intent) for intent in self._dirty.values()]
                 alive_ns, self._dirty, self._alive_ns = self._alive_ns, {}, 0
                 try:
@@ -148,13 +149,15 @@ class GroupCommits:
                     self.fail(exc)
         finally:
             self._writing = None
+            if (self._dirty or self._alive_ns) and self.failure is None:
+                self._schedule()
 
     async def flush(self) -> None:
         """Write what is noted now, and wait for it; raise the failure if there is one."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
         while (self._dirty or self._alive_ns or self._writing) and self.failure is None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             if self._writing is None:
                 self._start()
             writing = self._writing
