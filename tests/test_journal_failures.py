@@ -19,7 +19,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from _journal_support import read_journal
 from test_journal import _intents, _run_record
 from tradeburst.engine import open_journal
 from tradeburst.exchange import Exchange, NetworkModel
@@ -209,18 +208,15 @@ async def _crashed_journal(folder: Path) -> str:
     return _run_record().run_id
 
 
-async def test_report_reads_a_read_only_journal(steady: Exchange, tmp_path: Path) -> None:
+async def test_report_reads_a_read_only_journal(tmp_path: Path) -> None:
     """`report` on a journal in a read-only folder, closed cleanly or left by a crash with
     its `-wal` file: the report, exit 0, nothing written beside it."""
-    source = write_orders(tmp_path / "orders.csv", 5)
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    journal = folder / "run.sqlite"
-    fired = await run_cli(*_fire(source, steady.url, journal), cwd=tmp_path)
-    assert fired.returncode == 0, fired.output
+    journal = tmp_path / "ro" / "run.sqlite"
+    async with open_journal(journal, "create") as clean:
+        await clean.start_run(_run_record(), _intents())
+        await clean.finish_run(_run_record().run_id, 5_000)
     crashed = tmp_path / "crashed"
-    runs = {journal: read_journal(journal).run.run_id,
-            crashed / "run.sqlite": await _crashed_journal(crashed)}  # fmt: skip
+    runs = {journal: _run_record().run_id, crashed / "run.sqlite": await _crashed_journal(crashed)}
     for where, run_id in runs.items():
         before = sorted(p.name for p in where.parent.iterdir())
         with _read_only(where.parent, *where.parent.iterdir()):

@@ -68,7 +68,11 @@ class Dispatcher:
         journal: JournalStore,
         intents: Iterable[Intent],
         options: DispatchOptions,
+        *,
+        run_id: str = "",
     ) -> None:
+        self.run_id = run_id
+        """The run these intents are of, for the user to see (and resume by)."""
         self._broker = broker
         self._throttle = throttle
         self._journal = journal

@@ -158,7 +158,7 @@ class PostgresJournal:
     # -- writing --------------------------------------------------------------------------
 
     async def start_run(self, run: RunRecord, intents: Iterable[Intent]) -> None:
-        rows = [new_intent_row(run.run_id, i) for i in intents]
+        rows = _intent_rows(run.run_id, intents)
         await self._lock(run.run_id)
         async with self._using("write the run") as db, db.transaction():
             await db.execute("SET LOCAL synchronous_commit = on")
@@ -174,7 +174,7 @@ class PostgresJournal:
         self._run_id = run.run_id
 
     async def add_intents(self, run_id: str, intents: Iterable[Intent]) -> None:
-        rows = [new_intent_row(run_id, i) for i in intents]
+        rows = _intent_rows(run_id, intents)
         async with self._using("write intents") as db, db.transaction():
             await db.execute("SET LOCAL synchronous_commit = on")
             await db.executemany(sql.INSERT_INTENT, rows)
@@ -262,3 +262,12 @@ class PostgresJournal:
         async with self._using("read the journal", writes=False) as db:
             value = await db.fetchval(sql.LIFE_SIGNS, run_id, now_ns)
         return int(value or 0)
+
+
+def _intent_rows(run_id: str, intents: Iterable[Intent]) -> list[tuple[Any, ...]]:
+    """New intents' rows, the order's JSON as text (a TEXT column here)."""
+    rows = []
+    for intent in intents:
+        row = new_intent_row(run_id, intent)
+        rows.append((*row[:5], bytes(row[5]).decode(), *row[6:]))
+    return rows
