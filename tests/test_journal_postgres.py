@@ -20,7 +20,7 @@ import pytest
 
 from _postgres_server import PASSWORD, PostgresServer
 from test_journal import RUN_ID, _intents, _run_record, _settle
-from tradeburst.engine import IntentState, JournalError, open_journal, read_run
+from tradeburst.engine import IntentState, JournalError, journal_location, open_journal, read_run
 from tradeburst.exchange import Exchange, NetworkModel
 
 from _engine_support import (
@@ -223,3 +223,41 @@ def test_the_server_helper_refuses_a_url_without_the_password(postgres: Postgres
         check=False,
     )  # fmt: skip
     assert done.returncode != 0 and "password" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "shown", "secret"),
+    [
+        ("postgresql://ann:s3cr%40t@db.example:5433/runs", "postgresql://ann@db.example:5433/runs",
+         "s3cr@t"),
+        ("postgres://ann@db:5432/runs?password=pw9&sslmode=require",
+         "postgres://ann@db:5432/runs?password=***&sslmode=require", "pw9"),
+        ("postgresql://ann@db/runs", "postgresql://ann@db/runs", None),
+    ],
+)  # fmt: skip
+def test_a_journal_url_is_shown_without_its_password(
+    given: str, shown: str, secret: str | None
+) -> None:
+    """The URL a user sees has no password, and a driver's error quoting it is scrubbed."""
+    location = journal_location(given)
+    assert (location.shown, str(location), location.shared) == (shown, shown, True)
+    assert location.password == secret
+    if secret is not None:
+        assert secret not in location.scrub(f"failed for {given}: password {secret} refused")
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("postgresql://ann:pw@/runs", "names no host"),
+        ("postgresql://ann:pw@db:5432/", "names no database"),
+        ("postgresql://ann:pw@db:99999/runs", "Port out of range"),
+        ("mysql://ann:pw@db/runs", "a file or a postgresql:// URL"),
+    ],
+)
+def test_a_bad_journal_url_is_refused_naming_it_without_its_password(
+    given: str, problem: str
+) -> None:
+    with pytest.raises(JournalError, match=problem) as refused:
+        journal_location(given)
+    assert ":pw@" not in str(refused.value) and "ann@" in str(refused.value)

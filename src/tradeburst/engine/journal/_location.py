@@ -8,15 +8,17 @@ users expect.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tradeburst.engine.journal._records import JournalError
 
 __all__ = ["JournalLocation", "journal_location"]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+_PASSWORD_PARAMETER = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,10 @@ def _postgres(url: str) -> JournalLocation:
     if port is not None and not 0 < port < 65536:
         raise JournalError(f"{shown}: port {port} is out of range")
     password = unquote(parts.password) if parts.password else None
-    return JournalLocation(url=url, shown=shown, password=password or parts.password)
+    in_query = parse_qs(parts.query).get("password")
+    if in_query:
+        password = in_query[0]
+    return JournalLocation(url=url, shown=shown, password=password)
 
 
 def _without_password(url: str) -> str:
@@ -85,4 +90,5 @@ def _without_password(url: str) -> str:
     user_part, at, host = netloc.rpartition("@")
     if at and ":" in user_part:
         netloc = user_part.split(":", 1)[0] + "@" + host
+    tail = _PASSWORD_PARAMETER.sub(r"\1***", tail)
     return f"{scheme}{sep}{netloc}{slash}{tail}"
