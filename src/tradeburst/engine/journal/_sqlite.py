@@ -28,26 +28,20 @@ from tradeburst.engine.journal._records import (
 )
 from tradeburst.engine.journal._rows import (
     DISPATCH_COLUMNS,
-    FILL_COLUMNS,
-    INTENT_COLUMNS,
     RUN_COLUMNS,
     UPDATED_COLUMNS,
-    dispatch_of,
     dispatch_row,
-    fill_of,
     fill_row,
-    intent_of,
     new_intent_row,
-    run_of,
     run_row,
 )
 from tradeburst.engine.journal._sqlite_open import (
     Mode,
     OpenedFile,
-    missing_wal_text,
     open_sqlite,
     wal_path,
 )
+from tradeburst.engine.journal._sqlite_read import life_signs_ns, read_snapshot
 from tradeburst.engine.journal._store import FailureListener, GroupCommits
 from tradeburst.model import Fill
 
@@ -256,55 +250,14 @@ class SqliteJournal:
     # -- reading --------------------------------------------------------------------------
 
     async def snapshot(self, run_id: str | None = None) -> RunSnapshot:
-        return await self._on_writer(lambda db: self._read(db, run_id), reading=True)
-
-    def _read(self, db: sqlite3.Connection, run_id: str | None) -> RunSnapshot:
-        where = self.location
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        row = None
-        if "runs" in tables:  # none at all: its schema, too, was in a -wal file
-            row = db.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs"
-                             " ORDER BY created_ns DESC LIMIT 1").fetchone()  # fmt: skip
-        if row is None:
-            assert self._opened is not None
-            if self._opened.wal_was_missing:
-                raise JournalError(missing_wal_text(self.path))
-            raise JournalError(f"{where}: holds no run")
-        run = run_of(where, row)
-        if run_id is not None and run_id != run.run_id:
-            raise JournalError(f"{where}: holds run {run.run_id}, not {run_id}")
-        key = (run.run_id,)
-        intents = db.execute(f"SELECT {', '.join(INTENT_COLUMNS)} FROM intents"
-                             " WHERE run_id = ? ORDER BY seq", key)  # fmt: skip
-        dispatches = db.execute(f"SELECT {', '.join(DISPATCH_COLUMNS)} FROM dispatches"
-                                " WHERE run_id = ? ORDER BY started_ns", key)  # fmt: skip
-        fills = db.execute(f"SELECT {', '.join(FILL_COLUMNS)} FROM fills"
-                           " ORDER BY time_ns, filled_no")  # fmt: skip
-        return RunSnapshot(
-            run=run,
-            intents=[intent_of(where, r) for r in intents],
-            dispatches=[dispatch_of(where, r) for r in dispatches],
-            fills=[fill_of(where, r) for r in fills],
+        opened = self._opened
+        missing = opened is not None and opened.wal_was_missing
+        return await self._on_writer(
+            lambda db: read_snapshot(db, self.path, run_id, wal_was_missing=missing),
+            reading=True,
         )
 
     async def last_sign_of_life_ns(self, run_id: str, now_ns: int) -> int:
-        """A send, an answer, a dispatch, its heartbeat, or a rush's target that has come
-        (it sends then, and a crash may lose the record of it); a target still to come
-        does not count, for a dead run sends nothing at it."""
-
-        def read(db: sqlite3.Connection) -> int:
-            found = [
-                db.execute("SELECT max(created_ns, alive_ns, coalesce(finished_ns, 0))"
-                           " FROM runs WHERE run_id = ?", (run_id,)).fetchone(),
-                db.execute("SELECT max(max(sent_ns), max(answered_ns), max(queued_ns))"
-                           " FROM intents WHERE run_id = ?", (run_id,)).fetchone(),
-                db.execute("SELECT max(max(started_ns), max(CASE WHEN target_ns <= ?"
-                           " THEN target_ns ELSE 0 END)) FROM dispatches WHERE run_id = ?",
-                           (now_ns, run_id)).fetchone(),
-            ]  # fmt: skip
-            values = [r[0] for r in found if r is not None and r[0] is not None]
-            if not all(isinstance(v, int) for v in values):
-                raise JournalError(f"{self.location}: damaged journal, in its stamps")
-            return max(values, default=0)
-
-        return await self._on_writer(read, reading=True)
+        return await self._on_writer(
+            lambda db: life_signs_ns(db, self.location, run_id, now_ns), reading=True
+        )
