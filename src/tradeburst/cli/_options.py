@@ -124,7 +124,7 @@ JournalPath = Annotated[
     JournalLocation | None,
     typer.Option(
         parser=journal_value,
-        metavar="PATH|URL",
+        metavar="<path|url>",
         help="Journal file (default: journal/DAY-RUNID.sqlite here), or a shared "
         "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass).",
     ),

@@ -29,7 +29,7 @@ def report_command(
         JournalLocation,
         typer.Option(
             parser=journal_value,
-            metavar="PATH|URL",
+            metavar="<path|url>",
             show_default=False,
             help="The run's journal: its file, or a postgresql:// URL.",
         ),

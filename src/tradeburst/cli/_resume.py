@@ -59,7 +59,7 @@ ResumeJournal = Annotated[
     typer.Option(
         "--journal",
         parser=journal_value,
-        metavar="PATH|URL",
+        metavar="<path|url>",
         show_default=False,
         help="The journal of the run to finish: its file, or the postgresql:// URL.",
     ),

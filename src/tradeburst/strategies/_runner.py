@@ -515,6 +515,8 @@ class StrategyRunner:
         slot.latencies_ns.extend(dispatcher.stats.latencies_ns)
         if dispatcher.fatal is not None and slot.error is None:
             slot.error = f"the broker refused us: {dispatcher.fatal}"
+        if dispatcher.journal_failure is not None and slot.error is None:
+            slot.error = f"{dispatcher.journal_failure}: sending stopped"
         for intent in dispatcher.intents:
             slot.queue.put_nowait(_update(intent))
 
