@@ -376,21 +376,23 @@ from pathlib import Path
 from tradeburst.engine import JournalError, open_journal
 
 async def main():
-    try:
-        async with open_journal(Path(sys.argv[1]), sys.argv[2]):
-            pass
-    except JournalError as exc:
-        print(exc)
-    else:
-        print("opened")
+    for mode in sys.argv[2:]:
+        try:
+            async with open_journal(Path(sys.argv[1]), mode):
+                pass
+        except JournalError as exc:
+            print(exc)
+        else:
+            print("opened")
 
 asyncio.run(main())
 """
 
 
-def _open_in_another_process(path: Path, mode: str = "work") -> str:
+def _open_in_another_process(path: Path, *modes: str) -> str:
+    """What another process gets opening the journal in each of `modes` (default: work)."""
     done = subprocess.run(
-        [sys.executable, "-c", _OPEN_ELSEWHERE, str(path), mode],
+        [sys.executable, "-c", _OPEN_ELSEWHERE, str(path), *(modes or ("work",))],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     return done.stdout.strip()
@@ -402,8 +404,10 @@ async def test_a_journal_in_use_is_refused_to_another_process(tmp_path: Path) ->
     path = tmp_path / "run.sqlite"
     async with open_journal(path, "create") as journal:
         await journal.start_run(_run_record(), _intents())
-        assert "in use" in await asyncio.to_thread(_open_in_another_process, path)
-        assert "in use" in await asyncio.to_thread(_open_in_another_process, path, "read")
+        said = await asyncio.to_thread(_open_in_another_process, path, "work", "read")
+    assert [
+        line.endswith("in use by another tradeburst process") for line in said.splitlines()
+    ] == [True, True]
 
 
 async def test_a_closed_journal_can_be_opened_by_another_process(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from _engine_support import (
 )
 from _support import ADMIN, KEY_A, StartExchange
 
-ORDERS = 300
+ORDERS = 150
 FILL_AT = 20
 """Orders the exchange must hold before the journal's disk is filled."""
 SETPRIV = shutil.which("setpriv")

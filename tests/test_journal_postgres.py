@@ -36,8 +36,8 @@ from _engine_support import (
 )
 from _support import ADMIN, KEY_A, StartExchange
 
-ORDERS = 400
-KILL_AT = 60
+ORDERS = 200
+KILL_AT = 30
 RUN_LINE = re.compile(r"^run: (\w+)$", re.MULTILINE)
 
 
