@@ -63,7 +63,7 @@ def demo_command(
     )
     result = run_loop(run_demo(out, orders, seed=seed, notify=console.print))
     _report(console, result)
-    figures = asyncio.run(read_figures(result.journal))
+    figures = run_loop(read_figures(result.journal))
     print_report(console, figures)
     for path in write_plots(figures, out):
         console.print(f"plot written to {path}")

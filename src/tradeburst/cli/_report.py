@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._platform import run_loop
 from tradeburst.cli._options import (
     DEFAULT_DELAYED_MS,
     DEFAULT_REALTIME_MS,
@@ -62,7 +62,7 @@ def report_command(
     limits = thresholds(realtime_ms, delayed_ms)
     console = Console(highlight=False, soft_wrap=True)
     try:
-        figures = asyncio.run(read_figures(journal, run_id, limits))
+        figures = run_loop(read_figures(journal, run_id, limits))
     except JournalError as exc:
         Console(stderr=True).print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None

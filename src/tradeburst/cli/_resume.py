@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from tradeburst._platform import run_loop
 from tradeburst.cli._brokers import (
     BrokerChoice,
     BrokerName,
@@ -143,7 +144,7 @@ def _journal_broker(
     """The broker a run used, its URL, as its journal keeps them, and when every order of
     the run is settled, a line saying so (else None)."""
     try:
-        snapshot = asyncio.run(read_run(journal, run_id))
+        snapshot = run_loop(read_run(journal, run_id))
         run = snapshot.run
         states = Counter(intent.state for intent in snapshot.intents)
     except JournalError as exc:
