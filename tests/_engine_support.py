@@ -23,8 +23,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from _journal_support import read_journal
 from tradeburst import testing
-from tradeburst.engine import Intent, Journal, RunRecord
+from tradeburst.engine import Intent, RunRecord
 from tradeburst.exchange import FaultRates
 from tradeburst.model import Order, Side
 
@@ -256,9 +257,8 @@ def assert_one_order_per_intent(records: list[dict[str, Any]], user_defs: list[s
 
 def journal_of(path: Path) -> tuple[RunRecord, list[Intent]]:
     """The run and its intents as the journal holds them (the writer must have exited)."""
-    with Journal(path, create=False) as journal:
-        run = journal.run()
-        return run, journal.intents(run.run_id)
+    snapshot = read_journal(path)
+    return snapshot.run, snapshot.intents
 
 
 # -- a broker that misbehaves -----------------------------------------------------------

@@ -12,8 +12,9 @@ from typing import Any
 
 import aiohttp
 
+from _journal_support import read_journal
 from tradeburst.clock import TAIPEI, exchange_datetime, on_day_of
-from tradeburst.engine import DispatchRecord, Intent, Journal
+from tradeburst.engine import DispatchRecord, Intent
 from tradeburst.exchange import SessionClock
 
 from _engine_support import CLI_TIMEOUT_S, POLL_S, Background, admin_stats
@@ -64,9 +65,8 @@ async def exchange_now_ns(url: str, key: str) -> int:
 
 def journal_run(path: Path) -> tuple[list[Intent], list[DispatchRecord]]:
     """The intents and dispatches of the journal's run (the writer must have exited)."""
-    with Journal(path, create=False) as journal:
-        run = journal.run()
-        return journal.intents(run.run_id), journal.dispatches(run.run_id)
+    snapshot = read_journal(path)
+    return snapshot.intents, snapshot.dispatches
 
 
 def assert_received_from(records: list[dict[str, Any]], target_ns: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from _postgres_server import postgres  # noqa: F401 - the session's PostgreSQL server
 from tradeburst.exchange import Exchange
 from tradeburst.testing import rehearsal_exchange
 

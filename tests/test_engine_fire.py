@@ -16,13 +16,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from _journal_support import read_journal
 from tradeburst.brokers import SimBroker
 from tradeburst.engine import (
     Dispatcher,
     FireOptions,
     IntentState,
     InvalidInput,
-    Journal,
     ManualPacing,
     exit_code,
     fire,
@@ -623,8 +623,7 @@ async def test_the_journal_keeps_the_fills_of_the_run(
         )
         at_broker = [f for f in await broker.fills() if f.user_def]
     assert exit_code(result) == 0
-    with Journal(tmp_path / "run.sqlite", create=False) as journal:
-        kept = journal.fills()
+    kept = read_journal(tmp_path / "run.sqlite").fills
     assert sorted(kept, key=lambda f: f.filled_no) == sorted(at_broker, key=lambda f: f.filled_no)
     assert sum(f.quantity for f in kept if f.side == "Buy") == 4000
     assert sum(f.quantity for f in kept if f.side == "Sell") == 4000
@@ -755,9 +754,8 @@ async def test_a_dispatch_that_dies_mid_run_has_already_kept_its_clock_estimate(
         run.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await run
-    record, intents = journal_of(journal)
-    with Journal(journal, create=False) as kept:
-        [dispatch] = kept.dispatches(record.run_id)
+    snapshot = read_journal(journal)
+    intents, [dispatch] = snapshot.intents, snapshot.dispatches
     sent = [i.sent_ns for i in intents if i.sent_ns]
     assert 40 <= len(sent) < 300, "cut off mid-run"
     assert dispatch.started_ns <= min(sent)

@@ -1,16 +1,18 @@
-"""The journal keeps what it is given, exactly and in one commit per group, and is held
-by one process at a time."""
+"""The journal keeps what it is given, exactly, in one commit per group, off the event
+loop, and is held by one process at a time; a journal it cannot write or read is refused
+with its path named."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import sqlite3
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _journal_support import in_own_loop, read_journal
+from tradeburst.engine import Intent, IntentState, JournalError, JournalStore, RunRecord
 from tradeburst.engine._ids import client_order_id
-from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import GROUP_COMMIT_S, Journal, JournalError, RunRecord
+from tradeburst.engine.journal import GROUP_COMMIT_S, SqliteJournal, open_journal, read_run
 from tradeburst.model import Order
 from tradeburst.model._enums import MarketType, OrderType, PriceType, Side, TimeInForce
 
@@ -121,25 +124,33 @@ def _settle(intent: Intent, sent_ns: int) -> None:
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
+async def journal(tmp_path: Path) -> AsyncIterator[JournalStore]:
     """A journal holding one started run of four pending intents."""
-    journal = Journal(tmp_path / "runs" / "run.sqlite", create=True)
-    journal.start_run(_run_record(), _intents())
-    yield journal
-    journal.close()
+    async with open_journal(tmp_path / "runs" / "run.sqlite", "create") as journal:
+        await journal.start_run(_run_record(), _intents())
+        yield journal
 
 
-def test_start_run_round_trips_every_intent_exactly(journal: Journal) -> None:
-    """intents() gives back each order as given: Decimal scale, enums, user_def."""
-    read = journal.intents(RUN_ID)
+def _statements(journal: JournalStore) -> list[str]:
+    """Every statement the journal's connection runs from now on (on its writer thread)."""
+    assert isinstance(journal, SqliteJournal)
+    statements: list[str] = []
+    assert journal._opened is not None
+    journal._opened.db.set_trace_callback(statements.append)
+    return statements
+
+
+async def test_start_run_round_trips_every_intent_exactly(journal: JournalStore) -> None:
+    """The snapshot gives back each order as given: Decimal scale, enums, user_def."""
+    read = (await journal.snapshot()).intents
     assert [_persisted(i) for i in read] == [_persisted(i) for i in _intents()]
     assert [type(i.order.side) for i in read] == [Side] * 4
     assert [i.user_def for i in read] == [client_order_id(RUN_ID, seq) for seq in range(4)]
 
 
-def test_start_run_round_trips_the_run_record(journal: Journal) -> None:
-    """run() gives back the run as recorded, options decoded."""
-    assert journal.run() == _run_record()
+async def test_start_run_round_trips_the_run_record(journal: JournalStore) -> None:
+    """The snapshot gives back the run as recorded, options decoded."""
+    assert (await journal.snapshot()).run == _run_record()
 
 
 @settings(max_examples=25, deadline=None)
@@ -151,147 +162,304 @@ def test_start_run_round_trips_the_run_record(journal: Journal) -> None:
 def test_any_positive_price_round_trips_exactly(price: Decimal) -> None:
     """A Decimal price comes back with the same digits and exponent."""
     order = Order(symbol="2330", side=Side.BUY, quantity=1, price_twd=price, user_def="ABC1230000")
-    with tempfile.TemporaryDirectory() as tmp, Journal(Path(tmp) / "j", create=True) as journal:
-        journal.start_run(_run_record("ABC123"), [Intent(seq=0, line=2, tag="", order=order)])
-        read = journal.intents("ABC123")[0].order.price_twd
+
+    async def round_trip(path: Path) -> Decimal | None:
+        async with open_journal(path, "create") as journal:
+            await journal.start_run(_run_record("ABC123"), [Intent(seq=0, line=2, tag="",
+                                                                   order=order)])  # fmt: skip
+            return (await journal.snapshot()).intents[0].order.price_twd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        read = in_own_loop(lambda: round_trip(Path(tmp) / "j"))
     assert read is not None
     assert read.as_tuple() == price.as_tuple()
 
 
-def test_record_without_a_loop_is_written_at_once(tmp_path: Path) -> None:
-    """Outside an event loop record() commits immediately; a reopened journal sees it."""
-    path = tmp_path / "run.sqlite"
-    intents = _intents()
-    with Journal(path, create=True) as journal:
-        journal.start_run(_run_record(), intents)
-        _settle(intents[1], sent_ns=2_000)
-        journal.record(intents[1])
-        statements: list[str] = []
-        journal._db.set_trace_callback(statements.append)
-    assert statements == []  # nothing was left for close() to write
-    with Journal(path, create=False) as reopened:
-        read = reopened.intents(RUN_ID)
-    assert [_persisted(i) for i in read] == [_persisted(i) for i in intents]
-
-
-async def test_records_inside_a_loop_are_written_later_by_one_commit(tmp_path: Path) -> None:
-    """Inside a loop, records gather and one transaction writes them GROUP_COMMIT_S later."""
-    path = tmp_path / "run.sqlite"
-    intents = _intents()
-    journal = Journal(path, create=True)
-    journal.start_run(_run_record(), intents)
-    statements: list[str] = []
-    journal._db.set_trace_callback(statements.append)
+async def test_records_are_written_later_by_one_commit(journal: JournalStore) -> None:
+    """Records gather; one transaction writes them all, not before the group is due."""
+    intents = (await journal.snapshot()).intents
+    statements = _statements(journal)
     for n, intent in enumerate(intents):
         _settle(intent, sent_ns=2_000 + n)
         journal.record(intent)
-    assert {i.state for i in journal.intents(RUN_ID)} == {IntentState.PENDING}
-    await asyncio.sleep(2 * GROUP_COMMIT_S)  # the commit's timer is due first
-    assert {i.state for i in journal.intents(RUN_ID)} == {IntentState.ACCEPTED}
+    assert statements == []  # recorded, not yet written: the group is not due
+    await journal.flush()
     assert statements.count("COMMIT") == 1
     assert sum("UPDATE intents" in s for s in statements) == len(intents)
-    journal.close()
-    with Journal(path, create=False) as reopened:
-        read = reopened.intents(RUN_ID)
+    read = (await journal.snapshot()).intents
     assert [_persisted(i) for i in read] == [_persisted(i) for i in intents]
 
 
-async def test_close_writes_records_before_their_group_commit(tmp_path: Path) -> None:
-    """A journal closed before its group commit ran still writes what was recorded."""
-    path = tmp_path / "run.sqlite"
-    intents = _intents()
-    journal = Journal(path, create=True)
-    journal.start_run(_run_record(), intents)
+async def test_a_group_commits_by_itself_after_its_interval(journal: JournalStore) -> None:
+    """Without a flush, the group is written once its interval has passed."""
+    intents = (await journal.snapshot()).intents
+    statements = _statements(journal)
     _settle(intents[0], sent_ns=2_000)
     journal.record(intents[0])
-    journal.close()
-    await asyncio.sleep(2 * GROUP_COMMIT_S)  # the scheduled commit finds the journal closed
-    with Journal(path, create=False) as reopened:
-        assert reopened.intents(RUN_ID)[0].state is IntentState.ACCEPTED
+    async with asyncio.timeout(5):
+        while "COMMIT" not in statements:  # noqa: ASYNC110 - the writer thread has no event
+            await asyncio.sleep(GROUP_COMMIT_S / 2)
+    assert (await journal.snapshot()).intents[0].state is IntentState.ACCEPTED
 
 
-def test_finish_run_stamps_the_run(journal: Journal) -> None:
+async def test_every_group_after_the_first_is_written_too(tmp_path: Path) -> None:
+    """Three groups, one after another: a reopened journal holds what each wrote."""
+    path = tmp_path / "run.sqlite"
+    intents = _intents()
+    async with open_journal(path, "create") as journal:
+        await journal.start_run(_run_record(), intents)
+        for n, intent in enumerate(intents[:3]):
+            _settle(intent, sent_ns=2_000 + n)
+            journal.record(intent)
+            await journal.flush()
+        journal.note_alive(7_777)
+    read = await read_run(path)
+    assert [i.state for i in read.intents] == [IntentState.ACCEPTED] * 3 + [IntentState.PENDING]
+    async with open_journal(path, "work") as reopened:
+        assert await reopened.last_sign_of_life_ns(RUN_ID, 0) == 7_777
+
+
+async def test_close_writes_records_before_their_group_commit(tmp_path: Path) -> None:
+    """A journal closed before its group commit was due still writes what was recorded."""
+    path = tmp_path / "run.sqlite"
+    intents = _intents()
+    async with open_journal(path, "create") as journal:
+        await journal.start_run(_run_record(), intents)
+        _settle(intents[0], sent_ns=2_000)
+        journal.record(intents[0])
+    assert (await read_run(path)).intents[0].state is IntentState.ACCEPTED
+
+
+async def test_a_stalled_disk_delays_the_journal_not_the_loop(journal: JournalStore) -> None:
+    """While a commit hangs in the writer thread (a frozen disk), the event loop runs on
+    and `record` returns at once; the group lands when the disk comes back."""
+    intents = (await journal.snapshot()).intents
+    assert isinstance(journal, SqliteJournal) and journal._opened is not None
+    entered, disk_back = threading.Event(), threading.Event()
+
+    def stall(statement: str) -> None:
+        if statement == "COMMIT" and not disk_back.is_set():
+            entered.set()
+            disk_back.wait(30)
+
+    journal._opened.db.set_trace_callback(stall)
+    _settle(intents[0], sent_ns=2_000)
+    journal.record(intents[0])
+    flushed = asyncio.create_task(journal.flush())
+    assert await asyncio.to_thread(entered.wait, 30)  # the writer is stuck in its commit
+    ticks = 0
+    for _ in range(5):  # the loop still turns, and records are still taken
+        await asyncio.sleep(GROUP_COMMIT_S)
+        ticks += 1
+        journal.record(intents[1])
+    assert (ticks, flushed.done()) == (5, False)
+    disk_back.set()
+    await flushed
+    await journal.flush()
+    states = [i.state for i in (await journal.snapshot()).intents]
+    assert states[:2] == [IntentState.ACCEPTED, IntentState.PENDING]
+
+
+async def test_finish_run_stamps_the_run(journal: JournalStore) -> None:
     """finish_run records when the run ended."""
-    journal.finish_run(RUN_ID, 9_999)
-    assert journal.run().finished_ns == 9_999
+    await journal.finish_run(RUN_ID, 9_999)
+    assert (await journal.snapshot()).run.finished_ns == 9_999
 
 
-_OPEN_ELSEWHERE = """
-import sys
+async def test_a_second_run_in_one_file_is_refused(journal: JournalStore) -> None:
+    """A file holds one run: a second would hide the first from `resume`."""
+    with pytest.raises(JournalError, match=f"already holds run {RUN_ID}"):
+        await journal.start_run(_run_record("OTHER1"), _intents("OTHER1"))
+
+
+async def test_a_failed_start_run_leaves_no_half_run(tmp_path: Path) -> None:
+    """start_run fails whole (duplicate client ids): the journal holds no run after it."""
+    intents = _intents()
+    path = tmp_path / "run.sqlite"
+    async with open_journal(path, "create") as journal:
+        with pytest.raises(JournalError, match="cannot write the journal"):
+            await journal.start_run(_run_record(), [intents[0], intents[0]])
+        assert journal.failure is not None
+    with pytest.raises(JournalError, match="holds no run"):
+        await read_run(path)
+
+
+# -- durability: what was acknowledged survives ------------------------------------------
+
+_COMMIT_THEN_WAIT = """
+import asyncio, sys
 from pathlib import Path
-from tradeburst.engine import Journal, JournalError
-try:
-    Journal(Path(sys.argv[1]), create=False).close()
-except JournalError as exc:
-    print(exc)
-else:
-    print("opened")
+sys.path.insert(0, sys.argv[2])
+from test_journal import _intents, _run_record, _settle
+from tradeburst.engine import open_journal
+
+async def main():
+    intents = _intents()
+    async with open_journal(Path(sys.argv[1]), "create") as journal:
+        await journal.start_run(_run_record(), intents)
+        print("started", flush=True)
+        if sys.argv[3] == "started":
+            return
+        for n, intent in enumerate(intents[:3]):
+            _settle(intent, sent_ns=5_000 + n)
+            journal.record(intent)
+            await journal.flush()
+        print("committed", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
 """
 
 
-def _open_in_another_process(path: Path) -> str:
+def _killed_after(path: Path, line: str, *prefix: str) -> list[str]:
+    """Run the writer above (under `prefix`), SIGKILL it once it printed `line` (after
+    "started" it ends by itself); its output."""
+    child = subprocess.Popen(
+        [*prefix, sys.executable, "-c", _COMMIT_THEN_WAIT, str(path), str(Path(__file__).parent),
+         line],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    seen: list[str] = []
+    try:
+        for text in child.stdout:
+            seen.append(text)
+            if text.strip() == line:
+                break
+        else:
+            raise AssertionError("".join(seen))
+    finally:
+        if line != "started":
+            child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate(timeout=60)
+    return [*seen, rest]
+
+
+def test_a_group_acknowledged_as_committed_survives_sigkill(tmp_path: Path) -> None:
+    """A writer killed with SIGKILL right after its flushes returned: every group it was
+    told was committed is in the journal, the first and the later ones."""
+    path = tmp_path / "run.sqlite"
+    _killed_after(path, "committed")
+    intents = read_journal(path).intents
+    assert [i.state for i in intents] == [IntentState.ACCEPTED] * 3 + [IntentState.PENDING]
+    assert [i.sent_ns for i in intents] == [5_000, 5_001, 5_002, 0]
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/strace").exists(),
+    reason="needs strace to see the syncs (apt-get install -y strace)",
+)
+def test_the_run_is_synced_to_disk_before_start_run_returns(tmp_path: Path) -> None:
+    """`synchronous = FULL` at the start: the intents written to the write-ahead log are
+    fsynced before start_run returns (before the first byte could go out), not left to the
+    next checkpoint."""
+    path = tmp_path / "run.sqlite"
+    trace = tmp_path / "strace.txt"
+    _killed_after(path, "started", "/usr/bin/strace", "-f", "-y", "-o", str(trace),
+                  "-e", "trace=fsync,fdatasync,write,pwrite64")  # fmt: skip
+    lines = trace.read_text().splitlines()
+    said = next(n for n, text in enumerate(lines) if '"started' in text)
+
+    def calls(names: tuple[str, ...]) -> list[int]:
+        return [n for n, text in enumerate(lines[:said])
+                if text.split()[1].startswith(names) and "run.sqlite-wal>" in text]  # fmt: skip
+
+    last_write = calls(("write(", "pwrite64("))[-1]  # the intents' commit
+    assert any(n > last_write for n in calls(("fsync(", "fdatasync("))), "\n".join(lines[:said])
+
+
+# -- held by one process ------------------------------------------------------------------
+
+_OPEN_ELSEWHERE = """
+import asyncio, sys
+from pathlib import Path
+from tradeburst.engine import JournalError, open_journal
+
+async def main():
+    for mode in sys.argv[2:]:
+        try:
+            async with open_journal(Path(sys.argv[1]), mode):
+                pass
+        except JournalError as exc:
+            print(exc)
+        else:
+            print("opened")
+
+asyncio.run(main())
+"""
+
+
+def _open_in_another_process(path: Path, *modes: str) -> str:
+    """What another process gets opening the journal in each of `modes` (default: work)."""
     done = subprocess.run(
-        [sys.executable, "-c", _OPEN_ELSEWHERE, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+        [sys.executable, "-c", _OPEN_ELSEWHERE, str(path), *(modes or ("work",))],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
     return done.stdout.strip()
 
 
-def test_a_journal_in_use_is_refused_to_another_process(tmp_path: Path) -> None:
-    """While one process holds the journal, another gets JournalError 'in use'."""
+async def test_a_journal_in_use_is_refused_to_another_process(tmp_path: Path) -> None:
+    """While one process holds the journal, another gets JournalError 'in use', even to
+    read it."""
     path = tmp_path / "run.sqlite"
-    with Journal(path, create=True) as journal:
-        journal.start_run(_run_record(), _intents())
-        assert "in use" in _open_in_another_process(path)
+    async with open_journal(path, "create") as journal:
+        await journal.start_run(_run_record(), _intents())
+        said = await asyncio.to_thread(_open_in_another_process, path, "work", "read")
+    assert [
+        line.endswith("in use by another tradeburst process") for line in said.splitlines()
+    ] == [True, True]
 
 
-def test_a_closed_journal_can_be_opened_by_another_process(tmp_path: Path) -> None:
+async def test_a_closed_journal_can_be_opened_by_another_process(tmp_path: Path) -> None:
     """Closing releases the lock."""
     path = tmp_path / "run.sqlite"
-    with Journal(path, create=True) as journal:
-        journal.start_run(_run_record(), _intents())
-    assert _open_in_another_process(path) == "opened"
+    async with open_journal(path, "create") as journal:
+        await journal.start_run(_run_record(), _intents())
+    assert await asyncio.to_thread(_open_in_another_process, path) == "opened"
 
 
-def test_opening_a_missing_journal_raises(tmp_path: Path) -> None:
-    """create=False on a missing file is a JournalError, and creates nothing."""
+# -- refused, with the path named ------------------------------------------------------
+
+
+async def test_opening_a_missing_journal_raises(tmp_path: Path) -> None:
+    """A missing file is a JournalError, and nothing is created."""
     path = tmp_path / "missing.sqlite"
-    with pytest.raises(JournalError, match="no such journal"):
-        Journal(path, create=False)
+    for mode in ("work", "read"):
+        with pytest.raises(JournalError, match="no such journal"):
+            async with open_journal(path, mode):  # type: ignore[arg-type]
+                pass
     assert not path.exists()
 
 
-def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+async def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     """Opening some other file (an orders CSV) is a JournalError."""
     path = tmp_path / "orders.csv"
     path.write_text("symbol,side,quantity,price\n2330,Buy,1000,580\n" * 100)
     with pytest.raises(JournalError, match="not a tradeburst journal"):
-        Journal(path, create=False)
+        await read_run(path)
+    with pytest.raises(JournalError, match="not a tradeburst journal"):
+        async with open_journal(path, "work"):
+            pass
 
 
-def test_a_journal_without_a_run_says_so(tmp_path: Path) -> None:
-    """run() on a journal no run was started in is a JournalError."""
-    with (
-        Journal(tmp_path / "empty.sqlite", create=True) as journal,
-        pytest.raises(JournalError, match="holds no run"),
-    ):
-        journal.run()
+async def test_a_journal_without_a_run_says_so(tmp_path: Path) -> None:
+    """A journal no run was started in holds no run."""
+    async with open_journal(tmp_path / "empty.sqlite", "create") as journal:
+        with pytest.raises(JournalError, match="holds no run"):
+            await journal.snapshot()
 
 
-def test_close_is_idempotent(tmp_path: Path) -> None:
+async def test_aclose_is_idempotent(tmp_path: Path) -> None:
     """Closing twice is harmless."""
-    journal = Journal(tmp_path / "run.sqlite", create=True)
-    journal.close()
-    journal.close()
+    async with open_journal(tmp_path / "run.sqlite", "create") as journal:
+        await journal.aclose()
 
 
-def test_a_directory_is_refused_as_a_journal(tmp_path: Path) -> None:
-    """A path that cannot be opened as a file (a directory) is a JournalError."""
-    with pytest.raises(JournalError):
-        Journal(tmp_path, create=True)
+async def test_a_directory_is_refused_as_a_journal(tmp_path: Path) -> None:
+    """A folder is not a journal file."""
+    with pytest.raises(JournalError, match="is a folder"):
+        async with open_journal(tmp_path, "create"):
+            pass
 
 
 def _open_paths() -> set[str]:
@@ -303,21 +471,31 @@ def _open_paths() -> set[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
-def test_a_refused_file_is_not_left_open(tmp_path: Path) -> None:
+async def test_a_refused_file_is_not_left_open(tmp_path: Path) -> None:
     """After refusing a non-SQLite file the journal holds no handle on it."""
     path = tmp_path / "orders.csv"
     path.write_bytes(b"not a database" * 300)
-    with pytest.raises(JournalError) as refused:
-        Journal(path, create=False)
-    assert refused.value is not None
+    for mode in ("work", "read"):
+        with pytest.raises(JournalError):
+            async with open_journal(path, mode):  # type: ignore[arg-type]
+                pass
     assert str(path) not in _open_paths()
 
 
-def test_a_failed_start_run_leaves_the_journal_usable(tmp_path: Path) -> None:
-    """After start_run fails (duplicate client ids), a corrected start_run succeeds."""
-    intents = _intents()
-    with Journal(tmp_path / "run.sqlite", create=True) as journal:
-        with pytest.raises(sqlite3.IntegrityError):
-            journal.start_run(_run_record(), [intents[0], intents[0]])
-        journal.start_run(_run_record(), intents)
-        assert len(journal.intents(RUN_ID)) == len(intents)
+async def test_a_journal_copied_without_its_wal_says_so(tmp_path: Path) -> None:
+    """A journal copied without its `-wal` file after a crash: reading, resuming or firing
+    into it says the write-ahead log is missing and that firing again would place the
+    orders twice, instead of "holds no run"."""
+    path, copy = tmp_path / "run.sqlite", tmp_path / "copy.sqlite"
+    async with open_journal(path, "create") as journal:
+        await journal.start_run(_run_record(), _intents())
+        copy.write_bytes(path.read_bytes())  # as a crash leaves it: the run is in the -wal
+    missing = r"copy\.sqlite-wal is missing.*twice"
+    with pytest.raises(JournalError, match=missing):
+        await read_run(copy)
+    with pytest.raises(JournalError, match=missing):
+        async with open_journal(copy, "work") as journal:
+            await journal.snapshot()
+    with pytest.raises(JournalError, match=missing):
+        async with open_journal(copy, "create"):
+            pass

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
+from _journal_support import read_journal, write_journal
 from tradeburst.clock import TAIPEI
-from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
+from tradeburst.engine import DispatchRecord, Intent, IntentState, JournalStore, RunRecord
 from tradeburst.engine._ids import client_order_id
 from tradeburst.model import Order, Side
-from tradeburst.report import figures_of, report_json
+from tradeburst.report import RunFigures, figures_of, report_json
 from tradeburst.summary import Classification, FireError, LatencyThresholds
 
 from _engine_support import CLI_TIMEOUT_S, cli_args, cli_env
@@ -109,8 +110,9 @@ def build_journal(path: Path) -> Path:
         for seq, story in enumerate(STORIES)
     ]
     run = rush_run({"max_batch": 30, "concurrency": 10, "profile": None})
-    with Journal(path, create=True) as journal:
-        journal.start_run(run, intents)
+
+    async def write(journal: JournalStore) -> None:
+        await journal.start_run(run, intents)
         for intent, story in zip(intents, STORIES, strict=True):
             intent.state = story.state
             if story.sent_us is None:
@@ -124,8 +126,8 @@ def build_journal(path: Path) -> Path:
                 intent.last_time = story.last_time
                 intent.order_no = f"N{intent.seq:04d}"
             journal.record(intent)
-        journal.flush()
-        journal.record_dispatch(
+        await journal.flush()
+        await journal.record_dispatch(
             DispatchRecord(
                 run_id=RUN_ID,
                 command="rush",
@@ -138,7 +140,7 @@ def build_journal(path: Path) -> Path:
                 opening_received_ns=[T0 + OFFSET_NS + 300 * US, T0 + OFFSET_NS + 500 * US],
             )
         )
-        journal.record_dispatch(
+        await journal.record_dispatch(
             DispatchRecord(
                 run_id=RUN_ID,
                 command="resume",
@@ -150,8 +152,14 @@ def build_journal(path: Path) -> Path:
                 opening_sends_ns=[],
             )
         )
-        journal.finish_run(RUN_ID, T0 + 61 * 10**9)
+        await journal.finish_run(RUN_ID, T0 + 61 * 10**9)
+
+    write_journal(path, write)
     return path
+
+
+def figures_from(path: Path, thresholds: LatencyThresholds | None = None) -> RunFigures:
+    return figures_of(read_journal(path), thresholds)
 
 
 @pytest.fixture
@@ -176,7 +184,7 @@ def report(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_answered_order_has_its_known_split_and_comparison(journal_path: Path) -> None:
-    figures = figures_of(journal_path)
+    figures = figures_from(journal_path)
     assert [o.user_def for o in figures.orders] == [client_order_id(RUN_ID, s) for s in range(8)]
     assert [o.trip.queue_ns for o in figures.orders] == [us * US for us in QUEUE_US]
     assert [o.trip.throttle_ns for o in figures.orders] == [us * US for us in THROTTLE_US]
@@ -193,7 +201,7 @@ def test_every_answered_order_has_its_known_split_and_comparison(journal_path: P
 
 
 def test_the_counts_clock_and_classification_are_known(journal_path: Path) -> None:
-    figures = figures_of(journal_path)
+    figures = figures_from(journal_path)
     assert figures.counts == {"accepted": 7, "rejected": 1, "unknown": 1, "pending": 1}
     assert (figures.clock.offset_ns, figures.clock.rtt_ns, figures.clock.error_ns) == (
         OFFSET_NS,
@@ -201,21 +209,21 @@ def test_the_counts_clock_and_classification_are_known(journal_path: Path) -> No
         250 * US,
     )  # the rush's estimate, not the later resume's
     assert figures.classification == Classification(realtime=5, delayed=2, severe=1)
-    custom = figures_of(journal_path, LatencyThresholds(realtime_ms=0.5, delayed_ms=1000.6))
+    custom = figures_from(journal_path, LatencyThresholds(realtime_ms=0.5, delayed_ms=1000.6))
     assert custom.classification == Classification(realtime=2, delayed=4, severe=2)
 
 
 def test_the_fire_error_is_the_opening_against_the_target(journal_path: Path) -> None:
     """Opening sends 50, 120 and 400 µs after the target; exchange receipts 300 and 500 µs
     after the target on its own clock (our target plus the offset)."""
-    figures = figures_of(journal_path)
+    figures = figures_from(journal_path)
     assert figures.fire_error_us == FireError(p50=120.0, p99=400.0, max=400.0)
     assert figures.exchange_fire_error_us == FireError(p50=300.0, p99=500.0, max=500.0)
 
 
 def test_the_send_timeline_has_one_point_per_request(journal_path: Path) -> None:
     """Orders 0 and 1 went in one batch; the unknown one was sent too."""
-    figures = figures_of(journal_path)
+    figures = figures_from(journal_path)
     assert figures.sends_ns == [(T0, 2)] + [(T0 + us * US, 1) for us in range(200, 1401, 200)]
 
 
@@ -245,7 +253,7 @@ BETA = {
 def test_the_percentiles_per_broker_and_strategy_are_known(
     journal_path: Path, strategy: str, expected: dict[str, dict[str, float]]
 ) -> None:
-    figures = figures_of(journal_path)
+    figures = figures_from(journal_path)
     assert set(figures.histograms) == {("sim", "all"), ("sim", "alpha"), ("sim", "beta")}
     for part, figures_ms in expected.items():
         got = figures.percentiles_ms("sim", strategy, part)
@@ -264,7 +272,7 @@ def test_the_report_command_writes_the_same_figures_as_json(
     done = report("--journal", str(journal_path), "--json", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     written = json.loads(out.read_text())
-    assert written == json.loads(json.dumps(report_json(figures_of(journal_path))))
+    assert written == json.loads(json.dumps(report_json(figures_from(journal_path))))
     assert written["orders"] == {"accepted": 7, "rejected": 1, "unknown": 1, "pending": 1}
     assert written["clock"] == {"offset_ms": 3700.0, "error_ms": 0.25, "rtt_ms": 0.4}
     assert written["classification"] == {"realtime": 5, "delayed": 2, "severe": 1}
@@ -407,27 +415,27 @@ def test_a_rush_stopped_before_its_target_reports_no_fire_error(tmp_path: Path) 
         user_def=client_order_id(RUN_ID, 0),
     )
     intent = Intent(seq=0, line=2, tag="t0", order=order)
-    with Journal(path, create=True) as journal:
-        journal.start_run(
-            rush_run({}),
-            [intent],
-        )
+
+    async def write(journal: JournalStore) -> None:
+        await journal.start_run(rush_run({}), [intent])
         common = {"run_id": RUN_ID, "offset_ns": OFFSET_NS, "rtt_ns": RTT_NS}
         stopped = DispatchRecord(
             command="rush", started_ns=T0 - 5 * 10**9, target_ns=T0, offset_error_ns=0,
             opening_sends_ns=[], **common,
         )  # fmt: skip
-        journal.record_dispatch(stopped)
+        await journal.record_dispatch(stopped)
         intent.state, intent.queued_ns, intent.attempts = IntentState.ACCEPTED, T0 + MS, 1
         intent.sent_ns, intent.answered_ns = T0 + 2 * MS, T0 + 3 * MS
         journal.record(intent)
-        journal.flush()
+        await journal.flush()
         resumed = DispatchRecord(
             command="resume", started_ns=T0 + MS, target_ns=None, offset_error_ns=0,
             opening_sends_ns=[], **common,
         )  # fmt: skip
-        journal.record_dispatch(resumed)
-    figures = figures_of(path)
+        await journal.record_dispatch(resumed)
+
+    write_journal(path, write)
+    figures = figures_from(path)
     assert figures.counts == {"accepted": 1}
     assert figures.fire_error_us is None
     assert figures.exchange_fire_error_us is None

@@ -165,6 +165,9 @@ class Summary(msgspec.Struct, kw_only=True):
     strategies: dict[str, Any] = msgspec.field(default_factory=dict)
     late_duplicates: list[LateDuplicate] = msgspec.field(default_factory=list)
     rejections: list[Rejection] = msgspec.field(default_factory=list)
+    run_id: str | None = None
+    journal: str | None = None
+    """Where the run is journaled: a path, or a URL without its password."""
 
 
 def write_summary(summary: Summary, path: Path) -> None:

@@ -17,7 +17,7 @@ from tradeburst.cli._result_view import measured
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
 from tradeburst.cli._values import writable, writable_folder
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
-from tradeburst.report import figures_of, print_report, write_plots
+from tradeburst.report import print_report, read_figures, write_plots
 from tradeburst.rules import OPEN
 
 __all__ = ["demo_command"]
@@ -63,7 +63,7 @@ def demo_command(
     )
     result = run_loop(run_demo(out, orders, seed=seed, notify=console.print))
     _report(console, result)
-    figures = figures_of(result.journal)
+    figures = run_loop(read_figures(result.journal))
     print_report(console, figures)
     for path in write_plots(figures, out):
         console.print(f"plot written to {path}")

@@ -18,7 +18,10 @@ from tradeburst.engine import (
     DEFAULT_GRACE_S,
     DEFAULT_HEADROOM_S,
     DEFAULT_PRICE_COLLAR_PCT,
+    JournalError,
+    JournalLocation,
     RiskLimits,
+    journal_location,
 )
 from tradeburst.limits import PROFILES
 from tradeburst.summary import LatencyThresholds
@@ -55,6 +58,7 @@ __all__ = [
     "checked_url",
     "grace_s",
     "headroom_s",
+    "journal_value",
     "profile_name",
     "request_age_s",
     "risk_limits",
@@ -106,9 +110,24 @@ Orders = Annotated[
     Path,
     typer.Argument(help="Orders file: CSV with a header, or JSON Lines.", show_default=False),
 ]
+
+
+def journal_value(text: str) -> JournalLocation:
+    """A `--journal` value: a file, or a `postgresql://USER@HOST:PORT/DB` URL."""
+    try:
+        return journal_location(text)
+    except JournalError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--journal") from None
+
+
 JournalPath = Annotated[
-    Path | None,
-    typer.Option(help="Journal file (default: journal/DAY-RUNID.sqlite here)."),
+    JournalLocation | None,
+    typer.Option(
+        parser=journal_value,
+        metavar="<path|url>",
+        help="Journal file (default: journal/DAY-RUNID.sqlite here), or a shared "
+        "postgresql://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass).",
+    ),
 ]
 JsonPath = Annotated[Path | None, typer.Option("--json", help="Write the run summary here.")]
 # One name only, no --no-dry-run: the pair was never used and its second column cut the

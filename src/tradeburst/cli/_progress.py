@@ -52,7 +52,9 @@ class LiveView:
 
     def watch(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher
-        self._progress.console.print(f"journal: {dispatcher.journal_path}")
+        self._progress.console.print(f"journal: {dispatcher.journal_location}", emoji=False)
+        if dispatcher.run_id:  # printed now: a shared journal's run is resumed by its id
+            self._progress.console.print(f"run: {dispatcher.run_id}")
         self._progress.__enter__()  # shown from the first send, not while checking
         self._limit = limit_text(dispatcher.profile, dispatcher.max_batch)
         self._progress.update(self._task, total=dispatcher.stats.total)

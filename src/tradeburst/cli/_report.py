@@ -1,4 +1,4 @@
-"""`tradeburst report --journal PATH [--png DIR] [--json PATH]`."""
+"""`tradeburst report --journal PATH|URL [--run RUNID] [--png DIR] [--json PATH]`."""
 
 from __future__ import annotations
 
@@ -9,17 +9,35 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tradeburst.cli._options import DEFAULT_DELAYED_MS, DEFAULT_REALTIME_MS, thresholds
+from tradeburst._platform import run_loop
+from tradeburst.cli._options import (
+    DEFAULT_DELAYED_MS,
+    DEFAULT_REALTIME_MS,
+    journal_value,
+    thresholds,
+)
 from tradeburst.cli._output import OUTPUT_FAILED, write_json
 from tradeburst.cli._values import writable
-from tradeburst.engine import JournalError
-from tradeburst.report import figures_of, print_report, report_json, write_plots
+from tradeburst.engine import JournalError, JournalLocation
+from tradeburst.report import print_report, read_figures, report_json, write_plots
 
 __all__ = ["report_command"]
 
 
 def report_command(
-    journal: Annotated[Path, typer.Option(help="The run's journal.", show_default=False)],
+    journal: Annotated[
+        JournalLocation,
+        typer.Option(
+            parser=journal_value,
+            metavar="<path|url>",
+            show_default=False,
+            help="The run's journal: its file, or a postgresql:// URL.",
+        ),
+    ],
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run", help="The run to report (needed with a postgresql:// journal)."),
+    ] = None,
     png: Annotated[
         Path | None, typer.Option(help="Write the plots (PNG) into this folder.")
     ] = None,
@@ -44,7 +62,7 @@ def report_command(
     limits = thresholds(realtime_ms, delayed_ms)
     console = Console(highlight=False, soft_wrap=True)
     try:
-        figures = figures_of(journal, limits)
+        figures = run_loop(read_figures(journal, run_id, limits))
     except JournalError as exc:
         Console(stderr=True).print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None

@@ -5,6 +5,7 @@ rejections, the orders placed twice, and what to run next when the run is not fi
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tradeburst.clock import exchange_datetime
@@ -12,7 +13,7 @@ from tradeburst.engine import FireResult
 from tradeburst.report import print_rejections
 from tradeburst.summary import FireError
 
-__all__ = ["measured", "print_late_duplicates", "print_plan", "print_result"]
+__all__ = ["measured", "print_late_duplicates", "print_plan", "print_result", "resume_hint"]
 
 PLAN_ROWS = 20
 """Send times shown of a dry run's plan; the rest are counted."""
@@ -41,10 +42,18 @@ def print_result(console: Console, result: FireResult) -> None:
     """The outcome table, then everything the user must act on."""
     console.print(_outcome_table(result))
     print_rejections(console, result.summary.rejections)
+    if result.run_id is not None:
+        console.print(f"run: {result.run_id}")
     if result.journal is not None:
-        console.print(f"journal: {result.journal}")
+        console.print(f"journal: {result.journal}", emoji=False)
     if result.fatal:
         console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
+    if result.journal_failure:
+        console.print(
+            f"[red]{escape(result.journal_failure)}: sending stopped; what was in "
+            "flight was settled, and the journal holds every order[/]",
+            emoji=False,
+        )
     print_late_duplicates(console, result)
     orders = result.summary.orders
     dispatch = result.dispatch
@@ -52,10 +61,18 @@ def print_result(console: Console, result: FireResult) -> None:
         console.print(
             "[yellow]nothing was sent: run the rush again (`resume` would send at once)[/]"
         )
-    elif orders.unknown or orders.not_sent or result.interrupted:
+    elif orders.unknown or orders.not_sent or result.interrupted or result.journal_failure:
         console.print(
-            f"[yellow]not finished: run `tradeburst resume --journal {result.journal}`[/]"
+            f"[yellow]not finished: run `{resume_hint(result.journal, result.run_id)}`[/]",
+            emoji=False,
         )
+
+
+def resume_hint(journal: str | None, run_id: str | None) -> str:
+    """The command that finishes a run: a shared journal needs the run's id too."""
+    shared = journal is not None and "://" in journal
+    tail = f" --run {run_id}" if shared and run_id else ""
+    return f"tradeburst resume --journal {journal}{tail}"
 
 
 def _outcome_table(result: FireResult) -> Table:

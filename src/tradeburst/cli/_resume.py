@@ -1,17 +1,18 @@
-"""`tradeburst resume --journal PATH`: finish a run after a crash or an abort. The broker is
-asked what it has of the run, and what it does not have is sent; nothing is placed twice.
-The run goes back to the broker (and URL) its journal names unless `--broker`/`--url` say
-otherwise; the output and exit codes are `fire`'s."""
+"""`tradeburst resume --journal PATH|URL [--run RUNID]`: finish a run after a crash or an
+abort, from this process or another host (a shared PostgreSQL journal names the run by
+`--run`). The broker is asked what it has of the run, and what it does not have is sent;
+nothing is placed twice. The run goes back to the broker (and URL) its journal names
+unless `--broker`/`--url` say otherwise; the output and exit codes are `fire`'s."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from tradeburst._platform import run_loop
 from tradeburst.cli._brokers import (
     BrokerChoice,
     BrokerName,
@@ -36,6 +37,7 @@ from tradeburst.cli._options import (
     Profile,
     checked_url,
     grace_s,
+    journal_value,
     profile_name,
     request_age_s,
 )
@@ -45,15 +47,27 @@ from tradeburst.engine import (
     FireOptions,
     FireResult,
     IntentState,
-    Journal,
     JournalError,
+    JournalLocation,
+    read_run,
     resume,
 )
 
 __all__ = ["resume_command"]
 
 ResumeJournal = Annotated[
-    Path, typer.Option("--journal", help="The journal of the run to finish.", show_default=False)
+    JournalLocation,
+    typer.Option(
+        "--journal",
+        parser=journal_value,
+        metavar="<path|url>",
+        show_default=False,
+        help="The journal of the run to finish: its file, or the postgresql:// URL.",
+    ),
+]
+RunId = Annotated[
+    str | None,
+    typer.Option("--run", help="The run to finish (needed with a postgresql:// journal)."),
 ]
 ResumeUrl = Annotated[
     str | None,
@@ -67,6 +81,7 @@ ResumeBroker = Annotated[
 
 def resume_command(
     journal: ResumeJournal,
+    run_id: RunId = None,
     url: ResumeUrl = None,
     api_key: ApiKey = None,
     api_key_file: ApiKeyFile = None,
@@ -97,7 +112,7 @@ def resume_command(
         cancel_on_abort=cancel_on_abort,
     )
     out = console()
-    used, used_url, finished = _journal_broker(journal)
+    used, used_url, finished = _journal_broker(journal, run_id)
     if finished is not None:
         # Every order is settled: contact no broker, send nothing, print no empty table.
         out.print(f"{finished}; nothing to do", emoji=False)
@@ -116,20 +131,22 @@ def resume_command(
     configure_logging()
 
     async def send(stop: asyncio.Event, watch: Watch | None) -> FireResult:
-        return await resume(journal, chosen, options, stop=stop, watch=watch)
+        return await resume(journal, chosen, options, run_id=run_id, stop=stop, watch=watch)
 
     send_and_finish(
         out, chosen, send, login_first=name is BrokerName.FUBON, live=True, json_path=json_path
     )
 
 
-def _journal_broker(journal: Path) -> tuple[BrokerName, str, str | None]:
+def _journal_broker(
+    journal: JournalLocation, run_id: str | None
+) -> tuple[BrokerName, str, str | None]:
     """The broker a run used, its URL, as its journal keeps them, and when every order of
     the run is settled, a line saying so (else None)."""
     try:
-        with Journal(journal, create=False) as opened:
-            run = opened.run()
-            states = Counter(intent.state for intent in opened.intents(run.run_id))
+        snapshot = run_loop(read_run(journal, run_id))
+        run = snapshot.run
+        states = Counter(intent.state for intent in snapshot.intents)
     except JournalError as exc:
         raise typer.BadParameter(str(exc), param_hint="--journal") from None
     finished = None

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from tradeburst.cli._result_view import resume_hint
 from tradeburst.report import print_rejections
 from tradeburst.strategies import RunResult, Slot, StrategyRunner
 
@@ -106,10 +107,12 @@ def print_run_outcome(console: Console, result: RunResult, title: str) -> None:
                 f"[yellow]{slot.name}: its duration_s ran out; "
                 f"{_counted(slot.counts().not_sent, 'order')} it queued were not sent[/]"
             )
-    console.print(f"journal: {result.journal}")
+    if result.run_id:
+        console.print(f"run: {result.run_id}")
+    console.print(f"journal: {result.journal}", emoji=False)
     if orders.unknown or orders.not_sent or result.interrupted:
         console.print(
-            f"[yellow]not finished: run `tradeburst resume --journal {result.journal}` "
+            f"[yellow]not finished: run `{resume_hint(result.journal, result.run_id)}` "
             "to settle the unknown and send what was not sent[/]"
         )
 

@@ -90,7 +90,7 @@ def _run(
     except InvalidInput as exc:
         exit_with_problems(error, exc)
     except JournalError as exc:
-        error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
+        error.print(f"[red]{escape(str(exc))}; nothing sent[/]", emoji=False)
         raise typer.Exit(2) from None
     except BrokerError as exc:
         error.print(f"[red]broker: {escape(str(exc))}[/]", emoji=False)
@@ -98,7 +98,7 @@ def _run(
     except (KeyboardInterrupt, asyncio.CancelledError):
         error.print(
             "[red]interrupted; run `tradeburst resume --journal PATH` with the journal "
-            "printed above to finish[/]"
+            "(and `--run RUNID` with the run id) printed above to finish[/]"
         )
         raise typer.Exit(130) from None
 

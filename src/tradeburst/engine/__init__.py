@@ -11,7 +11,6 @@ from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._fire import fire, rush
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import DispatchRecord, Journal, JournalError, RunRecord
 from tradeburst.engine._order_source import OrderSource
 from tradeburst.engine._orders_file import (
     InputProblem,
@@ -29,6 +28,17 @@ from tradeburst.engine._rush import Receipts
 from tradeburst.engine._session import DEFAULT_JOURNAL_DIR, RunSession, new_run, run_record
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
 from tradeburst.engine._validation import check_orders, priced_at
+from tradeburst.engine.journal import (
+    DispatchRecord,
+    JournalError,
+    JournalLocation,
+    JournalStore,
+    RunRecord,
+    RunSnapshot,
+    journal_location,
+    open_journal,
+    read_run,
+)
 
 __all__ = [
     "DEFAULT_GRACE_S",
@@ -50,8 +60,9 @@ __all__ = [
     "Intent",
     "IntentState",
     "InvalidInput",
-    "Journal",
     "JournalError",
+    "JournalLocation",
+    "JournalStore",
     "ManualPacing",
     "OrderRow",
     "OrderSource",
@@ -61,6 +72,7 @@ __all__ = [
     "RiskLimits",
     "RunRecord",
     "RunSession",
+    "RunSnapshot",
     "Slots",
     "Throttle",
     "batch_within",
@@ -69,12 +81,15 @@ __all__ = [
     "client_order_id",
     "exit_code",
     "fire",
+    "journal_location",
     "new_run",
+    "open_journal",
     "order_counts",
     "plain_decimal",
     "plan",
     "priced_at",
     "read_orders",
+    "read_run",
     "resume",
     "run_of",
     "run_record",

@@ -21,11 +21,11 @@ fixed delay between chunks), is a mode of the same loop, still under the throttl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections import deque
 from collections.abc import Coroutine, Iterable
-from pathlib import Path
 from typing import Any
 
 from tradeburst.brokers import (
@@ -40,12 +40,12 @@ from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._collector import OffUntilReleased
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import HEARTBEAT_S, Journal
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
 from tradeburst.engine._start import wait_until
 from tradeburst.engine._throttle import Slots, Throttle
 from tradeburst.engine._unknowns import Unknowns, backoff_s
+from tradeburst.engine.journal import HEARTBEAT_S, JournalError, JournalStore
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = ["Dispatcher"]
@@ -65,10 +65,14 @@ class Dispatcher:
         self,
         broker: Broker,
         throttle: Throttle,
-        journal: Journal,
+        journal: JournalStore,
         intents: Iterable[Intent],
         options: DispatchOptions,
+        *,
+        run_id: str = "",
     ) -> None:
+        self.run_id = run_id
+        """The run these intents are of, for the user to see (and resume by)."""
         self._broker = broker
         self._throttle = throttle
         self._journal = journal
@@ -92,6 +96,7 @@ class Dispatcher:
         self._wakeup: asyncio.Future[None] | None = None
         self._stopping = False
         self._fatal: BrokerFatal | None = None
+        self._journal_failure: JournalError | None = None
         self._failures: dict[int, int] = {}
         """Per intent (by seq), this run's sends that placed nothing or went unanswered and
         were not found: the attempt limit counts these, not rate refusals or past runs."""
@@ -124,8 +129,20 @@ class Dispatcher:
         self._poke()
 
     @property
-    def journal_path(self) -> Path:
-        return self._journal.path
+    def journal_location(self) -> str:
+        return self._journal.location
+
+    @property
+    def journal_failure(self) -> JournalError | None:
+        """Why the journal could not be written, if it could not: sending stopped there,
+        for an order the journal does not keep is a promise broken."""
+        return self._journal_failure
+
+    def _journal_failed(self, failure: JournalError) -> None:
+        if self._journal_failure is None:
+            log.error("%s: sending stopped", failure)
+        self._journal_failure = failure
+        self.stop()
 
     @property
     def fatal(self) -> BrokerFatal | None:
@@ -145,6 +162,7 @@ class Dispatcher:
         return [i for i in self.intents if not i.state.is_final]
 
     async def run(self) -> None:
+        stop_listening = self._journal.on_failure(self._journal_failed)
         try:
             # No collection between the last moment of the wait and the opening sends.
             self._collector.hold()
@@ -163,7 +181,9 @@ class Dispatcher:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
-            self._journal.flush()
+            stop_listening()
+            with contextlib.suppress(JournalError):  # kept in `journal_failure`
+                await self._journal.flush()
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -22,7 +22,6 @@ from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent
-from tradeburst.engine._journal import RunRecord
 from tradeburst.engine._order_source import OrderSource, read_source, source_name
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow
 from tradeburst.engine._outcome import summary_of, timing_against
@@ -39,6 +38,7 @@ from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_
 from tradeburst.engine._session import RunSession, new_run, run_record
 from tradeburst.engine._throttle import Throttle
 from tradeburst.engine._validation import check_orders
+from tradeburst.engine.journal import RunRecord
 from tradeburst.latency import ClockOffset
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Order
@@ -122,7 +122,7 @@ async def _burst(
                           stored_options(options, terms))  # fmt: skip
 
     async with new_run(
-        broker, throttle, journal_path=options.journal, record=record, intents=tagged
+        broker, throttle, journal=options.journal, record=record, intents=tagged
     ) as session:
         clock = await session.warm(terms.concurrency)
         if target_broker_ns is not None:
@@ -136,7 +136,8 @@ async def _burst(
         if target_broker_ns is not None and rushing is not None:
             await _grade_rush(result, clock, target_broker_ns, rushing)
         await session.finish(result.dispatch)
-    if result.interrupted or result.fatal:  # the bound of what was sent, not of the file
+    # Stopped early: the bound of what was sent, not of the file.
+    if result.interrupted or result.fatal or result.journal_failure:
         schedule = plan(sum(1 for i in intents if i.attempts), profile, terms.max_batch)
     return _with_plan(result, schedule, profile, clock)
 

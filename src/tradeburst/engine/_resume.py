@@ -14,19 +14,11 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TypeVar
 
 from tradeburst.brokers import Broker, NotSent
 from tradeburst.clock import exchange_datetime
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import (
-    GROUP_COMMIT_S,
-    HEARTBEAT_S,
-    Journal,
-    RunRecord,
-    last_write_ns,
-)
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import timing_against
 from tradeburst.engine._planner import plan
@@ -41,6 +33,14 @@ from tradeburst.engine._run_terms import (
 from tradeburst.engine._session import reopened_run
 from tradeburst.engine._throttle import Throttle
 from tradeburst.engine._unknowns import NOT_YET_MESSAGE
+from tradeburst.engine.journal import (
+    GROUP_COMMIT_S,
+    HEARTBEAT_S,
+    JournalLocation,
+    JournalStore,
+    RunRecord,
+    open_journal,
+)
 from tradeburst.latency import ClockOffset
 from tradeburst.limits import CONNECTION_LIMIT_MARK, PROFILES, LimitClass, LimitProfile
 
@@ -56,23 +56,23 @@ CONNECTION_RETRY_S = 1.0
 
 
 async def resume(
-    path: str | os.PathLike[str],
+    where: JournalLocation | str | os.PathLike[str],
     broker: Broker,
     options: FireOptions,
     *,
+    run_id: str | None = None,
     stop: asyncio.Event | None = None,
     watch: Watch | None = None,
 ) -> FireResult:
-    """Finish the run the journal at `path` holds: settle what the broker has, send what
-    it does not (once no request of it can land), and summarize. The journal holds the
-    run's orders: a resume takes no others."""
-    path = Path(path)
-    written_ns = last_write_ns(path)  # before opening it, which writes to it
-    with Journal(path, create=False) as journal:
-        run = journal.run()
-        intents = journal.intents(run.run_id)
+    """Finish the run the journal at `where` holds (a file's one run, or `run_id` of a
+    shared journal), held by this process alone: settle what the broker has, send what it
+    does not (once no request of it can land), and summarize. The journal holds the run's
+    orders: a resume takes no others."""
+    async with open_journal(where, "work", run_id) as journal:
+        snapshot = await journal.snapshot(run_id)
+        run, intents = snapshot.run, snapshot.intents
         await _when_freed(broker.connect, stop)
-        _refuse_another_account(path, run, broker)
+        _refuse_another_account(journal.location, run, broker)
         options = with_run_options(options, run.options)
         profile = PROFILES[options.profile] if options.profile else broker.profile
         throttle = Throttle(profile, headroom_s=options.headroom_s)
@@ -81,14 +81,14 @@ async def resume(
         unsettled = [i for i in intents if not i.state.is_final]
         found = 0
         if unsettled:
-            _mark_possible_lives(journal, run, unsettled, written_ns, terms.max_request_age_s)
+            await _mark_possible_lives(journal, run, unsettled, terms.max_request_age_s)
             await asyncio.sleep(options.grace_s)  # a request sent last may be on its way
             found = await _settle_from_broker(broker, throttle, journal, unsettled)
         if any(i.state is IntentState.PENDING for i in intents):
             await _wait_for_window(window_clears_ns)
         to_send = sum(1 for i in intents if not i.state.is_final)
         resumed_ns = time.time_ns()
-        session = reopened_run(broker, throttle, journal)
+        session = reopened_run(broker, throttle, journal, run.run_id)
         clock = await _when_freed(lambda: session.warm(terms.concurrency), stop)
         result = await session.dispatch(
             "resume", intents, terms, clock=clock, stop=stop, watch=watch,
@@ -97,15 +97,15 @@ async def resume(
         result.summary.orders.found_placed += found
         await session.watch_late_duplicates(result, terms, stop)
         await session.finish(result.dispatch)
-    if result.interrupted or result.fatal:
+    if result.interrupted or result.fatal or result.journal_failure:
         to_send = sum(1 for i in intents if i.sent_ns >= resumed_ns)
     return _with_plan(result, to_send, profile, terms.max_batch, clock)
 
 
-def _refuse_another_account(path: Path, run: RunRecord, broker: Broker) -> None:
+def _refuse_another_account(where: str, run: RunRecord, broker: Broker) -> None:
     if broker.account != run.account:
         reason = f"journal is for account {run.account}, the broker key is for {broker.account}"
-        raise InvalidInput([InputProblem(path=str(path), line=None, reason=reason)])
+        raise InvalidInput([InputProblem(path=where, line=None, reason=reason)])
 
 
 def _with_plan(
@@ -138,8 +138,8 @@ async def _wait_for_window(clears_ns: int) -> None:
         await asyncio.sleep(wait_s)
 
 
-def _mark_possible_lives(
-    journal: Journal, run: RunRecord, unsettled: list[Intent], written_ns: int, age_s: float
+async def _mark_possible_lives(
+    journal: JournalStore, run: RunRecord, unsettled: list[Intent], age_s: float
 ) -> None:
     """Until when a request of each unsettled intent may still reach the broker. A run
     that ended cleanly left a complete journal: what it shows in flight or unknown left at
@@ -152,14 +152,16 @@ def _mark_possible_lives(
             if intent.state in (IntentState.IN_FLIGHT, IntentState.UNKNOWN):
                 intent.may_land_until_ns = intent.sent_ns + age_ns
         return
-    last_life_ns = max(journal.last_sign_of_life_ns(run.run_id, time.time_ns()), written_ns)
+    last_life_ns = max(
+        await journal.last_sign_of_life_ns(run.run_id, time.time_ns()), journal.last_write_ns
+    )
     unseen_ns = int((HEARTBEAT_S + 2 * GROUP_COMMIT_S) * 1e9)
     for intent in unsettled:
         intent.may_land_until_ns = last_life_ns + unseen_ns + age_ns
 
 
 async def _settle_from_broker(
-    broker: Broker, throttle: Throttle, journal: Journal, unsettled: list[Intent]
+    broker: Broker, throttle: Throttle, journal: JournalStore, unsettled: list[Intent]
 ) -> int:
     """Settle what the broker has of `unsettled`; say how many it has. What it lacks goes
     back to the queue if no request of it can land any more, and otherwise stays UNKNOWN,
@@ -187,7 +189,7 @@ async def _settle_from_broker(
     _say_who_waits([i for i in matched.missing if i.state is IntentState.UNKNOWN])
     for intent in unsettled:
         journal.record(intent)
-    journal.flush()
+    await journal.flush()
     return len(matched.decided) + len(matched.undecided)
 
 

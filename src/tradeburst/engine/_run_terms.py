@@ -20,10 +20,10 @@ from tradeburst.engine._dispatch_terms import (
 )
 from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._intents import Intent
-from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S
+from tradeburst.engine.journal import DispatchRecord, JournalLocation
 from tradeburst.limits import LimitProfile
 from tradeburst.summary import LatencyThresholds, Summary
 
@@ -51,7 +51,9 @@ class FireOptions:
 
     profile: str | None = None
     """A profile name to throttle by instead of the one the broker declares."""
-    journal: Path | None = None
+    journal: JournalLocation | Path | None = None
+    """Where the run is journaled: a file, or a shared PostgreSQL database; None: a file
+    named by the day and the run id."""
     concurrency: int | None = None
     max_batch: int | None = None
     pacing: ManualPacing | None = None
@@ -75,11 +77,14 @@ class FireResult:
     summary: Summary
     plan: Plan
     profile: LimitProfile
-    journal: Path | None = None
+    journal: str | None = None
+    """Where the run's journal is, as shown (a path, or a URL without its password)."""
     run_id: str | None = None
     interrupted: bool = False
     fatal: str | None = None
     """Why the broker refused us outright mid-run; sending stopped there."""
+    journal_failure: str | None = None
+    """Why the journal could not be written mid-run; sending stopped there."""
     dry_run: bool = False
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)
@@ -92,12 +97,12 @@ class FireResult:
 
 def exit_code(result: FireResult) -> int:
     """The exit codes: 130 interrupted, 4 some unsettled or not sent (the broker refused
-    us outright, or could not be reached), 3 some rejected or placed twice (a late
-    duplicate), else 0."""
+    us outright, or could not be reached, or the journal could not be written), 3 some
+    rejected or placed twice (a late duplicate), else 0."""
     orders = result.summary.orders
     if result.interrupted:
         return 130
-    if result.fatal:
+    if result.fatal or result.journal_failure:
         return 4
     if orders.unknown or orders.not_sent:
         return 4

@@ -16,8 +16,8 @@ from datetime import time as time_of_day
 from tradeburst.brokers import Broker, BrokerError
 from tradeburst.clock import exchange_datetime, on_day_of, wall_ns
 from tradeburst.engine._intents import Intent
-from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
+from tradeburst.engine.journal import DispatchRecord
 from tradeburst.latency import DEFAULT_READS, ClockOffset, estimate_offset
 from tradeburst.summary import FireError, Summary
 

@@ -30,13 +30,20 @@ from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._ids import RUN_ID_LEN, new_run_id
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import DispatchRecord, Journal, RunRecord
 from tradeburst.engine._late_watch import watch_late_duplicates
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import summary_of
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._run_terms import FireResult, Watch
 from tradeburst.engine._throttle import Throttle
+from tradeburst.engine.journal import (
+    DispatchRecord,
+    JournalLocation,
+    JournalStore,
+    RunRecord,
+    journal_location,
+    open_journal,
+)
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import LimitClass
 from tradeburst.summary import LatencyThresholds
@@ -64,9 +71,13 @@ class RunSession:
 
     broker: Broker
     throttle: Throttle
-    journal: Journal
+    journal: JournalStore
     run_id: str
-    path: Path
+
+    @property
+    def location(self) -> str:
+        """Where the journal is, as shown (a path, or a URL without its password)."""
+        return self.journal.location
 
     async def warm(self, connections: int) -> ClockOffset:
         """Open the connections, then read the broker's clock a few times: its offset
@@ -74,7 +85,7 @@ class RunSession:
         await self.broker.warm(connections)
         return await estimate_offset(self.broker.server_time_ns)
 
-    def begin_dispatch(
+    async def begin_dispatch(
         self, command: str, clock: ClockOffset, target_ns: int | None
     ) -> DispatchRecord:
         """Keep a dispatch's clock estimate before anything is sent, so the sends of a
@@ -89,7 +100,7 @@ class RunSession:
             offset_error_ns=clock.error_ns,
             opening_sends_ns=[],
         )
-        self.journal.begin_dispatch(begun)
+        await self.journal.begin_dispatch(begun)
         return begun
 
     async def dispatch(
@@ -106,14 +117,16 @@ class RunSession:
     ) -> FireResult:
         """Send `intents` under `terms` and settle each; the result's plan is left for
         the caller, who knows what the run set out to send."""
-        dispatcher = Dispatcher(self.broker, self.throttle, self.journal, intents, terms)
+        dispatcher = Dispatcher(
+            self.broker, self.throttle, self.journal, intents, terms, run_id=self.run_id
+        )
         if watch is not None:
             watch(dispatcher)
         if stop is not None and stop.is_set():  # Ctrl-C came while we were getting ready
             dispatcher.stop()
         start_at_ns = terms.start_at_ns
         target_ns = None if start_at_ns is None else dispatcher.to_wall_ns(start_at_ns)
-        begun = self.begin_dispatch(command, clock, target_ns)
+        begun = await self.begin_dispatch(command, clock, target_ns)
         await _run_until_done(dispatcher, stop)
         interrupted = stop is not None and stop.is_set()
         cancelled = 0
@@ -126,6 +139,7 @@ class RunSession:
             since_wall_ns=started_wall_ns, clock=clock,
             thresholds=thresholds or LatencyThresholds(),
         )  # fmt: skip
+        summary.run_id, summary.journal = self.run_id, self.location
         record = dataclasses.replace(
             begun,
             started_ns=started_wall_ns,
@@ -139,9 +153,10 @@ class RunSession:
             profile=self.throttle.profile,
             interrupted=interrupted,
             fatal=str(dispatcher.fatal) if dispatcher.fatal is not None else None,
+            journal_failure=_text(dispatcher.journal_failure),
             cancelled=cancelled,
             intents=intents,
-            journal=self.path,
+            journal=self.location,
             run_id=self.run_id,
         )
 
@@ -172,17 +187,20 @@ class RunSession:
     async def finish(self, dispatch: DispatchRecord | None) -> None:
         """The run ended cleanly: its last dispatch's record in full, the fills of its
         orders kept (one query; a failure costs only the record), and the journal marked
-        complete."""
+        complete. A journal that could not be written is left as it is: `resume` finishes
+        the run from what it holds."""
+        if self.journal.failure is not None:
+            return
         if dispatch is not None:
-            self.journal.record_dispatch(dispatch)
+            await self.journal.record_dispatch(dispatch)
         slots = await self.throttle.acquire(self.throttle.charges_for(LimitClass.QUERY))
         try:
-            self.journal.record_fills(await self.broker.fills())
+            await self.journal.record_fills(self.run_id, await self.broker.fills())
         except BrokerError as exc:
             log.info("fills not recorded in the journal (%s)", exc)
         finally:
             slots.release()
-        self.journal.finish_run(self.run_id, time.time_ns())
+        await self.journal.finish_run(self.run_id, time.time_ns())
 
     async def _cancel_open(self, intents: list[Intent]) -> int:
         """Cancel every order of the run that was accepted and may still be working; how
@@ -207,31 +225,25 @@ async def new_run(
     broker: Broker,
     throttle: Throttle,
     *,
-    journal_path: Path | None,
+    journal: JournalLocation | Path | str | None,
     record: Callable[[str], RunRecord],
     intents: Callable[[str], list[Intent]],
 ) -> AsyncIterator[RunSession]:
-    """A new run: a fresh run id, then its journal (`journal_path`, or one named by the
+    """A new run: a fresh run id, then its journal (`journal`, or a file named by the
     day and the id) holding `record(run_id)` and `intents(run_id)` durably before
     anything is sent."""
     day, run_id = await fresh_run_id(broker, throttle)
-    path = journal_path or DEFAULT_JOURNAL_DIR / f"{day}-{run_id}.sqlite"
-    with Journal(path, create=True) as journal:
-        journal.refuse_if_used()
-        journal.start_run(record(run_id), intents(run_id))
-        yield RunSession(broker=broker, throttle=throttle, journal=journal, run_id=run_id,
-                         path=path)  # fmt: skip
+    where = journal or DEFAULT_JOURNAL_DIR / f"{day}-{run_id}.sqlite"
+    location = where if isinstance(where, JournalLocation) else journal_location(where)
+    async with open_journal(location, "create") as store:
+        await store.start_run(record(run_id), intents(run_id))
+        yield RunSession(broker=broker, throttle=throttle, journal=store, run_id=run_id)
 
 
-def reopened_run(broker: Broker, throttle: Throttle, journal: Journal) -> RunSession:
+def reopened_run(broker: Broker, throttle: Throttle, journal: JournalStore,
+                 run_id: str) -> RunSession:  # fmt: skip
     """The run an open journal holds, to be finished."""
-    return RunSession(
-        broker=broker,
-        throttle=throttle,
-        journal=journal,
-        run_id=journal.run().run_id,
-        path=journal.path,
-    )
+    return RunSession(broker=broker, throttle=throttle, journal=journal, run_id=run_id)
 
 
 def run_record(broker: Broker, run_id: str, command: str, profile: str, source: str,
@@ -267,6 +279,10 @@ async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
             return now.strftime("%Y%m%d"), run_id
     reason = f"no unused run id after {RUN_ID_TRIES} tries; try again in two seconds"
     raise InvalidInput([InputProblem(path="run id", line=None, reason=reason)])
+
+
+def _text(failure: Exception | None) -> str | None:
+    return None if failure is None else str(failure)
 
 
 async def _run_until_done(dispatcher: Dispatcher, stop: asyncio.Event | None) -> None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from tradeburst.brokers import OrderState
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._journal import Journal
 from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, match_records
+from tradeburst.engine.journal import JournalStore
 
 __all__ = ["NOT_YET_MESSAGE", "NOT_YET_PAUSE_S", "Sorted", "Unknowns", "backoff_s"]
 
@@ -51,7 +51,7 @@ class Sorted:
 class Unknowns:
     """The dispatch's UNKNOWN intents and the schedule of queries about them."""
 
-    def __init__(self, options: DispatchOptions, journal: Journal) -> None:
+    def __init__(self, options: DispatchOptions, journal: JournalStore) -> None:
         self._options = options
         self._journal = journal
         self._waiting: list[Intent] = []

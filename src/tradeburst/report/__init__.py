@@ -1,7 +1,7 @@
 """`tradeburst report`: a run's latency figures from its journal, as a terminal table, PNG
 plots and JSON."""
 
-from tradeburst.report._figures import OrderTiming, RunFigures, figures_of
+from tradeburst.report._figures import OrderTiming, RunFigures, figures_of, read_figures
 from tradeburst.report._plots import write_plots
 from tradeburst.report._rejections import (
     group_rejections,
@@ -18,6 +18,7 @@ __all__ = [
     "group_rejections",
     "print_rejections",
     "print_report",
+    "read_figures",
     "rejections_of",
     "rejections_text",
     "report_json",

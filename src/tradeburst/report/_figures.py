@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeburst.clock import ExchangeDay
-from tradeburst.engine import DispatchRecord, Intent, IntentState, Journal, RunRecord
+from tradeburst.engine import (
+    DispatchRecord,
+    Intent,
+    IntentState,
+    JournalLocation,
+    RunRecord,
+    RunSnapshot,
+    read_run,
+)
 from tradeburst.latency import (
     ClockOffset,
     Component,
@@ -25,7 +33,7 @@ from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.report._rejections import rejections_of
 from tradeburst.summary import Classification, FireError, LatencyThresholds, Rejection
 
-__all__ = ["OrderTiming", "RunFigures", "figures_of"]
+__all__ = ["OrderTiming", "RunFigures", "figures_of", "read_figures"]
 
 PERCENTS = (50.0, 90.0, 99.0)
 
@@ -80,17 +88,24 @@ class RunFigures:
         return figures
 
 
-def figures_of(path: Path, thresholds: LatencyThresholds | None = None) -> RunFigures:
-    """Read the journal at `path` (raises `JournalError` when it is not one)."""
+async def read_figures(
+    where: JournalLocation | Path | str,
+    run_id: str | None = None,
+    thresholds: LatencyThresholds | None = None,
+) -> RunFigures:
+    """Read the run from its journal (raises `JournalError` when it is not one): a file's
+    one run, or `run_id` of a shared journal."""
+    return figures_of(await read_run(where, run_id), thresholds)
+
+
+def figures_of(snapshot: RunSnapshot, thresholds: LatencyThresholds | None = None) -> RunFigures:
+    """A run's figures, from what its journal holds."""
     thresholds = thresholds or LatencyThresholds()
-    with Journal(path, create=False) as journal:
-        run = journal.run()
-        intents = journal.intents(run.run_id)
-        dispatches = journal.dispatches(run.run_id)
-        first_fills: dict[str, int] = {}
-        for fill in journal.fills():  # in time order: the first one stays
-            if fill.user_def:
-                first_fills.setdefault(fill.user_def, fill.time_ns)
+    run, intents, dispatches = snapshot.run, snapshot.intents, snapshot.dispatches
+    first_fills: dict[str, int] = {}
+    for fill in snapshot.fills:  # in time order: the first one stays
+        if fill.user_def:
+            first_fills.setdefault(fill.user_def, fill.time_ns)
     clock = _first_clock(dispatches)
     orders = [
         _timing(intent, _clock_at(dispatches, intent.sent_ns) or clock, thresholds,

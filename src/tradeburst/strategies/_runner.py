@@ -37,7 +37,7 @@ from tradeburst.engine import (
     InputProblem,
     Intent,
     InvalidInput,
-    Journal,
+    JournalStore,
     OrderRow,
     RunRecord,
     Throttle,
@@ -108,6 +108,7 @@ class RunResult:
     slots: list[Slot]
     journal: Any = None
     interrupted: bool = False
+    run_id: str | None = None
 
 
 class _Host:
@@ -147,7 +148,7 @@ class StrategyRunner:
         self.clock = ExchangeTime()
         self.share: FairShare | None = None
         self.run_id = ""
-        self.journal: Journal | None = None
+        self.journal: JournalStore | None = None
         self.started_wall_ns = 0
         self._seq = 0
         self._budget: RiskBudget | None = None
@@ -283,12 +284,12 @@ class StrategyRunner:
         async with new_run(
             broker,
             self.share.throttle,
-            journal_path=self.options.journal,
+            journal=self.options.journal,
             record=self._record,
             intents=lambda _: [],  # strategies decide theirs as the run goes
         ) as session:
             self.run_id, self.journal = session.run_id, session.journal
-            begun = session.begin_dispatch("run", self.clock_offset, None)  # kept if killed
+            begun = await session.begin_dispatch("run", self.clock_offset, None)  # kept if killed
             await broker.warm(self._dispatch.concurrency if self._dispatch else 1)
             feeder = asyncio.create_task(self._feed(feed)) if feed else None
             stopper = asyncio.create_task(self._stop_when(stop)) if stop else None
@@ -305,7 +306,11 @@ class StrategyRunner:
             await session.finish(begun)
         interrupted = stop is not None and stop.is_set()
         return RunResult(
-            summary=self.summary(), slots=self.slots, journal=session.path, interrupted=interrupted
+            summary=self.summary(),
+            slots=self.slots,
+            journal=session.location,
+            interrupted=interrupted,
+            run_id=self.run_id,
         )
 
     def _record(self, run_id: str) -> RunRecord:
@@ -489,7 +494,7 @@ class StrategyRunner:
                 Intent(seq=self._seq, line=row.line, tag=row.tag, order=order, strategy=slot.name)
             )
             self._seq += 1
-        self.journal.add_intents(self.run_id, intents)
+        await self.journal.add_intents(self.run_id, intents)
         slot.intents.extend(intents)
         options = self._dispatch
         if slot.spec.pacing is not None:
@@ -510,6 +515,8 @@ class StrategyRunner:
         slot.latencies_ns.extend(dispatcher.stats.latencies_ns)
         if dispatcher.fatal is not None and slot.error is None:
             slot.error = f"the broker refused us: {dispatcher.fatal}"
+        if dispatcher.journal_failure is not None and slot.error is None:
+            slot.error = f"{dispatcher.journal_failure}: sending stopped"
         for intent in dispatcher.intents:
             slot.queue.put_nowait(_update(intent))
 
@@ -533,10 +540,13 @@ class StrategyRunner:
     # -- results --------------------------------------------------------------------------
 
     def summary(self) -> Summary:
-        return run_summary(
+        summary = run_summary(
             self.slots, self.broker.name, self.broker.account, self.options.thresholds,
             self.clock_offset,
         )  # fmt: skip
+        summary.run_id = self.run_id or None
+        summary.journal = self.journal.location if self.journal is not None else None
+        return summary
 
 
 def _first(exc: BaseException) -> BaseException:
