@@ -1,5 +1,5 @@
 """Fixtures only: the real rehearsal exchange on 127.0.0.1, port 0, and JSON clients to it
-(the names tests import live in `_support`)."""
+(the names tests import live in `_support`); and a real `redis-server` (`_redis_server`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from tradeburst.exchange import Exchange
 from tradeburst.testing import rehearsal_exchange
 
+from _redis_server import redis_server, redis_url  # noqa: F401 - fixtures
 from _support import ADMIN, KEY_A, KEY_B, Api, StartExchange
 
 

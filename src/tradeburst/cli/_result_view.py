@@ -44,7 +44,7 @@ def print_result(console: Console, result: FireResult) -> None:
     if result.journal is not None:
         console.print(f"journal: {result.journal}")
     if result.fatal:
-        console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
+        console.print(f"[red]sending stopped: {result.fatal}[/]")
     print_late_duplicates(console, result)
     orders = result.summary.orders
     dispatch = result.dispatch

@@ -24,6 +24,7 @@ from tradeburst.engine._journal import DispatchRecord
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S
+from tradeburst.engine._throttle_url import ThrottleUrl
 from tradeburst.limits import LimitProfile
 from tradeburst.summary import LatencyThresholds, Summary
 
@@ -65,6 +66,8 @@ class FireOptions:
     """How long a request may still reach the broker after it left; None: the profile's."""
     cancel_on_abort: bool = False
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
+    throttle: ThrottleUrl | None = None
+    """The account's shared throttle on Redis; None: this process's own."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -79,7 +82,8 @@ class FireResult:
     run_id: str | None = None
     interrupted: bool = False
     fatal: str | None = None
-    """Why the broker refused us outright mid-run; sending stopped there."""
+    """Why sending stopped mid-run: the broker refused us outright, or the shared
+    throttle was lost."""
     dry_run: bool = False
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)

@@ -36,7 +36,7 @@ from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import summary_of
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._run_terms import FireResult, Watch
-from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.latency import ClockOffset, estimate_offset
 from tradeburst.limits import LimitClass
 from tradeburst.summary import LatencyThresholds
@@ -63,7 +63,7 @@ class RunSession:
     """One run on one account, open in its journal."""
 
     broker: Broker
-    throttle: Throttle
+    throttle: AccountThrottle
     journal: Journal
     run_id: str
     path: Path
@@ -138,7 +138,7 @@ class RunSession:
             plan=Plan(steps=()),
             profile=self.throttle.profile,
             interrupted=interrupted,
-            fatal=str(dispatcher.fatal) if dispatcher.fatal is not None else None,
+            fatal=dispatcher.stop_reason,
             cancelled=cancelled,
             intents=intents,
             journal=self.path,
@@ -205,7 +205,7 @@ class RunSession:
 @contextlib.asynccontextmanager
 async def new_run(
     broker: Broker,
-    throttle: Throttle,
+    throttle: AccountThrottle,
     *,
     journal_path: Path | None,
     record: Callable[[str], RunRecord],
@@ -223,7 +223,7 @@ async def new_run(
                          path=path)  # fmt: skip
 
 
-def reopened_run(broker: Broker, throttle: Throttle, journal: Journal) -> RunSession:
+def reopened_run(broker: Broker, throttle: AccountThrottle, journal: Journal) -> RunSession:
     """The run an open journal holds, to be finished."""
     return RunSession(
         broker=broker,
@@ -250,7 +250,7 @@ def run_record(broker: Broker, run_id: str, command: str, profile: str, source: 
     )
 
 
-async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
+async def fresh_run_id(broker: Broker, throttle: AccountThrottle) -> tuple[str, str]:
     """A run id no order of the account carries today, and the day (YYYYMMDD)."""
     server_ns = await broker.server_time_ns()
     now, into_day_ns = exchange_datetime(server_ns), day_ns(server_ns)
