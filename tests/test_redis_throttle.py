@@ -169,11 +169,12 @@ async def test_a_server_lost_mid_run_stops_admitting(redis_server: RedisServer) 
 
 
 async def test_the_connection_limit_is_shared(redis_url: str) -> None:
-    """Two processes asking for 8 of 10 connections get 8 and 2; once the first closes,
-    its connections are free again."""
-    async with opened(redis_url) as second:
+    """Processes asking for 8 of 10 connections get 8, then 2, then only the one each is
+    logged in on; once the first closes, its connections are free again."""
+    async with opened(redis_url) as second, opened(redis_url) as third:
         async with opened(redis_url) as first:
             assert await first.connections(8) == 8
             assert await second.connections(8) == 2
-        async with opened(redis_url) as third:
-            assert await third.connections(8) == 8
+            assert await third.connections(8) == 1
+        async with opened(redis_url) as fourth:
+            assert await fourth.connections(8) == 7

@@ -51,6 +51,7 @@ from tradeburst.cli._options import (
     PriceCollarPct,
     Profile,
     RealtimeMs,
+    SharedThrottle,
     Url,
     checked_url,
     grace_s,
@@ -58,6 +59,7 @@ from tradeburst.cli._options import (
     profile_name,
     request_age_s,
     risk_limits,
+    shared_throttle,
     thresholds,
 )
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE, AdminKey, At, parse_at
@@ -82,6 +84,7 @@ def rush_command(
     api_key_file: ApiKeyFile = None,
     admin_key: AdminKey = None,
     profile: Profile = None,
+    throttle: SharedThrottle = None,
     journal: JournalPath = None,
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
@@ -114,6 +117,7 @@ def rush_command(
     kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
         profile=profile_name(profile),
+        throttle=shared_throttle(throttle),
         journal=journal,
         concurrency=concurrency,
         max_batch=batch_size,

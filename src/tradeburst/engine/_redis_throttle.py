@@ -38,7 +38,6 @@ WAITER_LEASE_S = 1.0
 """A waiter that has not asked again for this long is gone: the next in turn goes."""
 WAIT_POLL_S = 0.25
 """A waiter asks again at least this often (a wake-up may be lost with a connection)."""
-CONNECTION_POLL_S = 0.1
 
 
 class RedisThrottle(Throttle):
@@ -172,21 +171,18 @@ class RedisThrottle(Throttle):
     # -- the broker's connection limit -------------------------------------------------
 
     async def connections(self, wanted: int) -> int:
-        """Take up to `wanted` of the account's connections, at least one (waiting for
-        it); how many this process may open. Unlimited profiles take what they want."""
+        """Take up to `wanted` of the account's connections, as many as are free, and the
+        one this process logged in on in any case; how many it may use. A profile with no
+        connection limit takes what it wants."""
         limit = self.profile.connections
         if limit is None:
             return wanted
-        while True:
-            held = len(self._connections)
-            took = int(await self.link.run(
-                "connections", [self.keys.connections],
-                [self._owner, wanted - held, limit, self.lease_s, held],
-            ))  # fmt: skip
-            self._connections += [f"{self._owner}:{held + k}" for k in range(1, took + 1)]
-            if self._connections:
-                return len(self._connections)
-            await asyncio.sleep(CONNECTION_POLL_S)
+        took = int(await self.link.run(
+            "connections", [self.keys.connections],
+            [self._owner, wanted, limit, self.lease_s, 0],
+        ))  # fmt: skip
+        self._connections = [f"{self._owner}:{k}" for k in range(1, took + 1)]
+        return took
 
     # -- keeping it true ---------------------------------------------------------------
 
