@@ -33,12 +33,13 @@ def free_port() -> int:
 class RedisServer:
     """One `redis-server` process on 127.0.0.1; `restart` keeps its port, loses its data."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, bind: str = "127.0.0.1") -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.skip(INSTALL)
         self.binary = binary
         self.directory = directory
+        self.bind = bind
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self._next_db = 0
@@ -46,7 +47,8 @@ class RedisServer:
     def start(self) -> None:
         log = (self.directory / "redis.log").open("ab")
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            [self.binary, "--port", str(self.port), "--bind", self.bind, "--protected-mode", "no",
+             "--save", "",
              "--appendonly", "no", "--dir", str(self.directory), "--databases", str(DATABASES)],
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -69,7 +71,7 @@ class RedisServer:
         self.start()
 
     def client(self, db: int = 0) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, db=db, socket_timeout=2.0)
+        return redis.Redis(host=self.bind, port=self.port, db=db, socket_timeout=2.0)
 
     def fresh_url(self) -> str:
         """A database no other test used, emptied: `redis://127.0.0.1:PORT/DB`."""

@@ -137,8 +137,7 @@ def run_command(
     One loop, one throttle shared by weight, a reserve for cancels; a strategy that fails is
     stopped, the others go on.
     """
-    json_path = writable(json_path, "--json")
-    poll_s = _poll_s(feed, poll_interval_ms)
+    json_path, poll_s = writable(json_path, "--json"), _poll_s(feed, poll_interval_ms)
     start_at = parse_clock(clock)
     options = FireOptions(
         profile=profile_name(profile),
