@@ -193,3 +193,14 @@ async def test_redis_lost_mid_run_stops_sending_and_settles(
     sent = [i.user_def for i in intents if i.attempts]
     assert len(records) < 800
     assert_one_order_per_intent(records, sent)
+
+
+async def test_a_throttle_url_that_is_not_redis_is_refused(tmp_path: Path) -> None:
+    """`--throttle` that is no redis:// URL: exit 2 naming the option, before anything."""
+    source = write_orders(tmp_path / "orders.csv", 1)
+    done = await run_cli(*fire_args(source, "http://127.0.0.1:9", tmp_path / "run.sqlite",
+                                    "http://127.0.0.1:6379/0"), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2
+    assert "--throttle" in done.stderr
+    assert "redis://" in done.stderr
+    assert "Traceback" not in done.output
