@@ -27,7 +27,7 @@ from tradeburst.testing import write_orders
 __all__ = ["measure_bots"]
 
 KEY, ADMIN = "bench-key", "bench-admin"
-LEAD_S = 20.0
+LEAD_S = 30.0
 """The rush target this long after the exchange is up: every bot is ready by then."""
 RUN_TIMEOUT_S = 180.0
 LISTENING = re.compile(r"listening on (http://\S+)")

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.resources import files
 from typing import Any
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SCRIPTS = ("acquire", "release", "renew", "block", "arm", "connections")
 CALL_TIMEOUT_S = 1.0
 RETRY_PAUSE_S = 0.05
+LISTEN_RETRY_S = 0.25
 
 
 class AccountKeys:
@@ -71,6 +72,8 @@ class RedisLink:
         self._out_since = 0.0
         """Monotonic time since when calls have failed; 0 while Redis answers."""
         self.lost: ThrottleLost | None = None
+        self.closing = False
+        """Set when closing: `listen` ends at its next read's timeout."""
 
     async def open(self) -> tuple[str, int]:
         """Check Redis answers; its run id and uptime in seconds."""
@@ -98,8 +101,24 @@ class RedisLink:
             with contextlib.suppress(RedisError, OSError, TimeoutError):
                 await asyncio.wait_for(self._client.zrem(key, *members), CALL_TIMEOUT_S)
 
-    def pubsub(self) -> aioredis.client.PubSub:
-        return self._client.pubsub()
+    async def listen(self, channel: str, heard: Callable[[], None]) -> None:
+        """Call `heard` at each message on `channel`, until closing; subscribe again after
+        Redis was out of reach (waiters poll meanwhile). A pub/sub read may swallow its
+        cancellation, hence the short reads and the `closing` flag."""
+        while not self.closing:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.subscribe(channel)
+                while not self.closing:
+                    if await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2):
+                        heard()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await asyncio.sleep(LISTEN_RETRY_S)
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(pubsub.aclose(), 0.5)  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
         # A server out of reach has nothing to close.

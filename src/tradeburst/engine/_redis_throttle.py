@@ -54,6 +54,11 @@ class RedisThrottle(Throttle):
         self.link = link
         self.keys = AccountKeys(account)
         self.lease_s = link.url.lease_s
+        longest_s = max((w.seconds for w in profile.limits.values()), default=0.0)
+        self._hold_s = self.lease_s + longest_s + headroom_s
+        """A slot in flight is held this long past its last renewal: a holder killed just
+        after a renewal may have had a request received then, which the broker counts for
+        one window more."""
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self._names = itertools.count(1)
         self._epoch = ""
@@ -63,7 +68,6 @@ class RedisThrottle(Throttle):
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._background: list[asyncio.Task[None]] = []
-        self._closing = False
         self.admitted = 0
         self.waits = 0
         """Script calls that answered "wait" (for the benchmark and the tests)."""
@@ -74,13 +78,13 @@ class RedisThrottle(Throttle):
         """Mark the keys as this server's, then listen for wake-ups and renew leases."""
         await self._claim_epoch()
         self._background = [
-            asyncio.create_task(self._listen()),
+            asyncio.create_task(self.link.listen(self.keys.channel, self._wake_all)),
             asyncio.create_task(self._renew_forever()),
         ]
 
     async def aclose(self) -> None:
         """Answer what is pending (releases), give the connections back, disconnect."""
-        self._closing = True
+        self.link.closing = True
         for task in self._background:
             task.cancel()
         # A pub/sub read may swallow its cancellation: it ends at its next timeout.
@@ -124,6 +128,7 @@ class RedisThrottle(Throttle):
                     continue
                 self.waits += 1
                 wait_s = float(value)
+                self._learn(slots.charges, wait_s)
                 timeout = WAIT_POLL_S if wait_s < 0 else min(wait_s, WAIT_POLL_S)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(timeout):
@@ -132,12 +137,22 @@ class RedisThrottle(Throttle):
         self._in_flight[name] = slots.charges
         self.admitted += 1
 
+    def _learn(self, charges: tuple[Charge, ...], wait_s: float) -> None:
+        """The account is full until `wait_s` from now: so this process's view says too,
+        and its planner turns to a class that has room (single orders while the batch
+        calls are taken) instead of queueing more behind this one."""
+        if wait_s > 0:
+            until = self.now() + wait_s
+            for charge in charges:
+                window = self._windows[charge.limit_class]
+                window.blocked_until = max(window.blocked_until, until)
+
     async def _ask(
         self, name: str, charges: tuple[Charge, ...], ticket: int
     ) -> tuple[int, str, int]:
         keys = self.keys
         args: list[Any] = [
-            self._epoch, ticket, name, self.lease_s, WAITER_LEASE_S, self.headroom_s,
+            self._epoch, ticket, name, self._hold_s, WAITER_LEASE_S, self.headroom_s,
             keys.channel,
         ]  # fmt: skip
         for charge in charges:
@@ -201,7 +216,7 @@ class RedisThrottle(Throttle):
         while True:
             await asyncio.sleep(self.lease_s / 3)
             keys = [self.keys.connections]
-            args: list[Any] = [self.lease_s] + [v for m in self._connections for v in (1, m)]
+            args: list[Any] = [self._hold_s] + [v for m in self._connections for v in (1, m)]
             for name, charges in list(self._in_flight.items()):
                 for charge in charges:
                     keys.append(self.keys.slots(charge.limit_class))
@@ -214,24 +229,6 @@ class RedisThrottle(Throttle):
                 return  # the next admission says so
             except Exception as exc:  # a renewal missed is caught up by the next
                 log.warning("could not renew the shared throttle's leases: %s", exc)
-
-    async def _listen(self) -> None:
-        """Wake every waiter of this process at each release or grant on the account."""
-        while not self._closing:
-            pubsub = self.link.pubsub()
-            try:
-                await pubsub.subscribe(self.keys.channel)
-                while not self._closing:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
-                    if message is not None:
-                        self._wake_all()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # out of reach: waiters poll meanwhile; subscribe again
-                await asyncio.sleep(WAIT_POLL_S)
-            finally:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(pubsub.aclose(), 0.5)  # type: ignore[no-untyped-call]
 
     def _wake_all(self) -> None:
         wake, self._wake = self._wake, asyncio.Event()

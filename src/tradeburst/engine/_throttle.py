@@ -228,5 +228,7 @@ class Throttle:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if math.isfinite(when):
-            self._timer = asyncio.get_running_loop().call_at(when, self._pump)
+        if math.isfinite(when):  # `when` is on the throttle's clock, maybe not the loop's
+            self._timer = asyncio.get_running_loop().call_later(
+                max(0.0, when - self.now()), self._pump
+            )
