@@ -118,8 +118,11 @@ def throttle_bench(
     bots: Annotated[int, typer.Option(min=2, max=5, help="Bots on one account.")] = 3,
     orders: Annotated[int, typer.Option(min=10, max=2000, help="Orders per bot.")] = 300,
 ) -> None:
-    """Refusals of several bots on one account without and with `--throttle`, and what an
-    acquire and a release on Redis cost beside this process's own throttle."""
+    """Several bots on one account without and with a shared throttle, and its cost.
+
+    The bots' refusals and spans without and with `--throttle`, beside one process sending
+    all their orders; an acquire and a release on Redis beside this process's throttle.
+    """
     from tradeburst.bench import run_throttle_bench
 
     json_path = writable(json_path, "--json")
