@@ -127,7 +127,7 @@ def throttle_bench(
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    figures = asyncio.run(
+    figures = run_loop(
         run_throttle_bench(redis_url=redis, rounds=rounds, bots=bots, orders=orders,
                            concurrency=10 // bots)
     )  # fmt: skip

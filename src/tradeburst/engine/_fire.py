@@ -118,7 +118,7 @@ async def _burst(
 
 
 async def _send(
-    source: Path,
+    source: OrderSource,
     broker: Broker,
     options: FireOptions,
     terms: DispatchOptions,
