@@ -140,17 +140,14 @@ def run_command(
     json_path, poll_s = writable(json_path, "--json"), _poll_s(feed, poll_interval_ms)
     start_at = parse_clock(clock)
     options = FireOptions(
-        profile=profile_name(profile),
-        throttle=shared_throttle(throttle),
-        journal=journal,
-        concurrency=concurrency,
-        max_batch=batch_size,
+        profile=profile_name(profile), throttle=shared_throttle(throttle), journal=journal,
+        concurrency=concurrency, max_batch=batch_size,
         risk=risk_limits(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=grace_s(grace_ms),
         max_request_age_s=request_age_s(max_request_age),
-    )
+    )  # fmt: skip
     error = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
         config = read_config(strategies, max_rows=max_orders)
