@@ -1,5 +1,5 @@
 """Fixtures only: the real rehearsal exchange on 127.0.0.1, port 0, and JSON clients to it
-(the names tests import live in `_support`)."""
+(the names tests import live in `_support`); and a real `redis-server` (`_redis_server`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from _postgres_server import postgres  # noqa: F401 - the session's PostgreSQL s
 from tradeburst.exchange import Exchange
 from tradeburst.testing import rehearsal_exchange
 
+from _redis_server import redis_server, redis_url  # noqa: F401 - fixtures
 from _support import ADMIN, KEY_A, KEY_B, Api, StartExchange
 
 

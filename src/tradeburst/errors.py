@@ -15,6 +15,11 @@ caller would expect (`NotSent` is a `ConnectionError`, `OrderError` a `ValueErro
     │   │   └── RateLimited the broker refused for rate: back off, send again
     │   ├── AnswerLost      sent, no answer: reconcile, never resend (TimeoutError)
     │   └── BrokerFatal     the broker refuses us as such: stop
+    ├── ThrottleError       the shared throttle cannot be used as given          [engine]
+    │   ├── ThrottleUnreachable  Redis does not answer as a run starts: nothing sent
+    │   │                        (also ConnectionError)
+    │   └── ThrottleLost    Redis out of reach mid-run past the grace: sending stops
+    │                       (also ConnectionError)
     ├── CredentialsError    the Fubon secrets are missing or exposed    [brokers.fubon]
     ├── StandinError        a Fubon SDK stand-in that is not marked as one  [brokers.fubon]
     ├── WorkerGone          the Fubon SDK's worker process ended        [brokers.fubon]

@@ -9,6 +9,7 @@ from tradeburst.bench._seed_report import decision_tree as seed_decision_tree
 from tradeburst.bench._seed_report import markdown as seed_markdown
 from tradeburst.bench._seed_report import write_png as write_seed_png
 from tradeburst.bench._seed_table import SeedSizes, run_seed_table
+from tradeburst.bench._throttle import run_throttle_bench
 
 __all__ = [
     "EngineSizes",
@@ -20,6 +21,7 @@ __all__ = [
     "run_hotpath_bench",
     "run_rush_bench",
     "run_seed_table",
+    "run_throttle_bench",
     "seed_decision_tree",
     "seed_markdown",
     "write_seed_png",

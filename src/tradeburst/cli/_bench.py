@@ -108,6 +108,35 @@ def engine_bench(
         raise typer.Exit(OUTPUT_FAILED)
 
 
+@bench_app.command("throttle")
+def throttle_bench(
+    json_path: FiguresJson = None,
+    redis: Annotated[
+        str | None, typer.Option(help="A Redis to use (default: start redis-server here).")
+    ] = None,
+    rounds: Annotated[int, typer.Option(min=10, max=100_000, help="Acquires timed.")] = 2000,
+    bots: Annotated[int, typer.Option(min=2, max=5, help="Bots on one account.")] = 3,
+    orders: Annotated[int, typer.Option(min=10, max=2000, help="Orders per bot.")] = 300,
+) -> None:
+    """Several bots on one account without and with a shared throttle, and its cost.
+
+    The bots' refusals and spans without and with `--throttle`, beside one process sending
+    all their orders; an acquire and a release on Redis beside this process's throttle.
+    """
+    from tradeburst.bench import run_throttle_bench
+
+    json_path = writable(json_path, "--json")
+    console = Console(highlight=False)
+    figures = run_loop(
+        run_throttle_bench(redis_url=redis, rounds=rounds, bots=bots, orders=orders,
+                           concurrency=10 // bots)
+    )  # fmt: skip
+    for key, value in figures.items():
+        console.print(f"{key:>32}  {value}")
+    if not write_json(console, figures, json_path):
+        raise typer.Exit(OUTPUT_FAILED)
+
+
 @bench_app.command("rush")
 def rush_bench(
     json_path: FiguresJson = None,

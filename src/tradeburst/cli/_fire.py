@@ -54,6 +54,7 @@ from tradeburst.cli._options import (
     PriceCollarPct,
     Profile,
     RealtimeMs,
+    SharedThrottle,
     Url,
     checked_url,
     grace_s,
@@ -61,6 +62,7 @@ from tradeburst.cli._options import (
     profile_name,
     request_age_s,
     risk_limits,
+    shared_throttle,
     thresholds,
 )
 from tradeburst.cli._send import Watch, console, send_and_finish
@@ -85,6 +87,7 @@ def fire_command(
     api_key: ApiKey = None,
     api_key_file: ApiKeyFile = None,
     profile: Profile = None,
+    throttle: SharedThrottle = None,
     journal: JournalPath = None,
     json_path: JsonPath = None,
     chunk_size: ChunkSize = None,
@@ -121,6 +124,7 @@ def fire_command(
     kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
         profile=profile_name(profile),
+        throttle=shared_throttle(throttle),
         journal=journal,
         concurrency=concurrency,
         max_batch=batch_size,

@@ -21,7 +21,10 @@ from tradeburst.engine import (
     JournalError,
     JournalLocation,
     RiskLimits,
+    ThrottleError,
+    ThrottleUrl,
     journal_location,
+    throttle_url,
 )
 from tradeburst.limits import PROFILES
 from tradeburst.summary import LatencyThresholds
@@ -54,6 +57,7 @@ __all__ = [
     "PriceCollarPct",
     "Profile",
     "RealtimeMs",
+    "SharedThrottle",
     "Url",
     "checked_url",
     "grace_s",
@@ -62,6 +66,7 @@ __all__ = [
     "profile_name",
     "request_age_s",
     "risk_limits",
+    "shared_throttle",
     "thresholds",
 ]
 
@@ -102,6 +107,17 @@ Concurrency = Annotated[
 BatchSize = Annotated[
     int | None,
     typer.Option(min=1, help="Orders per batch call (default: the broker's maximum; 1: none)."),
+]
+
+SharedThrottle = Annotated[
+    str | None,
+    typer.Option(
+        "--throttle",
+        envvar="TRADEBURST_THROTTLE",
+        show_envvar=True,
+        help="Share the account's limits with every process on it: redis://HOST:PORT/DB.",
+        show_default=False,
+    ),
 ]
 
 # -- what is kept -------------------------------------------------------------------------
@@ -189,6 +205,16 @@ def profile_name(name: str | None) -> str | None:
             f"{name!r} is not one of {', '.join(PROFILES)}", param_hint="--profile"
         )
     return name
+
+
+def shared_throttle(value: str | None) -> ThrottleUrl | None:
+    """--throttle: a redis:// URL, or none (this process's own throttle)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return throttle_url(value)
+    except ThrottleError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--throttle") from None
 
 
 def grace_s(grace_ms: float) -> float:

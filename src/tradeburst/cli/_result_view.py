@@ -47,7 +47,7 @@ def print_result(console: Console, result: FireResult) -> None:
     if result.journal is not None:
         console.print(f"journal: {result.journal}", emoji=False)
     if result.fatal:
-        console.print(f"[red]the broker refused us, sending stopped: {result.fatal}[/]")
+        console.print(f"[red]sending stopped: {result.fatal}[/]")
     if result.journal_failure:
         console.print(
             f"[red]{escape(result.journal_failure)}: sending stopped; what was in "

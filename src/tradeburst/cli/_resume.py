@@ -35,11 +35,13 @@ from tradeburst.cli._options import (
     JsonPath,
     MaxRequestAge,
     Profile,
+    SharedThrottle,
     checked_url,
     grace_s,
     journal_value,
     profile_name,
     request_age_s,
+    shared_throttle,
 )
 from tradeburst.cli._send import Watch, console, send_and_finish
 from tradeburst.cli._values import writable
@@ -86,6 +88,7 @@ def resume_command(
     api_key: ApiKey = None,
     api_key_file: ApiKeyFile = None,
     profile: Profile = None,
+    throttle: SharedThrottle = None,
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
     grace_ms: GraceMs = DEFAULT_GRACE_MS,
@@ -106,6 +109,7 @@ def resume_command(
     json_path = writable(json_path, "--json")
     options = FireOptions(
         profile=profile_name(profile),
+        throttle=shared_throttle(throttle),
         concurrency=concurrency,
         grace_s=grace_s(grace_ms),
         max_request_age_s=request_age_s(max_request_age),

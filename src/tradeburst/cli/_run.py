@@ -52,12 +52,14 @@ from tradeburst.cli._options import (
     MaxRunQty,
     PriceCollarPct,
     Profile,
+    SharedThrottle,
     Url,
     checked_url,
     grace_s,
     profile_name,
     request_age_s,
     risk_limits,
+    shared_throttle,
 )
 from tradeburst.cli._output import OUTPUT_FAILED, keep_summary
 from tradeburst.cli._problems import exit_with_problems
@@ -70,6 +72,8 @@ from tradeburst.engine import (
     InputProblem,
     InvalidInput,
     JournalError,
+    ThrottleLost,
+    ThrottleUnreachable,
     run_of,
 )
 from tradeburst.exchange import Exchange, ExchangeConfig
@@ -104,6 +108,7 @@ def run_command(
     clock: ExchangeClock = DEFAULT_EXCHANGE_CLOCK,
     seed: Seed = 7,
     profile: Profile = None,
+    throttle: SharedThrottle = None,
     journal: JournalPath = None,
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
@@ -132,20 +137,17 @@ def run_command(
     One loop, one throttle shared by weight, a reserve for cancels; a strategy that fails is
     stopped, the others go on.
     """
-    json_path = writable(json_path, "--json")
-    poll_s = _poll_s(feed, poll_interval_ms)
+    json_path, poll_s = writable(json_path, "--json"), _poll_s(feed, poll_interval_ms)
     start_at = parse_clock(clock)
     options = FireOptions(
-        profile=profile_name(profile),
-        journal=journal,
-        concurrency=concurrency,
-        max_batch=batch_size,
+        profile=profile_name(profile), throttle=shared_throttle(throttle), journal=journal,
+        concurrency=concurrency, max_batch=batch_size,
         risk=risk_limits(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=grace_s(grace_ms),
         max_request_age_s=request_age_s(max_request_age),
-    )
+    )  # fmt: skip
     error = Console(stderr=True, soft_wrap=True, highlight=False)
     try:
         config = read_config(strategies, max_rows=max_orders)
@@ -204,6 +206,12 @@ def _until_done(run: Run, error: Console) -> RunResult:
     except (JournalError, BrokerError) as exc:
         error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
+    except ThrottleUnreachable as exc:  # nothing was sent
+        error.print(f"[red]{escape(str(exc))}; nothing sent[/]", emoji=False)
+        raise typer.Exit(2) from None
+    except ThrottleLost as exc:
+        error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
+        raise typer.Exit(4) from None
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C during a Fubon login
         raise typer.Exit(130) from None
 

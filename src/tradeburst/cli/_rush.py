@@ -51,6 +51,7 @@ from tradeburst.cli._options import (
     PriceCollarPct,
     Profile,
     RealtimeMs,
+    SharedThrottle,
     Url,
     checked_url,
     grace_s,
@@ -58,6 +59,7 @@ from tradeburst.cli._options import (
     profile_name,
     request_age_s,
     risk_limits,
+    shared_throttle,
     thresholds,
 )
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE, AdminKey, At, parse_at
@@ -82,6 +84,7 @@ def rush_command(
     api_key_file: ApiKeyFile = None,
     admin_key: AdminKey = None,
     profile: Profile = None,
+    throttle: SharedThrottle = None,
     journal: JournalPath = None,
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
@@ -113,10 +116,8 @@ def rush_command(
     target = parse_at(at)
     kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
-        profile=profile_name(profile),
-        journal=journal,
-        concurrency=concurrency,
-        max_batch=batch_size,
+        profile=profile_name(profile), throttle=shared_throttle(throttle), journal=journal,
+        concurrency=concurrency, max_batch=batch_size,
         risk=risk_limits(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
@@ -125,7 +126,7 @@ def rush_command(
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
-    )
+    )  # fmt: skip
     out = console()
     sim_url = checked_url(url) if broker is BrokerName.SIM else None
     choice = BrokerChoice(

@@ -24,7 +24,15 @@ from tradeburst.cli._problems import exit_with_problems
 from tradeburst.cli._progress import LiveView
 from tradeburst.cli._result_view import print_plan, print_result
 from tradeburst.cli._signals import on_stop_signals
-from tradeburst.engine import Dispatcher, FireResult, InvalidInput, JournalError, exit_code
+from tradeburst.engine import (
+    Dispatcher,
+    FireResult,
+    InvalidInput,
+    JournalError,
+    ThrottleLost,
+    ThrottleUnreachable,
+    exit_code,
+)
 from tradeburst.report import rejections_of
 
 __all__ = ["Send", "Watch", "console", "send_and_finish"]
@@ -95,6 +103,12 @@ def _run(
     except BrokerError as exc:
         error.print(f"[red]broker: {escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(2) from None
+    except ThrottleUnreachable as exc:  # nothing was sent
+        error.print(f"[red]{escape(str(exc))}; nothing sent[/]", emoji=False)
+        raise typer.Exit(2) from None
+    except ThrottleLost as exc:  # outside the dispatch (its own stop settles and says so)
+        error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
+        raise typer.Exit(4) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
         error.print(
             "[red]interrupted; run `tradeburst resume --journal PATH` with the journal "

@@ -21,12 +21,23 @@ from tradeburst.engine._orders_file import (
 )
 from tradeburst.engine._outcome import order_counts
 from tradeburst.engine._planner import Plan, PlanStep, plan
+from tradeburst.engine._redis_link import RedisLink
+from tradeburst.engine._redis_throttle import RedisThrottle
 from tradeburst.engine._resume import resume
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
 from tradeburst.engine._run_terms import FireOptions, FireResult, batch_within, exit_code
 from tradeburst.engine._rush import Receipts
 from tradeburst.engine._session import DEFAULT_JOURNAL_DIR, RunSession, new_run, run_record
+from tradeburst.engine._shared_throttle import account_throttle, throttle_link
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S, Charge, Slots, Throttle
+from tradeburst.engine._throttle_api import AccountThrottle
+from tradeburst.engine._throttle_url import (
+    ThrottleError,
+    ThrottleLost,
+    ThrottleUnreachable,
+    ThrottleUrl,
+    throttle_url,
+)
 from tradeburst.engine._validation import check_orders, priced_at
 from tradeburst.engine.journal import (
     DispatchRecord,
@@ -47,6 +58,7 @@ __all__ = [
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
     "MAX_ORDERS_PER_RUN",
+    "AccountThrottle",
     "CancelAttempt",
     "CancelReport",
     "Charge",
@@ -69,12 +81,19 @@ __all__ = [
     "Plan",
     "PlanStep",
     "Receipts",
+    "RedisLink",
+    "RedisThrottle",
     "RiskLimits",
     "RunRecord",
     "RunSession",
     "RunSnapshot",
     "Slots",
     "Throttle",
+    "ThrottleError",
+    "ThrottleLost",
+    "ThrottleUnreachable",
+    "ThrottleUrl",
+    "account_throttle",
     "batch_within",
     "cancel_all",
     "check_orders",
@@ -94,4 +113,6 @@ __all__ = [
     "run_of",
     "run_record",
     "rush",
+    "throttle_link",
+    "throttle_url",
 ]

@@ -14,6 +14,11 @@ a slot frees or an answer comes. Outcomes:
   may still be on its way, so only once its request is older than the request age, and
   the broker still lacks it, does it come back to the queue (and count as resent).
 
+Slots are admitted before their request goes (`AccountThrottle.admit`): at once for a
+throttle of this process, in turn with every other process for a shared one; a rush admits
+its opening requests ahead of the target. A shared throttle lost mid-run stops sending
+like a fatal refusal: what is in flight is settled, nothing more goes.
+
 Manual pacing, the chunked pacing Taiwan quants use by hand (chunks of N single orders, a
 fixed delay between chunks), is a mode of the same loop, still under the throttle.
 """
@@ -43,7 +48,9 @@ from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
 from tradeburst.engine._start import wait_until
-from tradeburst.engine._throttle import Slots, Throttle
+from tradeburst.engine._throttle import Slots
+from tradeburst.engine._throttle_api import AccountThrottle
+from tradeburst.engine._throttle_url import ThrottleLost
 from tradeburst.engine._unknowns import Unknowns, backoff_s
 from tradeburst.engine.journal import HEARTBEAT_S, JournalError, JournalStore
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
@@ -64,7 +71,7 @@ class Dispatcher:
     def __init__(
         self,
         broker: Broker,
-        throttle: Throttle,
+        throttle: AccountThrottle,
         journal: JournalStore,
         intents: Iterable[Intent],
         options: DispatchOptions,
@@ -95,7 +102,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wakeup: asyncio.Future[None] | None = None
         self._stopping = False
-        self._fatal: BrokerFatal | None = None
+        self._fatal: BrokerFatal | ThrottleLost | None = None
         self._journal_failure: JournalError | None = None
         self._failures: dict[int, int] = {}
         """Per intent (by seq), this run's sends that placed nothing or went unanswered and
@@ -145,9 +152,19 @@ class Dispatcher:
         self.stop()
 
     @property
-    def fatal(self) -> BrokerFatal | None:
-        """Why the broker refused us outright, if it did: sending stopped there."""
+    def fatal(self) -> BrokerFatal | ThrottleLost | None:
+        """Why sending stopped early, if it did: the broker refused us outright, or the
+        shared throttle was lost."""
         return self._fatal
+
+    @property
+    def stop_reason(self) -> str | None:
+        """`fatal` as a user reads it."""
+        if self._fatal is None:
+            return None
+        if isinstance(self._fatal, ThrottleLost):
+            return str(self._fatal)
+        return f"the broker refused us: {self._fatal}"
 
     @property
     def profile(self) -> LimitProfile:
@@ -248,6 +265,7 @@ class Dispatcher:
         opening: list[tuple[list[Intent], Request, Slots]] = []
         while len(opening) < self._options.concurrency and (taken := self._take_request()):
             opening.append(taken)
+        opening = [taken for taken in opening if await self._admitted(taken[0], taken[2])]
         if not opening:
             await wait_until(start_at_ns, spin_s=self._options.spin_s)
             self.stats.started_ns = mono_ns()
@@ -340,6 +358,10 @@ class Dispatcher:
         opening: bool,
         went: asyncio.Future[bool] | None = None,
     ) -> None:
+        if not await self._admitted(intents, slots):
+            if went is not None:
+                went.set_result(False)
+            return
         stats = self.stats
         sent_ns = mono_ns()
         if went is not None:  # after the stamp: waking its waiter costs a dozen µs here
@@ -399,6 +421,24 @@ class Dispatcher:
         finally:
             slots.release()
             self._poke()
+
+    async def _admitted(self, intents: list[Intent], slots: Slots) -> bool:
+        """Wait until the throttle admits `slots` (at once unless it is shared); if the
+        shared throttle is lost, stop sending and put `intents` back unsent."""
+        try:
+            await self._throttle.admit(slots)
+            return True
+        except ThrottleLost as exc:
+            self._fatal = self._fatal or exc
+            self._stopping = True
+        except BaseException:
+            slots.release()
+            self._requeue(intents)
+            raise
+        slots.release()
+        self._requeue(intents)
+        self._poke()
+        return False
 
     def _settle(self, intent: Intent, answer: OrderState, answered_ns: int) -> None:
         if intent.state is IntentState.UNKNOWN:
@@ -467,7 +507,15 @@ class Dispatcher:
     async def _reconcile(self, due: list[Intent]) -> None:
         """One query of the account's orders settles every due UNKNOWN it can."""
         loop = asyncio.get_running_loop()
-        slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
+        try:
+            slots = await self._throttle.acquire(self._throttle.charges_for(LimitClass.QUERY))
+        except ThrottleLost as exc:
+            self._fatal = self._fatal or exc
+            self._stopping = True
+            self._unknowns.give_up(due)
+            self._unknowns.querying = False
+            self._poke()
+            return
         try:
             states = await self._broker.order_results()
         except BrokerFatal as exc:

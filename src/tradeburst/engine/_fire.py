@@ -36,6 +36,7 @@ from tradeburst.engine._run_terms import (
 )
 from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_of, waiting_text
 from tradeburst.engine._session import RunSession, new_run, run_record
+from tradeburst.engine._shared_throttle import account_throttle, shared_terms, throttle_link
 from tradeburst.engine._throttle import Throttle
 from tradeburst.engine._validation import check_orders
 from tradeburst.engine.journal import RunRecord
@@ -102,14 +103,36 @@ async def _burst(
     rushing: _Rushing | None = None,
 ) -> FireResult:
     command = "fire" if rushing is None else "rush"
-    rows, target_broker_ns = await _checked(source, broker, options, rushing)
-    profile = PROFILES[options.profile] if options.profile else broker.profile
-    terms = dispatch_options(broker, options, profile)
+    async with throttle_link(None if dry_run else options.throttle) as link:
+        rows, target_broker_ns = await _checked(source, broker, options, rushing)
+        profile = PROFILES[options.profile] if options.profile else broker.profile
+        terms = dispatch_options(broker, options, profile)
+        if dry_run:
+            summary = summary_of(command, broker.name, broker.account, [], None)
+            schedule = plan(len(rows), profile, terms.max_batch)
+            return FireResult(summary=summary, plan=schedule, profile=profile, dry_run=True)
+        async with account_throttle(profile, broker.account, options.headroom_s, link) as throttle:
+            terms = await shared_terms(throttle, terms)
+            return await _send(source, broker, options, terms, throttle, rows,
+                               target_broker_ns, command, stop, watch, rushing)  # fmt: skip
+
+
+async def _send(
+    source: OrderSource,
+    broker: Broker,
+    options: FireOptions,
+    terms: DispatchOptions,
+    throttle: Throttle,
+    rows: list[OrderRow],
+    target_broker_ns: int | None,
+    command: str,
+    stop: asyncio.Event | None,
+    watch: Watch | None,
+    rushing: _Rushing | None,
+) -> FireResult:
+    """The run itself, once its throttle is open."""
+    profile = throttle.profile
     schedule = plan(len(rows), profile, terms.max_batch)
-    if dry_run:
-        summary = summary_of(command, broker.name, broker.account, [], None)
-        return FireResult(summary=summary, plan=schedule, profile=profile, dry_run=True)
-    throttle = Throttle(profile, headroom_s=options.headroom_s)
     intents: list[Intent] = []
 
     def tagged(run_id: str) -> list[Intent]:

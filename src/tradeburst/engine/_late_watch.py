@@ -22,7 +22,7 @@ import msgspec
 from tradeburst.brokers import AnswerLost, Broker, BrokerError, OrderState
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._reconcile import refused_for_rate
-from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.limits import LimitClass
 from tradeburst.summary import LateDuplicate
 
@@ -58,7 +58,7 @@ def duplicates_of(
 
 async def watch_late_duplicates(
     broker: Broker,
-    throttle: Throttle,
+    throttle: AccountThrottle,
     intents: list[Intent],
     until_wall_ns: int,
     stop: asyncio.Event,
@@ -102,7 +102,7 @@ def _as_found(known: LateDuplicate, record: OrderState) -> LateDuplicate:
     return msgspec.structs.replace(known, cancelled=True, note="cancelled")
 
 
-async def _orders(broker: Broker, throttle: Throttle) -> list[OrderState]:
+async def _orders(broker: Broker, throttle: AccountThrottle) -> list[OrderState]:
     slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
     try:
         return await broker.order_results()
@@ -114,7 +114,7 @@ async def _orders(broker: Broker, throttle: Throttle) -> list[OrderState]:
 
 
 async def _cancel(
-    broker: Broker, throttle: Throttle, intent: Intent, record: OrderState, kept: str | None
+    broker: Broker, throttle: AccountThrottle, intent: Intent, record: OrderState, kept: str | None
 ) -> tuple[LateDuplicate, bool]:
     """Cancel `record` if it still works; the duplicate as reported, and whether the
     cancel's fate is unknown (its answer lost)."""

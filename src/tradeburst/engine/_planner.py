@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from tradeburst.engine._throttle import Charge, Throttle
+from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.limits import LimitClass, LimitProfile
 
 __all__ = ["Plan", "PlanStep", "Request", "next_ready_at", "next_request", "plan"]
@@ -28,7 +29,7 @@ class Request:
     charges: tuple[Charge, ...]
 
 
-def next_request(throttle: Throttle, pending: int, max_batch: int) -> Request | None:
+def next_request(throttle: AccountThrottle, pending: int, max_batch: int) -> Request | None:
     """The request to send now for `pending` orders, or None if none fits now."""
     if pending <= 0:
         return None
@@ -48,7 +49,7 @@ def next_request(throttle: Throttle, pending: int, max_batch: int) -> Request | 
     return None
 
 
-def next_ready_at(throttle: Throttle, pending: int, max_batch: int) -> float:
+def next_ready_at(throttle: AccountThrottle, pending: int, max_batch: int) -> float:
     """When the next request for `pending` orders could fit (`inf` if only an answer can
     make room)."""
     when = throttle.ready_at(throttle.charges_for(LimitClass.ORDER))
@@ -105,8 +106,9 @@ def plan(orders: int, profile: LimitProfile, max_batch: int) -> Plan:
                 raise RuntimeError("the profile admits no request")  # only with broken limits
             clock[0] = when
             continue
-        throttle.try_take(request.charges)
+        slots = throttle.try_take(request.charges)
+        assert slots is not None  # next_request said it fits now
         steps.append(PlanStep(at_s=clock[0], batch=request.batch, size=request.size))
         pending -= request.size
-        throttle._release(request.charges)
+        slots.release()
     return Plan(steps=tuple(steps))

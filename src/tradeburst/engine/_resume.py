@@ -10,6 +10,7 @@ stopped, so what the broker lacks is sent only once no request of it can land an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import timing_against
 from tradeburst.engine._planner import plan
 from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, apply_answer, match_records
+from tradeburst.engine._redis_link import RedisLink
 from tradeburst.engine._run_terms import (
     FireOptions,
     FireResult,
@@ -31,7 +33,8 @@ from tradeburst.engine._run_terms import (
     with_run_options,
 )
 from tradeburst.engine._session import reopened_run
-from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._shared_throttle import account_throttle, shared_terms, throttle_link
+from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.engine._unknowns import NOT_YET_MESSAGE
 from tradeburst.engine.journal import (
     GROUP_COMMIT_S,
@@ -68,6 +71,21 @@ async def resume(
     shared journal), held by this process alone: settle what the broker has, send what it
     does not (once no request of it can land), and summarize. The journal holds the run's
     orders: a resume takes no others."""
+    async with contextlib.AsyncExitStack() as shared:  # the throttle, closed last
+        link = await shared.enter_async_context(throttle_link(options.throttle))
+        return await _resume(where, run_id, broker, options, stop, watch, shared, link)
+
+
+async def _resume(
+    where: JournalLocation | str | os.PathLike[str],
+    run_id: str | None,
+    broker: Broker,
+    options: FireOptions,
+    stop: asyncio.Event | None,
+    watch: Watch | None,
+    shared: contextlib.AsyncExitStack,
+    link: RedisLink | None,
+) -> FireResult:
     async with open_journal(where, "work", run_id) as journal:
         snapshot = await journal.snapshot(run_id)
         run, intents = snapshot.run, snapshot.intents
@@ -75,8 +93,10 @@ async def resume(
         _refuse_another_account(journal.location, run, broker)
         options = with_run_options(options, run.options)
         profile = PROFILES[options.profile] if options.profile else broker.profile
-        throttle = Throttle(profile, headroom_s=options.headroom_s)
-        terms = dispatch_options(broker, options, profile)
+        throttle = await shared.enter_async_context(
+            account_throttle(profile, broker.account, options.headroom_s, link)
+        )
+        terms = await shared_terms(throttle, dispatch_options(broker, options, profile))
         window_clears_ns = _window_clears_ns(intents, profile, options.headroom_s)
         unsettled = [i for i in intents if not i.state.is_final]
         found = 0
@@ -161,7 +181,7 @@ async def _mark_possible_lives(
 
 
 async def _settle_from_broker(
-    broker: Broker, throttle: Throttle, journal: JournalStore, unsettled: list[Intent]
+    broker: Broker, throttle: AccountThrottle, journal: JournalStore, unsettled: list[Intent]
 ) -> int:
     """Settle what the broker has of `unsettled`; say how many it has. What it lacks goes
     back to the queue if no request of it can land any more, and otherwise stays UNKNOWN,

@@ -23,6 +23,7 @@ from tradeburst.engine._intents import Intent
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S
+from tradeburst.engine._throttle_url import ThrottleUrl
 from tradeburst.engine.journal import DispatchRecord, JournalLocation
 from tradeburst.limits import LimitProfile
 from tradeburst.summary import LatencyThresholds, Summary
@@ -67,6 +68,8 @@ class FireOptions:
     """How long a request may still reach the broker after it left; None: the profile's."""
     cancel_on_abort: bool = False
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
+    throttle: ThrottleUrl | None = None
+    """The account's shared throttle on Redis; None: this process's own."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -82,7 +85,8 @@ class FireResult:
     run_id: str | None = None
     interrupted: bool = False
     fatal: str | None = None
-    """Why the broker refused us outright mid-run; sending stopped there."""
+    """Why sending stopped mid-run: the broker refused us outright, or the shared
+    throttle was lost."""
     journal_failure: str | None = None
     """Why the journal could not be written mid-run; sending stopped there."""
     dry_run: bool = False

@@ -35,7 +35,7 @@ from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import summary_of
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._run_terms import FireResult, Watch
-from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.engine.journal import (
     DispatchRecord,
     JournalLocation,
@@ -70,7 +70,7 @@ class RunSession:
     """One run on one account, open in its journal."""
 
     broker: Broker
-    throttle: Throttle
+    throttle: AccountThrottle
     journal: JournalStore
     run_id: str
 
@@ -152,7 +152,7 @@ class RunSession:
             plan=Plan(steps=()),
             profile=self.throttle.profile,
             interrupted=interrupted,
-            fatal=str(dispatcher.fatal) if dispatcher.fatal is not None else None,
+            fatal=dispatcher.stop_reason,
             journal_failure=_text(dispatcher.journal_failure),
             cancelled=cancelled,
             intents=intents,
@@ -223,7 +223,7 @@ class RunSession:
 @contextlib.asynccontextmanager
 async def new_run(
     broker: Broker,
-    throttle: Throttle,
+    throttle: AccountThrottle,
     *,
     journal: JournalLocation | Path | str | None,
     record: Callable[[str], RunRecord],
@@ -240,7 +240,7 @@ async def new_run(
         yield RunSession(broker=broker, throttle=throttle, journal=store, run_id=run_id)
 
 
-def reopened_run(broker: Broker, throttle: Throttle, journal: JournalStore,
+def reopened_run(broker: Broker, throttle: AccountThrottle, journal: JournalStore,
                  run_id: str) -> RunSession:  # fmt: skip
     """The run an open journal holds, to be finished."""
     return RunSession(broker=broker, throttle=throttle, journal=journal, run_id=run_id)
@@ -262,7 +262,7 @@ def run_record(broker: Broker, run_id: str, command: str, profile: str, source: 
     )
 
 
-async def fresh_run_id(broker: Broker, throttle: Throttle) -> tuple[str, str]:
+async def fresh_run_id(broker: Broker, throttle: AccountThrottle) -> tuple[str, str]:
     """A run id no order of the account carries today, and the day (YYYYMMDD)."""
     server_ns = await broker.server_time_ns()
     now, into_day_ns = exchange_datetime(server_ns), day_ns(server_ns)

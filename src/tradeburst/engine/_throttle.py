@@ -91,11 +91,13 @@ class Slots:
     throttle: Throttle
     charges: tuple[Charge, ...]
     released: bool = field(default=False)
+    shared: str = ""
+    """A shared throttle's name for these slots once it admitted them; "" before."""
 
     def release(self) -> None:
         if not self.released:
             self.released = True
-            self.throttle._release(self.charges)
+            self.throttle._release(self)
 
 
 def _classes(charges: tuple[Charge, ...]) -> set[LimitClass]:
@@ -173,6 +175,14 @@ class Throttle:
                 self._pump()
             raise
 
+    async def admit(self, slots: Slots) -> None:
+        """Clear `slots` with every other process on the account before their request
+        goes (slots of a view, such as a strategy's lane, are cleared by their owner)."""
+        await slots.throttle._admit(slots)
+
+    async def _admit(self, slots: Slots) -> None:
+        """One process is the whole account: slots taken here are cleared already."""
+
     def penalize(self, limit_class: LimitClass, backoff_s: float) -> None:
         """Close `limit_class` for `backoff_s`: the broker refused us for rate."""
         window = self._windows.get(limit_class)
@@ -185,9 +195,9 @@ class Throttle:
             self._windows[charge.limit_class].take(charge.weight)
         return Slots(self, charges)
 
-    def _release(self, charges: tuple[Charge, ...]) -> None:
+    def _release(self, slots: Slots) -> None:
         now = self.now()
-        for charge in charges:
+        for charge in slots.charges:
             self._windows[charge.limit_class].give_back(charge.weight, now, self.headroom_s)
         self._pump()
 
@@ -218,5 +228,7 @@ class Throttle:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if math.isfinite(when):
-            self._timer = asyncio.get_running_loop().call_at(when, self._pump)
+        if math.isfinite(when):  # `when` is on the throttle's clock, maybe not the loop's
+            self._timer = asyncio.get_running_loop().call_later(
+                max(0.0, when - self.now()), self._pump
+            )

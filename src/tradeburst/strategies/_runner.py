@@ -39,13 +39,15 @@ from tradeburst.engine import (
     InvalidInput,
     JournalStore,
     OrderRow,
+    RedisLink,
     RunRecord,
-    Throttle,
+    account_throttle,
     batch_within,
     client_order_id,
     new_run,
     order_counts,
     run_record,
+    throttle_link,
 )
 from tradeburst.errors import TradeburstError
 from tradeburst.latency import ClockOffset, estimate_offset
@@ -139,8 +141,12 @@ class StrategyRunner:
         options: FireOptions,
         *,
         feed: FeedFactory | None = None,
+        link: RedisLink | None = None,
     ) -> None:
         self.config = config
+        self._link = link
+        self.closing = contextlib.AsyncExitStack()
+        """Closes the account's throttle (shared through `link`, if given)."""
         self.broker = broker
         self.options = options
         self._feed_factory = feed
@@ -179,7 +185,9 @@ class StrategyRunner:
         if any(passed):
             raise InvalidInput([p for p in passed if p is not None])
         profile = PROFILES[self.options.profile] if self.options.profile else broker.profile
-        throttle = Throttle(profile, headroom_s=self.options.headroom_s)
+        throttle = await self.closing.enter_async_context(
+            account_throttle(profile, broker.account, self.options.headroom_s, self._link)
+        )
         self.share = FairShare(throttle, cancel_reserve=self.config.cancel_reserve)
         self.slots = [
             Slot(spec=spec, strategy=strategy, lane=self.share.lane(spec.name, spec.weight))
@@ -514,7 +522,7 @@ class StrategyRunner:
             log.warning("strategy %s: dispatch failed (%s)", slot.name, exc)
         slot.latencies_ns.extend(dispatcher.stats.latencies_ns)
         if dispatcher.fatal is not None and slot.error is None:
-            slot.error = f"the broker refused us: {dispatcher.fatal}"
+            slot.error = dispatcher.stop_reason
         if dispatcher.journal_failure is not None and slot.error is None:
             slot.error = f"{dispatcher.journal_failure}: sending stopped"
         for intent in dispatcher.intents:
@@ -593,8 +601,10 @@ async def run_strategies(
     watch: Callable[[StrategyRunner], None] | None = None,
 ) -> RunResult:
     """Check, then run every strategy of `config` on `broker`'s account."""
-    runner = StrategyRunner(config, broker, options, feed=feed)
-    await runner.prepare()
-    if watch is not None:
-        watch(runner)
-    return await runner.run(stop)
+    async with throttle_link(options.throttle) as link:
+        runner = StrategyRunner(config, broker, options, feed=feed, link=link)
+        async with runner.closing:
+            await runner.prepare()
+            if watch is not None:
+                watch(runner)
+            return await runner.run(stop)
