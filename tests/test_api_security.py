@@ -324,6 +324,9 @@ SEED_BODIES = {
     "BatchBody": {"orders": [order(price="40.00"), order(side="Sell", price="41.00")]},
     "ModifyPriceBody": {"price": "40.05"},
     "ModifyQuantityBody": {"quantity": 1000},
+    "BatchCancelBody": {"order_nos": ["00001", "00002"]},
+    "BatchModifyPriceBody": {"changes": [{"order_no": "00001", "price": "40.05"}]},
+    "BatchModifyQuantityBody": {"changes": [{"order_no": "00001", "quantity": 1000}]},
 }
 """A valid body per request schema, for the fuzzer to mutate."""
 
@@ -431,14 +434,9 @@ async def _spec(session: aiohttp.ClientSession, exchange: Exchange) -> dict[str,
 async def test_the_spec_describes_every_order_action(
     session: aiohttp.ClientSession, exchange: Exchange
 ) -> None:
-    """The fuzzer reaches place, batch, cancel and both modifies through the spec."""
-    assert set(_post_operations(await _spec(session, exchange))) == {
-        "/v1/orders",
-        "/v1/orders/batch",
-        "/v1/orders/{order_no}/cancel",
-        "/v1/orders/{order_no}/modify-price",
-        "/v1/orders/{order_no}/modify-quantity",
-    }
+    """The fuzzer reaches place, batch, cancel, both modifies and their batch forms
+    through the spec."""
+    assert set(_post_operations(await _spec(session, exchange))) == set(FUZZED)
 
 
 FUZZED = [
@@ -447,6 +445,9 @@ FUZZED = [
     "/v1/orders/{order_no}/cancel",
     "/v1/orders/{order_no}/modify-price",
     "/v1/orders/{order_no}/modify-quantity",
+    "/v1/orders/batch-cancel",
+    "/v1/orders/batch-modify-price",
+    "/v1/orders/batch-modify-quantity",
 ]
 
 
