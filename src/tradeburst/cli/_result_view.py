@@ -36,6 +36,8 @@ def print_plan(console: Console, result: FireResult) -> None:
         f"({len(schedule.steps)} request{'' if len(schedule.steps) == 1 else 's'}; "
         "dry run, nothing sent)"
     )
+    for warning in result.warnings:
+        console.print(f"[yellow]warning: {escape(warning)}[/]")
 
 
 def print_result(console: Console, result: FireResult) -> None:

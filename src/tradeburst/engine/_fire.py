@@ -20,6 +20,7 @@ import msgspec
 from tradeburst.brokers import Broker
 from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._dispatch_terms import DispatchOptions
+from tradeburst.engine._hours import closed_market_warnings
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._order_source import OrderSource, read_source, source_name
@@ -110,7 +111,11 @@ async def _burst(
         if dry_run:
             summary = summary_of(command, broker.name, broker.account, [], None)
             schedule = plan(len(rows), profile, terms.max_batch)
-            return FireResult(summary=summary, plan=schedule, profile=profile, dry_run=True)
+            at = None if rushing is None else rushing.at
+            warnings = await closed_market_warnings(broker, [r.order for r in rows], at)
+            return FireResult(
+                summary=summary, plan=schedule, profile=profile, dry_run=True, warnings=warnings
+            )
         async with account_throttle(profile, broker.account, options.headroom_s, link) as throttle:
             terms = await shared_terms(throttle, terms)
             return await _send(source, broker, options, terms, throttle, rows,

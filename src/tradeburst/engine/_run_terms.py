@@ -90,6 +90,9 @@ class FireResult:
     journal_failure: str | None = None
     """Why the journal could not be written mid-run; sending stopped there."""
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """What a dry run found the broker would refuse when the orders would leave (its
+    market closed for them)."""
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)
     dispatch: DispatchRecord | None = None
