@@ -203,8 +203,9 @@ async def test_the_rush_command_places_nothing_before_the_target(
     assert summary["orders"]["accepted"] == ORDERS
     for key in ("fire_error_us", "exchange_fire_error_us"):
         error = summary["timing"][key]
-        assert set(error) == {"p50", "p99", "max"}, error
-        assert 0 <= error["p50"] <= error["p99"] <= error["max"], error
+        assert set(error) == {"min", "p50", "p99", "max", "early"}, error
+        assert error["early"] == 0, error
+        assert 0 <= error["min"] <= error["p50"] <= error["p99"] <= error["max"], error
     assert "at random" in done.stdout and "09:00" in done.stdout  # TWSE's opening rule
     assert "Traceback" not in done.output
 

@@ -64,9 +64,17 @@ class OrderCounts(msgspec.Struct, kw_only=True):
 
 
 class FireError(msgspec.Struct, kw_only=True):
+    """Stamps less the target, µs, signed: a negative figure is before the target."""
+
     p50: float = 0.0
     p99: float = 0.0
     max: float = 0.0
+    min: float = 0.0
+    """The earliest; negative when something came before the target."""
+    early: int = 0
+    """How many stamps came before the target: requests by our send stamps (never, by
+    construction), orders by the exchange's receive stamps (an offset estimate thrown off by
+    an uneven link can put them there)."""
 
     @classmethod
     def of(cls, errors_ns: Sequence[int]) -> FireError:
@@ -76,6 +84,8 @@ class FireError(msgspec.Struct, kw_only=True):
             p50=round(percentile(errors_us, 0.50), 1),
             p99=round(percentile(errors_us, 0.99), 1),
             max=round(max(errors_us, default=0.0), 1),
+            min=round(min(errors_us, default=0.0), 1),
+            early=sum(1 for e in errors_ns if e < 0),
         )
 
 
