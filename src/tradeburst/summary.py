@@ -18,6 +18,8 @@ __all__ = [
     "LateDuplicate",
     "Latency",
     "LatencyThresholds",
+    "LoopHealth",
+    "LoopStall",
     "OrderCounts",
     "Rejection",
     "Summary",
@@ -153,6 +155,28 @@ class LateDuplicate(msgspec.Struct, frozen=True, kw_only=True):
     """What became of it: cancelled, or why it could not be."""
 
 
+class LoopStall(msgspec.Struct, frozen=True, kw_only=True):
+    """A time the event loop was held and nothing else ran: every answer that came meanwhile
+    was read late, through no fault of the broker."""
+
+    held_by: str | None
+    """The strategy whose code held it; None when none did (the engine, the machine)."""
+    callback: str | None
+    """Which of its callbacks (`on_tick`, `run`, …)."""
+    started_ns: int
+    """Wall-clock ns the loop was last free."""
+    held_ms: float
+
+
+class LoopHealth(msgspec.Struct, kw_only=True):
+    """`run` only: what held the event loop, and the answers that waited on it."""
+
+    stalls: list[LoopStall] = msgspec.field(default_factory=list)
+    stalled_answers: int = 0
+    """Answers whose wait overlapped a stall: read late by us, so left out of the
+    classification rather than counted against the broker."""
+
+
 class Rejection(msgspec.Struct, kw_only=True):
     """An order the broker rejected, and why, as the broker said it."""
 
@@ -178,6 +202,8 @@ class Summary(msgspec.Struct, kw_only=True):
     run_id: str | None = None
     journal: str | None = None
     """Where the run is journaled: a path, or a URL without its password."""
+    loop: LoopHealth | None = None
+    """`run` only (null where the loop was not watched): who held the event loop."""
 
 
 def write_summary(summary: Summary, path: Path) -> None:
