@@ -268,12 +268,12 @@ TWAP = '[[strategy]]\nname = "t"\nkind = "twap"\nsymbol = "2891"\nside = "Buy"\n
     [
         pytest.param(
             'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = "1e30"}]]\n',
-            "price '1e30' is not a decimal number",
+            "price '1e30' is not a price written plainly",
             id="exponent-price",
         ),
         pytest.param(
             'batches = [[{symbol = "2891", side = "Buy", quantity = 1000, price = "NaN"}]]\n',
-            "price 'NaN' is not a decimal number",
+            "price 'NaN' is not a price written plainly",
             id="nan-price",
         ),
         pytest.param(
