@@ -70,6 +70,8 @@ class FireOptions:
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
     throttle: ThrottleUrl | None = None
     """The account's shared throttle on Redis; None: this process's own."""
+    again: bool = False
+    """Send orders a run of today already sent on this account (otherwise refused)."""
 
 
 @dataclass(slots=True, kw_only=True)
