@@ -408,10 +408,10 @@ async def test_fire_into_a_used_journal_raises_and_sends_nothing(
     )
     actions = await order_actions(session, counting.url, ADMIN)
     with pytest.raises(JournalError, match="already holds run"):
-        await fire_bounded(
+        await fire_bounded(  # the same orders: `again`, so the journal's refusal is tested
             write_orders(tmp_path / "second.csv", 10),
             counting.url,
-            FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal),
+            FireOptions(max_request_age_s=QUICK_AGE_S, journal=journal, again=True),
         )
     assert await order_actions(session, counting.url, ADMIN) == actions
     run, intents = journal_of(journal)
@@ -432,7 +432,7 @@ async def test_the_fire_command_into_a_used_journal_exits_2(
     actions = await order_actions(session, counting.url, ADMIN)
     source = write_orders(tmp_path / "second.csv", 10)
     run = await run_cli("fire", str(source), "--url", counting.url, "--api-key", KEY_A,
-                        "--journal", str(journal), cwd=tmp_path)  # fmt: skip
+                        "--journal", str(journal), "--again", cwd=tmp_path)  # fmt: skip
     assert run.returncode == 2, run.output
     assert "already holds run" in " ".join(run.stderr.split())
     assert "Traceback" not in run.output
