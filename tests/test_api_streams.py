@@ -83,7 +83,7 @@ async def test_the_account_stream_needs_a_key(
     session: aiohttp.ClientSession, exchange: Exchange
 ) -> None:
     """Connecting to /v1/stream without a key is refused with 401."""
-    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+    with pytest.raises(aiohttp.WSServerHandshakeError, match="401") as refused:
         await session.ws_connect(exchange.url + "/v1/stream")
     assert refused.value.status == 401
 

@@ -306,7 +306,7 @@ def test_reduce_refuses_an_increase_or_nothing_left(new_remaining: int) -> None:
 
 def test_reduce_of_an_unknown_order_raises() -> None:
     """Reducing an order the book does not hold is an error."""
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match=r"^42$"):
         new_book().reduce(42, LOT)
 
 

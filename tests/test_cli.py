@@ -57,8 +57,10 @@ def test_demo_rushes_at_the_open_and_writes_its_report(tmp_path: Path) -> None:
     timing = summary["timing"]
     assert set(timing) >= {"elapsed_s", "lower_bound_s", "efficiency", "fire_error_us"}
     for key in ("fire_error_us", "exchange_fire_error_us"):
-        assert set(timing[key]) == {"p50", "p99", "max"}
-        assert 0 <= timing[key]["p50"] <= timing[key]["p99"] <= timing[key]["max"]
+        assert set(timing[key]) == {"min", "p50", "p99", "max", "early"}
+        assert timing[key]["early"] == 0
+        assert 0 <= timing[key]["min"] <= timing[key]["p50"] <= timing[key]["p99"]
+        assert timing[key]["p99"] <= timing[key]["max"]
     assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
     assert sum(summary["classification"].values()) == 90
     for name in ("latency_cdf.png", "send_timeline.png", "time_comparison.png"):

@@ -51,7 +51,7 @@ async def test_the_feed_is_gone_when_the_exchange_stops(start_exchange: StartExc
     name = feed_name()
     exchange = await start_exchange(shm_feed=name)
     await exchange.aclose()
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="No such file or directory"):
         RingReader.attach(name)
 
 

@@ -245,7 +245,10 @@ def test_a_warm_callback_that_raises_ends_the_loop_and_the_process_is_restored()
 
 def test_a_ring_name_in_use_cannot_be_created_again() -> None:
     """Creating over an existing ring fails instead of resetting another's records."""
-    with RingReader.create(ring_name(), 4) as reader, pytest.raises(FileExistsError):
+    with (
+        RingReader.create(ring_name(), 4) as reader,
+        pytest.raises(FileExistsError, match="File exists"),
+    ):
         RingWriter.create(reader.name, 4)
 
 
@@ -302,7 +305,7 @@ def test_a_failure_right_after_tuning_leaves_the_process_as_it_was() -> None:
     affinity = os.sched_getaffinity(0)
     reader = RingReader.create(ring_name(), 4)
     reader.close()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="released memoryview"):
         BusyPollConsumer(reader, lambda t: None, realtime=False).run(max_ticks=1, fresh=True)
     assert os.sched_getaffinity(0) == affinity
     assert gc.isenabled()

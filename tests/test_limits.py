@@ -22,7 +22,7 @@ def test_a_window_that_cannot_be_a_limit_is_refused(requests: int, seconds: floa
 def test_a_window_is_frozen() -> None:
     """A profile's windows are shared by every throttle and gate: nothing may change them."""
     window = PROFILES["fubon"].limits[LimitClass.ORDER]
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="immutable type: 'Window'"):
         window.requests = 51  # type: ignore[misc]
 
 

@@ -169,10 +169,18 @@ def test_a_good_jsonl_parses_into_orders(tmp_path: Path) -> None:
 
 
 def test_a_json_price_keeps_the_exact_text_of_its_number(tmp_path: Path) -> None:
-    """A JSON number becomes the Decimal of its text, never passing through a float."""
-    text = '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": 40.1000000000000001}\n'
+    """A JSON number becomes the Decimal of its text, never passing through a float (which
+    would make 40.1 into 40.1000000000000014…); past six decimals it is no price at all."""
+    text = '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": 40.1}\n'
     parsed, _ = read_orders(write(tmp_path, text, "orders.ndjson"))
-    assert parsed[0].order.price_twd == D("40.1000000000000001")
+    assert parsed[0].order.price_twd == D("40.1")
+    assert str(parsed[0].order.price_twd) == "40.1"
+    text = '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": 40.1000000000000001}\n'
+    path, problems = read(tmp_path, text, "orders.ndjson")
+    assert problems == [
+        f"{path}:1: price '40.1000000000000001' is not a price written plainly in digits, "
+        "like 40.65"
+    ]
 
 
 def test_a_file_whose_first_line_is_an_object_is_read_as_json_lines(tmp_path: Path) -> None:
@@ -376,21 +384,31 @@ def test_a_quantity_that_is_not_a_whole_number_of_shares_is_refused(
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
-        ("NaN", "price 'NaN' is not a decimal number, like 40.65"),
-        ("Infinity", "price 'Infinity' is not a decimal number, like 40.65"),
-        ("4.06E1", "price '4.06E1' is not a decimal number, like 40.65"),
-        ("40,60", "price '40,60' is not a decimal number, like 40.65"),
-        ("abc", "price 'abc' is not a decimal number, like 40.65"),
-        ("-40.60", "price -40.60 must be positive"),
-        ("0", "price 0 must be positive"),
-        ("0.00", "price 0.00 must be positive"),
+        ("NaN", "price 'NaN' (column 4) is not a price written plainly in digits, like 40.65"),
+        (
+            "Infinity",
+            "price 'Infinity' (column 4) is not a price written plainly in digits, like 40.65",
+        ),
+        (
+            "4.06E1",
+            "price '4.06E1' (column 4) is not a price written plainly in digits, like 40.65",
+        ),
+        ("40,60", "price '40,60' (column 4) is not a price written plainly in digits, like 40.65"),
+        ("abc", "price 'abc' (column 4) is not a price written plainly in digits, like 40.65"),
+        (
+            "-40.60",
+            "price '-40.60' (column 4) is not a price written plainly in digits, like 40.65",
+        ),
+        ("0", "price '0' (column 4) must be positive"),
+        ("0.00", "price '0.00' (column 4) must be positive"),
         ("", "a Limit order needs a price"),
     ],
 )
 def test_a_price_that_is_not_a_positive_decimal_is_refused(
     tmp_path: Path, cell: str, reason: str
 ) -> None:
-    """Prices are plain positive decimals; a Limit order must have one."""
+    """Prices are plain positive decimals, refused with their column; a Limit order must
+    have one."""
     path, problems = read(tmp_path, SHORT_HEADER + f'2891,Buy,1000,"{cell}"\n')
     assert problems == [f"{path}:2: {reason}"]
 
@@ -408,7 +426,7 @@ def test_every_problem_of_a_row_is_reported(tmp_path: Path) -> None:
         f"{path}:2: symbol '28 91' must be letters or digits",
         f"{path}:2: side 'Hold' is not one of Buy, Sell",
         f"{path}:2: quantity '1.5' must be a whole number of shares, like 1000",
-        f"{path}:2: price 'abc' is not a decimal number, like 40.65",
+        f"{path}:2: price 'abc' (column 4) is not a price written plainly in digits, like 40.65",
     ]
 
 
@@ -483,11 +501,11 @@ def test_a_json_line_nested_past_the_parser_is_reported_on_its_line(tmp_path: Pa
         ),
         (
             '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": NaN}',
-            "price 'NaN' is not a decimal number, like 40.65",
+            "price 'NaN' is not a price written plainly in digits, like 40.65",
         ),
         (
             '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": 4.06e1}',
-            "price '4.06e1' is not a decimal number, like 40.65",
+            "price '4.06e1' is not a price written plainly in digits, like 40.65",
         ),
         (
             '{"symbol": "2891", "side": "Buy", "quantity": 1000, "price": "40.60", "qty": 1}',

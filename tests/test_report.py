@@ -217,8 +217,8 @@ def test_the_fire_error_is_the_opening_against_the_target(journal_path: Path) ->
     """Opening sends 50, 120 and 400 µs after the target; exchange receipts 300 and 500 µs
     after the target on its own clock (our target plus the offset)."""
     figures = figures_from(journal_path)
-    assert figures.fire_error_us == FireError(p50=120.0, p99=400.0, max=400.0)
-    assert figures.exchange_fire_error_us == FireError(p50=300.0, p99=500.0, max=500.0)
+    assert figures.fire_error_us == FireError(p50=120.0, p99=400.0, max=400.0, min=50.0)
+    assert figures.exchange_fire_error_us == FireError(p50=300.0, p99=500.0, max=500.0, min=300.0)
 
 
 def test_the_send_timeline_has_one_point_per_request(journal_path: Path) -> None:
@@ -276,8 +276,12 @@ def test_the_report_command_writes_the_same_figures_as_json(
     assert written["orders"] == {"accepted": 7, "rejected": 1, "unknown": 1, "pending": 1}
     assert written["clock"] == {"offset_ms": 3700.0, "error_ms": 0.25, "rtt_ms": 0.4}
     assert written["classification"] == {"realtime": 5, "delayed": 2, "severe": 1}
-    assert written["fire_error_us"] == {"p50": 120.0, "p99": 400.0, "max": 400.0}
-    assert written["exchange_fire_error_us"] == {"p50": 300.0, "p99": 500.0, "max": 500.0}
+    assert written["fire_error_us"] == {
+        "p50": 120.0, "p99": 400.0, "max": 400.0, "min": 50.0, "early": 0
+    }  # fmt: skip
+    assert written["exchange_fire_error_us"] == {
+        "p50": 300.0, "p99": 500.0, "max": 500.0, "min": 300.0, "early": 0
+    }  # fmt: skip
     assert written["latency_ms"]["sim"]["alpha"]["round_trip"] == ALPHA["round_trip"]
     assert written["latency_ms"]["sim"]["all"]["broker"] == ALL["broker"]
     rows = written["comparison"]

@@ -475,7 +475,7 @@ def test_limit_down_is_the_smallest_tick_within_ten_percent(case: tuple[str, Dec
 )
 def test_tick_ladder_refuses_malformed_bands(bands: list[tuple[str, str]]) -> None:
     """A ladder must start at 0, rise strictly, and have positive ticks."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"tick ladder needs|increasing order|must be positive"):
         TickLadder("bad", [TickBand(lower_twd=D(lo), tick_twd=D(t)) for lo, t in bands])
 
 

@@ -128,12 +128,16 @@ async def test_a_rush_places_nothing_before_the_target(
 
 
 async def test_a_rush_over_a_slow_link_still_fires_at_the_target(
-    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+    start_exchange: StartExchange,
+    session: aiohttp.ClientSession,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """150 ms round trips: the sixteen reads of the final clock estimate take longer than
     the two seconds it used to start before the target, and the opening left late. It now
-    starts early enough: nothing arrives before the target, and the opening leaves within
-    100 ms after it (late by 0.4 s or more before)."""
+    starts early enough: the final estimate is done before the target (not dropped for
+    running past it), nothing arrives before the target, and the opening leaves after it.
+    How soon after is a figure for `bench rush`, not a test."""
     exchange = await start_exchange(
         profile="fubon", clock=clock_before(seconds=12), network=NetworkModel(latency_ms=150)
     )
@@ -141,7 +145,9 @@ async def test_a_rush_over_a_slow_link_still_fires_at_the_target(
     result, _ = await rushed(exchange, tmp_path, orders=10)
     assert exit_code(result) == 0
     assert_received_from(await placed(session, exchange.url, ADMIN), target_ns)
-    assert 0 <= result.summary.timing.fire_error_us.p50 <= 100_000
+    assert result.summary.timing.fire_error_us.min >= 0
+    dropped = [r.message for r in caplog.records if "final clock estimate failed" in r.message]
+    assert not dropped, dropped
 
 
 async def test_a_rush_whose_opening_is_all_refused_has_no_exchange_fire_error(
@@ -203,8 +209,9 @@ async def test_the_rush_command_places_nothing_before_the_target(
     assert summary["orders"]["accepted"] == ORDERS
     for key in ("fire_error_us", "exchange_fire_error_us"):
         error = summary["timing"][key]
-        assert set(error) == {"p50", "p99", "max"}, error
-        assert 0 <= error["p50"] <= error["p99"] <= error["max"], error
+        assert set(error) == {"min", "p50", "p99", "max", "early"}, error
+        assert error["early"] == 0, error
+        assert 0 <= error["min"] <= error["p50"] <= error["p99"] <= error["max"], error
     assert "at random" in done.stdout and "09:00" in done.stdout  # TWSE's opening rule
     assert "Traceback" not in done.output
 
@@ -235,7 +242,7 @@ async def test_a_target_already_passed_is_refused_with_nothing_sent(
 async def test_the_library_names_the_passed_target(at_ten: Exchange, tmp_path: Path) -> None:
     source = write_orders(tmp_path / "orders.csv", 5)
     async with SimBroker(at_ten.url, KEY_A) as broker:
-        with pytest.raises(InvalidInput) as raised:
+        with pytest.raises(InvalidInput, match="has passed: exchange time is") as raised:
             await rush(
                 source,
                 broker,
@@ -368,7 +375,7 @@ async def test_a_broker_clock_at_another_rate_is_refused_with_nothing_sent(
     )
     source = write_orders(tmp_path / "orders.csv", 5)
     async with SimBroker(exchange.url, KEY_A) as broker:
-        with pytest.raises(InvalidInput) as raised:
+        with pytest.raises(InvalidInput, match=r"runs at 0\.5") as raised:
             await rush(
                 source,
                 broker,

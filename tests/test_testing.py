@@ -35,7 +35,7 @@ async def test_a_rehearsal_exchange_serves_on_localhost_until_the_block_ends() -
         async with session.get(exchange.url + "/v1/quotes/2891", headers=headers) as answer:
             assert answer.status == 200
     async with aiohttp.ClientSession() as session:
-        with pytest.raises(aiohttp.ClientConnectionError):
+        with pytest.raises(aiohttp.ClientConnectionError, match="Cannot connect to host"):
             await session.get(exchange.url + "/v1/quotes/2891")
 
 

@@ -6,6 +6,7 @@ than the exchange day."""
 from __future__ import annotations
 
 import asyncio
+import re
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -125,7 +126,7 @@ def test_an_absurd_delay_is_refused_before_anything(tmp_path: Path) -> None:
 def test_a_strategy_time_is_read_by_the_same_rule(tmp_path: Path, lines: str, reason: str) -> None:
     toml = tmp_path / "s.toml"
     toml.write_text('[[strategy]]\nname = "s"\n' + lines)
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(InvalidInput, match=re.escape(reason)) as refused:
         read_config(toml, max_rows=10)
     message = str(refused.value.problems[0])
     assert "strategy 's'" in message and reason in message, message

@@ -18,6 +18,8 @@ __all__ = [
     "LateDuplicate",
     "Latency",
     "LatencyThresholds",
+    "LoopHealth",
+    "LoopStall",
     "OrderCounts",
     "Rejection",
     "Summary",
@@ -64,9 +66,17 @@ class OrderCounts(msgspec.Struct, kw_only=True):
 
 
 class FireError(msgspec.Struct, kw_only=True):
+    """Stamps less the target, µs, signed: a negative figure is before the target."""
+
     p50: float = 0.0
     p99: float = 0.0
     max: float = 0.0
+    min: float = 0.0
+    """The earliest; negative when something came before the target."""
+    early: int = 0
+    """How many stamps came before the target: requests by our send stamps (never, by
+    construction), orders by the exchange's receive stamps (an offset estimate thrown off by
+    an uneven link can put them there)."""
 
     @classmethod
     def of(cls, errors_ns: Sequence[int]) -> FireError:
@@ -76,6 +86,8 @@ class FireError(msgspec.Struct, kw_only=True):
             p50=round(percentile(errors_us, 0.50), 1),
             p99=round(percentile(errors_us, 0.99), 1),
             max=round(max(errors_us, default=0.0), 1),
+            min=round(min(errors_us, default=0.0), 1),
+            early=sum(1 for e in errors_ns if e < 0),
         )
 
 
@@ -143,6 +155,28 @@ class LateDuplicate(msgspec.Struct, frozen=True, kw_only=True):
     """What became of it: cancelled, or why it could not be."""
 
 
+class LoopStall(msgspec.Struct, frozen=True, kw_only=True):
+    """A time the event loop was held and nothing else ran: every answer that came meanwhile
+    was read late, through no fault of the broker."""
+
+    held_by: str | None
+    """The strategy whose code held it; None when none did (the engine, the machine)."""
+    callback: str | None
+    """Which of its callbacks (`on_tick`, `run`, …)."""
+    started_ns: int
+    """Wall-clock ns the loop was last free."""
+    held_ms: float
+
+
+class LoopHealth(msgspec.Struct, kw_only=True):
+    """`run` only: what held the event loop, and the answers that waited on it."""
+
+    stalls: list[LoopStall] = msgspec.field(default_factory=list)
+    stalled_answers: int = 0
+    """Answers whose wait overlapped a stall: read late by us, so left out of the
+    classification rather than counted against the broker."""
+
+
 class Rejection(msgspec.Struct, kw_only=True):
     """An order the broker rejected, and why, as the broker said it."""
 
@@ -168,6 +202,8 @@ class Summary(msgspec.Struct, kw_only=True):
     run_id: str | None = None
     journal: str | None = None
     """Where the run is journaled: a path, or a URL without its password."""
+    loop: LoopHealth | None = None
+    """`run` only (null where the loop was not watched): who held the event loop."""
 
 
 def write_summary(summary: Summary, path: Path) -> None:

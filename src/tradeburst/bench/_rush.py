@@ -79,7 +79,8 @@ def _order(body: dict[str, Any], *, user_def: str) -> Order:
 async def _tradeburst(broker: SimBroker, path: Path, folder: Path) -> int:
     now_ns = await broker.server_time_ns()
     target = exchange_datetime(now_ns + int(LEAD_S * 1e9)).time()
-    options = FireOptions(journal=folder / f"{path.stem}.sqlite")
+    # Rounds send the same order on purpose: not a repeat to refuse.
+    options = FireOptions(journal=folder / f"{path.stem}.sqlite", again=True)
     result = await rush(path, broker, options, target)
     dispatch = result.dispatch
     assert dispatch is not None and dispatch.target_ns is not None

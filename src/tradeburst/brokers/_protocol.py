@@ -76,6 +76,9 @@ class Capabilities:
     has_clock: bool = True
     """Whether `server_time_ns` reads the broker's clock; False when it can only give ours
     (the Fubon SDK has no clock call), so a rush's target is on this machine's clock."""
+    always_open: bool = False
+    """Whether the broker takes every kind of order at any hour (a rehearsal exchange
+    started with `--always-open`); otherwise TWSE's timetable (`tradeburst.rules`) says."""
 
 
 class Broker(Protocol):

@@ -179,7 +179,11 @@ class SimBroker:
             connections = wanted or DEFAULT_CONNECTIONS
         else:
             connections = max(1, min(declared.connections, wanted or declared.connections))
-        return Capabilities(max_batch_orders=declared.max_batch_orders, connections=connections)
+        return Capabilities(
+            max_batch_orders=declared.max_batch_orders,
+            connections=connections,
+            always_open=declared.always_open,
+        )
 
     @property
     def _declared(self) -> LimitsAnswer:

@@ -17,7 +17,7 @@ from tradeburst.cli._result_view import measured
 from tradeburst.cli._rush_options import RANDOM_RANKING_NOTE
 from tradeburst.cli._values import writable, writable_folder
 from tradeburst.demo import DEMO_START, DemoResult, run_demo
-from tradeburst.report import print_report, read_figures, write_plots
+from tradeburst.report import fire_error_text, print_report, read_figures, write_plots
 from tradeburst.rules import OPEN
 
 __all__ = ["demo_command"]
@@ -84,12 +84,12 @@ def _report(console: Console, result: DemoResult) -> None:
     sent.add_row("elapsed", f"{timing.elapsed_s:.3f} s")
     sent.add_row("lower bound", measured(timing.lower_bound_s, ".3f", " s"))
     sent.add_row("efficiency", measured(timing.efficiency, ".2f"))
-    for label, error in (
-        ("fire error p50 / p99 / max (ours)", timing.fire_error_us),
-        ("fire error p50 / p99 / max (exchange)", timing.exchange_fire_error_us),
+    for label, error, counted in (
+        ("fire error (ours)", timing.fire_error_us, "requests"),
+        ("fire error (exchange)", timing.exchange_fire_error_us, "orders"),
     ):
         if error is not None:
-            sent.add_row(label, f"{error.p50:.0f} / {error.p99:.0f} / {error.max:.0f} µs")
+            sent.add_row(label, fire_error_text(error, counted))
     sent.add_row(
         "answer latency p50 / p99",
         f"{summary.latency_ms.p50:.1f} / {summary.latency_ms.p99:.1f} ms",

@@ -33,6 +33,7 @@ from tradeburst.cli._options import (
     DEFAULT_HEADROOM_MS,
     DEFAULT_REALTIME_MS,
     DEFAULT_URL,
+    Again,
     ApiKey,
     ApiKeyFile,
     BatchSize,
@@ -95,6 +96,7 @@ def fire_command(
     concurrency: Concurrency = None,
     batch_size: BatchSize = None,
     dry_run: DryRun = False,
+    again: Again = False,
     max_orders: MaxOrders = DEFAULT_MAX_ORDERS,
     max_qty: MaxQty = None,
     max_notional: MaxNotional = None,
@@ -123,12 +125,8 @@ def fire_command(
     json_path = writable(json_path, "--json")
     kill_switch = checked_kill_switch(kill_switch_file)
     options = FireOptions(
-        profile=profile_name(profile),
-        throttle=shared_throttle(throttle),
-        journal=journal,
-        concurrency=concurrency,
-        max_batch=batch_size,
-        pacing=_pacing(chunk_size, delay_ms),
+        profile=profile_name(profile), throttle=shared_throttle(throttle), journal=journal,
+        concurrency=concurrency, max_batch=batch_size, pacing=_pacing(chunk_size, delay_ms),
         risk=risk_limits(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
@@ -137,7 +135,8 @@ def fire_command(
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
-    )
+        again=again,
+    )  # fmt: skip
     out = console()
     choice = BrokerChoice(
         name=broker, url=checked_url(url) if broker is BrokerName.SIM else None,

@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_HEADROOM_MS",
     "DEFAULT_REALTIME_MS",
     "DEFAULT_URL",
+    "Again",
     "ApiKey",
     "ApiKeyFile",
     "BatchSize",
@@ -152,6 +153,13 @@ DryRun = Annotated[
     bool,
     typer.Option(
         "--dry-run", help="Check the orders and print the plan and its bound; send nothing."
+    ),
+]
+
+Again = Annotated[
+    bool,
+    typer.Option(
+        "--again", help="Send orders a run of today already sent on this account (refused else)."
     ),
 ]
 

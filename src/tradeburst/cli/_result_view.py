@@ -10,7 +10,7 @@ from rich.table import Table
 
 from tradeburst.clock import exchange_datetime
 from tradeburst.engine import FireResult
-from tradeburst.report import print_rejections
+from tradeburst.report import fire_error_text, print_rejections
 from tradeburst.summary import FireError
 
 __all__ = ["measured", "print_late_duplicates", "print_plan", "print_result", "resume_hint"]
@@ -36,6 +36,8 @@ def print_plan(console: Console, result: FireResult) -> None:
         f"({len(schedule.steps)} request{'' if len(schedule.steps) == 1 else 's'}; "
         "dry run, nothing sent)"
     )
+    for warning in result.warnings:
+        console.print(f"[yellow]warning: {escape(warning)}[/]")
 
 
 def print_result(console: Console, result: FireResult) -> None:
@@ -104,9 +106,12 @@ def _outcome_table(result: FireResult) -> Table:
         f"{summary.latency_ms.max:.1f} ms",
     )
     if result.dispatch is not None and result.dispatch.target_ns is not None:
-        table.add_row("fire error (ours)", _fire_error_text(result, timing.fire_error_us))
         table.add_row(
-            "fire error (exchange)", _fire_error_text(result, timing.exchange_fire_error_us)
+            "fire error (ours)", _fire_error_text(result, timing.fire_error_us, "requests")
+        )
+        table.add_row(
+            "fire error (exchange)",
+            _fire_error_text(result, timing.exchange_fire_error_us, "orders"),
         )
     table.add_row(
         "exchange clock − ours",
@@ -143,9 +148,9 @@ def measured(value: float | None, spec: str, unit: str = "") -> str:
     return "not measured" if value is None else f"{value:{spec}}{unit}"
 
 
-def _fire_error_text(result: FireResult, error: FireError | None) -> str:
+def _fire_error_text(result: FireResult, error: FireError | None, counted: str) -> str:
     if result.dispatch is None or not result.dispatch.opening_sends_ns:
         return "nothing sent at the target"
     if error is None:
         return "not read (needs --admin-key)"
-    return f"p50 {error.p50:.0f} / p99 {error.p99:.0f} / max {error.max:.0f} µs"
+    return fire_error_text(error, counted)

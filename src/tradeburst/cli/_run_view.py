@@ -12,7 +12,8 @@ from rich.table import Table
 
 from tradeburst.cli._result_view import resume_hint
 from tradeburst.report import print_rejections
-from tradeburst.strategies import RunResult, Slot, StrategyRunner
+from tradeburst.strategies import RunResult, Slot, StrategyRunner, stall_lines
+from tradeburst.summary import LoopHealth
 
 __all__ = ["StrategiesView", "print_run_outcome", "run_exit_code", "strategies_table"]
 
@@ -101,6 +102,7 @@ def print_run_outcome(console: Console, result: RunResult, title: str) -> None:
         f"{_counted(refusals, 'rate-limit refusal')}; "
         f"latency p50 {summary.latency_ms.p50:.1f} ms, p99 {summary.latency_ms.p99:.1f} ms"
     )
+    _print_stalls(console, summary.loop)
     for slot in result.slots:
         if slot.time_up:
             console.print(
@@ -114,6 +116,18 @@ def print_run_outcome(console: Console, result: RunResult, title: str) -> None:
         console.print(
             f"[yellow]not finished: run `{resume_hint(result.journal, result.run_id)}` "
             "to settle the unknown and send what was not sent[/]"
+        )
+
+
+def _print_stalls(console: Console, loop: LoopHealth | None) -> None:
+    if loop is None:
+        return
+    for line in stall_lines(loop.stalls):
+        console.print(f"[red]{line}[/]")
+    if loop.stalled_answers:
+        console.print(
+            f"[red]{_counted(loop.stalled_answers, 'answer')} waited on the held loop: read "
+            "late by us, not counted against the broker[/]"
         )
 
 

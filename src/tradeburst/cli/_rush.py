@@ -30,6 +30,7 @@ from tradeburst.cli._options import (
     DEFAULT_HEADROOM_MS,
     DEFAULT_REALTIME_MS,
     DEFAULT_URL,
+    Again,
     ApiKey,
     ApiKeyFile,
     BatchSize,
@@ -90,6 +91,7 @@ def rush_command(
     concurrency: Concurrency = None,
     batch_size: BatchSize = None,
     dry_run: DryRun = False,
+    again: Again = False,
     max_orders: MaxOrders = DEFAULT_MAX_ORDERS,
     max_qty: MaxQty = None,
     max_notional: MaxNotional = None,
@@ -126,6 +128,7 @@ def rush_command(
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),
+        again=again,
     )  # fmt: skip
     out = console()
     sim_url = checked_url(url) if broker is BrokerName.SIM else None

@@ -16,7 +16,6 @@ from tradeburst.engine._orders_file import (
     InputProblem,
     InvalidInput,
     OrderRow,
-    plain_decimal,
     read_orders,
 )
 from tradeburst.engine._outcome import order_counts
@@ -104,7 +103,6 @@ __all__ = [
     "new_run",
     "open_journal",
     "order_counts",
-    "plain_decimal",
     "plan",
     "priced_at",
     "read_orders",

@@ -73,6 +73,8 @@ class DispatchStats:
     rate_limit_rejections: int = 0
     first_send_ns: int = 0
     last_settle_ns: int = 0
+    """Monotonic ns the last request ended (answered, refused or failed) or an order was
+    settled, whichever came last: the end of the run's elapsed time."""
     latencies_ns: list[int] = field(default_factory=list)
     """Send to answer, per order answered directly."""
     started_ns: int = 0

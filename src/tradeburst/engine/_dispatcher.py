@@ -419,6 +419,8 @@ class Dispatcher:
                 self._rate_streak = 0
             self._not_sent_streak = 0
         finally:
+            # A failed request's end counts too: a run of refused attempts took that long.
+            stats.last_settle_ns = max(stats.last_settle_ns, mono_ns())
             slots.release()
             self._poke()
 

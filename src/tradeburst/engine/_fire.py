@@ -20,12 +20,14 @@ import msgspec
 from tradeburst.brokers import Broker
 from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._dispatch_terms import DispatchOptions
+from tradeburst.engine._hours import closed_market_warnings
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._order_source import OrderSource, read_source, source_name
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow
 from tradeburst.engine._outcome import summary_of, timing_against
 from tradeburst.engine._planner import Plan, plan
+from tradeburst.engine._repeats import DIGEST_KEY, earlier_run, orders_digest
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._run_terms import (
     FireOptions,
@@ -35,11 +37,11 @@ from tradeburst.engine._run_terms import (
     stored_options,
 )
 from tradeburst.engine._rush import Notify, Receipts, fire_errors, hold, target_of, waiting_text
-from tradeburst.engine._session import RunSession, new_run, run_record
+from tradeburst.engine._session import DEFAULT_JOURNAL_DIR, RunSession, new_run, run_record
 from tradeburst.engine._shared_throttle import account_throttle, shared_terms, throttle_link
 from tradeburst.engine._throttle import Throttle
 from tradeburst.engine._validation import check_orders
-from tradeburst.engine.journal import RunRecord
+from tradeburst.engine.journal import JournalLocation, RunRecord
 from tradeburst.latency import ClockOffset
 from tradeburst.limits import PROFILES, LimitProfile
 from tradeburst.model import Order
@@ -110,7 +112,11 @@ async def _burst(
         if dry_run:
             summary = summary_of(command, broker.name, broker.account, [], None)
             schedule = plan(len(rows), profile, terms.max_batch)
-            return FireResult(summary=summary, plan=schedule, profile=profile, dry_run=True)
+            at = None if rushing is None else rushing.at
+            warnings = await closed_market_warnings(broker, [r.order for r in rows], at)
+            return FireResult(
+                summary=summary, plan=schedule, profile=profile, dry_run=True, warnings=warnings
+            )
         async with account_throttle(profile, broker.account, options.headroom_s, link) as throttle:
             terms = await shared_terms(throttle, terms)
             return await _send(source, broker, options, terms, throttle, rows,
@@ -133,6 +139,9 @@ async def _send(
     """The run itself, once its throttle is open."""
     profile = throttle.profile
     schedule = plan(len(rows), profile, terms.max_batch)
+    digest = orders_digest(rows)
+    if not options.again:
+        await _refuse_repeat(source, options, digest, broker)
     intents: list[Intent] = []
 
     def tagged(run_id: str) -> list[Intent]:
@@ -141,8 +150,8 @@ async def _send(
         return intents
 
     def record(run_id: str) -> RunRecord:
-        return run_record(broker, run_id, command, profile.name, source_name(source),
-                          stored_options(options, terms))  # fmt: skip
+        stored = {**stored_options(options, terms), DIGEST_KEY: digest}
+        return run_record(broker, run_id, command, profile.name, source_name(source), stored)
 
     async with new_run(
         broker, throttle, journal=options.journal, record=record, intents=tagged
@@ -178,6 +187,21 @@ async def _checked(
     if problems:
         raise InvalidInput(problems)
     return rows, target_broker_ns
+
+
+async def _refuse_repeat(
+    source: OrderSource, options: FireOptions, digest: str, broker: Broker
+) -> None:
+    """Refuse to send orders a run of today already sent on this account. The runs looked
+    at are the journal files beside this run's (a shared PostgreSQL journal is not read)."""
+    journal = options.journal
+    path = journal.path if isinstance(journal, JournalLocation) else journal
+    if journal is not None and path is None:
+        return
+    folder = path.parent if path is not None else DEFAULT_JOURNAL_DIR
+    earlier = await earlier_run(folder, digest, broker)
+    if earlier is not None:
+        raise InvalidInput([earlier.problem(source_name(source))])
 
 
 async def _hold(

@@ -12,7 +12,6 @@ import csv
 import itertools
 import json
 import operator
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from tradeburst._inputs import ORDERS_FILE_MAX_BYTES, InputFileError, open_input
 from tradeburst.engine._collector import off_while
 from tradeburst.errors import TradeburstError
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
+from tradeburst.rules import PriceError, parse_price
 
 __all__ = [
     "COLUMNS",
@@ -33,7 +33,6 @@ __all__ = [
     "InputProblem",
     "InvalidInput",
     "OrderRow",
-    "plain_decimal",
     "read_orders",
 ]
 
@@ -51,9 +50,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("symbol", "side", "quantity", "price")
 TAG_MAX_LEN = 32
 _JSON_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-# Plain decimal notation only: exponents, NaN and Infinity are refused, as are digits
-# outside ASCII, which `Decimal()` would otherwise take.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 _QUANTITY_MAX_DIGITS = 12
 _SHOWN_MAX_CHARS = 40
 
@@ -165,25 +161,23 @@ def _tag(raw: str) -> str:
     return raw
 
 
-def plain_decimal(text: str) -> Decimal | None:
-    """`text` as a Decimal if it is written plainly (digits, at most one point, a sign),
-    else None: an exponent, NaN or Infinity is no way to write a price."""
-    return Decimal(text) if _DECIMAL.fullmatch(text) else None
-
-
 class _Prices(dict[str, Decimal | None]):
     """Price cells, looked up as `prices[cell]`; a dict remembering each distinct text,
-    since a burst repeats few prices. An empty cell is no price."""
+    since a burst repeats few prices. An empty cell is no price. A price is read by the
+    one rule the exchange reads it by (`tradeburst.rules.parse_price`): "40.", ".5", "+40"
+    or "4e1" is refused here, not by the broker after the run began."""
 
     def __init__(self) -> None:
         super().__init__({"": None})
+        self.column: int | None = None
+        """The price's column in a CSV file (1-based), named in a refusal; None in JSON."""
 
     def __missing__(self, raw: str) -> Decimal:
-        price = plain_decimal(raw)
-        if price is None:
-            raise _RowError(f"price {_shown(raw)} is not a decimal number, like 40.65")
-        if price <= 0:
-            raise _RowError(f"price {raw} must be positive")
+        try:
+            price = parse_price(raw)
+        except PriceError as error:
+            where = "" if self.column is None else f" (column {self.column})"
+            raise _RowError(f"price {_shown(raw)}{where} {error}") from None
         self[raw] = price
         return price
 
@@ -211,6 +205,10 @@ class _Fields:
             self._order_type.__getitem__,
             _tag,
         )
+
+    def price_in_column(self, column: int) -> None:
+        """A CSV file's prices are in this column (1-based): its refusals say so."""
+        self._price.column = column
 
     def order(self, cells: Sequence[str]) -> tuple[Order, str]:
         """The row's order and tag; raises `_RowError` or `OrderError` at its first problem."""
@@ -352,6 +350,7 @@ class _Reader:
         if columns is None:
             return
         width = len(columns)
+        self._fields.price_in_column(columns.index("price") + 1)
         # Absent columns read the "" appended after the last real cell.
         pick = operator.itemgetter(
             *(columns.index(name) if name in columns else width for name in COLUMNS)

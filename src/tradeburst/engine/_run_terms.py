@@ -70,6 +70,8 @@ class FireOptions:
     thresholds: LatencyThresholds = field(default_factory=LatencyThresholds)
     throttle: ThrottleUrl | None = None
     """The account's shared throttle on Redis; None: this process's own."""
+    again: bool = False
+    """Send orders a run of today already sent on this account (otherwise refused)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -90,6 +92,9 @@ class FireResult:
     journal_failure: str | None = None
     """Why the journal could not be written mid-run; sending stopped there."""
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """What a dry run found the broker would refuse when the orders would leave (its
+    market closed for them)."""
     cancelled: int = 0
     intents: list[Intent] = field(default_factory=list)
     dispatch: DispatchRecord | None = None

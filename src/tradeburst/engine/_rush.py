@@ -172,7 +172,8 @@ async def fire_errors(
     except Exception as exc:  # the figure is lost, nothing else
         log.warning("exchange receive stamps not read (%s)", exc)
         return dispatched
-    stamps = sorted(set(received.values()))
+    # One stamp per order (a batch's orders share theirs): early arrivals count orders.
+    stamps = sorted(received.values())
     if not stamps:  # none of them was placed (all refused): no figure, not a zero
         return dispatched
     summary.timing.exchange_fire_error_us = FireError.of([s - target_broker_ns for s in stamps])

@@ -248,6 +248,7 @@ class ExchangeApp:
             batch_counts_orders=profile.batch_counts_orders,
             max_batch_orders=MAX_BATCH_ORDERS,
             suspension_s=profile.suspension_s,
+            always_open=self.market.schedule.always_open,
         )
         return json_response(Envelope(is_success=True, data=data))
 

@@ -2,6 +2,7 @@
 plots and JSON."""
 
 from tradeburst.report._figures import OrderTiming, RunFigures, figures_of, read_figures
+from tradeburst.report._fire_error import fire_error_text
 from tradeburst.report._plots import write_plots
 from tradeburst.report._rejections import (
     group_rejections,
@@ -15,6 +16,7 @@ __all__ = [
     "OrderTiming",
     "RunFigures",
     "figures_of",
+    "fire_error_text",
     "group_rejections",
     "print_rejections",
     "print_report",

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from tradeburst.latency import Component
 from tradeburst.report._figures import RunFigures
+from tradeburst.report._fire_error import fire_error_text
 from tradeburst.report._rejections import print_rejections
 from tradeburst.summary import FireError
 
@@ -52,14 +53,12 @@ def print_report(console: Console, figures: RunFigures) -> None:
         f"classification (broker time against ours): 🟢 realtime {c.realtime}  "
         f"🟡 delayed {c.delayed}  🔴 severe {c.severe}"
     )
-    for label, error in (
-        ("fire error, our stamps", figures.fire_error_us),
-        ("fire error, exchange stamps", figures.exchange_fire_error_us),
+    for label, error, counted in (
+        ("fire error, our stamps", figures.fire_error_us, "requests"),
+        ("fire error, exchange stamps", figures.exchange_fire_error_us, "orders"),
     ):
         if error is not None:
-            console.print(
-                f"{label}: p50 {error.p50:.0f} µs · p99 {error.p99:.0f} µs · max {error.max:.0f} µs"
-            )
+            console.print(f"{label}: {fire_error_text(error, counted)}")
     _print_comparison(console, figures)
     print_rejections(console, figures.rejections)
 

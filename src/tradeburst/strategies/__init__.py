@@ -11,6 +11,7 @@ from tradeburst.strategies._runner import (
     StrategyRunner,
     run_strategies,
 )
+from tradeburst.strategies._stalls import STALL_S, LoopWatch, stall_lines
 from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
 from tradeburst.strategies._twap import (
     BASES,
@@ -29,11 +30,13 @@ __all__ = [
     "BASES",
     "DEFAULT_CANCEL_RESERVE",
     "KINDS",
+    "STALL_S",
     "ExchangeTime",
     "FairShare",
     "FeedFactory",
     "Lane",
     "LaneStats",
+    "LoopWatch",
     "OrderRefused",
     "OrderUpdate",
     "PricePolicy",
@@ -53,5 +56,6 @@ __all__ = [
     "run_strategies",
     "schedule_from",
     "seconds_of_day",
+    "stall_lines",
     "twap_schedule",
 ]

@@ -47,11 +47,11 @@ from tradeburst.engine import (
     InvalidInput,
     ManualPacing,
     OrderRow,
-    plain_decimal,
     read_orders,
 )
 from tradeburst.marketdata import DEFAULT_POLL_INTERVAL_S
 from tradeburst.model import MarketType, Order, OrderError, OrderType, PriceType, Side, TimeInForce
+from tradeburst.rules import PriceError, parse_price
 from tradeburst.strategies._clock import seconds_of_day
 from tradeburst.strategies._fair import DEFAULT_CANCEL_RESERVE
 from tradeburst.strategies._twap import PricePolicy, TwapError, TwapParent
@@ -321,10 +321,10 @@ def _price(value: Any, key: str = "price") -> Decimal | None:
         raise _Bad(f'write {key} as a string ({key} = "{value}"): a TOML float is inexact')
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _Bad(f'{key} must be a string like "580.5" or a whole number')
-    price = plain_decimal(str(value))
-    if price is None:
-        raise _Bad(f'{key} {value!r} is not a decimal number, like "40.65"')
-    return price
+    try:  # the one rule an orders file and the exchange read a price by
+        return parse_price(str(value))
+    except PriceError as error:
+        raise _Bad(f"{key} {str(value)!r} {error}") from None
 
 
 def _twap(entry: dict[str, Any]) -> TwapSpec:

@@ -10,13 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from tradeburst.engine import IntentState
 from tradeburst.latency import ClockOffset
 from tradeburst.report import rejections_of
 from tradeburst.strategies._kinds import Twap
+from tradeburst.strategies._stalls import stalled
 from tradeburst.summary import (
     Classification,
     Latency,
     LatencyThresholds,
+    LoopHealth,
+    LoopStall,
     OrderCounts,
     Summary,
     Timing,
@@ -34,6 +38,7 @@ def run_summary(
     account: str,
     thresholds: LatencyThresholds,
     clock: ClockOffset | None,
+    stalls: Sequence[LoopStall] = (),
 ) -> Summary:
     totals = OrderCounts()
     latencies: list[float] = []
@@ -54,6 +59,7 @@ def run_summary(
             last_ns = max(last_ns, stats.last_settle_ns)
         strategies[slot.name] = _strategy_entry(slot, counts, slot_ms, sent_all)
     elapsed_s = max(0.0, (last_ns - first_ns) / 1e9) if first_ns else 0.0
+    classification, stalled_answers = _classification(slots, thresholds, stalls)
     return Summary(
         command="run",
         broker=broker,
@@ -62,10 +68,31 @@ def run_summary(
         rate_limit_rejections=rate_limited,
         timing=_timing(elapsed_s, clock),
         latency_ms=Latency.of(latencies),
-        classification=Classification.of(latencies, thresholds),
+        classification=classification,
         strategies=strategies,
         rejections=rejections_of(i for slot in slots for i in slot.intents),
+        loop=LoopHealth(stalls=list(stalls), stalled_answers=stalled_answers),
     )
+
+
+def _classification(
+    slots: Sequence[Slot], thresholds: LatencyThresholds, stalls: Sequence[LoopStall]
+) -> tuple[Classification, int]:
+    """Each answer's latency against the thresholds, except those whose wait overlapped a
+    stall (counted apart): the loop, not the broker, made them late."""
+    latencies_ms: list[float] = []
+    held = 0
+    for slot in slots:
+        for intent in slot.intents:
+            if intent.by_query or not intent.sent_ns or not intent.answered_ns:
+                continue
+            if intent.state not in (IntentState.ACCEPTED, IntentState.REJECTED):
+                continue
+            if stalled(stalls, intent.sent_ns, intent.answered_ns):
+                held += 1
+            else:
+                latencies_ms.append((intent.answered_ns - intent.sent_ns) / 1e6)
+    return Classification.of(latencies_ms, thresholds), held
 
 
 def _strategy_entry(

@@ -60,6 +60,7 @@ from tradeburst.strategies._config import RunConfig, StrategySpec
 from tradeburst.strategies._fair import FairShare, Lane
 from tradeburst.strategies._kinds import Batches, Twap
 from tradeburst.strategies._run_summary import run_summary
+from tradeburst.strategies._stalls import LoopWatch
 from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
 from tradeburst.strategies._twap import TwapParent
 from tradeburst.summary import OrderCounts, Summary
@@ -161,6 +162,7 @@ class StrategyRunner:
         self._dispatch: DispatchOptions | None = None
         self._instruments: dict[str, Instrument] = {}
         self.clock_offset: ClockOffset | None = None
+        self.loop_watch = LoopWatch()
 
     # -- getting ready --------------------------------------------------------------------
 
@@ -301,10 +303,11 @@ class StrategyRunner:
             await broker.warm(self._dispatch.concurrency if self._dispatch else 1)
             feeder = asyncio.create_task(self._feed(feed)) if feed else None
             stopper = asyncio.create_task(self._stop_when(stop)) if stop else None
+            watchdog = asyncio.create_task(self.loop_watch.heartbeat())
             try:
                 await asyncio.gather(*(self._drive(slot) for slot in self.slots))
             finally:
-                for task in (feeder, stopper):
+                for task in (feeder, stopper, watchdog):
                     if task is not None:
                         task.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
@@ -376,7 +379,7 @@ class StrategyRunner:
             if isinstance(strategy, Twap) and slot.spec.twap and slot.spec.twap.start is None:
                 strategy.parent = _timed_from_now(strategy.parent, self.clock)
             slot.state = "running"
-            await strategy.on_start()
+            await self.loop_watch.timed(slot.name, "on_start", strategy.on_start())
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._deliver(slot))
                 await self._body(slot)
@@ -407,7 +410,7 @@ class StrategyRunner:
             await self._settle(slot)
         finally:
             try:
-                await strategy.on_stop()
+                await self.loop_watch.timed(slot.name, "on_stop", strategy.on_stop())
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:
@@ -427,13 +430,14 @@ class StrategyRunner:
         """The strategy's `run`; with `duration_s`, its time bounds the sending too, not
         only `run`: orders it queued and had not sent when time is up stay unsent."""
         duration_s = slot.spec.duration_s
+        body = self.loop_watch.timed(slot.name, "run", slot.strategy.run())
         if duration_s is None:
-            await slot.strategy.run()
+            await body
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + duration_s
         try:
-            await asyncio.wait_for(slot.strategy.run(), duration_s)
+            await asyncio.wait_for(body, duration_s)
         except TimeoutError:
             self._time_up(slot)
             return
@@ -463,9 +467,9 @@ class StrategyRunner:
                 return
             try:
                 if isinstance(event, OrderUpdate):
-                    await strategy.on_order(event)
+                    await self.loop_watch.timed(slot.name, "on_order", strategy.on_order(event))
                 else:
-                    await strategy.on_tick(event)
+                    await self.loop_watch.timed(slot.name, "on_tick", strategy.on_tick(event))
             except (Exception, KeyboardInterrupt, asyncio.CancelledError):
                 raise
             except BaseException as exc:
@@ -550,7 +554,7 @@ class StrategyRunner:
     def summary(self) -> Summary:
         summary = run_summary(
             self.slots, self.broker.name, self.broker.account, self.options.thresholds,
-            self.clock_offset,
+            self.clock_offset, self.loop_watch.stalls(),
         )  # fmt: skip
         summary.run_id = self.run_id or None
         summary.journal = self.journal.location if self.journal is not None else None

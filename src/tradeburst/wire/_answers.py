@@ -73,6 +73,9 @@ class LimitsAnswer(msgspec.Struct, kw_only=True):
     batch_counts_orders: bool
     max_batch_orders: int
     suspension_s: float
+    always_open: bool = False
+    """The exchange takes every kind of order at any hour (started with `--always-open`);
+    otherwise TWSE's timetable says when it does."""
 
 
 class TimeAnswer(msgspec.Struct, kw_only=True):
