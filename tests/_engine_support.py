@@ -95,6 +95,9 @@ def cli_env() -> dict[str, str]:
     """The environment without any tradeburst setting the developer may have exported."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEBURST_")}
     env["PYTHONUNBUFFERED"] = "1"
+    # Wide enough that no message wraps inside a word, whatever the length of the test's
+    # temporary folder (longer under several workers): tests look for whole phrases.
+    env["COLUMNS"] = "400"
     return env
 
 

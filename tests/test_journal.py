@@ -273,14 +273,17 @@ async def test_a_second_run_in_one_file_is_refused(journal: JournalStore) -> Non
 
 
 async def test_a_failed_start_run_leaves_no_half_run(tmp_path: Path) -> None:
-    """start_run fails whole (duplicate client ids): the journal holds no run after it."""
+    """start_run fails whole (duplicate client ids): no half run is left, and no file
+    either, for nothing of the run was sent and a file without a run would read as one
+    whose write-ahead log was lost."""
     intents = _intents()
     path = tmp_path / "run.sqlite"
     async with open_journal(path, "create") as journal:
         with pytest.raises(JournalError, match="cannot write the journal"):
             await journal.start_run(_run_record(), [intents[0], intents[0]])
         assert journal.failure is not None
-    with pytest.raises(JournalError, match="holds no run"):
+    assert not path.exists()
+    with pytest.raises(JournalError, match="no such journal"):
         await read_run(path)
 
 

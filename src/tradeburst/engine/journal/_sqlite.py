@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,17 +79,31 @@ class SqliteJournal:
         self._writer = writer
         self._commits = GroupCommits(self.location, self._write_group)
         self._begun: tuple[str, int] | None = None
+        self._created: Path | None = None
+        """The file, when this journal created it and no run has been saved in it yet:
+        closed so, it is removed, for a journal without a run would read as one whose
+        write-ahead log was lost (and its orders possibly live), when none was sent."""
 
     @classmethod
     async def open(cls, path: Path, mode: Mode) -> SqliteJournal:
         written_ns = last_write_ns(path)  # before opening it, which writes to it
+        created = path if mode == "create" and not _exists(path) else None
         writer = ThreadPoolExecutor(1, thread_name_prefix="tradeburst-journal")
+        opening = writer.submit(open_sqlite, path, mode)
         try:
-            opened = await asyncio.wrap_future(writer.submit(open_sqlite, path, mode))
+            opened = await asyncio.shield(asyncio.wrap_future(opening))
+        except asyncio.CancelledError:
+            # The thread goes on opening; close what it opened, after it, on that thread.
+            with contextlib.suppress(BaseException):
+                await asyncio.wrap_future(writer.submit(_abandon, opening, created))
+            writer.shutdown(wait=False)
+            raise
         except BaseException:
             writer.shutdown(wait=False)
             raise
-        return cls(path, opened, writer, written_ns)
+        journal = cls(path, opened, writer, written_ns)
+        journal._created = created
+        return journal
 
     @property
     def failure(self) -> JournalError | None:
@@ -110,8 +124,9 @@ class SqliteJournal:
         opened, self._opened = self._opened, None
         if opened is None:  # closed by another caller while this one flushed
             return
-        await asyncio.wrap_future(self._writer.submit(opened.close))
+        future = self._writer.submit(_close, opened, self._created)
         self._writer.shutdown(wait=False)
+        await asyncio.wrap_future(future)
 
     # -- on the writer thread -------------------------------------------------------------
 
@@ -170,6 +185,7 @@ class SqliteJournal:
                 db.executemany(_INSERT_INTENT, rows)
 
         await self._on_writer(write)
+        self._created = None  # it holds a run now: it stays, whatever happens next
 
     async def add_intents(self, run_id: str, intents: Iterable[Intent]) -> None:
         rows = [new_intent_row(run_id, i) for i in intents]
@@ -261,3 +277,23 @@ class SqliteJournal:
         return await self._on_writer(
             lambda db: life_signs_ns(db, self.location, run_id, now_ns), reading=True
         )
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
+
+
+def _close(opened: OpenedFile, created: Path | None) -> None:
+    """Close the file; remove it (and its companions) when it was created for a run that
+    was never saved in it: nothing of that run was sent."""
+    opened.close()
+    if created is not None:
+        for file in (created, wal_path(created), created.with_name(created.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+
+
+def _abandon(opening: Future[OpenedFile], created: Path | None) -> None:
+    """After an open whose caller went away: close what it opened, if it did."""
+    if opening.exception() is None:
+        _close(opening.result(), created)
