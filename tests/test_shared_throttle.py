@@ -110,7 +110,10 @@ async def test_a_killed_process_frees_its_slots_after_the_lease(
 ) -> None:
     """SIGKILL one of three mid-burst: the others finish without a refusal, and what the
     killed one held ends no later than one lease and one window after it died."""
-    throttle = redis_url + "?lease_s=1"
+    # A lease long enough that a process starved of the CPU (several test workers on two
+    # cores) still renews it before it is killed: it holds its connections at the kill.
+    lease_s = 3.0
+    throttle = redis_url + f"?lease_s={lease_s:g}"
     db = redis_server.client(int(redis_url.rsplit("/", 1)[1]))
     with exchange_process(tmp_path, KEY_A, ADMIN, "--profile", "fubon") as exchange:
         url = await exchange.started()
@@ -130,7 +133,7 @@ async def test_a_killed_process_frees_its_slots_after_the_lease(
     assert [c.returncode for c in done[1:]] == [0, 0], done[1].output[-2000:]
     assert stats["rate_limited"] == 0
     assert held  # it held its connections at least
-    assert max(held) <= killed_s + 1.0 + 1.0 + 0.01  # a lease and a window
+    assert max(held) <= killed_s + lease_s + 1.0 + 0.01  # a lease and a window
 
 
 async def test_a_redis_restart_mid_run_changes_nothing(
