@@ -7,6 +7,7 @@ price, and the payloads of the `trades`, `books` and `candles` channels. Every p
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 from tradeburst.exchange._market import Market
 from tradeburst.exchange.fugle._shapes import (
@@ -52,46 +53,49 @@ def _levels(depth: list[tuple[int, int]]) -> list[Level]:
     return [Level(price=from_cents(p), size=q // BOARD_LOT_SHARES) for p, q in depth]
 
 
+class _TradeFields(TypedDict):
+    """What every one of Fugle's trade records says of a print (keyword arguments: the
+    struct, not this, orders the JSON keys)."""
+
+    bid: Decimal | None
+    ask: Decimal | None
+    price: Decimal
+    size: int
+    time: int
+    serial: int
+
+
+def _trade_fields(tick: Tick) -> _TradeFields:
+    return _TradeFields(
+        bid=tick.bid,
+        ask=tick.ask,
+        price=tick.price,
+        size=tick.size,
+        time=tick.time_us,
+        serial=tick.serial,
+    )
+
+
 def trade_payload(symbol: str, tick: Tick) -> TradePayload:
     return TradePayload(
         symbol=symbol,
         type=SECURITY_TYPE,
         exchange=EXCHANGE,
         market=MARKET,
-        bid=tick.bid,
-        ask=tick.ask,
-        price=tick.price,
-        size=tick.size,
         volume=tick.volume,
         is_trial=tick.trial,
         is_open=tick.flag == "isOpen",
         is_close=tick.flag == "isClose",
-        time=tick.time_us,
-        serial=tick.serial,
+        **_trade_fields(tick),
     )
 
 
 def trade_info(tick: Tick) -> TradeInfo:
-    return TradeInfo(
-        bid=tick.bid,
-        ask=tick.ask,
-        price=tick.price,
-        size=tick.size,
-        time=tick.time_us,
-        serial=tick.serial,
-    )
+    return TradeInfo(**_trade_fields(tick))
 
 
 def trade_row(tick: Tick) -> TradeRow:
-    return TradeRow(
-        bid=tick.bid,
-        ask=tick.ask,
-        price=tick.price,
-        size=tick.size,
-        volume=tick.volume,
-        time=tick.time_us,
-        serial=tick.serial,
-    )
+    return TradeRow(volume=tick.volume, **_trade_fields(tick))
 
 
 def books_payload(market: Market, symbol: str) -> BooksPayload:
