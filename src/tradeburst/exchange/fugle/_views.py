@@ -28,7 +28,9 @@ from tradeburst.exchange.fugle._tape import SymbolDay, Tick
 from tradeburst.rules import BOARD_LOT_SHARES, Phase, from_cents
 
 __all__ = [
+    "Listing",
     "books_payload",
+    "listing",
     "quote",
     "round_cents",
     "ticker",
@@ -47,6 +49,19 @@ def round_cents(value: Decimal) -> Decimal:
 
 def _date(market: Market) -> str:
     return market.day.isoformat()
+
+
+class Listing(TypedDict):
+    """Which listing a payload is of, in Fugle's words (and, for a dict, its key order)."""
+
+    type: str
+    exchange: str
+    market: str
+    symbol: str
+
+
+def listing(symbol: str) -> Listing:
+    return Listing(type=SECURITY_TYPE, exchange=EXCHANGE, market=MARKET, symbol=symbol)
 
 
 def _levels(depth: list[tuple[int, int]]) -> list[Level]:
@@ -78,10 +93,7 @@ def _trade_fields(tick: Tick) -> _TradeFields:
 
 def trade_payload(symbol: str, tick: Tick) -> TradePayload:
     return TradePayload(
-        symbol=symbol,
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
+        **listing(symbol),
         volume=tick.volume,
         is_trial=tick.trial,
         is_open=tick.flag == "isOpen",
@@ -101,10 +113,7 @@ def trade_row(tick: Tick) -> TradeRow:
 def books_payload(market: Market, symbol: str) -> BooksPayload:
     bids, asks = market.books[symbol].depth(5)
     return BooksPayload(
-        symbol=symbol,
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
+        **listing(symbol),
         bids=_levels(bids),
         asks=_levels(asks),
         time=market.clock.now_ns() // 1000,
@@ -116,10 +125,7 @@ def ticker(market: Market, symbol: str) -> TickerPayload:
     band = listed.band
     return TickerPayload(
         date=_date(market),
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
-        symbol=symbol,
+        **listing(symbol),
         name=listed.name,
         reference_price=band.reference_twd,
         limit_up_price=band.limit_up_twd,
@@ -148,10 +154,7 @@ def quote(market: Market, symbol: str, day: SymbolDay) -> QuotePayload:
     change = last.price - reference if last else None
     return QuotePayload(
         date=_date(market),
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
-        symbol=symbol,
+        **listing(symbol),
         name=market.symbols[symbol].name,
         reference_price=reference,
         previous_close=reference,
