@@ -26,7 +26,6 @@ from tradeburst.brokers import AccountBroker
 from tradeburst.cli._account_broker import account_broker, with_account
 from tradeburst.cli._account_view import snapshot_view
 from tradeburst.cli._brokers import (
-    BrokerChoice,
     BrokerName,
     BrokerOption,
     FubonConfigOption,
@@ -81,13 +80,12 @@ def account_command(
     if json_path is not None and not to_stdout:
         json_path = writable(json_path, "--json")
     out = console()
-    choice = BrokerChoice(
-        name=broker, url=url if broker is BrokerName.SIM else None, api_key=api_key,
+    # With the JSON on standard output, what the broker setup says goes to stderr.
+    account = account_broker(
+        Console(stderr=True) if to_stdout else out, name=broker, url=url, api_key=api_key,
         api_key_file=api_key_file, fubon_config=fubon_config, fubon_test=fubon_test,
         fubon_url=fubon_url, fubon_timeout_s=fubon_timeout_s,
     )  # fmt: skip
-    # With the JSON on standard output, what the broker setup says goes to stderr.
-    account = account_broker(choice, Console(stderr=True) if to_stdout else out)
 
     def show(snapshot: AccountSnapshot) -> bool:
         figures = snapshot_figures(snapshot)

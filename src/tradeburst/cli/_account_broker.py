@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import typer
@@ -23,10 +24,27 @@ __all__ = ["account_broker", "with_account"]
 T = TypeVar("T")
 
 
-def account_broker(choice: BrokerChoice, out: Console) -> AccountBroker:
-    """The broker `choice` names, not yet connected; usage errors name the option."""
-    if choice.name is BrokerName.SIM and choice.url is not None:
-        checked_url(choice.url)
+def account_broker(
+    out: Console,
+    *,
+    name: BrokerName,
+    url: str,
+    api_key: str | None,
+    api_key_file: Path | None,
+    fubon_config: Path | None,
+    fubon_test: bool,
+    fubon_url: str | None,
+    fubon_timeout_s: str | None,
+) -> AccountBroker:
+    """The broker the command's options name (`url` is the rehearsal exchange's, used for
+    sim alone), not yet connected; usage errors name the option."""
+    if name is BrokerName.SIM:
+        checked_url(url)
+    choice = BrokerChoice(
+        name=name, url=url if name is BrokerName.SIM else None, api_key=api_key,
+        api_key_file=api_key_file, fubon_config=fubon_config, fubon_test=fubon_test,
+        fubon_url=fubon_url, fubon_timeout_s=fubon_timeout_s,
+    )  # fmt: skip
     broker: Broker = build_broker(choice, out)
     return _describing(broker)
 

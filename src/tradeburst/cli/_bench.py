@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tradeburst._platform import run_loop
-from tradeburst.cli._output import OUTPUT_FAILED, figures_text, write_json
+from tradeburst.cli._output import figures_text, keep_figures
 from tradeburst.cli._values import writable
 
 __all__ = ["bench_app"]
@@ -51,8 +51,7 @@ def exchange_bench(
         console.print(
             f"{key:>22}  {value:,.1f}" if isinstance(value, float) else f"{key:>22}  {value}"
         )
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    keep_figures(console, figures, json_path)
 
 
 @bench_app.command("engine")
@@ -103,9 +102,7 @@ def engine_bench(
     console = Console(highlight=False)
     console.print("measuring (about two minutes)…" if sizes == EngineSizes() else "measuring…")
     figures = run_loop(run_engine_bench(sizes))
-    console.print_json(json.dumps(figures))
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    _show_and_keep(console, figures, json_path)
 
 
 @bench_app.command("throttle")
@@ -133,8 +130,7 @@ def throttle_bench(
     )  # fmt: skip
     for key, value in figures.items():
         console.print(f"{key:>32}  {value}")
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    keep_figures(console, figures, json_path)
 
 
 @bench_app.command("rush")
@@ -153,9 +149,7 @@ def rush_bench(
     console = Console(highlight=False)
     console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
     figures = run_loop(run_rush_bench(rushes))
-    console.print_json(json.dumps(figures))
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    _show_and_keep(console, figures, json_path)
 
 
 @bench_app.command("fubon")
@@ -183,9 +177,7 @@ def fubon_bench(
     except FubonBenchError as exc:
         Console(stderr=True, highlight=False).print(f"[red]bench fubon: {escape(str(exc))}[/]")
         raise typer.Exit(2) from None
-    console.print_json(json.dumps(figures))
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    _show_and_keep(console, figures, json_path)
 
 
 @contextlib.contextmanager
@@ -275,8 +267,7 @@ def hotpath_bench(
     )
     for note in figures["conditions"]["notes"]:
         console.print(f"  note: {note}")
-    if not write_json(console, figures, json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    keep_figures(console, figures, json_path)
 
 
 @bench_app.command("seed-table")
@@ -346,6 +337,11 @@ def seed_table_bench(
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path)
             console.print(f"written to {path}")
+
+
+def _show_and_keep(console: Console, figures: object, json_path: Path | None) -> None:
+    console.print_json(json.dumps(figures))
+    keep_figures(console, figures, json_path)
 
 
 def _core_text(core: dict[str, float] | None) -> str:

@@ -17,7 +17,6 @@ from tradeburst.brokers import AccountBroker
 from tradeburst.cli._account_broker import account_broker, with_account
 from tradeburst.cli._account_view import orders_table
 from tradeburst.cli._brokers import (
-    BrokerChoice,
     BrokerName,
     BrokerOption,
     FubonConfigOption,
@@ -68,12 +67,11 @@ def cancel_all_command(
     json_path = writable(json_path, "--json")
     chosen = checked_profile(profile)
     out = console()
-    choice = BrokerChoice(
-        name=broker, url=url if broker is BrokerName.SIM else None, api_key=api_key,
-        api_key_file=api_key_file, fubon_config=fubon_config, fubon_test=fubon_test,
-        fubon_url=fubon_url, fubon_timeout_s=fubon_timeout_s,
+    account = account_broker(
+        out, name=broker, url=url, api_key=api_key, api_key_file=api_key_file,
+        fubon_config=fubon_config, fubon_test=fubon_test, fubon_url=fubon_url,
+        fubon_timeout_s=fubon_timeout_s,
     )  # fmt: skip
-    account = account_broker(choice, out)
 
     async def work(connected: AccountBroker) -> CancelReport:
         limits = PROFILES[chosen] if chosen else None

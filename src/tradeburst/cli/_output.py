@@ -1,7 +1,8 @@
 """What a command writes besides its terminal output: its figures or its run's summary as
 indented JSON at the path `--json` named (folders made as needed), said on the console. The
 path was checked before the work began; a write that fails anyway (a disk filled
-meanwhile) is said on stderr and returns False, so the command never exits 0 over it."""
+meanwhile) is said on stderr and returns False, so the command never exits 0 over it
+(`keep_figures`: ends the command with `OUTPUT_FAILED` there and then)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import typer
 from rich.console import Console
 
 from tradeburst.summary import Summary, write_summary
 
-__all__ = ["OUTPUT_FAILED", "figures_text", "keep_summary", "write_json"]
+__all__ = ["OUTPUT_FAILED", "figures_text", "keep_figures", "keep_summary", "write_json"]
 
 
 def figures_text(figures: object) -> str:
@@ -30,6 +32,13 @@ def write_json(console: Console, figures: object, path: Path | None) -> bool:
     if path is None:
         return True
     return _written(console, path, "figures", lambda: _write_text(path, figures_text(figures)))
+
+
+def keep_figures(console: Console, figures: object, path: Path | None) -> None:
+    """`write_json`, for a command whose figures are its last word: a failed write ends
+    it with `OUTPUT_FAILED`."""
+    if not write_json(console, figures, path):
+        raise typer.Exit(OUTPUT_FAILED)
 
 
 def keep_summary(console: Console, summary: Summary, path: Path | None) -> bool:

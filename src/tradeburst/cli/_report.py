@@ -16,7 +16,7 @@ from tradeburst.cli._options import (
     journal_value,
     thresholds,
 )
-from tradeburst.cli._output import OUTPUT_FAILED, write_json
+from tradeburst.cli._output import keep_figures
 from tradeburst.cli._values import writable
 from tradeburst.engine import JournalError, JournalLocation
 from tradeburst.report import print_report, read_figures, report_json, write_plots
@@ -75,5 +75,4 @@ def report_command(
             raise typer.Exit(2) from None
         for path in written:
             console.print(f"plot written to {path}")
-    if not write_json(console, report_json(figures), json_path):
-        raise typer.Exit(OUTPUT_FAILED)
+    keep_figures(console, report_json(figures), json_path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import asyncpg
@@ -40,7 +40,7 @@ from tradeburst.engine.journal._rows import (
     run_row,
 )
 from tradeburst.engine.journal._sqlite_open import Mode
-from tradeburst.engine.journal._store import FailureListener, GroupCommits
+from tradeburst.engine.journal._store import GroupCommits, GroupCommittedStore
 from tradeburst.model import Fill
 
 __all__ = ["CONNECT_TIMEOUT_S", "PostgresJournal"]
@@ -49,7 +49,7 @@ CONNECT_TIMEOUT_S = 10.0
 _FAILURES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
-class PostgresJournal:
+class PostgresJournal(GroupCommittedStore):
     """One connection to the journal's database; `await PostgresJournal.open(...)`."""
 
     def __init__(self, location: JournalLocation, connection: Any, run_id: str | None) -> None:
@@ -86,21 +86,10 @@ class PostgresJournal:
         return journal
 
     @property
-    def failure(self) -> JournalError | None:
-        return self._commits.failure
+    def _closed(self) -> bool:
+        return self._db is None
 
-    async def __aenter__(self) -> PostgresJournal:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._db is None:
-            return
-        with contextlib.suppress(JournalError):
-            await self._commits.flush()
-        self._commits.close()
+    async def _release(self) -> None:
         await self._close_connection()
 
     async def _close_connection(self) -> None:
@@ -178,18 +167,6 @@ class PostgresJournal:
         async with self._using("write intents") as db, db.transaction():
             await db.execute("SET LOCAL synchronous_commit = on")
             await db.executemany(sql.INSERT_INTENT, rows)
-
-    def record(self, intent: Intent) -> None:
-        self._commits.record(intent)
-
-    def note_alive(self, wall_ns: int) -> None:
-        self._commits.note_alive(wall_ns)
-
-    async def flush(self) -> None:
-        await self._commits.flush()
-
-    def on_failure(self, listener: FailureListener) -> Callable[[], None]:
-        return self._commits.on_failure(listener)
 
     async def _write_group(self, rows: list[tuple[Any, ...]], alive_ns: int) -> None:
         async with self._using("write the journal") as db, db.transaction():

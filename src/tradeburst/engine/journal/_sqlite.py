@@ -42,7 +42,7 @@ from tradeburst.engine.journal._sqlite_open import (
     wal_path,
 )
 from tradeburst.engine.journal._sqlite_read import life_signs_ns, read_snapshot
-from tradeburst.engine.journal._store import FailureListener, GroupCommits
+from tradeburst.engine.journal._store import GroupCommits, GroupCommittedStore
 from tradeburst.model import Fill
 
 __all__ = ["SqliteJournal", "last_write_ns"]
@@ -66,7 +66,7 @@ def last_write_ns(path: Path) -> int:
     return max(times, default=0)
 
 
-class SqliteJournal:
+class SqliteJournal(GroupCommittedStore):
     """A journal file, open for one mode; `await SqliteJournal.open(path, mode)`."""
 
     def __init__(self, path: Path, opened: OpenedFile, writer: ThreadPoolExecutor,
@@ -106,21 +106,10 @@ class SqliteJournal:
         return journal
 
     @property
-    def failure(self) -> JournalError | None:
-        return self._commits.failure
+    def _closed(self) -> bool:
+        return self._opened is None
 
-    async def __aenter__(self) -> SqliteJournal:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._opened is None:
-            return
-        with contextlib.suppress(JournalError):
-            await self._commits.flush()
-        self._commits.close()
+    async def _release(self) -> None:
         opened, self._opened = self._opened, None
         if opened is None:  # closed by another caller while this one flushed
             return
@@ -195,18 +184,6 @@ class SqliteJournal:
                 db.executemany(_INSERT_INTENT, rows)
 
         await self._on_writer(write)
-
-    def record(self, intent: Intent) -> None:
-        self._commits.record(intent)
-
-    def note_alive(self, wall_ns: int) -> None:
-        self._commits.note_alive(wall_ns)
-
-    async def flush(self) -> None:
-        await self._commits.flush()
-
-    def on_failure(self, listener: FailureListener) -> Callable[[], None]:
-        return self._commits.on_failure(listener)
 
     async def _write_group(self, rows: list[tuple[Any, ...]], alive_ns: int) -> None:
         def write(db: sqlite3.Connection) -> None:

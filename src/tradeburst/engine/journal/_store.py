@@ -6,14 +6,17 @@ that await), and then takes each change to an intent, and the heartbeat, without
 `GroupCommits` gathers them for `GROUP_COMMIT_S` and hands them to the store's writer as
 one transaction, off the sending path. A write that fails is the end of the journal's
 promise: the store keeps the failure (`failure`), tells whoever listens (the dispatchers,
-which stop sending), and takes no more changes.
+which stop sending), and takes no more changes. `GroupCommittedStore` is the part of a
+store that only passes through to its `GroupCommits`, and its close: commit, then let go.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from tradeburst.engine._intents import Intent
 from tradeburst.engine.journal._records import (
@@ -26,7 +29,7 @@ from tradeburst.engine.journal._records import (
 from tradeburst.engine.journal._rows import update_row
 from tradeburst.model import Fill
 
-__all__ = ["GroupCommits", "JournalStore"]
+__all__ = ["GroupCommits", "GroupCommittedStore", "JournalStore"]
 
 FailureListener = Callable[[JournalError], None]
 GroupWriter = Callable[[list[tuple[Any, ...]], int], Awaitable[None]]
@@ -170,3 +173,49 @@ class GroupCommits:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class GroupCommittedStore(ABC):
+    """What a store does through its `GroupCommits` (`_commits`, made by the store), and
+    its lifecycle: `aclose` commits what is noted, then `_release`s what the store holds."""
+
+    _commits: GroupCommits
+
+    @property
+    def failure(self) -> JournalError | None:
+        return self._commits.failure
+
+    def record(self, intent: Intent) -> None:
+        self._commits.record(intent)
+
+    def note_alive(self, wall_ns: int) -> None:
+        self._commits.note_alive(wall_ns)
+
+    async def flush(self) -> None:
+        await self._commits.flush()
+
+    def on_failure(self, listener: FailureListener) -> Callable[[], None]:
+        return self._commits.on_failure(listener)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        with contextlib.suppress(JournalError):
+            await self._commits.flush()
+        self._commits.close()
+        await self._release()
+
+    @property
+    @abstractmethod
+    def _closed(self) -> bool:
+        """Whether the store has let go of what it holds (`aclose` then does nothing)."""
+
+    @abstractmethod
+    async def _release(self) -> None:
+        """Let go of what the store holds, once, even if two callers close it at once."""

@@ -14,9 +14,10 @@ from aiohttp import web
 
 from tradeburst.exchange._market import Market
 from tradeburst.exchange.fugle._candles import TIMEFRAMES, candles
-from tradeburst.exchange.fugle._shapes import EXCHANGE, MARKET, SECURITY_TYPE, encode
+from tradeburst.exchange.fugle._shapes import encode
 from tradeburst.exchange.fugle._tape import Tape
 from tradeburst.exchange.fugle._views import (
+    listing,
     quote,
     ticker,
     trade_row,
@@ -89,10 +90,7 @@ class RestApi:
     def _listing(self, symbol: str, data: Any, **extra: Any) -> dict[str, Any]:
         return {
             "date": self._market.day.isoformat(),
-            "type": SECURITY_TYPE,
-            "exchange": EXCHANGE,
-            "market": MARKET,
-            "symbol": symbol,
+            **listing(symbol),
             **extra,
             "data": data,
         }

@@ -7,6 +7,7 @@ price, and the payloads of the `trades`, `books` and `candles` channels. Every p
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 from tradeburst.exchange._market import Market
 from tradeburst.exchange.fugle._shapes import (
@@ -27,7 +28,9 @@ from tradeburst.exchange.fugle._tape import SymbolDay, Tick
 from tradeburst.rules import BOARD_LOT_SHARES, Phase, from_cents
 
 __all__ = [
+    "Listing",
     "books_payload",
+    "listing",
     "quote",
     "round_cents",
     "ticker",
@@ -48,59 +51,69 @@ def _date(market: Market) -> str:
     return market.day.isoformat()
 
 
+class Listing(TypedDict):
+    """Which listing a payload is of, in Fugle's words (and, for a dict, its key order)."""
+
+    type: str
+    exchange: str
+    market: str
+    symbol: str
+
+
+def listing(symbol: str) -> Listing:
+    return Listing(type=SECURITY_TYPE, exchange=EXCHANGE, market=MARKET, symbol=symbol)
+
+
 def _levels(depth: list[tuple[int, int]]) -> list[Level]:
     return [Level(price=from_cents(p), size=q // BOARD_LOT_SHARES) for p, q in depth]
 
 
-def trade_payload(symbol: str, tick: Tick) -> TradePayload:
-    return TradePayload(
-        symbol=symbol,
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
+class _TradeFields(TypedDict):
+    """What every one of Fugle's trade records says of a print (keyword arguments: the
+    struct, not this, orders the JSON keys)."""
+
+    bid: Decimal | None
+    ask: Decimal | None
+    price: Decimal
+    size: int
+    time: int
+    serial: int
+
+
+def _trade_fields(tick: Tick) -> _TradeFields:
+    return _TradeFields(
         bid=tick.bid,
         ask=tick.ask,
         price=tick.price,
         size=tick.size,
+        time=tick.time_us,
+        serial=tick.serial,
+    )
+
+
+def trade_payload(symbol: str, tick: Tick) -> TradePayload:
+    return TradePayload(
+        **listing(symbol),
         volume=tick.volume,
         is_trial=tick.trial,
         is_open=tick.flag == "isOpen",
         is_close=tick.flag == "isClose",
-        time=tick.time_us,
-        serial=tick.serial,
+        **_trade_fields(tick),
     )
 
 
 def trade_info(tick: Tick) -> TradeInfo:
-    return TradeInfo(
-        bid=tick.bid,
-        ask=tick.ask,
-        price=tick.price,
-        size=tick.size,
-        time=tick.time_us,
-        serial=tick.serial,
-    )
+    return TradeInfo(**_trade_fields(tick))
 
 
 def trade_row(tick: Tick) -> TradeRow:
-    return TradeRow(
-        bid=tick.bid,
-        ask=tick.ask,
-        price=tick.price,
-        size=tick.size,
-        volume=tick.volume,
-        time=tick.time_us,
-        serial=tick.serial,
-    )
+    return TradeRow(volume=tick.volume, **_trade_fields(tick))
 
 
 def books_payload(market: Market, symbol: str) -> BooksPayload:
     bids, asks = market.books[symbol].depth(5)
     return BooksPayload(
-        symbol=symbol,
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
+        **listing(symbol),
         bids=_levels(bids),
         asks=_levels(asks),
         time=market.clock.now_ns() // 1000,
@@ -112,10 +125,7 @@ def ticker(market: Market, symbol: str) -> TickerPayload:
     band = listed.band
     return TickerPayload(
         date=_date(market),
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
-        symbol=symbol,
+        **listing(symbol),
         name=listed.name,
         reference_price=band.reference_twd,
         limit_up_price=band.limit_up_twd,
@@ -144,10 +154,7 @@ def quote(market: Market, symbol: str, day: SymbolDay) -> QuotePayload:
     change = last.price - reference if last else None
     return QuotePayload(
         date=_date(market),
-        type=SECURITY_TYPE,
-        exchange=EXCHANGE,
-        market=MARKET,
-        symbol=symbol,
+        **listing(symbol),
         name=market.symbols[symbol].name,
         reference_price=reference,
         previous_close=reference,

@@ -96,24 +96,17 @@ class _Connection:
         return [_entry(sid, ch, sym) for sid, (ch, sym) in self._by_id.items()]
 
     def _subscribe(self, data: dict[str, Any]) -> None:
-        channel, symbol, symbols = data.get("channel"), data.get("symbol"), data.get("symbols")
+        channel = data.get("channel")
         if channel not in CHANNELS:
             return self.error(BAD_REQUEST, f"channel must be one of {', '.join(CHANNELS)}")
         if data.get("intradayOddLot") or data.get("afterHours"):
             return self.error(BAD_REQUEST, "only the regular board is served (no odd lots)")
-        if (symbol is None) == (symbols is None):
-            return self.error(BAD_REQUEST, "give exactly one of symbol and symbols")
-        batch = symbols if symbol is None else [symbol]
-        if not isinstance(batch, list) or not batch or not all(isinstance(s, str) for s in batch):
-            return self.error(BAD_REQUEST, "symbol must be a string, symbols a list of strings")
-        if len(batch) > MAX_SUBSCRIPTIONS:
-            return self.error(TOO_MANY, f"at most {MAX_SUBSCRIPTIONS} subscriptions a connection")
+        named = self._one_or_many(data, "symbol", "symbols")
+        if named is None:
+            return
+        batch, single = named
         added = [a for a in (self._add(channel, name) for name in batch) if a is not None]
-        entries = [entry for entry, _ in added]
-        if symbol is not None and entries:
-            self.push(event_frame("subscribed", entries[0]))
-        elif symbols is not None and entries:
-            self.push(event_frame("subscribed", entries))
+        self._acknowledge("subscribed", [entry for entry, _ in added], single)
         for entry, new in added:  # each snapshot after the acknowledgement
             if new:
                 self._hub.add(channel, entry["symbol"], self.subscriber, entry["id"])
@@ -135,14 +128,10 @@ class _Connection:
         return _entry(subscription_id, channel, symbol), True
 
     def _unsubscribe(self, data: dict[str, Any]) -> None:
-        one, many = data.get("id"), data.get("ids")
-        if (one is None) == (many is None):
-            return self.error(BAD_REQUEST, "give exactly one of id and ids")
-        ids = many if one is None else [one]
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-            return self.error(BAD_REQUEST, "id must be a string, ids a list of strings")
-        if len(ids) > MAX_SUBSCRIPTIONS:
-            return self.error(TOO_MANY, f"at most {MAX_SUBSCRIPTIONS} subscriptions a connection")
+        named = self._one_or_many(data, "id", "ids")
+        if named is None:
+            return
+        ids, single = named
         removed = []
         for subscription_id in ids:
             key = self._by_id.pop(subscription_id, None)
@@ -152,10 +141,31 @@ class _Connection:
             del self._by_key[key]
             self._hub.remove(*key, self.subscriber)
             removed.append(_entry(subscription_id, *key))
-        if one is not None and removed:
-            self.push(event_frame("unsubscribed", removed[0]))
-        elif many is not None and removed:
-            self.push(event_frame("unsubscribed", removed))
+        self._acknowledge("unsubscribed", removed, single)
+
+    def _one_or_many(
+        self, data: dict[str, Any], one: str, many: str
+    ) -> tuple[list[str], bool] | None:
+        """The strings `data` gives under `one` (a string) or `many` (a list of them), and
+        whether it was `one`; None, the error sent, for neither or both, or too many."""
+        single, batch = data.get(one), data.get(many)
+        if (single is None) == (batch is None):
+            self.error(BAD_REQUEST, f"give exactly one of {one} and {many}")
+            return None
+        items = batch if single is None else [single]
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            self.error(BAD_REQUEST, f"{one} must be a string, {many} a list of strings")
+            return None
+        if len(items) > MAX_SUBSCRIPTIONS:
+            self.error(TOO_MANY, f"at most {MAX_SUBSCRIPTIONS} subscriptions a connection")
+            return None
+        return items, single is not None
+
+    def _acknowledge(self, event: str, entries: list[dict[str, str]], single: bool) -> None:
+        """One entry for a request by `symbol` or `id`, the list for `symbols` or `ids`;
+        nothing when none was done (each refusal had its error)."""
+        if entries:
+            self.push(event_frame(event, entries[0] if single else entries))
 
     def close(self) -> None:
         for channel, symbol in self._by_id.values():
