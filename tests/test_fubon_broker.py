@@ -215,7 +215,7 @@ async def test_a_batch_whose_callbacks_never_come_is_an_answer_lost(
     lost = {"mute": ["on_order"]}  # outcomes are lost
     async with broker_at(market, credentials, answer_timeout_s=0.3,
                          standin_options=lost) as broker:  # fmt: skip
-        with pytest.raises(AnswerLost):
+        with pytest.raises(AnswerLost, match="batch_place_order: no outcome for any of 2"):
             await broker.place_batch([buy("mut0"), buy("mut1")])
 
 

@@ -479,7 +479,7 @@ async def test_a_refused_file_is_not_left_open(tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
     path.write_bytes(b"not a database" * 300)
     for mode in ("work", "read"):
-        with pytest.raises(JournalError):
+        with pytest.raises(JournalError, match=r"not a tradeburst journal \(file is not a"):
             async with open_journal(path, mode):  # type: ignore[arg-type]
                 pass
     assert str(path) not in _open_paths()
