@@ -31,6 +31,11 @@ PER_ORDER_COSTS = (
     "journaling_us_per_order",
 )
 
+_FROM_A_SMALL_PARENT = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+"""Linux carries a process's peak RSS across exec from the process that forked it: the
+worker, forked from this one (holding a size's orders), would start at this one's peak.
+Forked from a fresh small interpreter, it starts at that one's."""
+
 
 async def _one_size(count: int, folder: Path) -> dict[str, Any]:
     async with serving(exchange_server("none")) as url:
@@ -38,6 +43,7 @@ async def _one_size(count: int, folder: Path) -> dict[str, Any]:
             instruments = list((await broker.instruments()).values())
         path = write_orders_csv(sample_orders(instruments, count, seed=count), folder / "o.csv")
         process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _FROM_A_SMALL_PARENT,
             sys.executable, "-m", "tradeburst.bench._scale_worker",
             url, BENCH_KEY, str(path), str(folder),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
