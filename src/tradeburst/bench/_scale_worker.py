@@ -6,7 +6,7 @@ file in FOLDER) and prints its figures as one JSON object.
 - orders/s: the orders ÷ the dispatch's elapsed time, as the summary reports it;
 - RSS growth: the peak RSS after the run minus the peak before it (imports done, the
   broker connected), per order;
-- reading and validation: `read_source` and `check_orders` on the same file, timed alone;
+- reading and validation: `read_orders` and `check_orders` on the same file, timed alone;
 - journaling: the same orders started durably in a fresh journal, each answer recorded and
   group-committed a thousand at a time (a burst's answers arrive in groups), the run
   finished, timed alone.
@@ -23,14 +23,19 @@ import msgspec
 
 from tradeburst._platform import peak_rss_kb, run_loop
 from tradeburst.brokers import Instrument, SimBroker
-from tradeburst.engine import FireOptions, fire
-from tradeburst.engine._ids import client_order_id
-from tradeburst.engine._intents import Intent, IntentState
-from tradeburst.engine._order_source import read_source
-from tradeburst.engine._orders_file import OrderRow
-from tradeburst.engine._risk import RiskLimits
-from tradeburst.engine._validation import check_orders
-from tradeburst.engine.journal import RunRecord, SqliteJournal
+from tradeburst.engine import (
+    FireOptions,
+    Intent,
+    IntentState,
+    OrderRow,
+    RiskLimits,
+    RunRecord,
+    check_orders,
+    client_order_id,
+    fire,
+    read_orders,
+)
+from tradeburst.engine.journal import SqliteJournal
 
 ANSWERS_PER_GROUP = 1000
 MAX_ORDERS = 1_000_000
@@ -54,7 +59,7 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
     rss_growth = None
     if before_kb is not None and after_kb is not None:
         rss_growth = (after_kb - before_kb) * 1024 / counts.total
-    rows, _ = read_source(path)
+    rows, _ = read_orders(path)
     return {
         "orders": counts.total,
         "orders_per_s": counts.total / result.summary.timing.elapsed_s,
@@ -70,7 +75,7 @@ def _checking_us(
     path: Path, instruments: dict[str, Instrument], risk: RiskLimits
 ) -> dict[str, float]:
     started = time.perf_counter()
-    rows, _ = read_source(path)
+    rows, _ = read_orders(path)
     read = time.perf_counter()
     problems = check_orders(rows, instruments, risk, str(path))
     checked = time.perf_counter()
