@@ -1,6 +1,6 @@
-"""`bench engine` and `bench rush` run end to end at their smallest sizes: every figure
-is there and sane (positive ratios, no failed order). No speed is asserted; the figures
-themselves belong to the benchmarks."""
+"""`bench engine` (and its `--scale`) and `bench rush` run end to end at their smallest
+sizes: every figure is there and sane (positive ratios, no failed order). No speed is
+asserted; the figures themselves belong to the benchmarks."""
 
 from __future__ import annotations
 
@@ -49,6 +49,35 @@ async def test_bench_engine_at_its_smallest_sizes_writes_every_figure(tmp_path: 
     assert figures["memory_orders"] == 10
     assert figures["threads_failed_orders"] == 0
     assert figures["rate_limit_rejections"] == 0  # the engine's throttle never trips
+
+
+async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Path) -> None:
+    figures = await _figures(tmp_path, "engine", "--scale", "--scale-sizes", "40,20")
+    assert set(figures["sizes"]) == {"20", "40"}
+    per_order = [
+        "orders_per_s", "rss_baseline_mb", "rss_peak_mb", "rss_growth_bytes_per_order",
+        "reading_us_per_order", "validation_us_per_order", "journaling_us_per_order",
+    ]  # fmt: skip
+    for size, row in figures["sizes"].items():
+        assert row["orders"] == int(size)
+        for key in per_order:
+            assert math.isfinite(row[key]) and row[key] >= 0, (size, key, row[key])
+        assert row["orders_per_s"] > 0 and row["journaling_us_per_order"] > 0, row
+        assert row["rss_peak_mb"] >= row["rss_baseline_mb"] > 0, row
+    across = [
+        "orders_per_s_spread", "rss_growth_bytes_per_order_max",
+        "reading_us_per_order_largest_over_smallest",
+        "validation_us_per_order_largest_over_smallest",
+        "journaling_us_per_order_largest_over_smallest",
+    ]  # fmt: skip
+    for key in across:
+        assert math.isfinite(figures[key]) and figures[key] >= 0, (key, figures[key])
+
+
+async def test_bench_engine_scale_refuses_bad_sizes_by_name(tmp_path: Path) -> None:
+    run = await run_cli("bench", "engine", "--scale", "--scale-sizes", "10,x", cwd=tmp_path)
+    assert run.returncode == 2, run.output
+    assert "--scale-sizes" in run.output and "Traceback" not in run.output
 
 
 async def test_bench_rush_of_one_rush_writes_every_figure(tmp_path: Path) -> None:

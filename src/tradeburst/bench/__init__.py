@@ -5,6 +5,7 @@ from tradeburst.bench._exchange import run_exchange_bench
 from tradeburst.bench._fubon import FubonBenchError, run_fubon_bench
 from tradeburst.bench._hotpath import run_hotpath_bench
 from tradeburst.bench._rush import run_rush_bench
+from tradeburst.bench._scale import SCALE_SIZES, run_scale_bench
 from tradeburst.bench._seed_report import decision_tree as seed_decision_tree
 from tradeburst.bench._seed_report import markdown as seed_markdown
 from tradeburst.bench._seed_report import write_png as write_seed_png
@@ -12,6 +13,7 @@ from tradeburst.bench._seed_table import SeedSizes, run_seed_table
 from tradeburst.bench._throttle import run_throttle_bench
 
 __all__ = [
+    "SCALE_SIZES",
     "EngineSizes",
     "FubonBenchError",
     "SeedSizes",
@@ -20,6 +22,7 @@ __all__ = [
     "run_fubon_bench",
     "run_hotpath_bench",
     "run_rush_bench",
+    "run_scale_bench",
     "run_seed_table",
     "run_throttle_bench",
     "seed_decision_tree",

@@ -81,16 +81,30 @@ def engine_bench(
             min=1, max=60_000, help="How long the memory figures' exchange takes to answer."
         ),
     ] = 2000,
+    scale: Annotated[
+        bool, typer.Option("--scale", help="Measure how cost grows with the job's size instead.")
+    ] = False,
+    scale_sizes: Annotated[
+        str,
+        typer.Option(metavar="N,N,…", help="Job sizes for --scale, comma-separated."),
+    ] = "1000,10000,100000",
 ) -> None:
     """Burst efficiency, engine overhead and memory, each beside its plain alternative.
 
     Burst efficiency under the Fubon limits beside manual pacing, engine overhead beside a
     bare aiohttp loop, and memory with 10,000 orders in flight beside threads. The defaults
-    give the published figures; smaller sizes make a quick smoke run.
+    give the published figures; smaller sizes make a quick smoke run. With --scale: orders/s,
+    RSS growth and the per-order costs of 1k, 10k and 100k orders (profile none), side by side.
     """
-    from tradeburst.bench import EngineSizes, run_engine_bench
+    from tradeburst.bench import EngineSizes, run_engine_bench, run_scale_bench
 
     json_path = writable(json_path, "--json")
+    if scale:
+        counts = _scale_counts(scale_sizes)
+        console = Console(highlight=False)
+        console.print(f"measuring {', '.join(f'{n:,}' for n in counts)} orders…")
+        _show_and_keep(console, run_loop(run_scale_bench(counts)), json_path)
+        return
     sizes = EngineSizes(
         overhead_orders=overhead_orders,
         overhead_rounds=overhead_rounds,
@@ -337,6 +351,20 @@ def seed_table_bench(
             path.parent.mkdir(parents=True, exist_ok=True)
             write(path)
             console.print(f"written to {path}")
+
+
+def _scale_counts(text: str) -> tuple[int, ...]:
+    """`--scale-sizes`: whole numbers of orders, each from 1 to 1,000,000."""
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        counts = ()
+    if not counts or len(counts) > 10 or not all(1 <= n <= 1_000_000 for n in counts):
+        raise typer.BadParameter(
+            f"{text[:40]!r}: give up to 10 comma-separated sizes from 1 to 1000000",
+            param_hint="--scale-sizes",
+        )
+    return counts
 
 
 def _show_and_keep(console: Console, figures: object, json_path: Path | None) -> None:
