@@ -105,7 +105,7 @@ def cli_args(*args: str) -> list[str]:
     return [sys.executable, "-m", "tradeburst", *args]
 
 
-async def run_cli(*args: str, cwd: Path) -> Completed:
+async def run_cli(*args: str, cwd: Path, timeout_s: float = CLI_TIMEOUT_S) -> Completed:
     """`tradeburst ARGS` to completion, without blocking the loop serving the exchange."""
     process = await asyncio.create_subprocess_exec(
         *cli_args(*args),
@@ -115,7 +115,7 @@ async def run_cli(*args: str, cwd: Path) -> Completed:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with asyncio.timeout(CLI_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             stdout, stderr = await process.communicate()
     except TimeoutError:
         process.kill()

@@ -20,7 +20,9 @@ SMALL_ENGINE = (
 
 async def _figures(tmp_path: Path, *args: str) -> dict[str, Any]:
     out = tmp_path / "figures.json"
-    run = await run_cli("bench", *args, "--json", str(out), cwd=tmp_path)
+    # A benchmark starts servers and worker processes of its own: under several test
+    # workers on two cores it takes minutes, not the minute a command is given.
+    run = await run_cli("bench", *args, "--json", str(out), cwd=tmp_path, timeout_s=240)
     assert run.returncode == 0, run.output
     assert "Traceback" not in run.output
     figures: dict[str, Any] = json.loads(out.read_text())
