@@ -48,11 +48,15 @@ _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def order_no_text(number: int) -> str:
     """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
-    digits = []
-    for _ in range(5):
-        number, rest = divmod(number, 36)
-        digits.append(_BASE36[rest])
-    return "".join(reversed(digits))
+    # Spelled out rather than looped: it runs once per accepted order.
+    digits = _BASE36
+    return (
+        digits[number // 1_679_616 % 36]
+        + digits[number // 46_656 % 36]
+        + digits[number // 1_296 % 36]
+        + digits[number // 36 % 36]
+        + digits[number % 36]
+    )
 
 
 class Refusal(TradeburstError):
@@ -395,9 +399,11 @@ class Market:
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
         self._next_seq += 1
+        now_ns = self.clock.now_ns()  # one reading: the record's date and time agree
+        day = self.schedule.day_of(now_ns)
         record = OrderResult(
             function_type=FunctionType.NEW,
-            date=self._today(),
+            date=day.date_text,
             seq_no=f"{seq:011d}",
             branch_no=account.branch_no,
             account=account.account,
@@ -415,7 +421,7 @@ class Market:
             after_price=order.price_twd,
             after_qty=order.quantity,
             user_def=order.user_def,
-            last_time=self._now_text(),
+            last_time=day.clock_text(now_ns),
             received_ns=received_ns,
         )
         self._records[seq] = record
