@@ -91,6 +91,8 @@ class Market:
         self._next_order = 1
         self._next_fill = 1
         self._next_queue = 1
+        self._text_ms = -1
+        self._text = ""
         self.schedule = Schedule(clock, always_open=always_open)
         self._changes = {
             Change.OPENING_AUCTION: self._open_auction,
@@ -393,8 +395,16 @@ class Market:
         return self.schedule.day_of(self.clock.now_ns()).date_text
 
     def _now_text(self) -> str:
-        now_ns = self.clock.now_ns()
-        return self.schedule.day_of(now_ns).clock_text(now_ns)
+        return self._time_text(self.clock.now_ns())
+
+    def _time_text(self, moment_ns: int) -> str:
+        """`last_time` of `moment_ns`, kept while the millisecond lasts: a burst's orders
+        mostly share one. A day starts on a whole millisecond, so the day is the same too."""
+        ms = moment_ns // 1_000_000
+        if ms != self._text_ms:
+            self._text_ms = ms
+            self._text = self.schedule.day_of(moment_ns).clock_text(moment_ns)
+        return self._text
 
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
@@ -421,7 +431,7 @@ class Market:
             after_price=order.price_twd,
             after_qty=order.quantity,
             user_def=order.user_def,
-            last_time=day.clock_text(now_ns),
+            last_time=self._time_text(now_ns),
             received_ns=received_ns,
         )
         self._records[seq] = record
@@ -470,7 +480,7 @@ class Market:
         if not trades:
             return
         now_ns = self.clock.now_ns()
-        now_text = self.schedule.day_of(now_ns).clock_text(now_ns)
+        now_text = self._time_text(now_ns)
         for trade in trades:
             price = from_cents(trade.price_cents)
             self._volume[book.symbol] += trade.quantity
