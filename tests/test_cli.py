@@ -131,6 +131,8 @@ def test_the_exchange_benchmark_writes_its_figures(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     for key in ("match_per_s", "http_orders_per_s", "http_bare_per_s"):
         assert figures[key] > 0
+    batch = figures["batch30_ms"]
+    assert 0 < batch["p50"] <= batch["p99"]
 
 
 def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(

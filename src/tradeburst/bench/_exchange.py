@@ -1,4 +1,5 @@
-"""`tradeburst bench exchange`: how fast the rehearsal exchange matches in-process, and how
+"""`tradeburst bench exchange`: how fast the rehearsal exchange matches in-process, how long
+it takes over one batch of 30 decoded orders (`batch30_ms`, p50 and p99), and how
 many orders per second it serves over HTTP next to a bare aiohttp handler measured in the
 same run with the same client loop. Each server runs in its own process so the client and
 the server do not share one core; the two are measured in alternate rounds and the ratio
@@ -18,7 +19,14 @@ from typing import Any
 import aiohttp
 
 from tradeburst.bench._servers import BENCH_KEY, bare_server, exchange_server, serving
-from tradeburst.exchange import Account, Market, SessionClock, load_symbols
+from tradeburst.exchange import (
+    BATCH_ORDERS,
+    Account,
+    Market,
+    SessionClock,
+    load_symbols,
+    time_batches,
+)
 from tradeburst.model import Order, Side
 
 __all__ = ["run_exchange_bench"]
@@ -56,6 +64,13 @@ def _match_per_s(orders: int) -> float:
     return orders / (time.perf_counter() - started)
 
 
+def _batch_ms(batches: int) -> dict[str, float]:
+    """p50 and p99 of one decoded batch through the exchange's batch path, in-process."""
+    took_ms = time_batches(batches)
+    p99 = statistics.quantiles(took_ms, n=100)[98]
+    return {"p50": round(statistics.median(took_ms), 3), "p99": round(p99, 3)}
+
+
 async def _http_per_s(url: str, orders: int, concurrency: int) -> float:
     bodies: list[dict[str, Any]] = [
         {"symbol": "2891", "buy_sell": side, "quantity": 1000, "price": str(Decimal("40.60"))}
@@ -81,7 +96,10 @@ async def _http_per_s(url: str, orders: int, concurrency: int) -> float:
 
 
 async def run_exchange_bench(*, orders: int, concurrency: int, rounds: int = 3) -> dict[str, Any]:
-    figures: dict[str, Any] = {"match_per_s": _match_per_s(orders)}
+    figures: dict[str, Any] = {
+        "match_per_s": _match_per_s(orders),
+        f"batch{BATCH_ORDERS}_ms": _batch_ms(max(100, orders // 100)),
+    }
     with tempfile.TemporaryDirectory() as folder:
         # A file database, as a user would run it: every answer waits for its commit.
         exchange_cmd = exchange_server("none", "--db", str(Path(folder) / "bench.db"))

@@ -2,6 +2,7 @@
 in front of TWSE, for rehearsing bursts before touching real money."""
 
 from tradeburst.exchange._accounts import Account
+from tradeburst.exchange._batch_timing import BATCH_ORDERS, time_batches
 from tradeburst.exchange._child import exchange_child, serving
 from tradeburst.exchange._clock import Clock, ManualClock, SessionClock
 from tradeburst.exchange._door import DoorLimits
@@ -13,6 +14,7 @@ from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
 from tradeburst.exchange._symbols import Symbol, load_symbols
 
 __all__ = [
+    "BATCH_ORDERS",
     "CONNECTION_LIMIT_MESSAGE",
     "PROFILES",
     "RATE_LIMIT_MESSAGE",
@@ -31,4 +33,5 @@ __all__ = [
     "exchange_child",
     "load_symbols",
     "serving",
+    "time_batches",
 ]

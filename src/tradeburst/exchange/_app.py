@@ -310,13 +310,23 @@ class ExchangeApp:
         account = account_of(request)
         body = self._decode(request, raw, BatchBody)
         self._gate(account, LimitClass.BATCH, len(body.orders))
-        checked = [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
+        checked = self.check_batch(body)
         fault = self._fault_before(request)
-        received_ns = received_ns_of(request)
+        envelope = self.place_checked(account, checked, received_ns_of(request))
+        return await self._answer(request, fault, envelope)
+
+    def check_batch(self, body: BatchBody) -> list[tuple[Order, str | None]]:
+        """Every order of a decoded batch as a model order with its warning; the first
+        bad one answers 400 naming its index, and nothing is placed."""
+        return [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
+
+    def place_checked(
+        self, account: Account, checked: list[tuple[Order, str | None]], received_ns: int
+    ) -> Envelope:
+        """Place a checked batch, in order, and the envelope that answers it."""
         records = [self.market.place(account, order, received_ns) for order, _ in checked]
         warnings = [f"orders[{i}]: {w}" for i, (_, w) in enumerate(checked) if w]
-        envelope = Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
-        return await self._answer(request, fault, envelope)
+        return Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         return await self._change(

@@ -48,11 +48,15 @@ _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def order_no_text(number: int) -> str:
     """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
-    digits = []
-    for _ in range(5):
-        number, rest = divmod(number, 36)
-        digits.append(_BASE36[rest])
-    return "".join(reversed(digits))
+    # Spelled out rather than looped: it runs once per accepted order.
+    digits = _BASE36
+    return (
+        digits[number // 1_679_616 % 36]
+        + digits[number // 46_656 % 36]
+        + digits[number // 1_296 % 36]
+        + digits[number // 36 % 36]
+        + digits[number % 36]
+    )
 
 
 class Refusal(TradeburstError):
@@ -87,6 +91,8 @@ class Market:
         self._next_order = 1
         self._next_fill = 1
         self._next_queue = 1
+        self._text_ms = -1
+        self._text = ""
         self.schedule = Schedule(clock, always_open=always_open)
         self._changes = {
             Change.OPENING_AUCTION: self._open_auction,
@@ -389,15 +395,25 @@ class Market:
         return self.schedule.day_of(self.clock.now_ns()).date_text
 
     def _now_text(self) -> str:
-        now_ns = self.clock.now_ns()
-        return self.schedule.day_of(now_ns).clock_text(now_ns)
+        return self._time_text(self.clock.now_ns())
+
+    def _time_text(self, moment_ns: int) -> str:
+        """`last_time` of `moment_ns`, kept while the millisecond lasts: a burst's orders
+        mostly share one. A day starts on a whole millisecond, so the day is the same too."""
+        ms = moment_ns // 1_000_000
+        if ms != self._text_ms:
+            self._text_ms = ms
+            self._text = self.schedule.day_of(moment_ns).clock_text(moment_ns)
+        return self._text
 
     def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         seq = self._next_seq
         self._next_seq += 1
+        now_ns = self.clock.now_ns()  # one reading: the record's date and time agree
+        day = self.schedule.day_of(now_ns)
         record = OrderResult(
             function_type=FunctionType.NEW,
-            date=self._today(),
+            date=day.date_text,
             seq_no=f"{seq:011d}",
             branch_no=account.branch_no,
             account=account.account,
@@ -415,7 +431,7 @@ class Market:
             after_price=order.price_twd,
             after_qty=order.quantity,
             user_def=order.user_def,
-            last_time=self._now_text(),
+            last_time=self._time_text(now_ns),
             received_ns=received_ns,
         )
         self._records[seq] = record
@@ -464,7 +480,7 @@ class Market:
         if not trades:
             return
         now_ns = self.clock.now_ns()
-        now_text = self.schedule.day_of(now_ns).clock_text(now_ns)
+        now_text = self._time_text(now_ns)
         for trade in trades:
             price = from_cents(trade.price_cents)
             self._volume[book.symbol] += trade.quantity

@@ -64,6 +64,8 @@ class Hub:
         return (channel, symbol) in self._subscribers
 
     def on_tick(self, symbol: str, tick: Tick) -> None:
+        if not self._subscribers:  # nobody subscribed: skip the four lookups of every trade
+            return
         self._publish("trades", symbol, lambda: encode(trade_payload(symbol, tick)))
         if not tick.trial:
             day = self._day_of(symbol)
@@ -73,6 +75,8 @@ class Hub:
         self._publish_quote(symbol)
 
     def on_book(self, symbol: str) -> None:
+        if not self._subscribers:
+            return
         self._publish("books", symbol, lambda: encode(books_payload(self._market, symbol)))
         self._publish_quote(symbol)
 
