@@ -42,8 +42,10 @@ def fire_args(
     source: Path, url: str, journal: Path, throttle: str | None, concurrency: str = "3"
 ) -> list[str]:
     shared = ("--throttle", throttle) if throttle else ()
+    # The bots fire files of the same orders on one account on purpose: `--again`, or the
+    # rule against sending the same orders twice in a day would refuse all but the first.
     return ["fire", str(source), "--url", url, "--api-key", KEY_A, "--journal", str(journal),
-            "--concurrency", concurrency, *QUICK_AGE, *shared]  # fmt: skip
+            "--concurrency", concurrency, "--again", *QUICK_AGE, *shared]  # fmt: skip
 
 
 async def start_fires(

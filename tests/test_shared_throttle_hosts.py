@@ -93,7 +93,7 @@ async def test_two_hosts_share_one_accounts_limits(
                     args = ["ip", "netns", "exec", host, sys.executable, "-m", "tradeburst",
                             "fire", str(source), "--url", url, "--api-key", KEY_A,
                             "--journal", str(tmp_path / f"run{n}.sqlite"), "--concurrency", "3",
-                            "--throttle", throttle, *QUICK_AGE]  # fmt: skip
+                            "--throttle", throttle, "--again", *QUICK_AGE]  # fmt: skip
                     bots.append(await asyncio.create_subprocess_exec(
                         *args, cwd=tmp_path, env=cli_env(),
                         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
