@@ -371,3 +371,22 @@ async def rewriting_proxy(
         yield proxy
     finally:
         await proxy.aclose()
+
+
+RUN_LINE = re.compile(r"^run: (\w+)$", re.MULTILINE)
+"""The line a command prints with its run id when it starts sending."""
+
+
+async def wait_for_own_orders(
+    session: aiohttp.ClientSession, url: str, admin_key: str, client: Background, at_least: int
+) -> None:
+    """Until the exchange holds `at_least` orders of `client`'s own run (their client order
+    ids begin with the run id it prints when it starts sending), not just anyone's."""
+    async with asyncio.timeout(CLI_TIMEOUT_S):
+        while True:
+            found = RUN_LINE.search(client.stdout_path.read_text(errors="replace"))
+            if found:
+                records = await placed(session, url, admin_key)
+                if sum(r["user_def"].startswith(found.group(1)) for r in records) >= at_least:
+                    return
+            await asyncio.sleep(POLL_S)

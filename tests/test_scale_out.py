@@ -8,7 +8,6 @@ window of the account held more than its limit."""
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 from pathlib import Path
 
@@ -19,22 +18,21 @@ from _postgres_server import PostgresServer
 from tradeburst.engine import read_run
 
 from _engine_support import (
-    CLI_TIMEOUT_S,
-    POLL_S,
     QUICK_AGE,
+    RUN_LINE,
     Background,
     admin_stats,
     assert_one_order_per_intent,
     exchange_process,
     placed,
     run_cli,
+    wait_for_own_orders,
     write_orders,
 )
 from _shared_support import assert_within_windows
 from _support import ADMIN, KEY_A
 
 PER_PROCESS = 120
-RUN_LINE = re.compile(r"^run: (\w+)$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -61,7 +59,7 @@ async def test_a_killed_bot_resumes_through_the_shared_throttle_and_journal(
                 # test_shared_throttle (a PostgreSQL journal is not read for repeats today).
                 await bot.start("fire", str(source), "--again",
                                 *_shared(url, journal_url, throttle), cwd=tmp_path)  # fmt: skip
-            await _its_orders_placed(session, url, bots[0], at_least=20)  # mid-burst
+            await wait_for_own_orders(session, url, ADMIN, bots[0], at_least=20)  # mid-burst
             bots[0].signal(signal.SIGKILL)
             done = await asyncio.gather(*(bot.wait() for bot in bots))
         finally:
@@ -87,18 +85,3 @@ async def test_a_killed_bot_resumes_through_the_shared_throttle_and_journal(
     assert_one_order_per_intent(records, user_defs)
     assert stats["rate_limited"] == 0
     assert_within_windows(records, "fubon")
-
-
-async def _its_orders_placed(
-    session: aiohttp.ClientSession, url: str, bot: Background, at_least: int
-) -> None:
-    """Until the exchange holds `at_least` orders of this bot's run (its client order ids
-    begin with the run id, which it prints when it starts sending)."""
-    async with asyncio.timeout(CLI_TIMEOUT_S):
-        while True:
-            found = RUN_LINE.search(bot.stdout_path.read_text(errors="replace"))
-            if found:
-                records = await placed(session, url, ADMIN)
-                if sum(r["user_def"].startswith(found.group(1)) for r in records) >= at_least:
-                    return
-            await asyncio.sleep(POLL_S)

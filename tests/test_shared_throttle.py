@@ -23,6 +23,7 @@ from _engine_support import (
     journal_of,
     placed,
     run_cli,
+    wait_for_own_orders,
     wait_for_placed,
     write_orders,
 )
@@ -121,7 +122,7 @@ async def test_a_killed_process_frees_its_slots_after_the_lease(
         url = await exchange.started()
         clients = await start_fires(tmp_path, url, throttle)
         victim = clients[0]
-        await wait_for_placed(session, url, ADMIN, 60, victim)
+        await wait_for_own_orders(session, url, ADMIN, victim, at_least=20)  # mid-burst
         assert victim.process is not None
         owner = f"{victim.process.pid}-".encode()
         victim.signal(signal.SIGKILL)
