@@ -198,6 +198,7 @@ class Dispatcher:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._unknowns.release_all()
             stop_listening()
             with contextlib.suppress(JournalError):  # kept in `journal_failure`
                 await self._journal.flush()
@@ -382,6 +383,7 @@ class Dispatcher:
             if intent.aged_out:
                 stats.last_resend_wall_ns = wall_ns
             journal.record(intent)  # a resume must know it may have left
+        held_while_it_may_land = False
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])
@@ -393,7 +395,8 @@ class Dispatcher:
         except NotSent as exc:
             self._not_placed(intents, str(exc))
         except AnswerLost as exc:
-            self._lost(intents, str(exc))
+            self._lost(intents, str(exc), slots)
+            held_while_it_may_land = True
         except BrokerFatal as exc:
             # The broker refuses us as such: send nothing more, settle what is in flight.
             self._fatal = exc
@@ -421,7 +424,8 @@ class Dispatcher:
         finally:
             # A failed request's end counts too: a run of refused attempts took that long.
             stats.last_settle_ns = max(stats.last_settle_ns, mono_ns())
-            slots.release()
+            if not held_while_it_may_land:
+                slots.release()
             self._poke()
 
     async def _admitted(self, intents: list[Intent], slots: Slots) -> bool:
@@ -499,9 +503,9 @@ class Dispatcher:
         self._journal.record(intent)
         return False
 
-    def _lost(self, intents: list[Intent], message: str) -> None:
+    def _lost(self, intents: list[Intent], message: str, slots: Slots | None = None) -> None:
         log.info("answer lost (%s) for %d orders; will ask the broker", message, len(intents))
-        self._unknowns.lost(intents, message, asyncio.get_running_loop().time())
+        self._unknowns.lost(intents, message, asyncio.get_running_loop().time(), slots)
         self.stats.unknown += len(intents)
 
     # -- reconciling ----------------------------------------------------------------------

@@ -9,6 +9,12 @@ on its way: it is asked about again after a quarter of its wait so far (1-5 s, a
 just after its request ages out), and only once its request is older than the request age
 is it given back to the dispatcher to send again. A failed query is asked again after a
 back-off that doubles.
+
+A lost request keeps its throttle slots while it may still reach the broker: the broker
+counts it when it lands, however late, so the slots are released only once it is known to
+have landed (found, or answered late) or can land no more. Released at its answer, a
+request held by the network would land in a window the throttle believes free, and be
+refused for rate, or push another request over the limit.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from tradeburst.brokers import OrderState
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._reconcile import UNDECIDED_MESSAGE, match_records
+from tradeburst.engine._throttle import Slots
 from tradeburst.engine.journal import JournalStore
 
 __all__ = ["NOT_YET_MESSAGE", "NOT_YET_PAUSE_S", "Sorted", "Unknowns", "backoff_s"]
@@ -55,6 +62,8 @@ class Unknowns:
         self._options = options
         self._journal = journal
         self._waiting: list[Intent] = []
+        self._slots: dict[int, Slots] = {}
+        """By intent seq: the throttle slots of a lost request that may still land."""
         self.querying = False
         """A query is under way (set when it is decided, not when its task first runs)."""
         self._not_before = 0.0
@@ -77,9 +86,14 @@ class Unknowns:
             if intent.message == NOT_YET_MESSAGE:  # a resume has just asked
                 intent.ask_at = now + max(grace_s, NOT_YET_PAUSE_S[0])
 
-    def lost(self, intents: Iterable[Intent], message: str, now: float) -> None:
-        """Their requests left and no usable answer came."""
+    def lost(
+        self, intents: Iterable[Intent], message: str, now: float, slots: Slots | None = None
+    ) -> None:
+        """Their request left and no usable answer came; `slots`, its throttle slots, are
+        held until it is known to have landed or can land no more."""
         for intent in intents:
+            if slots is not None:
+                self._slots[intent.seq] = slots
             intent.state = IntentState.UNKNOWN
             intent.lost_at = now
             intent.ask_at = now + self._options.grace_s
@@ -90,7 +104,7 @@ class Unknowns:
 
     def discard(self, intent: Intent) -> None:
         """Settled some other way (a late answer): no longer asked about."""
-        self._waiting.remove(intent)
+        self._leave(intent)
 
     def due(self, now: float) -> list[Intent]:
         """When any is due to be asked about, every one past its grace (one query answers
@@ -110,7 +124,13 @@ class Unknowns:
     def give_up(self, intents: Iterable[Intent]) -> None:
         """They stay UNKNOWN, for `resume` to ask about."""
         for intent in intents:
-            self._waiting.remove(intent)
+            self._leave(intent)
+
+    def release_all(self) -> None:
+        """The dispatch is over: every held slot goes back to the throttle."""
+        for slots in self._slots.values():
+            slots.release()
+        self._slots.clear()
 
     def query_failed(self, due: list[Intent], now: float, reason: object) -> None:
         log.info("reconciliation query failed (%s); trying again", reason)
@@ -119,7 +139,7 @@ class Unknowns:
         self._failures += 1
         for intent in due:
             if now - intent.lost_at > self._options.reconcile_timeout_s:
-                self._waiting.remove(intent)  # stays UNKNOWN: the user must look
+                self._leave(intent)  # stays UNKNOWN: the user must look
 
     def sort(
         self,
@@ -139,7 +159,7 @@ class Unknowns:
         self._ask_again(undecided, now)
         gone = self._too_old_to_land(missing, wall_ns, now)
         for intent in missing if stopping else gone:
-            self._waiting.remove(intent)
+            self._leave(intent)
         return Sorted(found=found, gone=gone)
 
     def _too_old_to_land(self, missing: list[Intent], wall_ns: int, now: float) -> list[Intent]:
@@ -168,11 +188,23 @@ class Unknowns:
         pause_s = max(self._options.grace_s, MIN_RECONCILE_PAUSE_S)
         self._not_before = max(self._not_before, now + pause_s)
         for intent in undecided:
+            self._free(intent)  # the broker has it: its request has landed
             intent.message = UNDECIDED_MESSAGE
             intent.ask_at = now + pause_s
             if now - intent.lost_at > self._options.reconcile_timeout_s:
-                self._waiting.remove(intent)
+                self._leave(intent)
             self._journal.record(intent)
+
+    def _leave(self, intent: Intent) -> None:
+        self._waiting.remove(intent)
+        self._free(intent)
+
+    def _free(self, intent: Intent) -> None:
+        """Its request has landed or never will: its slots count from now to the window's
+        end. One request's intents share its slots, released at the first of them."""
+        slots = self._slots.pop(intent.seq, None)
+        if slots is not None:
+            slots.release()
 
 
 def backoff_s(bounds: tuple[float, float], streak: int) -> float:
