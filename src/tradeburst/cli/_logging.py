@@ -5,6 +5,7 @@ client is news for the operator, not a crash)."""
 from __future__ import annotations
 
 import logging
+import sys
 
 __all__ = ["configure_logging"]
 
@@ -18,7 +19,21 @@ class _OneLine(logging.Formatter):
         return line
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes, not the stream it was
+    when the command began: a command run in-process (a notebook, a test runner) may
+    have its stderr swapped and closed while the handler lives on."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(level: int = logging.WARNING) -> None:
-    handler = logging.StreamHandler()
+    handler = _CurrentStderr()
     handler.setFormatter(_OneLine())
     logging.basicConfig(level=level, handlers=[handler], force=True)
