@@ -31,6 +31,7 @@ from _engine_support import (
     write_orders,
 )
 from _rush_support import (
+    CLI_LEAD_S,
     TARGET,
     assert_once_each,
     assert_received_from,
@@ -46,9 +47,6 @@ IMITATION = Path(__file__).parent / "imitation"
 CANNOT_PIN = "cannot pin processes to cores on"
 NOT_CHECKED = "were not checked: windows does not report them"
 
-RUSH_LEAD_S = 10
-"""How far ahead of the exchange's clock the rush's target is: time for the process to
-start, connect, journal and estimate the clock on a busy machine."""
 
 Imitate = Callable[[str], None]
 
@@ -101,7 +99,7 @@ async def test_a_rush_on_imitated_windows_places_nothing_before_the_target(
     journal = tmp_path / "run.sqlite"
     with exchange_process(tmp_path, KEY_A, ADMIN, "--clock", "09:59:30", "--always-open") as ex:
         url = await ex.started()
-        target_ns = (await exchange_now_ns(url, KEY_A) + RUSH_LEAD_S * 10**9) // 1000 * 1000
+        target_ns = (await exchange_now_ns(url, KEY_A) + CLI_LEAD_S * 10**9) // 1000 * 1000
         done = await run_cli(
             *rush_args(source, url, KEY_A, journal, at_text(target_ns), "--admin-key", ADMIN,
                        "--batch-size", "5"),

@@ -42,6 +42,7 @@ from _engine_support import (
     write_orders,
 )
 from _rush_support import (
+    CLI_LEAD_S,
     TARGET,
     assert_once_each,
     assert_received_from,
@@ -65,10 +66,6 @@ MICROSECONDS_APART = 200.0
 """Bound on how far the report's fire error (µs) may be from the run's: both are the same
 stamps against the same target, converted to wall time by two separate readings of the
 wall and monotonic clocks."""
-CLI_LEAD_S = 15
-"""How far ahead of the exchange's clock a CLI rush's target is set: time for the process
-to start, connect, journal and estimate the clock, with other test workers on the cores
-(a start took 9.6 s on a machine starved by other work)."""
 
 
 async def rushed(

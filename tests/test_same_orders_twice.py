@@ -5,16 +5,18 @@ real exchange holds; `again` sends them anyway."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tradeburst.brokers import SimBroker
-from tradeburst.engine import FireOptions, FireResult, InvalidInput, fire
+from tradeburst.engine import FireOptions, FireResult, InvalidInput, fire, rush
 from tradeburst.exchange import Exchange
 
 from _engine_support import QUICK_AGE_S, placed, run_cli, write_orders
+from _rush_support import TARGET, clock_before
 from _support import ADMIN, KEY_A, StartExchange
 
 ORDERS = 3
@@ -116,3 +118,30 @@ async def test_the_command_refuses_with_exit_2_and_sends_with_again(
     forced = await run_cli(*args("third.sqlite", "--again"), cwd=tmp_path)
     assert forced.returncode == 0, forced.output
     assert len(await placed(session, exchange.url, ADMIN)) == 2 * ORDERS
+
+
+async def test_a_run_still_waiting_to_send_the_same_orders_is_a_repeat(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A rush waiting for its target holds its journal locked, so its orders cannot be read
+    there: its claim on them refuses a second run of the same orders at once; once it has
+    ended, a run of other orders was never in its way and it placed each order once."""
+    exchange = await start_exchange(clock=clock_before(seconds=60))
+    source = write_orders(tmp_path / "orders.csv", ORDERS)
+    waiting = asyncio.Event()
+    stop = asyncio.Event()
+    options = FireOptions(max_request_age_s=QUICK_AGE_S, journal=tmp_path / "first.sqlite")
+    async with SimBroker(exchange.url, KEY_A) as broker:
+        first = asyncio.create_task(
+            rush(source, broker, options, TARGET, stop=stop, notify=lambda _: waiting.set())
+        )
+        await asyncio.wait_for(waiting.wait(), 30.0)
+        with pytest.raises(InvalidInput, match="another run is sending these same orders"):
+            await fired(exchange, source, tmp_path / "second.sqlite")
+        other = write_orders(tmp_path / "other.csv", ORDERS + 1)
+        assert (await fired(exchange, other, tmp_path / "other.sqlite")).summary.orders.accepted
+        stop.set()
+        stopped = await asyncio.wait_for(first, 30.0)
+    assert stopped.summary.orders.accepted == 0 and stopped.summary.orders.not_sent == ORDERS
+    assert not (tmp_path / "second.sqlite").exists()
+    assert len(await placed(session, exchange.url, ADMIN)) == ORDERS + 1

@@ -1,8 +1,9 @@
 """What differs between Linux, macOS and Windows, in one place: Ctrl-C on a loop that takes
 no signal handler (Windows), the cores a process may run on and SCHED_FIFO (Linux only), a
 process's page faults and peak memory (not on Windows), where shared memory lives, whether
-a file's permission bits mean anything (not on Windows), the event loop's clock (coarse on
-Windows before Python 3.13) and how late a sleep wakes. Where the platform cannot do
+a file's permission bits mean anything (not on Windows), how a file is locked against other
+processes, the event loop's clock (coarse on Windows before Python 3.13) and how late a
+sleep wakes. Where the platform cannot do
 something, this module says so in one line, once per process (a warning of the
 `tradeburst.platform` logger), and goes on. What it can detect (a loop without signal
 handlers, no `os.sched_setaffinity`, a coarse clock) it detects; what only the platform's
@@ -38,6 +39,7 @@ __all__ = [
     "set_cores",
     "set_policy",
     "shm_path",
+    "try_lock",
 ]
 
 log = logging.getLogger("tradeburst.platform")
@@ -226,6 +228,26 @@ def _in_network_folder(path: Path) -> bool:
     kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined,unused-ignore]
     root = path.absolute().drive + "\\"
     return bool(kernel32.GetDriveTypeW(root) == drive_remote)
+
+
+# -- a lock another process sees -----------------------------------------------------------
+
+
+def try_lock(fd: int) -> bool:
+    """Lock the open file `fd` against every other process, without waiting: False when
+    another holds it. The lock goes with the file's closing, or its process's death."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 # -- the event loop's clock ---------------------------------------------------------------

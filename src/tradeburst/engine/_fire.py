@@ -12,8 +12,10 @@ such a resend the late-duplicate watch looks at the account for one request age.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from datetime import time as time_of_day
+from pathlib import Path
 
 import msgspec
 
@@ -27,7 +29,7 @@ from tradeburst.engine._order_source import OrderSource, read_source, source_nam
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow
 from tradeburst.engine._outcome import summary_of, timing_against
 from tradeburst.engine._planner import Plan, plan
-from tradeburst.engine._repeats import DIGEST_KEY, earlier_run, orders_digest
+from tradeburst.engine._repeats import DIGEST_KEY, earlier_run, orders_claim, orders_digest
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._run_terms import (
     FireOptions,
@@ -136,12 +138,32 @@ async def _send(
     watch: Watch | None,
     rushing: _Rushing | None,
 ) -> FireResult:
-    """The run itself, once its throttle is open."""
-    profile = throttle.profile
-    schedule = plan(len(rows), profile, terms.max_batch)
+    """The run itself, once its throttle is open and its orders are its own to send."""
     digest = orders_digest(rows)
-    if not options.again:
-        await _refuse_repeat(source, options, digest, broker)
+    with contextlib.ExitStack() as claimed:
+        if not options.again:
+            folder = _journal_folder(options)
+            claimed.enter_context(orders_claim(folder, digest, broker.account, source_name(source)))
+            await _refuse_repeat(source, folder, digest, broker)
+        return await _run(source, broker, options, terms, throttle, rows, target_broker_ns,
+                          command, stop, watch, rushing, digest)  # fmt: skip
+
+
+async def _run(
+    source: OrderSource,
+    broker: Broker,
+    options: FireOptions,
+    terms: DispatchOptions,
+    throttle: Throttle,
+    rows: list[OrderRow],
+    target_broker_ns: int | None,
+    command: str,
+    stop: asyncio.Event | None,
+    watch: Watch | None,
+    rushing: _Rushing | None,
+    digest: str,
+) -> FireResult:
+    profile = throttle.profile
     intents: list[Intent] = []
 
     def tagged(run_id: str) -> list[Intent]:
@@ -168,6 +190,7 @@ async def _send(
         if target_broker_ns is not None and rushing is not None:
             await _grade_rush(result, clock, target_broker_ns, rushing)
         await session.finish(result.dispatch)
+    schedule = plan(len(rows), profile, terms.max_batch)
     # Stopped early: the bound of what was sent, not of the file.
     if result.interrupted or result.fatal or result.journal_failure:
         schedule = plan(sum(1 for i in intents if i.attempts), profile, terms.max_batch)
@@ -189,16 +212,17 @@ async def _checked(
     return rows, target_broker_ns
 
 
-async def _refuse_repeat(
-    source: OrderSource, options: FireOptions, digest: str, broker: Broker
-) -> None:
-    """Refuse to send orders a run of today already sent on this account. The runs looked
-    at are the journal files beside this run's (a shared PostgreSQL journal is not read)."""
+def _journal_folder(options: FireOptions) -> Path:
+    """Where this run's journal file goes (for a PostgreSQL journal, the default folder):
+    the folder whose journals and claims say what else sent these orders."""
     journal = options.journal
     path = journal.path if isinstance(journal, JournalLocation) else journal
-    if journal is not None and path is None:
-        return
-    folder = path.parent if path is not None else DEFAULT_JOURNAL_DIR
+    return path.parent if path is not None else DEFAULT_JOURNAL_DIR
+
+
+async def _refuse_repeat(source: OrderSource, folder: Path, digest: str, broker: Broker) -> None:
+    """Refuse to send orders a run of today already sent on this account. The runs looked
+    at are the journal files in `folder` (a shared PostgreSQL journal is not read)."""
     earlier = await earlier_run(folder, digest, broker)
     if earlier is not None:
         raise InvalidInput([earlier.problem(source_name(source))])
