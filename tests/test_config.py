@@ -74,6 +74,8 @@ def test_a_flag_wins_over_the_file_and_the_file_over_the_default(
         ("[bench]\nurl = 'x'\n", "unknown key 'bench.url'"),
         ('max_orders = "many"\n', "max_orders:"),
         ('api_key = "k"\n', "api_key: secrets are not kept here"),
+        ('throttle = "redis://u:S3CRET@h:6379/0"\n', "throttle: passwords are not kept here"),
+        ('[fire]\njournal = "postgresql://u:p/w@h/db"\n', "fire.journal: passwords are not"),
         ("url = \n", "not TOML"),
     ],
 )
@@ -88,6 +90,7 @@ def test_a_bad_config_file_is_refused_naming_the_file_and_the_key(
     flat = " ".join(result.output.replace("│", " ").split())
     assert "tradeburst.toml" in flat and named in flat
     assert "Traceback" not in result.output
+    assert "S3CRET" not in result.output and "p/w" not in result.output
 
 
 def test_config_says_where_each_setting_comes_from_with_secrets_masked(
@@ -101,7 +104,8 @@ def test_config_says_where_each_setting_comes_from_with_secrets_masked(
     config.write_text('profile = "shioaji"\n[rush]\njson_path = "r.json"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     env = {"HOME": str(home), "TRADEBURST_API_KEY": "secret-key-value",
-           "TRADEBURST_URL": "http://127.0.0.1:4321", "COLUMNS": "200"}  # fmt: skip
+           "TRADEBURST_URL": "http://127.0.0.1:4321", "COLUMNS": "200",
+           "TRADEBURST_THROTTLE": "redis://bot:pa/ss-value@127.0.0.1:6379/0"}  # fmt: skip
     result = runner.invoke(app, ["config"], env=env)
     assert result.exit_code == 0, result.output
     rows = {line.split("│")[1].strip(): line for line in result.output.splitlines()
@@ -111,5 +115,6 @@ def test_config_says_where_each_setting_comes_from_with_secrets_masked(
     assert "environment TRADEBURST_URL" in rows["url"]
     assert "****" in rows["api_key"]
     assert "secret-key-value" not in result.output
+    assert "redis://bot@127.0.0.1:6379/0" in rows["throttle"] and "ss-value" not in result.output
     assert "built-in default" in rows["max_orders"]
     assert "r.json" in rows["rush.json_path"]

@@ -251,7 +251,7 @@ def test_a_journal_url_is_shown_without_its_password(
     [
         ("postgresql://ann:pw@/runs", "names no host"),
         ("postgresql://ann:pw@db:5432/", "names no database"),
-        ("postgresql://ann:pw@db:99999/runs", "Port out of range"),
+        ("postgresql://ann:pw@db:99999/runs", "port is out of range"),
         ("mysql://ann:pw@db/runs", "a file or a postgresql:// URL"),
     ],
 )

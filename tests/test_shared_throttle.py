@@ -7,11 +7,15 @@ stops a run before it starts (exit 2) or mid-run (exit 4)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
+import pytest
+
+from tradeburst.engine import ThrottleError, throttle_url
 
 from _engine_support import (
     QUICK_AGE,
@@ -210,3 +214,28 @@ async def test_a_throttle_url_that_is_not_redis_is_refused(tmp_path: Path) -> No
     assert "--throttle" in done.stderr
     assert "redis://" in done.stderr
     assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("redis://bot:Zq/ss-word@127.0.0.1:6379/0", "its port is not a number"),
+        ("redis://bot:p@ss-word@127.0.0.1/ss-word", "database (its path) must be a number"),
+        ("redis://bot:pass-word@127.0.0.1:99999/0", "its port is out of range"),
+    ],
+)
+def test_a_bad_throttle_url_is_refused_without_quoting_its_password(
+    given: str, problem: str
+) -> None:
+    """urllib's errors quote what follows the host's colon, where an unencoded `/` in a
+    password puts part of it: the refusal says what is wrong in its own words."""
+    with pytest.raises(ThrottleError, match=re.escape(problem)) as refused:
+        throttle_url(given)
+    assert "ss-word" not in str(refused.value) and "Zq" not in str(refused.value)
+
+
+def test_a_throttle_urls_password_is_not_in_its_repr() -> None:
+    """Options and settings are printed in logs and tracebacks by their repr."""
+    url = throttle_url("redis://bot:s3cret-pw@127.0.0.1:6379/0")
+    assert url.password == "s3cret-pw"
+    assert "s3cret-pw" not in repr(url) and "s3cret-pw" not in url.shown

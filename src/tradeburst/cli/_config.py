@@ -18,7 +18,8 @@ not change: a flag, or the option's environment variable, still wins over the fi
 the file wins over the built-in default. Every key and value is checked against the
 commands' real parameters when the file is read: an unknown key, or a value the option
 would refuse, is a usage error naming the file and the key (exit 2). Secrets have no key:
-the API key comes from the environment or `api_key_file` (0600), never from this file.
+the API key comes from the environment or `api_key_file` (0600), and a URL's password from
+the environment, never from this file.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from tradeburst._inputs import InputFileError, read_input
+from tradeburst._shown_urls import without_password
 
 __all__ = [
     "CONFIG_MAX_BYTES",
@@ -204,6 +206,10 @@ def _check(
     if name in SECRETS:
         raise _problem(path, f"{where}: secrets are not kept here; use TRADEBURST_API_KEY "
                              "or api_key_file (mode 0600)")  # fmt: skip
+    if isinstance(value, str) and without_password(value) != value:
+        raise _problem(path, f"{where}: passwords are not kept here; give the URL without it "
+                             "and set PGPASSWORD (a journal), or give the whole URL in "
+                             "TRADEBURST_THROTTLE (a throttle)")  # fmt: skip
     option = options.get(name)
     if option is None:
         close = difflib.get_close_matches(name, list(options), n=1)

@@ -1,5 +1,6 @@
 """`tradeburst config`: the settings the sending commands would use now, each with where it
-comes from (the environment, the config file, or the built-in default), secrets masked.
+comes from (the environment, the config file, or the built-in default), secrets masked
+(a URL's password too).
 A flag given on a command's own line still wins over all three."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup, TyperOption
 
+from tradeburst._shown_urls import without_password
 from tradeburst.cli._config import SECRETS, loaded_config
 
 __all__ = ["SHOWN", "config_command"]
@@ -21,7 +23,7 @@ SHOWN = (
     "max_orders", "max_qty", "max_notional", "max_run_qty", "max_run_notional",
     "price_collar_pct", "grace_ms", "headroom_ms", "max_request_age", "realtime_ms",
     "delayed_ms", "fubon_config", "fubon_test", "fubon_unblock", "fubon_url",
-    "fubon_timeout_s", "fubon_keep_sdk_log",
+    "fubon_timeout_s", "fubon_keep_sdk_log", "throttle",
 )  # fmt: skip
 """The settings shown always, as `fire` takes them; others appear when the file sets them."""
 MASK = "****"
@@ -69,4 +71,4 @@ def _shown(name: str | None, value: Any) -> str:
         return MASK
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(getattr(value, "value", value))
+    return without_password(str(getattr(value, "value", value)))

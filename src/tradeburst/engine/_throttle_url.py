@@ -10,9 +10,10 @@ repeated in one (`shown` masks it).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
+from tradeburst._shown_urls import unreadable_url
 from tradeburst.errors import TradeburstError
 
 __all__ = [
@@ -52,7 +53,7 @@ class ThrottleUrl:
     host: str
     port: int
     db: int
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     username: str | None = None
     tls: bool = False
     lease_s: float = DEFAULT_LEASE_S
@@ -74,14 +75,15 @@ def throttle_url(text: str) -> ThrottleUrl:
         parts = urlsplit(text.strip())
         port = parts.port or 6379
     except ValueError as exc:
-        raise ThrottleError(f"not a throttle URL: {exc}") from None
+        raise ThrottleError(f"not a throttle URL: {unreadable_url(exc)}") from None
     if parts.scheme not in ("redis", "rediss"):
         raise ThrottleError("a throttle URL starts with redis:// (e.g. redis://127.0.0.1:6379/0)")
     if not parts.hostname:
         raise ThrottleError("the throttle URL names no host (e.g. redis://127.0.0.1:6379/0)")
     path = parts.path.strip("/") or "0"
     if not path.isdigit() or int(path) > 1_000_000:
-        raise ThrottleError(f"the throttle URL's database must be a number, not {path!r}")
+        # Not quoted: a password holding a `/` would be part of it.
+        raise ThrottleError("the throttle URL's database (its path) must be a number")
     settings = {"lease_s": DEFAULT_LEASE_S, "grace_s": DEFAULT_GRACE_S}
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name not in settings:

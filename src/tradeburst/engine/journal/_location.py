@@ -8,17 +8,16 @@ users expect.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tradeburst._shown_urls import unreadable_url, without_password
 from tradeburst.engine.journal._records import JournalError
 
 __all__ = ["JournalLocation", "journal_location"]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-_PASSWORD_PARAMETER = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,19 +56,19 @@ def journal_location(value: str | Path) -> JournalLocation:
         return JournalLocation(path=Path(value), shown=value)
     if scheme.lower() not in POSTGRES_SCHEMES:
         raise JournalError(
-            f"{_without_password(value)}: a journal is a file or a postgresql:// URL, "
+            f"{without_password(value)}: a journal is a file or a postgresql:// URL, "
             f"not {scheme}://"
         )
     return _postgres(value)
 
 
 def _postgres(url: str) -> JournalLocation:
-    shown = _without_password(url)
+    shown = without_password(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise JournalError(f"{shown}: not a PostgreSQL URL ({exc})") from None
+        raise JournalError(f"{shown}: not a PostgreSQL URL: {unreadable_url(exc)}") from None
     if not parts.hostname and "host=" not in parts.query:
         raise JournalError(f"{shown}: the URL names no host (postgresql://USER@HOST:PORT/DB)")
     if not parts.path.strip("/"):
@@ -81,14 +80,3 @@ def _postgres(url: str) -> JournalLocation:
     if in_query:
         password = in_query[0]
     return JournalLocation(url=url, shown=shown, password=password)
-
-
-def _without_password(url: str) -> str:
-    """The URL with any password taken out of it (`user:secret@` → `user@`)."""
-    scheme, sep, rest = url.partition("://")
-    netloc, slash, tail = rest.partition("/")
-    user_part, at, host = netloc.rpartition("@")
-    if at and ":" in user_part:
-        netloc = user_part.split(":", 1)[0] + "@" + host
-    tail = _PASSWORD_PARAMETER.sub(r"\1***", tail)
-    return f"{scheme}{sep}{netloc}{slash}{tail}"
