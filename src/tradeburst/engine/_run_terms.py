@@ -165,14 +165,16 @@ def stored_options(options: FireOptions, dispatch: DispatchOptions) -> dict[str,
 
 
 def with_run_options(options: FireOptions, stored: dict[str, Any]) -> FireOptions:
-    """`options`, with what the user did not give again taken from the run's journal."""
+    """`options`, with what the user did not give again taken from the run's journal. The
+    headroom is the larger of the two: a resume raised after rate refusals gets the raise,
+    and none runs closer to the limits than its run did."""
     pacing = stored.get("pacing")
     return dataclasses.replace(
         options,
         profile=options.profile or stored.get("profile"),
         max_batch=options.max_batch or stored.get("max_batch"),
         concurrency=options.concurrency or stored.get("concurrency"),
-        headroom_s=stored.get("headroom_s", options.headroom_s),
+        headroom_s=max(options.headroom_s, stored.get("headroom_s") or 0.0),
         max_request_age_s=options.max_request_age_s or stored.get("max_request_age_s"),
         pacing=options.pacing
         or (ManualPacing(chunk_size=pacing[0], delay_s=pacing[1]) if pacing else None),
