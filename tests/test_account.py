@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from _cli_support import invoke
 from tradeburst.account import take
+from tradeburst.account._snapshot import _realized
+from tradeburst.brokers import Position
 from tradeburst.brokers.fubon import FubonBroker, FubonCredentials
 from tradeburst.exchange import Exchange
-from tradeburst.rules import NO_COSTS, Costs, Holding
+from tradeburst.model import Fill, Side
+from tradeburst.rules import NO_COSTS, Costs, Holding, to_decimal
 
 from _engine_support import CLI_TIMEOUT_S, OPEN_CLOCK, POLL_S, Background
 from _support import KEY_A, KEY_B, Api, StartExchange, place
@@ -74,6 +77,44 @@ def test_realised_and_unrealised_add_up_to_the_cash_and_the_shares_at_the_mark(
     mark = Decimal(mark_cents) / 100
     assert holding.shares == sum(s if b else -s for b, s, _ in fills)
     assert holding.realized + holding.unrealized(mark) == cash + holding.shares * Fraction(mark)
+
+
+def _fill(buy: bool, shares: int, price: Decimal) -> Fill:
+    side = Side.BUY if buy else Side.SELL
+    return Fill(order_no="x", symbol="2330", side=side, quantity=shares, price_twd=price,
+                filled_no="f", time_ns=0)  # fmt: skip
+
+
+def test_the_opening_cost_is_worked_back_when_todays_buys_moved_the_average() -> None:
+    """Held 1000 at 100, bought 1000 at 110 (the broker's average now 105), sold 1000 at
+    120: 15,000 realised against 105, not 12,500 against the average the day ended with."""
+    fills = [_fill(True, 1000, Decimal(110)), _fill(False, 1000, Decimal(120))]
+    now = Position(symbol="2330", shares=1000, average_cost_twd=Decimal(105))
+    assert _realized([now], fills, NO_COSTS) == Decimal("15000.00")
+
+
+@given(
+    opening=st.integers(-5000, 5000).filter(bool),
+    opening_cents=st.integers(1, 200_000),
+    fills=_FILLS,
+)
+def test_the_realised_profit_from_the_brokers_position_is_the_days_own(
+    opening: int, opening_cents: int, fills: list[tuple[bool, int, int]]
+) -> None:
+    """Whatever the opening position and the fills, unless the position went through zero:
+    the realised profit worked out from the broker's position now is the one the day made."""
+    holding = Holding(shares=opening, cost=Fraction(opening_cents, 100) * abs(opening))
+    day = [_fill(buy, shares, Decimal(cents) / 100) for buy, shares, cents in fills]
+    went_through_zero = False
+    for fill in day:
+        before = holding.shares
+        holding.trade(buy=fill.side is Side.BUY, shares=fill.quantity,
+                      price_twd=fill.price_twd, costs=NO_COSTS)  # fmt: skip
+        went_through_zero |= holding.shares == 0 or (before > 0) != (holding.shares > 0)
+    assume(not went_through_zero)
+    average = Decimal(holding.average_cost.numerator) / holding.average_cost.denominator
+    now = Position(symbol="2330", shares=holding.shares, average_cost_twd=average)
+    assert abs(_realized([now], day, NO_COSTS) - to_decimal(holding.realized)) <= Decimal("0.01")
 
 
 def test_fees_and_the_sell_tax_are_rounded_down_per_fill() -> None:

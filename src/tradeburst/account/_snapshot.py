@@ -4,8 +4,10 @@ day's profit in TWD, exact.
 The broker says the positions (shares, average cost, a last price or its own unrealised
 figure), the working orders and today's fills; the rest is worked out here. Each fill's
 fee and sell tax follow `Costs`. The realised profit replays today's fills per symbol at
-the moving average cost, starting from the position the day opened with (today's fills
-taken back out of the broker's position, at the broker's average cost). The unrealised
+the moving average cost, starting from the position the day opened with: today's fills
+taken back out of the broker's position, at the average cost that replays to the broker's
+average now (a position closed and opened again today keeps none of its opening cost, and
+the broker's average stands in for it). The unrealised
 profit is the broker's own figure when it gives one (Fubon), else the shares at the last
 price less their cost; a position with neither is counted as `unpriced`. Neither counts
 the fee and tax that closing the position would cost.
@@ -153,17 +155,41 @@ def _holding(shares: int, average_cost_twd: Decimal) -> Holding:
 def _realized(positions: list[Position], fills: list[Fill], costs: Costs) -> Decimal:
     """Today's gross realised profit: each symbol's fills replayed from its opening
     position."""
-    bought: dict[str, int] = defaultdict(int)
+    by_symbol: dict[str, list[Fill]] = defaultdict(list)
     for fill in fills:
-        bought[fill.symbol] += fill.quantity if fill.side is Side.BUY else -fill.quantity
+        by_symbol[fill.symbol].append(fill)
     now = {p.symbol: p for p in positions}
-    holdings: dict[str, Holding] = {}
-    for symbol, net in bought.items():
+    realized = Fraction(0)
+    for symbol, its_fills in by_symbol.items():
         position = now.get(symbol)
         shares = position.shares if position is not None else 0
-        cost = position.average_cost_twd if position is not None else ZERO
-        holdings[symbol] = _holding(shares - net, cost)
+        cost = Fraction(position.average_cost_twd) * abs(shares) if position is not None else 0
+        net = sum(f.quantity if f.side is Side.BUY else -f.quantity for f in its_fills)
+        opening = shares - net
+        average = _opening_average(opening, its_fills, Fraction(cost), costs)
+        if average is None:  # closed and opened again today: the old cost is gone
+            average = Fraction(position.average_cost_twd) if position is not None else Fraction(0)
+        realized += _replay(opening, average, its_fills, costs).realized
+    return to_decimal(realized)
+
+
+def _replay(opening: int, average: Fraction, fills: list[Fill], costs: Costs) -> Holding:
+    holding = Holding(shares=opening, cost=average * abs(opening))
     for fill in fills:
-        holdings[fill.symbol].trade(buy=fill.side is Side.BUY, shares=fill.quantity,
-                                    price_twd=fill.price_twd, costs=costs)  # fmt: skip
-    return to_decimal(sum((h.realized for h in holdings.values()), Fraction(0)))
+        holding.trade(buy=fill.side is Side.BUY, shares=fill.quantity,
+                      price_twd=fill.price_twd, costs=costs)  # fmt: skip
+    return holding
+
+
+def _opening_average(
+    opening: int, fills: list[Fill], cost_now: Fraction, costs: Costs
+) -> Fraction | None:
+    """The average cost the day opened with, worked back from the broker's cost now: the
+    replay's final cost is affine in the opening average (a close scales the cost, a new
+    position adds to it), so two replays give it. None when the position went through zero
+    today, which leaves nothing of the opening cost in today's."""
+    if opening == 0:
+        return Fraction(0)
+    at_zero = _replay(opening, Fraction(0), fills, costs).cost
+    slope = _replay(opening, Fraction(1), fills, costs).cost - at_zero
+    return None if slope == 0 else (cost_now - at_zero) / slope
