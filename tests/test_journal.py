@@ -260,6 +260,37 @@ async def test_a_stalled_disk_delays_the_journal_not_the_loop(journal: JournalSt
     assert states[:2] == [IntentState.ACCEPTED, IntentState.PENDING]
 
 
+async def test_a_disk_that_hangs_past_the_deadline_fails_the_journal(
+    journal: JournalStore,
+) -> None:
+    """A commit that does not end by the write deadline fails the journal and tells its
+    listeners (the dispatchers, which stop sending): a run must not send on while its last
+    sign of life grows old, for a resume would trust that sign."""
+    intents = (await journal.snapshot()).intents
+    assert isinstance(journal, SqliteJournal) and journal._opened is not None
+    journal._commits._deadline_s = 0.3
+    disk_back = threading.Event()
+
+    def hang(statement: str) -> None:
+        if statement == "COMMIT" and not disk_back.is_set():
+            disk_back.wait(30)
+
+    heard: list[JournalError] = []
+    journal.on_failure(heard.append)
+    journal._opened.db.set_trace_callback(hang)
+    try:
+        _settle(intents[0], sent_ns=2_000)
+        journal.record(intents[0])
+        with pytest.raises(JournalError, match=r"a write has not ended after 0\.3 s"):
+            await asyncio.wait_for(journal.flush(), 30.0)
+        assert heard == [journal.failure]
+        journal.record(intents[1])  # taken no more
+        with pytest.raises(JournalError):
+            await journal.flush()
+    finally:
+        disk_back.set()
+
+
 async def test_finish_run_stamps_the_run(journal: JournalStore) -> None:
     """finish_run records when the run ended."""
     await journal.finish_run(RUN_ID, 9_999)

@@ -38,7 +38,7 @@ from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.engine._unknowns import NOT_YET_MESSAGE
 from tradeburst.engine.journal import (
     GROUP_COMMIT_S,
-    HEARTBEAT_S,
+    UNSEEN_S,
     JournalLocation,
     JournalStore,
     RunRecord,
@@ -175,7 +175,7 @@ async def _mark_possible_lives(
     last_life_ns = max(
         await journal.last_sign_of_life_ns(run.run_id, time.time_ns()), journal.last_write_ns
     )
-    unseen_ns = int((HEARTBEAT_S + 2 * GROUP_COMMIT_S) * 1e9)
+    unseen_ns = int(UNSEEN_S * 1e9)
     for intent in unsettled:
         intent.may_land_until_ns = last_life_ns + unseen_ns + age_ns
 

@@ -14,6 +14,8 @@ from tradeburst.engine.journal._open import open_journal, read_run
 from tradeburst.engine.journal._records import (
     GROUP_COMMIT_S,
     HEARTBEAT_S,
+    UNSEEN_S,
+    WRITE_DEADLINE_S,
     DispatchRecord,
     JournalError,
     RunRecord,
@@ -25,6 +27,8 @@ from tradeburst.engine.journal._store import JournalStore
 __all__ = [
     "GROUP_COMMIT_S",
     "HEARTBEAT_S",
+    "UNSEEN_S",
+    "WRITE_DEADLINE_S",
     "DispatchRecord",
     "JournalError",
     "JournalLocation",

@@ -24,6 +24,7 @@ from tradeburst.engine._intents import Intent
 from tradeburst.engine.journal import _postgres_schema as sql
 from tradeburst.engine.journal._location import JournalLocation
 from tradeburst.engine.journal._records import (
+    WRITE_DEADLINE_S,
     DispatchRecord,
     JournalError,
     RunRecord,
@@ -69,7 +70,9 @@ class PostgresJournal(GroupCommittedStore):
     ) -> PostgresJournal:
         """Connect; make the tables (to write); for `work`, take the run's lock."""
         try:
-            connection = await asyncpg.connect(dsn=location.url, timeout=CONNECT_TIMEOUT_S)
+            connection = await asyncpg.connect(
+                dsn=location.url, timeout=CONNECT_TIMEOUT_S, command_timeout=WRITE_DEADLINE_S
+            )
         except (*_FAILURES, ValueError) as exc:
             raise JournalError(f"{location}: cannot connect ({location.scrub(str(exc))})") from None
         journal = cls(location, connection, run_id)

@@ -15,6 +15,8 @@ from tradeburst.model import Fill
 __all__ = [
     "GROUP_COMMIT_S",
     "HEARTBEAT_S",
+    "UNSEEN_S",
+    "WRITE_DEADLINE_S",
     "DispatchRecord",
     "JournalError",
     "RunRecord",
@@ -26,6 +28,13 @@ GROUP_COMMIT_S = 0.02
 cost more than the answer."""
 HEARTBEAT_S = 1.0
 """How often a dispatching run notes in the journal that it is alive."""
+WRITE_DEADLINE_S = 10.0
+"""A group commit that has not ended by then fails the journal, and the run stops sending:
+a disk or a database that hangs, rather than fails, would otherwise let a run send on with
+its last sign of life growing old, and a `resume` after it died would trust that sign."""
+UNSEEN_S = HEARTBEAT_S + 2 * GROUP_COMMIT_S + WRITE_DEADLINE_S
+"""How long a run may have sent past the last sign of life its journal kept: a heartbeat's
+interval, a group's gathering and writing, and a write that hung until its deadline."""
 
 
 class JournalError(TradeburstError):

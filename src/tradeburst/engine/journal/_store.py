@@ -4,10 +4,11 @@ commit every store shares (`GroupCommits`).
 A store records a run and its intents durably before the first byte is sent (the calls
 that await), and then takes each change to an intent, and the heartbeat, without waiting:
 `GroupCommits` gathers them for `GROUP_COMMIT_S` and hands them to the store's writer as
-one transaction, off the sending path. A write that fails is the end of the journal's
-promise: the store keeps the failure (`failure`), tells whoever listens (the dispatchers,
-which stop sending), and takes no more changes. `GroupCommittedStore` is the part of a
-store that only passes through to its `GroupCommits`, and its close: commit, then let go.
+one transaction, off the sending path. A write that fails, or has not ended by
+`WRITE_DEADLINE_S`, is the end of the journal's promise: the store keeps the failure
+(`failure`), tells whoever listens (the dispatchers, which stop sending), and takes no more
+changes. `GroupCommittedStore` is the part of a store that only passes through to its
+`GroupCommits`, and its close: commit, then let go.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Protocol, Self
 from tradeburst.engine._intents import Intent
 from tradeburst.engine.journal._records import (
     GROUP_COMMIT_S,
+    WRITE_DEADLINE_S,
     DispatchRecord,
     JournalError,
     RunRecord,
@@ -94,9 +96,12 @@ class GroupCommits:
     """The changes noted since the last commit, written as one group by `writer` at most
     `GROUP_COMMIT_S` after the first, one group at a time."""
 
-    def __init__(self, location: str, writer: GroupWriter) -> None:
+    def __init__(
+        self, location: str, writer: GroupWriter, *, deadline_s: float = WRITE_DEADLINE_S
+    ) -> None:
         self._location = location
         self._writer = writer
+        self._deadline_s = deadline_s
         self._dirty: dict[str, Intent] = {}
         self._alive_ns = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -147,9 +152,14 @@ class GroupCommits:
                 rows = [update_row(intent) for intent in self._dirty.values()]
                 alive_ns, self._dirty, self._alive_ns = self._alive_ns, {}, 0
                 try:
-                    await self._writer(rows, alive_ns)
+                    async with asyncio.timeout(self._deadline_s):
+                        await self._writer(rows, alive_ns)
                 except JournalError as exc:
                     self.fail(exc)
+                except TimeoutError:
+                    self.fail(JournalError(f"{self._location}: a write has not ended after "
+                                           f"{self._deadline_s:g} s; the disk or the "
+                                           "database hangs"))  # fmt: skip
         finally:
             self._writing = None
             if (self._dirty or self._alive_ns) and self.failure is None:
