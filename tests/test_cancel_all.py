@@ -5,6 +5,7 @@ could not be cancelled, and does the same through the Fubon adapter."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from _cli_support import invoke
 from tradeburst.brokers import SimBroker
 from tradeburst.brokers.fubon import SDK_FACTORY_ENV, FubonBroker, FubonCredentials
 from tradeburst.engine import cancel_all
-from tradeburst.exchange import Exchange
+from tradeburst.exchange import Exchange, FaultRates
 from tradeburst.model import Order, Side
 
 import _fubon_standin as standin
@@ -144,3 +145,20 @@ async def test_the_commands_take_broker_fubon(
     assert done.exit_code == 0, done.output
     assert "cancelled 2" in done.stdout
     assert _working(await orders_of(api)) == []
+
+
+async def test_cancels_whose_answers_are_lost_are_found_done_by_a_later_look(
+    start_exchange: StartExchange, session: aiohttp.ClientSession
+) -> None:
+    """Every request held 1.5 s past a 0.5 s answer timeout: the first round's cancels are
+    answered to nobody, yet land; a later look finds nothing working."""
+    exchange = await start_exchange(
+        profile="fubon", clock_start=OPEN_CLOCK, faults=FaultRates(late=1.0, late_ms=1500.0)
+    )
+    api = Api(session, exchange.url, KEY_A)
+    await asyncio.gather(*(place(api, symbol="2891", side="Buy", price="40.00") for _ in range(3)))
+    async with SimBroker(exchange.url, KEY_A, answer_timeout_s=0.5) as broker:
+        report = await cancel_all(broker)
+    assert report.left == [] and _working(await orders_of(api)) == []
+    assert any(a.reason.startswith("no answer") for a in report.attempts.values())
+    assert len(report.found) == 3

@@ -4,8 +4,10 @@ or only those of one symbol, one side or one run, through the throttle.
 A round looks at the account (one query), cancels each matching order (an order action
 each, as many at once as the broker has connections), and the next round looks again.
 Rounds go on while a look finds orders and a cancel may still help (one was not sent, or
-its answer was lost), at most `MAX_ROUNDS` times; the last look says what is left
-working, and only an empty one is success. Every order found ends in one of three lists:
+its answer was lost), with at most `MAX_CANCEL_ROUNDS` rounds of cancels; the last look
+says what is left working, and only an empty one is success. A cancel whose answer was
+lost may still reach the broker, which counts it then: its throttle slot stays held until
+the whole job ends. Every order found ends in one of three lists:
 cancelled, not cancelled with the reason (filled meanwhile, refused with the broker's
 words, unknown to the broker, no answer), or still working.
 """
@@ -27,15 +29,15 @@ from tradeburst.brokers import (
     WorkingOrder,
 )
 from tradeburst.engine._ids import RUN_ID_LEN
-from tradeburst.engine._throttle import Throttle
+from tradeburst.engine._throttle import Slots, Throttle
 from tradeburst.limits import LimitClass, LimitProfile
 from tradeburst.model import Side
 
-__all__ = ["MAX_ROUNDS", "CancelAttempt", "CancelReport", "cancel_all", "run_of"]
+__all__ = ["MAX_CANCEL_ROUNDS", "CancelAttempt", "CancelReport", "cancel_all", "run_of"]
 
 log = logging.getLogger(__name__)
 
-MAX_ROUNDS = 3
+MAX_CANCEL_ROUNDS = 3
 RATE_BACKOFF_S = 1.0
 """After a rate refusal, the order class stays closed for one Fubon window."""
 
@@ -122,22 +124,27 @@ async def cancel_all(
     throttle = throttle or Throttle(profile or broker.profile)
     report = CancelReport(dry_run=dry_run)
     seen: set[str] = set()
-    for round_no in range(1, MAX_ROUNDS + 1):
-        working = await _look(broker, throttle, symbol=symbol, side=side, run_id=run_id)
-        report.left = working
-        for order in working:
-            if order.order_no not in seen:
-                seen.add(order.order_no)
-                report.found.append(order)
-        if dry_run or not working:
-            break
-        if round_no == MAX_ROUNDS or not _may_help(working, report.attempts):
-            break
-        connections = asyncio.Semaphore(max(1, broker.capabilities.connections))
-        answers = await asyncio.gather(
-            *(_cancel(broker, throttle, connections, order) for order in working)
-        )
-        report.attempts.update((a.order.order_no, a) for a in answers)
+    lost: list[Slots] = []
+    try:
+        for round_no in range(1, MAX_CANCEL_ROUNDS + 2):  # each round's look, and a last one
+            working = await _look(broker, throttle, symbol=symbol, side=side, run_id=run_id)
+            report.left = working
+            for order in working:
+                if order.order_no not in seen:
+                    seen.add(order.order_no)
+                    report.found.append(order)
+            if dry_run or not working:
+                break
+            if round_no > MAX_CANCEL_ROUNDS or not _may_help(working, report.attempts):
+                break
+            connections = asyncio.Semaphore(max(1, broker.capabilities.connections))
+            answers = await asyncio.gather(
+                *(_cancel(broker, throttle, connections, order, lost) for order in working)
+            )
+            report.attempts.update((a.order.order_no, a) for a in answers)
+    finally:
+        for slots in lost:
+            slots.release()
     return report
 
 
@@ -165,10 +172,16 @@ async def _look(
 
 
 async def _cancel(
-    broker: AccountBroker, throttle: Throttle, connections: asyncio.Semaphore, order: WorkingOrder
+    broker: AccountBroker,
+    throttle: Throttle,
+    connections: asyncio.Semaphore,
+    order: WorkingOrder,
+    lost: list[Slots],
 ) -> CancelAttempt:
+    """Cancel `order`; the slots of a cancel whose answer was lost go to `lost`."""
     async with connections:
         slots = await throttle.acquire(throttle.charges_for(LimitClass.ORDER))
+        may_land = False
         try:
             answer = await broker.cancel(order.order_no)
         except RateLimited as exc:
@@ -178,6 +191,8 @@ async def _cancel(
             return CancelAttempt(order=order, cancelled=False, reason=f"not sent: {exc}",
                                  retry=True)  # fmt: skip
         except AnswerLost as exc:
+            lost.append(slots)
+            may_land = True
             return CancelAttempt(order=order, cancelled=False, reason=f"no answer: {exc}",
                                  retry=True)  # fmt: skip
         except BrokerFatal as exc:
@@ -185,7 +200,8 @@ async def _cancel(
         except BrokerError as exc:
             return CancelAttempt(order=order, cancelled=False, reason=f"failed: {exc}")
         finally:
-            slots.release()
+            if not may_land:
+                slots.release()
     if answer.status.is_cancelled:
         return CancelAttempt(order=order, cancelled=True, reason="cancelled")
     return CancelAttempt(
