@@ -1,6 +1,6 @@
 """The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
 
-from tradeburst.engine._cancel_all import CancelAttempt, CancelReport, cancel_all, run_of
+from tradeburst.engine._cancel_all import CancelAttempt, CancelReport, cancel_all
 from tradeburst.engine._dispatch_terms import (
     DEFAULT_GRACE_S,
     DispatchOptions,
@@ -9,7 +9,7 @@ from tradeburst.engine._dispatch_terms import (
 )
 from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._fire import fire, rush
-from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
+from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id, run_of
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._order_source import OrderSource
 from tradeburst.engine._orders_file import (

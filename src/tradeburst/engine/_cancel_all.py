@@ -28,12 +28,11 @@ from tradeburst.brokers import (
     RateLimited,
     WorkingOrder,
 )
-from tradeburst.engine._ids import RUN_ID_LEN
 from tradeburst.engine._throttle import Slots, Throttle
 from tradeburst.limits import LimitClass, LimitProfile
 from tradeburst.model import Side
 
-__all__ = ["MAX_CANCEL_ROUNDS", "CancelAttempt", "CancelReport", "cancel_all", "run_of"]
+__all__ = ["MAX_CANCEL_ROUNDS", "CancelAttempt", "CancelReport", "cancel_all"]
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +83,6 @@ class CancelReport:
     def clear(self) -> bool:
         """Nothing matching is left working."""
         return not self.left
-
-
-def run_of(user_def: str) -> str:
-    """The run a client order id belongs to (its first characters)."""
-    return user_def[:RUN_ID_LEN]
 
 
 def matching(

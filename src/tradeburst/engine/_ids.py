@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-__all__ = ["MAX_ORDERS_PER_RUN", "RUN_ID_LEN", "client_order_id", "new_run_id"]
+__all__ = ["MAX_ORDERS_PER_RUN", "RUN_ID_LEN", "client_order_id", "new_run_id", "run_of"]
 
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 RUN_ID_LEN = 6
@@ -43,3 +43,8 @@ def client_order_id(run_id: str, seq: int) -> str:
     if not 0 <= seq < MAX_ORDERS_PER_RUN:
         raise ValueError(f"a run holds at most {MAX_ORDERS_PER_RUN} orders")
     return run_id + _base36(seq, _SEQ_LEN)
+
+
+def run_of(user_def: str) -> str:
+    """The run a client order id belongs to (its first characters)."""
+    return user_def[:RUN_ID_LEN]

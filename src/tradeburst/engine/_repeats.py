@@ -29,7 +29,7 @@ from pathlib import Path
 from tradeburst._platform import try_lock
 from tradeburst.brokers import Broker
 from tradeburst.clock import ExchangeDay
-from tradeburst.engine._ids import RUN_ID_LEN
+from tradeburst.engine._ids import run_of
 from tradeburst.engine._orders_file import InputProblem, InvalidInput, OrderRow
 
 __all__ = [
@@ -104,7 +104,7 @@ async def earlier_run(folder: Path, digest: str, broker: Broker) -> EarlierRun |
     candidates = await asyncio.to_thread(_candidates, folder, digest, broker, today)
     if not candidates:
         return None
-    held = {s.user_def[:RUN_ID_LEN] for s in await broker.order_results() if s.user_def}
+    held = {run_of(s.user_def) for s in await broker.order_results() if s.user_def}
     return next((run for run in candidates if run.run_id in held), None)
 
 

@@ -23,18 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tradeburst.brokers import Broker, BrokerError
+from tradeburst.brokers import AnswerLost, Broker, BrokerError
 from tradeburst.clock import day_ns, exchange_datetime
 from tradeburst.engine._collector import frozen_for_the_run
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._dispatcher import Dispatcher
-from tradeburst.engine._ids import RUN_ID_LEN, new_run_id
+from tradeburst.engine._ids import new_run_id, run_of
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._late_watch import watch_late_duplicates
 from tradeburst.engine._orders_file import InputProblem, InvalidInput
 from tradeburst.engine._outcome import summary_of
 from tradeburst.engine._planner import Plan
 from tradeburst.engine._run_terms import FireResult, Watch
+from tradeburst.engine._throttle import Slots
 from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.engine.journal import (
     DispatchRecord,
@@ -206,17 +207,26 @@ class RunSession:
         """Cancel every order of the run that was accepted and may still be working; how
         many the broker cancelled (a filled order's cancel is refused, and not counted)."""
         cancelled = 0
-        for intent in intents:
-            if intent.state is not IntentState.ACCEPTED or intent.order_no is None:
-                continue
-            slots = await self.throttle.acquire(self.throttle.charges_for(LimitClass.ORDER))
-            try:
-                answer = await self.broker.cancel(intent.order_no)
-            except BrokerError:  # one failed cancel must not stop the others
-                continue
-            finally:
+        may_land: list[Slots] = []  # a lost cancel counts at the broker when it lands
+        try:
+            for intent in intents:
+                if intent.state is not IntentState.ACCEPTED or intent.order_no is None:
+                    continue
+                slots = await self.throttle.acquire(self.throttle.charges_for(LimitClass.ORDER))
+                try:
+                    answer = await self.broker.cancel(intent.order_no)
+                except AnswerLost:
+                    may_land.append(slots)
+                    continue
+                except BrokerError:  # one failed cancel must not stop the others
+                    continue
+                finally:
+                    if not may_land or may_land[-1] is not slots:
+                        slots.release()
+                cancelled += answer.status.is_cancelled
+        finally:
+            for slots in may_land:
                 slots.release()
-            cancelled += answer.status.is_cancelled
         return cancelled
 
 
@@ -268,7 +278,7 @@ async def fresh_run_id(broker: Broker, throttle: AccountThrottle) -> tuple[str, 
     now, into_day_ns = exchange_datetime(server_ns), day_ns(server_ns)
     slots = await throttle.acquire(throttle.charges_for(LimitClass.QUERY))
     try:
-        taken = {s.user_def[:RUN_ID_LEN] for s in await broker.order_results() if s.user_def}
+        taken = {run_of(s.user_def) for s in await broker.order_results() if s.user_def}
     finally:
         slots.release()
     # Bounded: with a broken random tail the loop would spin for ever without awaiting,

@@ -37,7 +37,7 @@ from tradeburst.engine.journal._rows import (
     fill_row,
     intent_of,
     new_intent_row,
-    run_of,
+    run_record_of,
     run_row,
 )
 from tradeburst.engine.journal._sqlite_open import Mode
@@ -232,7 +232,7 @@ class PostgresJournal(GroupCommittedStore):
             dispatches = await db.fetch(sql.SELECT_DISPATCHES, run_id)
             fills = await db.fetch(sql.SELECT_FILLS, run_id)
         return RunSnapshot(
-            run=run_of(where, tuple(row)),
+            run=run_record_of(where, tuple(row)),
             intents=[intent_of(where, tuple(r)) for r in intents],
             dispatches=[dispatch_of(where, tuple(r)) for r in dispatches],
             fills=[fill_of(where, tuple(r)) for r in fills],

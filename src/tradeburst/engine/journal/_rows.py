@@ -29,7 +29,7 @@ __all__ = [
     "fill_row",
     "intent_of",
     "new_intent_row",
-    "run_of",
+    "run_record_of",
     "run_row",
     "update_row",
 ]
@@ -113,7 +113,7 @@ def run_row(run: RunRecord) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def run_of(where: str, row: Sequence[Any]) -> RunRecord:
+def run_record_of(where: str, row: Sequence[Any]) -> RunRecord:
     with damage_named(where, "runs"):
         _numbers_in(where, "runs", row, RUN_COLUMNS, _RUN_NUMBERS, _RUN_OPTIONAL)
         options = msgspec.json.decode(row[8])

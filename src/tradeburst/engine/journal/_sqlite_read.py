@@ -15,7 +15,7 @@ from tradeburst.engine.journal._rows import (
     dispatch_of,
     fill_of,
     intent_of,
-    run_of,
+    run_record_of,
 )
 from tradeburst.engine.journal._sqlite_open import missing_wal_text
 
@@ -34,7 +34,7 @@ def read_snapshot(
                          " ORDER BY created_ns DESC LIMIT 1").fetchone()  # fmt: skip
     if row is None:
         raise JournalError(missing_wal_text(path) if wal_was_missing else f"{where}: holds no run")
-    run = run_of(where, row)
+    run = run_record_of(where, row)
     if run_id is not None and run_id != run.run_id:
         raise JournalError(f"{where}: holds run {run.run_id}, not {run_id}")
     key = (run.run_id,)
