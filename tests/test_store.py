@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import shutil
+import sqlite3
+import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -80,6 +83,61 @@ async def test_concurrent_changes_share_one_commit(
     reopened = Store(tmp_path / "x.db")
     records, _ = reopened.load()
     assert sorted(int(r.seq_no) for r in records) == list(range(1, 11))
+    reopened.close()
+
+
+async def _commit_records(store: Store, seqs: range) -> None:
+    for seq in seqs:
+        store.order_changed(_record(seq))
+    await store.committed()
+
+
+async def test_the_log_is_checkpointed_into_the_database_file_by_a_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once enough is written, a checkpoint copies the log into the database file
+    (SQLite's own, which synced inside a commit, is off): the file alone then holds it."""
+    monkeypatch.setattr("tradeburst.exchange._store.CHECKPOINT_BYTES", 1)
+    store = Store(tmp_path / "x.db")
+    await _commit_records(store, range(1, 11))
+    checkpoint = store._checkpoint
+    assert checkpoint is not None
+    await checkpoint
+    shutil.copy(tmp_path / "x.db", tmp_path / "copy.db")  # without its -wal file
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT count(*) FROM orders").fetchone() == (10,)
+    copy.close()
+    store.close()
+
+
+async def test_a_commit_due_during_a_checkpoint_waits_for_it_and_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round that comes due while the checkpoint runs commits after it, never beside it
+    on the one connection, and its answer waits for that commit."""
+    monkeypatch.setattr("tradeburst.exchange._store.CHECKPOINT_BYTES", 1)
+    store = Store(tmp_path / "x.db")
+    go = threading.Event()
+    real_checkpoint = store._run_checkpoint
+
+    def held_checkpoint() -> None:
+        go.wait(60)  # bounded: a failure here is a hang caught, not a timing
+        real_checkpoint()
+
+    monkeypatch.setattr(store, "_run_checkpoint", held_checkpoint)
+    await _commit_records(store, range(1, 11))
+    checkpoint = store._checkpoint
+    assert checkpoint is not None
+    later = asyncio.create_task(_commit_records(store, range(11, 13)))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not later.done() and not checkpoint.done()
+    go.set()
+    await later
+    assert checkpoint.done()
+    store.close()
+    reopened = Store(tmp_path / "x.db")
+    assert sorted(int(r.seq_no) for r in reopened.load()[0]) == list(range(1, 13))
     reopened.close()
 
 

@@ -38,6 +38,13 @@ async def read_body(request: web.Request, timeout_s: float) -> bytes | None:
     longer than `timeout_s` to send it (a slow body holds a connection for nothing).
     Raises `HTTPRequestEntityTooLarge` past `MAX_BODY_BYTES` and `RequestPayloadError` for
     a body that does not decode (a broken chunked or compressed encoding)."""
+    payload = request.content
+    if payload.is_eof() and payload.exception() is None:
+        # Arrived whole with the headers (an order's body mostly does): no wait to bound.
+        body = payload.read_nowait(-1)
+        if len(body) > MAX_BODY_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=len(body))
+        return body
     try:
         async with asyncio.timeout(timeout_s):
             return await _read(request)

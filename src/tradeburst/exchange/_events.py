@@ -1,15 +1,16 @@
 """What the market tells the rest of the exchange: a listener interface with no-op
 defaults, so the store, the account streams and the market-data feed each override only
-what they use."""
+what they use; `Listeners` hands each event only to those that override it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeburst.wire import FilledData, OrderResult
 
-__all__ = ["MarketListener", "TradePrint"]
+__all__ = ["Listeners", "MarketListener", "TradePrint"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,3 +46,41 @@ class MarketListener:
     def changes_applied(self, synced_ns: int) -> None:
         """The market has carried out every phase change up to `synced_ns` (exchange
         time), auctions included: a restart must not run them again."""
+
+
+_HOOKS = ("order_changed", "filled", "traded", "book_changed", "requeued", "changes_applied")
+
+
+class Listeners:
+    """The market's listeners, and for each event the handlers of those that override
+    it: an event reaches only who handles it, never a no-op default (the market tells
+    several events per order, so the calls it saves add up)."""
+
+    def __init__(self) -> None:
+        self._all: list[MarketListener] = []
+        self.order_changed: tuple[Callable[[OrderResult], None], ...] = ()
+        self.filled: tuple[Callable[[FilledData], None], ...] = ()
+        self.traded: tuple[Callable[[TradePrint], None], ...] = ()
+        self.book_changed: tuple[Callable[[str], None], ...] = ()
+        self.requeued: tuple[Callable[[OrderResult], None], ...] = ()
+        self.changes_applied: tuple[Callable[[int], None], ...] = ()
+
+    def __iter__(self) -> Iterator[MarketListener]:
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def append(self, listener: MarketListener) -> None:
+        self.extend([listener])
+
+    def extend(self, listeners: Iterable[MarketListener]) -> None:
+        self._all.extend(listeners)
+        for hook in _HOOKS:
+            default = getattr(MarketListener, hook)
+            handlers = tuple(
+                getattr(listener, hook)
+                for listener in self._all
+                if getattr(type(listener), hook, default) is not default
+            )
+            setattr(self, hook, handlers)

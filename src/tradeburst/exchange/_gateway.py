@@ -64,6 +64,10 @@ class Gateway:
         self._admin_key = KeyRing([admin_key])
         self._clock = clock
         self._network = network
+        self._network_delays = bool(
+            network.latency_ms or network.jitter_ms or network.connect_delay_ms
+        )
+        """False on loopback as configured: no delay to draw or await per request."""
         self._connection_limit = connection_limit
         self._rng = rng
         self._seen: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
@@ -79,7 +83,8 @@ class Gateway:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.stats.requests += 1
         try:
-            await self._sleep_ms(self._inbound_ms(request.transport))
+            if self._network_delays:
+                await self._sleep_ms(self._inbound_ms(request.transport))
             stamp_received(request, self._clock.now_ns())
             refusal = self._authorize(request)
             if refusal is not None:
@@ -87,7 +92,7 @@ class Gateway:
             response = await handler(request)
         except web.HTTPException as exc:
             response = error_response(exc.status, exc.reason)
-        if not isinstance(response, web.WebSocketResponse):
+        if self._network_delays and not isinstance(response, web.WebSocketResponse):
             await self._sleep_ms(self._one_way_ms())
         return response
 

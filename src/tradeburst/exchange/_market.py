@@ -23,7 +23,8 @@ from tradeburst.exchange._accounts import Account
 from tradeburst.exchange._admission import entry_problem, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.exchange._clock import Clock
-from tradeburst.exchange._events import MarketListener, TradePrint
+from tradeburst.exchange._events import Listeners, TradePrint
+from tradeburst.exchange._fill_records import fill_record
 from tradeburst.exchange._schedule import Change, Schedule
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
@@ -79,7 +80,7 @@ class Market:
     ) -> None:
         self.symbols = symbols
         self.clock = clock
-        self.listeners: list[MarketListener] = []
+        self.listeners = Listeners()
         self._rng = rng or random.Random()
         self.books = {code: self._new_book(symbol) for code, symbol in symbols.items()}
         self._records: dict[int, OrderResult] = {}
@@ -121,8 +122,8 @@ class Market:
             self._changes[change]()
             applied = True
         if applied:
-            for listener in self.listeners:
-                listener.changes_applied(self.schedule.synced_ns)
+            for changes_applied in self.listeners.changes_applied:
+                changes_applied(self.schedule.synced_ns)
 
     def next_boundary_ns(self) -> int | None:
         """Exchange time of the next phase change (or of the next day), None if always open."""
@@ -161,8 +162,8 @@ class Market:
             record = self._records[order_id]
             record.queue_seq = self._next_queue
             self._next_queue += 1
-            for listener in self.listeners:
-                listener.requeued(record)
+            for requeued in self.listeners.requeued:
+                requeued(record)
 
     def _drop_market_orders(self) -> None:
         for book in self.books.values():
@@ -199,7 +200,8 @@ class Market:
     def place(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         """Accept or reject one order; an accepted order is matched at once if it can be."""
         self.sync()
-        problem, price_cents = entry_problem(self.symbols.get(order.symbol), order, self.phase())
+        phase = self.phase()
+        problem, price_cents = entry_problem(self.symbols.get(order.symbol), order, phase)
         record = self._new_record(account, order, received_ns)
         if problem is not None:
             record.status = OrderStatus.FAILED
@@ -224,7 +226,7 @@ class Market:
             time_in_force=order.time_in_force,
             is_market=order.price_type is PriceType.MARKET,
         )
-        self._enter(self.books[order.symbol], book_order, record)
+        self._enter(self.books[order.symbol], book_order, record, phase)
         return record
 
     def cancel(self, account: Account, order_no: str) -> OrderResult:
@@ -280,7 +282,7 @@ class Market:
         record.last_time = self._now_text()
         self._changed(record)
         old.price_cents = new_cents
-        self._enter(book, old, record)
+        self._enter(book, old, record, self.phase())
         return record
 
     def modify_quantity(self, account: Account, order_no: str, quantity: int) -> OrderResult:
@@ -449,11 +451,11 @@ class Market:
         if not self.phase().accepts_orders:
             raise Refusal("the market is closed (orders are taken 08:30-13:30)", failed)
 
-    def _enter(self, book: Book, book_order: BookOrder, record: OrderResult) -> None:
-        """Queue the order (call phases) or match it (continuous trading)."""
+    def _enter(self, book: Book, book_order: BookOrder, record: OrderResult, phase: Phase) -> None:
+        """Queue the order (call phases) or match it (continuous trading) under `phase`,
+        the request's phase."""
         record.queue_seq = self._next_queue
         self._next_queue += 1
-        phase = self.phase()
         if phase.is_call:
             book_order.entered_pre_open = phase is Phase.PRE_OPEN
             book.rest(book_order)
@@ -481,60 +483,41 @@ class Market:
             return
         now_ns = self.clock.now_ns()
         now_text = self._time_text(now_ns)
+        symbol = book.symbol
+        records = self._fills
+        listeners = self.listeners
         for trade in trades:
-            price = from_cents(trade.price_cents)
-            self._volume[book.symbol] += trade.quantity
+            price_cents = trade.price_cents
+            price = from_cents(price_cents)
+            quantity = trade.quantity
+            volume = self._volume[symbol] = self._volume[symbol] + quantity
             for order_id in (trade.buy_id, trade.sell_id):
-                self._fill(self._records[order_id], trade, price, now_ns, now_text)
+                record = self._records[order_id]
+                filled_no = f"{self._next_fill:011d}"
+                self._next_fill += 1
+                fill = fill_record(
+                    record, quantity, price_cents, price, filled_no, now_ns, now_text
+                )
+                for order_changed in listeners.order_changed:
+                    order_changed(record)
+                records[record.account].append(fill)
+                for filled in listeners.filled:
+                    filled(fill)
             print_ = TradePrint(
-                symbol=book.symbol,
+                symbol=symbol,
                 price=price,
-                quantity=trade.quantity,
-                volume=self._volume[book.symbol],
+                quantity=quantity,
+                volume=volume,
                 time_ns=now_ns,
                 flag=flag,
             )
-            for listener in self.listeners:
-                listener.traded(print_)
-
-    def _fill(
-        self, record: OrderResult, trade: Trade, price: Decimal, now_ns: int, now_text: str
-    ) -> None:
-        record.filled_qty += trade.quantity
-        record.filled_money += int(price * trade.quantity)
-        record.last_time = now_text
-        if record.filled_qty == record.after_qty:
-            record.status = OrderStatus.FILLED
-        self._changed(record)
-        assert record.order_no is not None
-        fill = FilledData(
-            date=record.date,
-            branch_no=record.branch_no,
-            account=record.account,
-            seq_no=record.seq_no,
-            order_no=record.order_no,
-            stock_no=record.stock_no,
-            buy_sell=record.buy_sell,
-            order_type=record.order_type,
-            filled_no=f"{self._next_fill:011d}",
-            filled_avg_price=(Decimal(record.filled_money) / record.filled_qty).quantize(
-                Decimal("0.0001")
-            ),
-            filled_qty=trade.quantity,
-            filled_price=price,
-            filled_time=now_text,
-            user_def=record.user_def,
-            filled_ns=now_ns,
-        )
-        self._next_fill += 1
-        self._fills[record.account].append(fill)
-        for listener in self.listeners:
-            listener.filled(fill)
+            for traded in listeners.traded:
+                traded(print_)
 
     def _changed(self, record: OrderResult) -> None:
-        for listener in self.listeners:
-            listener.order_changed(record)
+        for order_changed in self.listeners.order_changed:
+            order_changed(record)
 
     def _book_changed(self, book: Book) -> None:
-        for listener in self.listeners:
-            listener.book_changed(book.symbol)
+        for book_changed in self.listeners.book_changed:
+            book_changed(book.symbol)

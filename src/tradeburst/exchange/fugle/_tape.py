@@ -97,7 +97,9 @@ class SymbolDay:
         self.lots += lots
         self.transactions += 1
         self.value_twd += print_.price * print_.quantity
-        side = self.at_price.setdefault(print_.price, [0, 0, 0])
+        side = self.at_price.get(print_.price)
+        if side is None:
+            side = self.at_price[print_.price] = [0, 0, 0]
         side[0] += lots
         if print_.flag is None and ask is not None and print_.price >= ask:
             self.lots_at_ask += lots
