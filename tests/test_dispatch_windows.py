@@ -7,7 +7,9 @@ The model is a broker that counts a request when it arrives, somewhere between i
 its answer, in a sliding window per limit class: a run breaks it if some arrival times the
 network could have chosen put more than the limit in one window. The requests are the real
 ones `fire` sends to the real rehearsal exchange (it enforces the same profile, and must
-refuse none); the broker below only notes when each call left and when its answer came."""
+refuse none); the broker below only notes when each call left and when its answer came.
+The model is the answer rule's (`--release answer`): a slot counts from its answer;
+`test_release_stamp.py` checks the broker-stamp rule against the exchange's own stamps."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeburst.brokers import OrderState, SimBroker
-from tradeburst.engine import FireOptions, exit_code, fire
+from tradeburst.engine import FireOptions, Release, exit_code, fire
 from tradeburst.exchange import NetworkModel
 from tradeburst.limits import LimitClass, LimitProfile, Window
 from tradeburst.model import Order
@@ -154,7 +156,7 @@ async def _fire_and_check(
     source = write_orders(folder / "orders.csv", orders)
     options = FireOptions(
         journal=folder / "run.sqlite", max_batch=max_batch, concurrency=concurrency,
-        max_request_age_s=2.0,
+        max_request_age_s=2.0, release=Release.ANSWER,
     )  # fmt: skip
     async with exchange, NotingBroker(exchange.url, KEY_A) as broker:
         async with asyncio.timeout(30):
