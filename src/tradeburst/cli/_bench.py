@@ -125,7 +125,7 @@ def engine_bench(
     if efficiency_orders:
         sizes = dataclasses.replace(sizes, efficiency=tuple(efficiency_orders))
     console = Console(highlight=False)
-    console.print("measuring (about two minutes)…" if sizes == EngineSizes() else "measuring…")
+    console.print("measuring (about three minutes)…" if sizes == EngineSizes() else "measuring…")
     figures = run_loop(run_engine_bench(sizes))
     _show_and_keep(console, figures, json_path)
 
