@@ -125,9 +125,7 @@ def rush_command(
         risk=risk_limits(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
-        grace_s=grace_s(grace_ms),
-        release=release,
-        headroom_s=headroom_s(headroom_ms),
+        grace_s=grace_s(grace_ms), release=release, headroom_s=headroom_s(headroom_ms),
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
         thresholds=thresholds(realtime_ms, delayed_ms),

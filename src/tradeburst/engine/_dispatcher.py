@@ -389,19 +389,9 @@ class Dispatcher:
         stats.requests += 1
         stats.sent += len(intents)
         stats.sends.append((sent_ns, len(intents)))
-        wall_ns = sent_ns + self._wall_offset_ns
-        journal = self._journal
-        for intent in intents:
-            intent.state = IntentState.IN_FLIGHT
-            intent.attempts += 1
-            intent.sent_ns = wall_ns
-            intent.may_land_until_ns = wall_ns + self._max_age_ns
-            if intent.aged_out:
-                stats.last_resend_wall_ns = wall_ns
-            journal.record(intent)  # a resume must know it may have left
+        self._mark_sent(intents, sent_ns)
         held_while_it_may_land = False
-        counted_from: float | None = None
-        """When the slots' last window counts from, if earlier than now (a broker stamp)."""
+        counted_from: float | None = None  # from a broker stamp, if earlier than the answer
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])
@@ -425,10 +415,7 @@ class Dispatcher:
             self._lost(intents, f"unreadable answer: {exc}")
         else:
             answered_ns = mono_ns()
-            if self._stamped is not None and answers:
-                counted_from = self._stamped.release_at(
-                    sent_at, self._throttle.now(), answers[0].counted_ns
-                )
+            counted_from = self._counted_from(sent_at, answers)
             refused: list[Intent] = []
             for intent, answer in pairs:
                 if refused_for_rate(answer):
@@ -449,6 +436,25 @@ class Dispatcher:
             if not held_while_it_may_land:
                 slots.release(counted_from)
             self._poke()
+
+    def _mark_sent(self, intents: list[Intent], sent_ns: int) -> None:
+        """In flight from `sent_ns`, journaled: a resume must know they may have left."""
+        wall_ns = sent_ns + self._wall_offset_ns
+        for intent in intents:
+            intent.state = IntentState.IN_FLIGHT
+            intent.attempts += 1
+            intent.sent_ns = wall_ns
+            intent.may_land_until_ns = wall_ns + self._max_age_ns
+            if intent.aged_out:
+                self.stats.last_resend_wall_ns = wall_ns
+            self._journal.record(intent)
+
+    def _counted_from(self, sent_at: float, answers: list[OrderState]) -> float | None:
+        """When the answered request's slots count their last window from, by the broker's
+        stamp; None: from now (the answer)."""
+        if self._stamped is None or not answers:
+            return None
+        return self._stamped.release_at(sent_at, self._throttle.now(), answers[0].counted_ns)
 
     async def _admitted(self, intents: list[Intent], slots: Slots) -> bool:
         """Wait until the throttle admits `slots` (at once unless it is shared); if the
