@@ -13,7 +13,7 @@ from _engine_support import run_cli
 
 SMALL_ENGINE = (
     "--efficiency-orders", "10", "--overhead-orders", "20", "--overhead-rounds", "1",
-    "--memory-orders", "10", "--memory-latency-ms", "50",
+    "--memory-orders", "10", "--memory-latency-ms", "50", "--latency-orders", "10",
 )  # fmt: skip
 """The smallest job of each part of `bench engine` that still measures it."""
 
@@ -51,6 +51,11 @@ async def test_bench_engine_at_its_smallest_sizes_writes_every_figure(tmp_path: 
     assert figures["memory_orders"] == 10
     assert figures["threads_failed_orders"] == 0
     assert figures["rate_limit_rejections"] == 0  # the engine's throttle never trips
+    assert figures["latency_orders"] == 10
+    assert set(figures["latency_efficiency"]) == {"30/5", "80/10"}
+    for row in figures["latency_efficiency"].values():
+        assert set(row) == {"answer", "broker-stamp"} and all(e > 0 for e in row.values()), row
+    assert figures["latency_rate_limit_rejections"] == {"answer": 0, "broker-stamp": 0}
 
 
 async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Path) -> None:

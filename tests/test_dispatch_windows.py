@@ -7,91 +7,28 @@ The model is a broker that counts a request when it arrives, somewhere between i
 its answer, in a sliding window per limit class: a run breaks it if some arrival times the
 network could have chosen put more than the limit in one window. The requests are the real
 ones `fire` sends to the real rehearsal exchange (it enforces the same profile, and must
-refuse none); the broker below only notes when each call left and when its answer came."""
+refuse none); the broker below only notes when each call left and when its answer came.
+The model is the answer rule's (`--release answer`): a slot counts from its answer;
+`test_release_stamp.py` checks the broker-stamp rule against the exchange's own stamps."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeburst.brokers import OrderState, SimBroker
-from tradeburst.engine import FireOptions, exit_code, fire
+from tradeburst.engine import FireOptions, Release, exit_code, fire
 from tradeburst.exchange import NetworkModel
 from tradeburst.limits import LimitClass, LimitProfile, Window
-from tradeburst.model import Order
 from tradeburst.testing import rehearsal_exchange
 
 from _engine_support import admin_stats, placed, write_orders
 from _support import ADMIN, KEY_A
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    limit_class: LimitClass
-    orders: tuple[str, ...]
-    sent: float
-    answered: float
-
-
-class NotingBroker(SimBroker):
-    """The real client to the real exchange, noting each order call's send and answer."""
-
-    def __init__(self, url: str, key: str) -> None:
-        super().__init__(url, key)
-        self.calls: list[Call] = []
-
-    async def place(self, order: Order) -> OrderState:
-        sent = time.monotonic()
-        try:
-            return await super().place(order)
-        finally:
-            self._note(LimitClass.ORDER, [order], sent)
-
-    async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
-        sent = time.monotonic()
-        try:
-            return await super().place_batch(orders)
-        finally:
-            self._note(LimitClass.BATCH, orders, sent)
-
-    def _note(self, limit_class: LimitClass, orders: Sequence[Order], sent: float) -> None:
-        names = tuple(o.user_def or "" for o in orders)
-        self.calls.append(Call(limit_class, names, sent, time.monotonic()))
-
-
-def charges(call: Call, profile: LimitProfile) -> dict[LimitClass, int]:
-    """What the broker counts for one call, class by class."""
-    counted = {call.limit_class: 1}
-    if call.limit_class is LimitClass.BATCH and profile.batch_counts_orders:
-        counted[LimitClass.ORDER] = counted.get(LimitClass.ORDER, 0) + len(call.orders)
-    return counted
-
-
-def window_breaches(calls: Sequence[Call], profile: LimitProfile) -> list[str]:
-    """Each class and call at which arrivals the network could choose overfill a window.
-    For the latest sender `j` of a crowded window, every call counted with it was sent no
-    later and answered after `j`'s send less the window; so the window ending at `j`'s send
-    can hold all of them, and it breaks the limit when their weight passes it."""
-    breaches = []
-    for limit_class, window in profile.limits.items():
-        weighted = [(c, charges(c, profile).get(limit_class, 0)) for c in calls]
-        weighted = [(c, w) for c, w in weighted if w]
-        for last, _ in weighted:
-            crowd = sum(
-                w for c, w in weighted
-                if c.sent <= last.sent and c.answered > last.sent - window.seconds
-            )  # fmt: skip
-            if crowd > window.requests:
-                breaches.append(f"{limit_class}: {crowd} > {window.requests} by {last}")
-    return breaches
+from _window_model import Call, NotingBroker, window_breaches
 
 
 @st.composite
@@ -154,7 +91,7 @@ async def _fire_and_check(
     source = write_orders(folder / "orders.csv", orders)
     options = FireOptions(
         journal=folder / "run.sqlite", max_batch=max_batch, concurrency=concurrency,
-        max_request_age_s=2.0,
+        max_request_age_s=2.0, release=Release.ANSWER,
     )  # fmt: skip
     async with exchange, NotingBroker(exchange.url, KEY_A) as broker:
         async with asyncio.timeout(30):

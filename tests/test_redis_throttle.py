@@ -179,3 +179,33 @@ async def test_the_connection_limit_is_shared(redis_url: str) -> None:
             assert await third.connections(8) == 1
         async with opened(redis_url) as fourth:
             assert await fourth.connections(8) == 7
+
+
+async def written(throttle: RedisThrottle) -> None:
+    """Until every release `throttle` began is written (each runs as a task of its own)."""
+    async with asyncio.timeout(10.0):
+        while throttle._tasks:  # noqa: ASYNC110 - no event for it: a test's question
+            await asyncio.sleep(0.005)
+
+
+async def test_a_release_from_an_earlier_stamp_frees_the_slots_from_then(redis_url: str) -> None:
+    """Slots released as counted when they were taken free one window after that, on the
+    server's clock, not one window after the release: held past a window, they are free at
+    once for another process; released from the answer, they would make it wait."""
+    async with opened(redis_url) as holder, opened(redis_url) as other:
+        taken_at = holder.now()
+        held = [await holder.acquire(holder.charges_for(ORDER)) for _ in range(5)]
+        first_granted = holder.granted_s
+        await asyncio.sleep(SMALL.limits[ORDER].seconds * 1.5)  # held past one window
+        for slots in held:
+            slots.release(at=taken_at)
+        await written(holder)
+        await other.acquire(other.charges_for(ORDER))
+        assert other.waits == 0
+        assert other.granted_s >= first_granted + SMALL.limits[ORDER].seconds
+        again = [await holder.acquire(holder.charges_for(ORDER)) for _ in range(4)]
+        for slots in again:
+            slots.release()  # from now: the account is full for one window
+        await written(holder)
+        await other.acquire(other.charges_for(ORDER))
+        assert other.waits > 0

@@ -14,7 +14,9 @@ beside its reference from the same run. The exchange runs in its own process.
   six rounds of the two back to back, taking turns at going first (the exchange's book grows
   as they run);
 - memory: peak RSS of `tradeburst fire` with 10,000 orders in flight at once against an
-  exchange that answers after 2 s, beside a client with one thread per order.
+  exchange that answers after 2 s, beside a client with one thread per order;
+- efficiency at 30 and 80 ms of latency, slots released from the answer beside slots
+  released from the exchange's receive stamp (`_engine_latency`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from tradeburst.bench._engine_latency import latency_efficiency
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
 from tradeburst.demo import sample_orders, write_orders_csv
@@ -49,6 +52,7 @@ OVERHEAD_CONCURRENCY = 16
 OVERHEAD_ROUNDS = 6
 MEMORY_ORDERS = 10_000
 SLOW_EXCHANGE_MS = 2000
+LATENCY_ORDERS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,13 @@ class EngineSizes:
     memory_latency_ms: int = SLOW_EXCHANGE_MS
     """How long the memory part's exchange takes to answer: what holds every order in flight
     (and what makes that part take most of a minute, the engine's setup calls included)."""
+    latency_orders: int = LATENCY_ORDERS
+    """The job of the efficiency-at-latency part (0 leaves it out)."""
+
+
+async def orders_file(url: str, count: int, folder: Path, name: str) -> Path:
+    """`count` sample orders in a file, priced for the exchange at `url`."""
+    return (await _orders(url, count, folder, name))[0]
 
 
 async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, list[Any]]:
@@ -72,7 +83,7 @@ async def _orders(url: str, count: int, folder: Path, name: str) -> tuple[Path, 
     return write_orders_csv(orders, folder / f"{name}.csv"), orders
 
 
-async def _fire(url: str, path: Path, folder: Path, **options: Any) -> Any:
+async def fire_bench(url: str, path: Path, folder: Path, **options: Any) -> Any:
     broker = SimBroker(url, BENCH_KEY, connections=options.pop("connections", None))
     journal = folder / f"journal-{time.monotonic_ns()}.sqlite"
     try:
@@ -102,7 +113,7 @@ async def _efficiency(folder: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
                 )
             for key, pacing in (("", None), ("guide_pacing_", GUIDE_PACING)):
                 await asyncio.sleep(1.2)  # the previous run's windows empty
-                result = await _fire(url, path, folder, pacing=pacing)
+                result = await fire_bench(url, path, folder, pacing=pacing)
                 timing = result.summary.timing
                 figures[f"{key}efficiency"][str(count)] = timing.efficiency
                 figures[f"{key}elapsed_s"][str(count)] = timing.elapsed_s
@@ -129,7 +140,7 @@ async def _efficiency_if_batches_count(
         for count in sizes:
             path, _ = await _orders(url, count, folder, f"strict{count}")
             await asyncio.sleep(1.2)
-            result = await _fire(url, path, folder)
+            result = await fire_bench(url, path, folder)
             efficiency[str(count)] = result.summary.timing.efficiency
             refusals += result.summary.rate_limit_rejections
     return efficiency, refusals
@@ -199,7 +210,7 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
                 if contender == "bare":
                     bare.append(await _bare_loop(url, bodies, OVERHEAD_CONCURRENCY))
                     continue
-                result = await _fire(
+                result = await fire_bench(
                     url,
                     path,
                     folder,
@@ -280,4 +291,8 @@ async def run_engine_bench(sizes: EngineSizes | None = None) -> dict[str, Any]:
         figures = await _efficiency(folder, sizes.efficiency)
         figures.update(await _overhead(folder, sizes.overhead_orders, sizes.overhead_rounds))
         figures.update(await _memory(folder, sizes.memory_orders, sizes.memory_latency_ms))
+        if sizes.latency_orders:
+            figures.update(
+                await latency_efficiency(folder, sizes.latency_orders, orders_file, fire_bench)
+            )
     return figures

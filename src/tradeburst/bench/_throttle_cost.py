@@ -39,7 +39,7 @@ async def measure_cost(url: str, rounds: int) -> dict[str, Any]:
             slots = await shared.acquire(shared.charges_for(LimitClass.ORDER))
             acquired = time.perf_counter_ns()
             # The release script as the throttle sends it, awaited here to time it.
-            args: list[Any] = [slots.shared, 0.0, shared.keys.channel, 1, 1.0]
+            args: list[Any] = [slots.shared, 0.0, shared.keys.channel, 0.0, 1, 1.0]
             shared._in_flight.pop(slots.shared)
             await link.run("release", [shared.keys.slots(LimitClass.ORDER)], args)
             slots.release()

@@ -35,6 +35,9 @@ class OrderState(msgspec.Struct, frozen=True, kw_only=True):
     message: str | None = None
     last_time: str | None = None
     """The broker's own time of the last change, as it writes it (HH:MM:SS.ffffff)."""
+    counted_ns: int | None = None
+    """In the answer to an order action: when the broker's rate limit counted its request,
+    ns since the epoch on the broker's clock; None where the broker does not say."""
 
     @property
     def accepted(self) -> bool:
@@ -79,6 +82,10 @@ class Capabilities:
     always_open: bool = False
     """Whether the broker takes every kind of order at any hour (a rehearsal exchange
     started with `--always-open`); otherwise TWSE's timetable (`tradeburst.rules`) says."""
+    counted_resolution_ns: int | None = None
+    """The resolution of the stamps its rate limit counts by, when its answers carry them
+    (`OrderState.counted_ns`) and it is known to count by them; None otherwise (Fubon,
+    whose counting rule is undocumented)."""
 
 
 class Broker(Protocol):

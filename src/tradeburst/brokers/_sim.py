@@ -5,7 +5,9 @@ One `aiohttp.ClientSession` for the whole run; its `TCPConnector` holds at most
 all before a burst so no order pays a connection setup. Request bodies are encoded with
 msgspec straight from the model `Order`.
 
-HTTP answers map onto the engine's outcomes: 200 is an answer (accepted or not, per
+An order action's answer carries the stamp the exchange's rate limit counted it by; each
+`OrderState` of the answer has it (`counted_ns`), for the engine to free its throttle slot
+from. HTTP answers map onto the engine's outcomes: 200 is an answer (accepted or not, per
 order); 429 for rate is `RateLimited` and 503 is `NotSent` (nothing placed either way); a
 connection that could not be opened is `NotSent`; a connection lost after the request
 went out, or an answer that never came, is `AnswerLost`; 400 and 401 are `BrokerFatal`.
@@ -28,6 +30,7 @@ from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile, Wind
 from tradeburst.model import Fill, Order, OrderStatus
 from tradeburst.rules import TickBand, TickLadder
 from tradeburst.wire import (
+    CountedEnvelope,
     Envelope,
     FilledData,
     Frame,
@@ -50,7 +53,9 @@ DEFAULT_CONNECTIONS = 16
 """When the exchange declares no connection limit and the caller asks for none."""
 
 
-def _state(result: OrderBrief, message: str | None = None) -> OrderState:
+def _state(
+    result: OrderBrief, message: str | None = None, counted_ns: int | None = None
+) -> OrderState:
     """Raises ValueError for a status code tradeburst does not know."""
     return OrderState(
         user_def=result.user_def,
@@ -61,6 +66,7 @@ def _state(result: OrderBrief, message: str | None = None) -> OrderState:
         filled_qty=result.filled_qty,
         message=result.error_message or message,
         last_time=result.last_time,
+        counted_ns=counted_ns,
     )
 
 
@@ -78,7 +84,7 @@ def _fill(filled: FilledData) -> Fill:
 
 
 _encode = msgspec.json.Encoder(decimal_format="string").encode
-_decode_answer = msgspec.json.Decoder(Envelope).decode
+_decode_answer = msgspec.json.Decoder(CountedEnvelope).decode
 
 
 class SimBroker:
@@ -183,6 +189,7 @@ class SimBroker:
             max_batch_orders=declared.max_batch_orders,
             connections=connections,
             always_open=declared.always_open,
+            counted_resolution_ns=declared.counted_resolution_ns,
         )
 
     @property
@@ -222,15 +229,16 @@ class SimBroker:
     async def place(self, order: Order) -> OrderState:
         raw = await self._post("/v1/orders", self._body(order))
         answer = _readable("POST /v1/orders", lambda: decode_order_answer(raw))
-        return _state(answer.data, answer.message)
+        return _state(answer.data, answer.message, answer.counted_ns)
 
     async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
         body = b'{"orders":[' + b",".join(self._body(order) for order in orders) + b"]}"
         raw = await self._post("/v1/orders/batch", body)
-        results = _readable("POST /v1/orders/batch", lambda: decode_batch_answer(raw)).data
+        answer = _readable("POST /v1/orders/batch", lambda: decode_batch_answer(raw))
+        results = answer.data
         if len(results) != len(orders):
             raise AnswerLost(f"batch of {len(orders)} answered with {len(results)} results")
-        return [_state(result) for result in results]
+        return [_state(result, counted_ns=answer.counted_ns) for result in results]
 
     async def cancel(self, order_no: str) -> OrderState:
         return await self._change(order_no, "cancel", b"{}")
@@ -245,8 +253,10 @@ class SimBroker:
         path = f"/v1/orders/{order_no}/{action}"
         raw = await self._post(path, body)
         answer = _readable(f"POST {path}", lambda: _decode_answer(raw))
+        counted_ns = answer.counted_ns
         if answer.is_success:
-            return _readable(path, lambda: _state(msgspec.convert(answer.data, OrderBrief)))
+            brief = _readable(path, lambda: msgspec.convert(answer.data, OrderBrief))
+            return _readable(path, lambda: _state(brief, counted_ns=counted_ns))
         status = _readable(path, lambda: OrderStatus(_refusal_status(answer.data)))
         return OrderState(
             user_def=None,
@@ -255,6 +265,7 @@ class SimBroker:
             symbol="",
             quantity=0,
             message=answer.message,
+            counted_ns=counted_ns,
         )
 
     # -- queries --------------------------------------------------------------------------

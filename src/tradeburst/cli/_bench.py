@@ -81,6 +81,15 @@ def engine_bench(
             min=1, max=60_000, help="How long the memory figures' exchange takes to answer."
         ),
     ] = 2000,
+    latency_orders: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100_000,
+            help="Orders per run of efficiency at 30 and 80 ms of latency, slots released "
+            "from the answer beside the broker's stamp (0 leaves it out).",
+        ),
+    ] = 2000,
     scale: Annotated[
         bool, typer.Option("--scale", help="Measure how cost grows with the job's size instead.")
     ] = False,
@@ -92,7 +101,8 @@ def engine_bench(
     """Burst efficiency, engine overhead and memory, each beside its plain alternative.
 
     Burst efficiency under the Fubon limits beside manual pacing, engine overhead beside a
-    bare aiohttp loop, and memory with 10,000 orders in flight beside threads. The defaults
+    bare aiohttp loop, memory with 10,000 orders in flight beside threads, and efficiency
+    at 30 and 80 ms of latency with --release answer beside broker-stamp. The defaults
     give the published figures; smaller sizes make a quick smoke run. With --scale: orders/s,
     RSS growth and the per-order costs of 1k, 10k and 100k orders (profile none), side by side.
     """
@@ -110,11 +120,12 @@ def engine_bench(
         overhead_rounds=overhead_rounds,
         memory_orders=memory_orders,
         memory_latency_ms=memory_latency_ms,
+        latency_orders=latency_orders,
     )
     if efficiency_orders:
         sizes = dataclasses.replace(sizes, efficiency=tuple(efficiency_orders))
     console = Console(highlight=False)
-    console.print("measuring (about two minutes)…" if sizes == EngineSizes() else "measuring…")
+    console.print("measuring (about three minutes)…" if sizes == EngineSizes() else "measuring…")
     figures = run_loop(run_engine_bench(sizes))
     _show_and_keep(console, figures, json_path)
 

@@ -21,7 +21,7 @@ __all__ = ["SHOWN", "config_command"]
 SHOWN = (
     "url", "api_key", "api_key_file", "broker", "profile", "concurrency", "batch_size",
     "max_orders", "max_qty", "max_notional", "max_run_qty", "max_run_notional",
-    "price_collar_pct", "grace_ms", "headroom_ms", "max_request_age", "realtime_ms",
+    "price_collar_pct", "grace_ms", "headroom_ms", "release", "max_request_age", "realtime_ms",
     "delayed_ms", "fubon_config", "fubon_test", "fubon_unblock", "fubon_url",
     "fubon_timeout_s", "fubon_keep_sdk_log", "throttle",
 )  # fmt: skip

@@ -55,6 +55,7 @@ from tradeburst.cli._options import (
     PriceCollarPct,
     Profile,
     RealtimeMs,
+    ReleaseOption,
     SharedThrottle,
     Url,
     checked_url,
@@ -104,6 +105,7 @@ def fire_command(
     max_run_notional: MaxRunNotional = None,
     price_collar_pct: PriceCollarPct = DEFAULT_COLLAR_PCT,
     grace_ms: GraceMs = DEFAULT_GRACE_MS,
+    release: ReleaseOption = None,
     headroom_ms: HeadroomMs = DEFAULT_HEADROOM_MS,
     max_request_age: MaxRequestAge = None,
     cancel_on_abort: CancelOnAbort = False,
@@ -131,6 +133,7 @@ def fire_command(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=grace_s(grace_ms),
+        release=release,
         headroom_s=headroom_s(headroom_ms),
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,

@@ -20,6 +20,7 @@ from tradeburst.engine import (
     DEFAULT_PRICE_COLLAR_PCT,
     JournalError,
     JournalLocation,
+    Release,
     RiskLimits,
     ThrottleError,
     ThrottleUrl,
@@ -58,6 +59,7 @@ __all__ = [
     "PriceCollarPct",
     "Profile",
     "RealtimeMs",
+    "ReleaseOption",
     "SharedThrottle",
     "Url",
     "checked_url",
@@ -181,6 +183,20 @@ GraceMs = Annotated[
     typer.Option(help="How long an order without an answer waits before the broker is asked."),
 ]
 HeadroomMs = Annotated[float, typer.Option(help="Margin added to every limit window.")]
+ReleaseOption = Annotated[
+    Release | None,
+    typer.Option(
+        "--release",
+        help="From when an answered request's throttle slot counts its last window: "
+        "'answer' (exact whatever the broker stamps; one round trip late per window) or "
+        "'broker-stamp' (the stamp the broker's answer says its rate limit counted the "
+        "request by, moved to our clock; where an answer carries no stamp, its answer). "
+        "Default: broker-stamp on the rehearsal exchange, which counts by that stamp; "
+        "answer on Fubon, whose answers carry none and whose counting rule is undocumented.",
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
 MaxRequestAge = Annotated[
     float | None,
     typer.Option(

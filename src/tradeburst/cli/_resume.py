@@ -35,6 +35,7 @@ from tradeburst.cli._options import (
     JsonPath,
     MaxRequestAge,
     Profile,
+    ReleaseOption,
     SharedThrottle,
     checked_url,
     grace_s,
@@ -92,6 +93,7 @@ def resume_command(
     json_path: JsonPath = None,
     concurrency: Concurrency = None,
     grace_ms: GraceMs = DEFAULT_GRACE_MS,
+    release: ReleaseOption = None,
     max_request_age: MaxRequestAge = None,
     cancel_on_abort: CancelOnAbort = False,
     broker: ResumeBroker = None,
@@ -112,6 +114,7 @@ def resume_command(
         throttle=shared_throttle(throttle),
         concurrency=concurrency,
         grace_s=grace_s(grace_ms),
+        release=release,
         max_request_age_s=request_age_s(max_request_age),
         cancel_on_abort=cancel_on_abort,
     )

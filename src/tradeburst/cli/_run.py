@@ -52,6 +52,7 @@ from tradeburst.cli._options import (
     MaxRunQty,
     PriceCollarPct,
     Profile,
+    ReleaseOption,
     SharedThrottle,
     Url,
     checked_url,
@@ -122,6 +123,7 @@ def run_command(
     max_run_notional: MaxRunNotional = None,
     price_collar_pct: PriceCollarPct = DEFAULT_COLLAR_PCT,
     grace_ms: GraceMs = DEFAULT_GRACE_MS,
+    release: ReleaseOption = None,
     max_request_age: MaxRequestAge = None,
     broker: BrokerOption = BrokerName.SIM,
     fubon_config: FubonConfigOption = None,
@@ -146,6 +148,7 @@ def run_command(
             max_orders, max_qty, max_notional, max_run_qty, max_run_notional, price_collar_pct
         ),
         grace_s=grace_s(grace_ms),
+        release=release,
         max_request_age_s=request_age_s(max_request_age),
     )  # fmt: skip
     error = Console(stderr=True, soft_wrap=True, highlight=False)

@@ -22,6 +22,7 @@ from tradeburst.engine._outcome import order_counts
 from tradeburst.engine._planner import Plan, PlanStep, plan
 from tradeburst.engine._redis_link import RedisLink
 from tradeburst.engine._redis_throttle import RedisThrottle
+from tradeburst.engine._release_rule import Release, default_release
 from tradeburst.engine._resume import resume
 from tradeburst.engine._risk import DEFAULT_MAX_ORDERS, DEFAULT_PRICE_COLLAR_PCT, RiskLimits
 from tradeburst.engine._run_terms import FireOptions, FireResult, batch_within, exit_code
@@ -82,6 +83,7 @@ __all__ = [
     "Receipts",
     "RedisLink",
     "RedisThrottle",
+    "Release",
     "RiskLimits",
     "RunRecord",
     "RunSession",
@@ -97,6 +99,7 @@ __all__ = [
     "cancel_all",
     "check_orders",
     "client_order_id",
+    "default_release",
     "exit_code",
     "fire",
     "journal_location",

@@ -1,12 +1,14 @@
 """What a dispatch is asked to do and what it reports: `DispatchOptions` (how many
 requests in flight, how big a batch, how long an unknown waits before the broker is
-asked, manual chunked pacing, a rush's target) and `DispatchStats` (the live counters
-and stamps the progress view, the summary and the journal read)."""
+asked, manual chunked pacing, a rush's target, from when a slot's last window counts)
+and `DispatchStats` (the live counters and stamps the progress view, the summary and the
+journal read)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tradeburst.engine._release_rule import Release
 from tradeburst.engine._start import DEFAULT_SPIN_S
 from tradeburst.limits import DEFAULT_MAX_REQUEST_AGE_S
 
@@ -53,6 +55,9 @@ class DispatchOptions:
     """Monotonic ns before which nothing is sent (a rush's target); None: at once."""
     spin_s: float = DEFAULT_SPIN_S
     """How long before `start_at_ns` the wait stops sleeping and spins."""
+    release: Release = Release.ANSWER
+    """From when an answered request's slots count their last window: its answer, or the
+    stamp the broker counted it by (where the answer carries one)."""
 
 
 @dataclass(slots=True)

@@ -14,6 +14,10 @@ a slot frees or an answer comes. Outcomes:
   may still be on its way, so only once its request is older than the request age, and
   the broker still lacks it, does it come back to the queue (and count as resent).
 
+An answered request's slots count their last window from its answer, or, with
+`--release broker-stamp`, from the stamp its answer says the broker counted it by
+(`_release_rule`); a lost request's are held by `_unknowns` until it is found.
+
 Slots are admitted before their request goes (`AccountThrottle.admit`): at once for a
 throttle of this process, in turn with every other process for a shared one; a rush admits
 its opening requests ahead of the target. A shared throttle lost mid-run stops sending
@@ -47,12 +51,14 @@ from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
+from tradeburst.engine._release_rule import Release, StampedRelease
 from tradeburst.engine._start import wait_until
 from tradeburst.engine._throttle import Slots
 from tradeburst.engine._throttle_api import AccountThrottle
 from tradeburst.engine._throttle_url import ThrottleLost
 from tradeburst.engine._unknowns import Unknowns, backoff_s
 from tradeburst.engine.journal import HEARTBEAT_S, JournalError, JournalStore
+from tradeburst.latency import ClockOffset
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
 __all__ = ["Dispatcher"]
@@ -77,6 +83,7 @@ class Dispatcher:
         options: DispatchOptions,
         *,
         run_id: str = "",
+        clock: ClockOffset | None = None,
     ) -> None:
         self.run_id = run_id
         """The run these intents are of, for the user to see (and resume by)."""
@@ -88,6 +95,14 @@ class Dispatcher:
         self.stats = DispatchStats(total=len(self.intents))
         self._pending: deque[Intent] = deque()
         self._unknowns = Unknowns(options, journal)
+        self._stamped = (
+            StampedRelease(
+                broker.capabilities.counted_resolution_ns or 0, _least(clock, throttle.now())
+            )
+            if options.release is Release.BROKER_STAMP
+            else None
+        )
+        """Release times from the broker's stamps; None: slots count from the answer."""
         for intent in self.intents:
             if intent.state is IntentState.ACCEPTED:
                 self.stats.accepted += 1
@@ -365,6 +380,7 @@ class Dispatcher:
             return
         stats = self.stats
         sent_ns = mono_ns()
+        sent_at = self._throttle.now()
         if went is not None:  # after the stamp: waking its waiter costs a dozen µs here
             went.set_result(True)  # the waiter runs after this step, which writes the request
         if opening:
@@ -373,17 +389,9 @@ class Dispatcher:
         stats.requests += 1
         stats.sent += len(intents)
         stats.sends.append((sent_ns, len(intents)))
-        wall_ns = sent_ns + self._wall_offset_ns
-        journal = self._journal
-        for intent in intents:
-            intent.state = IntentState.IN_FLIGHT
-            intent.attempts += 1
-            intent.sent_ns = wall_ns
-            intent.may_land_until_ns = wall_ns + self._max_age_ns
-            if intent.aged_out:
-                stats.last_resend_wall_ns = wall_ns
-            journal.record(intent)  # a resume must know it may have left
+        self._mark_sent(intents, sent_ns)
         held_while_it_may_land = False
+        counted_from: float | None = None  # from a broker stamp, if earlier than the answer
         try:
             if request.batch:
                 answers = await self._broker.place_batch([i.order for i in intents])
@@ -407,6 +415,7 @@ class Dispatcher:
             self._lost(intents, f"unreadable answer: {exc}")
         else:
             answered_ns = mono_ns()
+            counted_from = self._counted_from(sent_at, answers)
             refused: list[Intent] = []
             for intent, answer in pairs:
                 if refused_for_rate(answer):
@@ -425,8 +434,27 @@ class Dispatcher:
             # A failed request's end counts too: a run of refused attempts took that long.
             stats.last_settle_ns = max(stats.last_settle_ns, mono_ns())
             if not held_while_it_may_land:
-                slots.release()
+                slots.release(counted_from)
             self._poke()
+
+    def _mark_sent(self, intents: list[Intent], sent_ns: int) -> None:
+        """In flight from `sent_ns`, journaled: a resume must know they may have left."""
+        wall_ns = sent_ns + self._wall_offset_ns
+        for intent in intents:
+            intent.state = IntentState.IN_FLIGHT
+            intent.attempts += 1
+            intent.sent_ns = wall_ns
+            intent.may_land_until_ns = wall_ns + self._max_age_ns
+            if intent.aged_out:
+                self.stats.last_resend_wall_ns = wall_ns
+            self._journal.record(intent)
+
+    def _counted_from(self, sent_at: float, answers: list[OrderState]) -> float | None:
+        """When the answered request's slots count their last window from, by the broker's
+        stamp; None: from now (the answer)."""
+        if self._stamped is None or not answers:
+            return None
+        return self._stamped.release_at(sent_at, self._throttle.now(), answers[0].counted_ns)
 
     async def _admitted(self, intents: list[Intent], slots: Slots) -> bool:
         """Wait until the throttle admits `slots` (at once unless it is shared); if the
@@ -571,3 +599,11 @@ class Dispatcher:
         # The loop counts tasks in flight, so it must look again once one is gone.
         self._tasks.discard(task)
         self._poke()
+
+
+def _least(clock: ClockOffset | None, now: float) -> int | None:
+    """The clock reads' least (broker stamp - send), with the sends on the throttle's clock
+    (read as `now`)."""
+    if clock is None or clock.send_to_stamp_ns is None:
+        return None
+    return clock.send_to_stamp_ns - (mono_ns() - round(now * 1e9))

@@ -8,7 +8,9 @@ fair share read as before; Redis is the authority. Slots taken from the view are
 charges every class atomically on the server's clock, or says how long to wait (or that
 only a release can make room), and the request waits, in turn with every process
 (tickets), for that time or a published wake-up. A release rescores the slots to the
-answer plus the window and wakes the waiters. Slots in flight carry a lease this process
+answer (or the earlier time the broker counted the request by, sent as how long ago that
+was, so the server subtracts it from its own clock: no clocks are compared) plus the
+window and wakes the waiters. Slots in flight carry a lease this process
 renews, so those of a process killed mid-request free after the lease. A refusal for rate
 closes the class for every process; a Redis that restarted (its keys gone, a new run id)
 closes the account for one window, since the broker still counts what it forgot.
@@ -167,12 +169,15 @@ class RedisThrottle(Throttle):
         code, value, ticket = answer
         return int(code), value.decode() if isinstance(value, bytes) else str(value), int(ticket)
 
-    def _release(self, slots: Slots) -> None:
-        super()._release(slots)
+    def _release(self, slots: Slots, at: float | None = None) -> None:
+        super()._release(slots, at)
         charges = self._in_flight.pop(slots.shared, None)
         if charges is None:
             return
-        args: list[Any] = [slots.shared, self.headroom_s, self.keys.channel]
+        # The script runs after this moment, so the server's clock then, less `ago_s`, is
+        # no earlier than `at`.
+        ago_s = 0.0 if at is None else max(0.0, self.now() - at)
+        args: list[Any] = [slots.shared, self.headroom_s, self.keys.channel, f"{ago_s:.6f}"]
         for charge in charges:
             args += [charge.weight, self.profile.limits[charge.limit_class].seconds]
         keys = [self.keys.slots(c.limit_class) for c in charges]

@@ -21,6 +21,7 @@ from tradeburst.engine._dispatch_terms import (
 from tradeburst.engine._dispatcher import Dispatcher
 from tradeburst.engine._intents import Intent
 from tradeburst.engine._planner import Plan
+from tradeburst.engine._release_rule import Release, default_release
 from tradeburst.engine._risk import RiskLimits
 from tradeburst.engine._throttle import DEFAULT_HEADROOM_S
 from tradeburst.engine._throttle_url import ThrottleUrl
@@ -72,6 +73,10 @@ class FireOptions:
     """The account's shared throttle on Redis; None: this process's own."""
     again: bool = False
     """Send orders a run of today already sent on this account (otherwise refused)."""
+    release: Release | None = None
+    """From when an answered request's throttle slots count their last window: the
+    answer, or the stamp the broker counted it by; None: the broker's default (the stamp
+    where the broker is known to count by the stamp it answers with, else the answer)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -133,6 +138,7 @@ def dispatch_options(
         reconcile_timeout_s=options.reconcile_timeout_s,
         max_request_age_s=options.max_request_age_s or profile.max_request_age_s,
         pacing=options.pacing,
+        release=options.release or default_release(capabilities),
     )
 
 
@@ -161,6 +167,7 @@ def stored_options(options: FireOptions, dispatch: DispatchOptions) -> dict[str,
         "headroom_s": options.headroom_s,
         "pacing": [pacing.chunk_size, pacing.delay_s] if pacing else None,
         "max_request_age_s": dispatch.max_request_age_s,
+        "release": None if options.release is None else options.release.value,
     }
 
 
@@ -169,6 +176,7 @@ def with_run_options(options: FireOptions, stored: dict[str, Any]) -> FireOption
     headroom is the larger of the two: a resume raised after rate refusals gets the raise,
     and none runs closer to the limits than its run did."""
     pacing = stored.get("pacing")
+    release = stored.get("release")
     return dataclasses.replace(
         options,
         profile=options.profile or stored.get("profile"),
@@ -178,4 +186,5 @@ def with_run_options(options: FireOptions, stored: dict[str, Any]) -> FireOption
         max_request_age_s=options.max_request_age_s or stored.get("max_request_age_s"),
         pacing=options.pacing
         or (ManualPacing(chunk_size=pacing[0], delay_s=pacing[1]) if pacing else None),
+        release=options.release or (Release(release) if release in set(Release) else None),
     )

@@ -119,8 +119,9 @@ class RunSession:
         """Send `intents` under `terms` and settle each; the result's plan is left for
         the caller, who knows what the run set out to send."""
         dispatcher = Dispatcher(
-            self.broker, self.throttle, self.journal, intents, terms, run_id=self.run_id
-        )
+            self.broker, self.throttle, self.journal, intents, terms, run_id=self.run_id,
+            clock=clock,
+        )  # fmt: skip
         if watch is not None:
             watch(dispatcher)
         if stop is not None and stop.is_set():  # Ctrl-C came while we were getting ready

@@ -2,11 +2,13 @@
 class of the broker's profile under its sliding window.
 
 Brokers count a sliding window: at most N requests of a class in any W seconds, stamped
-when the broker receives them. The client cannot see that stamp, only that it falls
-between sending and the answer. So a request holds its slot from the moment it is sent
-until W (plus a small headroom) after its answer came back; whatever the broker's stamps
-were, it never sees N + 1 in one window. A leaky bucket would burst past a sliding window;
-this cannot.
+when the broker receives them. Most do not show that stamp, only that it falls between
+sending and the answer. So a request holds its slot from the moment it is sent until W
+(plus a small headroom) after its answer came back; whatever the broker's stamps were, it
+never sees N + 1 in one window. Where the broker's answer does show the stamp it counted
+by, the slot's window may count from an earlier time (`Slots.release(at=...)`, worked out
+by `_release_rule`), never later than the answer. A leaky bucket would burst past a
+sliding window; this cannot.
 
 A request may weigh more than one slot (a batch that counts its orders), and may need
 slots in more than one class at once. Waiters queue first-in first-out per class and
@@ -20,6 +22,7 @@ sleeping.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -70,9 +73,15 @@ class SlidingWindow:
     def take(self, weight: int) -> None:
         self.in_flight += weight
 
-    def give_back(self, weight: int, answered_at: float, headroom_s: float) -> None:
+    def give_back(self, weight: int, counted_from: float, headroom_s: float) -> None:
+        """The request's window counts from `counted_from` (its answer, or earlier)."""
         self.in_flight -= weight
-        self._expiries.append((answered_at + self.window_s + headroom_s, weight))
+        expiry = (counted_from + self.window_s + headroom_s, weight)
+        expiries = self._expiries
+        if not expiries or expiries[-1][0] <= expiry[0]:
+            expiries.append(expiry)
+        else:  # counted from a stamp earlier than an earlier answer: keep them in order
+            bisect.insort(expiries, expiry)
         self._expiring += weight
 
 
@@ -94,10 +103,13 @@ class Slots:
     shared: str = ""
     """A shared throttle's name for these slots once it admitted them; "" before."""
 
-    def release(self) -> None:
+    def release(self, at: float | None = None) -> None:
+        """Give the slots back: they count for one window from now, or from `at` (on the
+        throttle's clock, no later than now) when the broker is known to have counted the
+        request by then."""
         if not self.released:
             self.released = True
-            self.throttle._release(self)
+            self.throttle._release(self, at)
 
 
 def _classes(charges: tuple[Charge, ...]) -> set[LimitClass]:
@@ -195,10 +207,13 @@ class Throttle:
             self._windows[charge.limit_class].take(charge.weight)
         return Slots(self, charges)
 
-    def _release(self, slots: Slots) -> None:
+    def _release(self, slots: Slots, at: float | None = None) -> None:
         now = self.now()
+        counted_from = now if at is None else min(at, now)
         for charge in slots.charges:
-            self._windows[charge.limit_class].give_back(charge.weight, now, self.headroom_s)
+            self._windows[charge.limit_class].give_back(
+                charge.weight, counted_from, self.headroom_s
+            )
         self._pump()
 
     def _pump(self) -> None:

@@ -9,7 +9,12 @@ from tradeburst.exchange._door import DoorLimits
 from tradeburst.exchange._faults import FaultRates
 from tradeburst.exchange._gateway import NetworkModel
 from tradeburst.exchange._market import Market
-from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE, PROFILES, RATE_LIMIT_MESSAGE
+from tradeburst.exchange._profiles import (
+    CONNECTION_LIMIT_MESSAGE,
+    PROFILES,
+    RATE_LIMIT_MESSAGE,
+    CountedStamps,
+)
 from tradeburst.exchange._server import Exchange, ExchangeConfig, ExchangeError
 from tradeburst.exchange._symbols import Symbol, load_symbols
 
@@ -20,6 +25,7 @@ __all__ = [
     "RATE_LIMIT_MESSAGE",
     "Account",
     "Clock",
+    "CountedStamps",
     "DoorLimits",
     "Exchange",
     "ExchangeConfig",

@@ -7,7 +7,9 @@ Broker behaviour comes in this order for an order action: the body is read to it
 hold, the profile's rate limit (429, nothing counted against the market), the body's
 checks (400), then the seeded fault, then the market. An ambiguous fault lets the market
 act and the store commit before the answer is lost, which is what makes it ambiguous to
-the client. An answer whose client has gone is dropped by aiohttp, as it would be in life.
+the client. An answer whose client has gone is dropped by aiohttp, as it would be in
+life. An order action's answer carries the stamp its rate limit counted it by
+(`counted_ns`): read once, after the late fault's hold, and given to the limiter as is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, st
 from tradeburst.exchange._holds import Holds
 from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._positions import add_positions_route
-from tradeburst.exchange._profiles import LimitClass, LimitProfile, RateGate
+from tradeburst.exchange._profiles import CountedStamps, LimitClass, LimitProfile, RateGate
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._streams import AccountStreams, MarketDataFeed, Subscriber
 from tradeburst.exchange.fugle import FugleMarketData
@@ -45,6 +47,7 @@ from tradeburst.wire import (
     BatchBody,
     BookLevel,
     BookSnapshot,
+    CountedEnvelope,
     Envelope,
     LimitsAnswer,
     LimitWindow,
@@ -75,6 +78,9 @@ class _Answered(Exception):
 _MAX_FRAME_BYTES = 64 * 1024
 """Client frames are small commands; anything bigger is abuse."""
 
+_COUNTED_NS = "tradeburst.counted_ns"
+"""Where a request keeps the stamp its rate limit counted it by, for its answer."""
+
 _BINARY_REFUSAL = msgspec.json.encode(error_frame("frames must be text: JSON objects, not binary"))
 """Every stream's answer to a binary frame, which no stream takes."""
 
@@ -95,6 +101,7 @@ class ExchangeApp:
         faults: FaultInjector,
         openapi: Callable[[], dict[str, Any]],
         body_timeout_s: float,
+        counted: CountedStamps | None = None,
     ) -> None:
         self.market = market
         self.store = store
@@ -105,6 +112,9 @@ class ExchangeApp:
         self.holds = Holds()
         self._body_timeout_s = body_timeout_s
         self._openapi = openapi
+        self._counted = counted
+        """How answers report the limiter's stamps; None: they do not (the rate windows run
+        on another clock than the one `/v1/time` reads)."""
         self._gates: dict[str, RateGate] = {}
         epoch = time.time_ns()
         self.streams = AccountStreams(epoch)
@@ -151,14 +161,25 @@ class ExchangeApp:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _gate(self, account: Account, limit_class: LimitClass, orders: int = 1) -> None:
+    def _gate(
+        self,
+        account: Account,
+        limit_class: LimitClass,
+        orders: int = 1,
+        request: web.Request | None = None,
+    ) -> None:
+        """Count the request in its account's window, or answer 429; an order action's
+        `request` keeps the stamp it was counted by, for its answer."""
         gate = self._gates.get(account.account)
         if gate is None:
             gate = self._gates[account.account] = RateGate(self.profile)
-        refusal = gate.admit(limit_class, self._broker_clock.now_ns(), orders)
+        counted_ns = self._broker_clock.now_ns()
+        refusal = gate.admit(limit_class, counted_ns, orders)
         if refusal is not None:
             self.gateway.stats.rate_limited += 1
             raise _Answered(error_response(429, refusal))
+        if request is not None:
+            request[_COUNTED_NS] = counted_ns
 
     async def _receive(self, request: web.Request) -> bytes:
         """The body of an order action once the broker has it: read whole, then held
@@ -201,6 +222,7 @@ class ExchangeApp:
         """Answer after the market acted, unless the fault strikes the answer: a stall
         delays it, an ambiguous fault loses it (at once, or after the stall time). The
         change is stored first either way."""
+        envelope = self._counted_envelope(request, envelope)
         if fault is not Fault.STALL and fault is not Fault.AMBIGUOUS:
             return json_response(envelope)
         self.store.flush()
@@ -211,6 +233,16 @@ class ExchangeApp:
         if fault is Fault.AMBIGUOUS:
             return self._abort(request)
         return json_response(envelope)
+
+    def _counted_envelope(self, request: web.Request, envelope: Envelope) -> CountedEnvelope:
+        counted_ns = request.get(_COUNTED_NS)
+        report = self._counted
+        return CountedEnvelope(
+            is_success=envelope.is_success,
+            message=envelope.message,
+            data=envelope.data,
+            counted_ns=None if counted_ns is None or report is None else report.report(counted_ns),
+        )
 
     @staticmethod
     def _abort(request: web.Request) -> web.StreamResponse:
@@ -249,6 +281,7 @@ class ExchangeApp:
             max_batch_orders=MAX_BATCH_ORDERS,
             suspension_s=profile.suspension_s,
             always_open=self.market.schedule.always_open,
+            counted_resolution_ns=None if self._counted is None else self._counted.resolution_ns,
         )
         return json_response(Envelope(is_success=True, data=data))
 
@@ -294,7 +327,7 @@ class ExchangeApp:
     async def place(self, request: web.Request) -> web.StreamResponse:
         raw = await self._receive(request)
         account = account_of(request)
-        self._gate(account, LimitClass.ORDER)
+        self._gate(account, LimitClass.ORDER, request=request)
         body = self._decode(request, raw, PlaceOrderBody)
         order, warning = self._to_order(body)
         fault = self._fault_before(request)
@@ -309,7 +342,7 @@ class ExchangeApp:
         raw = await self._receive(request)
         account = account_of(request)
         body = self._decode(request, raw, BatchBody)
-        self._gate(account, LimitClass.BATCH, len(body.orders))
+        self._gate(account, LimitClass.BATCH, len(body.orders), request)
         checked = self.check_batch(body)
         fault = self._fault_before(request)
         envelope = self.place_checked(account, checked, received_ns_of(request))
@@ -364,7 +397,7 @@ class ExchangeApp:
     ) -> web.StreamResponse:
         raw = await self._receive(request)
         account = account_of(request)
-        self._gate(account, LimitClass.ORDER)
+        self._gate(account, LimitClass.ORDER, request=request)
         body = self._decode(request, raw, kind) if kind is not None else None
         order_no = request.match_info["order_no"]
         if not self.market.owns(account, order_no):

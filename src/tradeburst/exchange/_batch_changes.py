@@ -110,7 +110,7 @@ class BatchChanges:
             changes = changes_of(body)
         except _Malformed as exc:
             return error_response(400, f"invalid body: {exc}")
-        api._gate(account, LimitClass.BATCH, len(changes))
+        api._gate(account, LimitClass.BATCH, len(changes), request)
         fault = api._fault_before(request)
         answers = [self._one(account, no, change, failed, act) for no, change in changes]
         return await api._answer(request, fault, Envelope(is_success=True, data=answers))

@@ -33,13 +33,20 @@ RECEIVED_NS = "tradeburst.received_ns"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetworkModel:
+    """A round trip of `latency_ms` plus up to `jitter_ms` (drawn anew each way), of which
+    `inbound_share` is spent on the way in (half by default), and `connect_delay_ms` more
+    on a connection's first request."""
+
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     connect_delay_ms: float = 0.0
+    inbound_share: float = 0.5
 
     def __post_init__(self) -> None:
         if min(self.latency_ms, self.jitter_ms, self.connect_delay_ms) < 0:
             raise ValueError("latency, jitter and connection delay cannot be negative")
+        if not 0.0 <= self.inbound_share <= 1.0:
+            raise ValueError("the inbound share of the latency must be between 0 and 1")
 
 
 @dataclass(slots=True)
@@ -93,21 +100,21 @@ class Gateway:
         except web.HTTPException as exc:
             response = error_response(exc.status, exc.reason)
         if self._network_delays and not isinstance(response, web.WebSocketResponse):
-            await self._sleep_ms(self._one_way_ms())
+            await self._sleep_ms(self._one_way_ms(1.0 - self._network.inbound_share))
         return response
 
     def _inbound_ms(self, transport: asyncio.BaseTransport | None) -> float:
         """One way of the trip, plus the setup delay on a connection's first request."""
-        delay_ms = self._one_way_ms()
+        delay_ms = self._one_way_ms(self._network.inbound_share)
         if self._network.connect_delay_ms and transport is not None and transport not in self._seen:
             self._seen.add(transport)
             delay_ms += self._network.connect_delay_ms
         return delay_ms
 
-    def _one_way_ms(self) -> float:
+    def _one_way_ms(self, share: float) -> float:
         network = self._network
         jitter_ms = self._rng.uniform(0, network.jitter_ms) if network.jitter_ms else 0.0
-        return (network.latency_ms + jitter_ms) / 2
+        return (network.latency_ms + jitter_ms) * share
 
     @staticmethod
     async def _sleep_ms(delay_ms: float) -> None:

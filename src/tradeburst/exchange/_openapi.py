@@ -12,6 +12,7 @@ from tradeburst.wire import (
     AdminOrders,
     AdminStats,
     BatchBody,
+    CountedEnvelope,
     Envelope,
     FilledData,
     LimitsAnswer,
@@ -58,6 +59,11 @@ def _answers(data: dict[str, Any] | None, *errors: int) -> dict[str, Any]:
 
 def _enveloped(data: dict[str, Any]) -> dict[str, Any]:
     return {"allOf": [_ref("Envelope"), {"type": "object", "properties": {"data": data}}]}
+
+
+def _counted(data: dict[str, Any]) -> dict[str, Any]:
+    """An order action's answer: the envelope with the rate limit's stamp (`counted_ns`)."""
+    return {"allOf": [_ref("CountedEnvelope"), {"type": "object", "properties": {"data": data}}]}
 
 
 def _list_of(name: str) -> dict[str, Any]:
@@ -131,7 +137,7 @@ def _order_paths() -> dict[str, Any]:
     """Placing, changing and listing orders."""
     order_no = [_path_param("order_no")]
     change_errors = (400, 404, 429, 503)
-    result = _enveloped(_ref("OrderResult"))
+    result = _counted(_ref("OrderResult"))
     return {
         "/v1/orders": {
             "post": _operation(
@@ -159,7 +165,7 @@ def _order_paths() -> dict[str, Any]:
         "/v1/orders/batch": {
             "post": _operation(
                 "Place up to 30 orders in one call; each result says accepted or rejected",
-                _enveloped(_list_of("OrderResult")),
+                _counted(_list_of("OrderResult")),
                 400,
                 429,
                 503,
@@ -170,7 +176,7 @@ def _order_paths() -> dict[str, Any]:
             f"/v1/orders/batch-{action}": {
                 "post": _operation(
                     f"{summary}; each change answered on its own, in order",
-                    _enveloped({"type": "array", "items": _ref("Envelope")}),
+                    _counted({"type": "array", "items": _ref("Envelope")}),
                     400,
                     429,
                     503,
@@ -257,6 +263,7 @@ def openapi_spec() -> dict[str, Any]:
             FilledData,
             PositionData,
             Envelope,
+            CountedEnvelope,
             TimeAnswer,
             LimitsAnswer,
             SymbolInfo,

@@ -1,11 +1,15 @@
 """The exchange's enforcement of a broker limit profile (`tradeburst.limits`), per account
 and the way brokers count: a sliding window of the last N seconds per limit class, refusing
 (not queueing) what goes over. A refused request does not count toward the window.
+
+Each admitted request is counted at one stamp of the rate clock; an order action's answer
+reports that very stamp (`CountedStamps`), so a client may free its slot from it.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 
 from tradeburst.limits import PROFILES, RATE_LIMIT_MESSAGE, LimitClass, LimitProfile
 
@@ -13,6 +17,7 @@ __all__ = [
     "CONNECTION_LIMIT_MESSAGE",
     "PROFILES",
     "RATE_LIMIT_MESSAGE",
+    "CountedStamps",
     "LimitClass",
     "LimitProfile",
     "RateGate",
@@ -53,3 +58,20 @@ class RateGate:
             if cls in self._stamps:
                 self._stamps[cls].extend([now_ns] * count)
         return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CountedStamps:
+    """How the rate limiter's stamps are reported in the answers: truncated to
+    `resolution_ns`, as a broker whose clock ticks coarser would, then moved by `shift_ns`,
+    as a broker whose stamp lies would (both for tests)."""
+
+    resolution_ns: int = 1
+    shift_ns: int = 0
+
+    def __post_init__(self) -> None:
+        if self.resolution_ns < 1:
+            raise ValueError("the stamps' resolution must be at least 1 ns")
+
+    def report(self, counted_ns: int) -> int:
+        return counted_ns - counted_ns % self.resolution_ns + self.shift_ns

@@ -31,7 +31,7 @@ from tradeburst.exchange._gateway import Gateway, NetworkModel
 from tradeburst.exchange._liquidity import Liquidity
 from tradeburst.exchange._market import Market
 from tradeburst.exchange._openapi import openapi_spec
-from tradeburst.exchange._profiles import PROFILES
+from tradeburst.exchange._profiles import PROFILES, CountedStamps
 from tradeburst.exchange._store import Store
 from tradeburst.exchange._symbols import load_symbols
 from tradeburst.rules import STOCK_TICKS, Phase, TickLadder, from_cents
@@ -67,6 +67,9 @@ class ExchangeConfig:
     """Name of a shared-memory tick ring to create and publish market data into."""
     door: DoorLimits = field(default_factory=DoorLimits)
     """Header and body timeouts and connections per source address."""
+    counted: CountedStamps = field(default_factory=CountedStamps)
+    """How order actions' answers report the stamp the rate limit counted them by: its
+    resolution, and a lie (tests)."""
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -82,7 +85,10 @@ class ExchangeError(TradeburstError, ValueError):
 class Exchange:
     """The rehearsal exchange. `clock` is the session clock (time of day, auctions);
     `broker_clock` times the broker's rate windows and defaults to real time, so a sped-up
-    session clock never loosens the limits. A test that injects `clock` moves both."""
+    session clock never loosens the limits. A test that injects `clock` moves both. At
+    speed 1 the session clock is the rate clock, and answers report the stamps it counts
+    requests by; a sped-up exchange reports none (they would be on no clock a client can
+    read)."""
 
     def __init__(
         self,
@@ -95,7 +101,8 @@ class Exchange:
         self.api_keys = list(config.api_keys) or [new_key()]
         self.admin_key = config.admin_key or new_key()
         self.clock: Clock = clock or SessionClock(start=config.clock_start, speed=config.speed)
-        self.broker_clock: Clock = broker_clock or clock or SessionClock()
+        real_time = self.clock if config.speed == 1.0 else SessionClock()
+        self.broker_clock: Clock = broker_clock or clock or real_time
         self.seed = config.seed if config.seed is not None else random.randrange(2**32)
         self._keys = KeyRing(self.api_keys)
         self.accounts = self._keys.accounts
@@ -137,6 +144,7 @@ class Exchange:
             ),
             openapi=openapi_spec,
             body_timeout_s=self.config.door.body_timeout_s,
+            counted=self.config.counted if self.broker_clock is self.clock else None,
         )
         if self.config.shm_feed:
             try:

@@ -6,6 +6,11 @@ between, so the best guess for it is the midpoint, wrong by at most half the rou
 Reads that queued somewhere (a busy loop, a retransmit) have long round trips and skewed
 midpoints, so only the fastest reads vote, and their median is the estimate (Cristian's
 algorithm, with NTP's habit of trusting the shortest trips).
+
+The reads also bound the broker's offset plus the shortest trip there, with no need to
+split a round trip in two: the least (broker stamp - local send time, on the monotonic
+clock, which no one steps) of all reads (`send_to_stamp_ns`), which
+`engine._release_rule` starts from.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tradeburst.clock import wall_ns
+from tradeburst.clock import mono_ns, wall_ns
 
 __all__ = ["ClockOffset", "estimate_offset"]
 
@@ -32,6 +37,10 @@ class ClockOffset:
     error_ns: int
     """Half the slowest round trip among the reads that voted: the estimate's bound."""
     reads: int
+    send_to_stamp_ns: int | None = None
+    """The least (broker time read - `mono_ns()` when its read was sent) of all reads: the
+    broker's clock less the monotonic clock, plus the shortest one-way trip to the
+    broker's clock; None when not measured."""
 
     def to_broker_ns(self, local_wall_ns: int) -> int:
         return local_wall_ns + self.offset_ns
@@ -50,11 +59,15 @@ async def estimate_offset(
     if reads < 1 or not 1 <= keep <= reads:
         raise ValueError("need 1 <= keep <= reads")
     samples: list[tuple[int, int]] = []  # (round trip, offset), both ns
+    send_to_stamp_ns: int | None = None
     for _ in range(reads):
+        sent_ns = mono_ns()
         before = wall_ns()
         broker_ns = await read_broker_ns()
         after = wall_ns()
         samples.append((after - before, broker_ns - (before + after) // 2))
+        trip_ns = broker_ns - sent_ns
+        send_to_stamp_ns = trip_ns if send_to_stamp_ns is None else min(send_to_stamp_ns, trip_ns)
     samples.sort()
     fastest = samples[:keep]
     return ClockOffset(
@@ -62,4 +75,5 @@ async def estimate_offset(
         rtt_ns=fastest[0][0],
         error_ns=fastest[-1][0] // 2,
         reads=reads,
+        send_to_stamp_ns=send_to_stamp_ns,
     )

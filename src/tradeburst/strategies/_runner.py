@@ -44,6 +44,7 @@ from tradeburst.engine import (
     account_throttle,
     batch_within,
     client_order_id,
+    default_release,
     new_run,
     order_counts,
     run_record,
@@ -201,6 +202,7 @@ class StrategyRunner:
             max_batch=batch_within(broker, self.options.max_batch),
             grace_s=self.options.grace_s,
             max_request_age_s=self.options.max_request_age_s or profile.max_request_age_s,
+            release=self.options.release or default_release(capabilities),
         )
 
     def _passed(self, spec: StrategySpec) -> InputProblem | None:
@@ -511,7 +513,9 @@ class StrategyRunner:
         options = self._dispatch
         if slot.spec.pacing is not None:
             options = dataclasses.replace(options, pacing=slot.spec.pacing)
-        dispatcher = Dispatcher(self.broker, slot.lane, self.journal, intents, options)
+        dispatcher = Dispatcher(
+            self.broker, slot.lane, self.journal, intents, options, clock=self.clock_offset
+        )
         slot.dispatchers.append(dispatcher)
         slot.lane.note_submitted(len(intents))
         task = asyncio.create_task(self._dispatch_task(slot, dispatcher))

@@ -1,13 +1,15 @@
 """The answers of the API: the envelope every account route answers in (it mirrors the
 Fubon SDK's `Result{is_success, message, data}`) and what goes in it for the clock, the
 limits, the symbols and the quotes, as msgspec structs the exchange fills, the OpenAPI
-description is generated from and a client decodes. `OrderAnswer` and `BatchAnswer` are a
-client's one-pass read of an order action's answer, into `OrderBrief`s."""
+description is generated from and a client decodes. An order action answers in a
+`CountedEnvelope`: the envelope plus the stamp the broker's rate limit counted the request
+by. `OrderAnswer` and `BatchAnswer` are a client's one-pass read of an order action's
+answer, into `OrderBrief`s."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -18,6 +20,7 @@ __all__ = [
     "BatchAnswer",
     "BookLevel",
     "BookSnapshot",
+    "CountedEnvelope",
     "Envelope",
     "LimitWindow",
     "LimitsAnswer",
@@ -36,12 +39,29 @@ class Envelope(msgspec.Struct, kw_only=True):
     data: Any = None
 
 
+COUNTED_NS = (
+    "The receive stamp the exchange's rate limiter counted this request by (the time it"
+    " admitted it into the window), in nanoseconds since the Unix epoch on the exchange's"
+    " clock (the one GET /v1/time reads), truncated to the resolution /v1/limits gives"
+    " (counted_resolution_ns). Null when the exchange does not stamp (its session clock"
+    " runs at another speed than its rate windows)."
+)
+
+
+class CountedEnvelope(Envelope, kw_only=True):
+    """The answer to an order action (a placement, a batch, a cancel, a change): the
+    envelope, and when the broker's rate limit counted the request."""
+
+    counted_ns: Annotated[int | None, msgspec.Meta(description=COUNTED_NS)] = None
+
+
 class OrderAnswer(msgspec.Struct, kw_only=True):
     """The envelope of one order action, its `OrderResult` read as an `OrderBrief`."""
 
     is_success: bool
     message: str | None = None
     data: OrderBrief
+    counted_ns: int | None = None
 
 
 class BatchAnswer(msgspec.Struct, kw_only=True):
@@ -50,6 +70,7 @@ class BatchAnswer(msgspec.Struct, kw_only=True):
     is_success: bool
     message: str | None = None
     data: list[OrderBrief]
+    counted_ns: int | None = None
 
 
 # A burst reads hundreds of these: decoders built once, straight into the briefs.
@@ -76,6 +97,9 @@ class LimitsAnswer(msgspec.Struct, kw_only=True):
     always_open: bool = False
     """The exchange takes every kind of order at any hour (started with `--always-open`);
     otherwise TWSE's timetable says when it does."""
+    counted_resolution_ns: int | None = None
+    """The resolution of the `counted_ns` stamps order actions are answered with; null when
+    the answers carry none."""
 
 
 class TimeAnswer(msgspec.Struct, kw_only=True):
