@@ -89,7 +89,7 @@ async def test_a_refusal_for_rate_closes_the_class_for_every_process(redis_url: 
         assert isinstance(before, RedisThrottle)
         opened_at = other.granted_s
         refused.penalize(ORDER, 0.5)
-        await asyncio.sleep(0.05)  # the back-off is written by a task of its own
+        await written(refused)  # the back-off is written by a task of its own
         await other.acquire(other.charges_for(ORDER))
         assert other.granted_s >= opened_at + 0.5
 
@@ -130,7 +130,9 @@ async def test_slots_of_a_holder_that_died_free_after_the_lease(redis_url: str) 
             task.cancel()
         await dead.link.aclose()
         await survivor.acquire(survivor.charges_for(ORDER))
-        assert held_from + 0.6 + 0.2 <= survivor.granted_s < held_from + 0.6 + 0.2 + 1.0
+        # At most the lease and the window past its last renewal; the slack is for a
+        # starved machine, whose renewals and wake-ups run late.
+        assert held_from + 0.6 + 0.2 <= survivor.granted_s < held_from + 0.6 + 0.2 + 3.0
 
 
 async def test_a_restarted_server_closes_the_account_for_a_window(
