@@ -1,4 +1,5 @@
-"""The burst engine: validate, journal, plan, throttle, dispatch, reconcile."""
+"""The burst engine: validate, refuse a repeat of today's orders, journal, plan, throttle
+(in this process, or shared on Redis), dispatch, reconcile, resume; and cancel-all."""
 
 from tradeburst.engine._cancel_all import CancelAttempt, CancelReport, cancel_all
 from tradeburst.engine._dispatch_terms import (

@@ -8,7 +8,8 @@ last one in a crash is harmless, `resume` asks the broker). In place of SQLite's
 lock, the process that works a run holds a session advisory lock on its run id: a second
 `resume` of the run is refused while the first lives, and the server releases the lock
 when the holder's connection ends, however it died. Client order ids are inserted with
-`ON CONFLICT DO NOTHING`, so an insert retried after a lost answer writes nothing twice.
+`ON CONFLICT DO NOTHING`: one already there is never written twice. Every statement has
+the journal's write deadline as its `command_timeout`.
 """
 
 from __future__ import annotations

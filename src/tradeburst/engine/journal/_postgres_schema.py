@@ -17,7 +17,6 @@ __all__ = [
     "INSERT_DISPATCH",
     "INSERT_FILL",
     "INSERT_INTENT",
-    "INSERT_RUN",
     "LIFE_SIGNS",
     "LOCK_KEY",
     "SCHEMA",
@@ -70,14 +69,13 @@ def _places(count: int, first: int = 1) -> str:
     return ", ".join(f"${n}" for n in range(first, first + count))
 
 
-INSERT_RUN = (
-    f"INSERT INTO tradeburst.runs ({', '.join(RUN_COLUMNS)}) VALUES ({_places(len(RUN_COLUMNS))})"
-)
 INSERT_INTENT = (
     "INSERT INTO tradeburst.intents (user_def, run_id, seq, line, tag, order_json, state,"
     f" strategy) VALUES ({_places(8)}) ON CONFLICT (user_def) DO NOTHING"
 )
-"""Client order ids are written once: an insert retried after a lost answer is a no-op."""
+"""Client order ids are written once: inserting one that is already there writes nothing
+(a run's id is checked against the journal before its intents go in, so two runs never
+share one)."""
 _SETS = ", ".join(f"{column} = ${n}" for n, column in enumerate(UPDATED_COLUMNS, 1))
 UPDATE_INTENT = (
     f"UPDATE tradeburst.intents SET {_SETS} WHERE user_def = ${len(UPDATED_COLUMNS) + 1}"
