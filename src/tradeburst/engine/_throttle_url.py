@@ -17,8 +17,8 @@ from tradeburst._shown_urls import unreadable_url
 from tradeburst.errors import TradeburstError
 
 __all__ = [
-    "DEFAULT_GRACE_S",
     "DEFAULT_LEASE_S",
+    "DEFAULT_OUTAGE_GRACE_S",
     "ThrottleError",
     "ThrottleLost",
     "ThrottleUnreachable",
@@ -29,7 +29,7 @@ __all__ = [
 DEFAULT_LEASE_S = 5.0
 """A slot in flight is held this long unless its holder renews it (every third of it):
 how long the slots of a process killed mid-request stay held."""
-DEFAULT_GRACE_S = 2.0
+DEFAULT_OUTAGE_GRACE_S = 2.0
 """Redis may be out of reach this long mid-run (a restart) before sending stops."""
 MAX_SETTING_S = 3600.0
 
@@ -57,7 +57,7 @@ class ThrottleUrl:
     username: str | None = None
     tls: bool = False
     lease_s: float = DEFAULT_LEASE_S
-    grace_s: float = DEFAULT_GRACE_S
+    grace_s: float = DEFAULT_OUTAGE_GRACE_S
 
     @property
     def shown(self) -> str:
@@ -84,7 +84,7 @@ def throttle_url(text: str) -> ThrottleUrl:
     if not path.isdigit() or int(path) > 1_000_000:
         # Not quoted: a password holding a `/` would be part of it.
         raise ThrottleError("the throttle URL's database (its path) must be a number")
-    settings = {"lease_s": DEFAULT_LEASE_S, "grace_s": DEFAULT_GRACE_S}
+    settings = {"lease_s": DEFAULT_LEASE_S, "grace_s": DEFAULT_OUTAGE_GRACE_S}
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name not in settings:
             raise ThrottleError(f"the throttle URL has no setting {name!r} (lease_s, grace_s)")
