@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import msgspec
+import pytest
 
 import tradeburst.wire as wire
 from tradeburst.model import (
@@ -29,6 +30,7 @@ def test_the_public_names_are_pinned() -> None:
         "AdminOrder",
         "AdminOrders",
         "AdminStats",
+        "Answer",
         "BatchAnswer",
         "BatchBody",
         "BatchCancelBody",
@@ -41,6 +43,7 @@ def test_the_public_names_are_pinned() -> None:
         "CountedEnvelope",
         "Envelope",
         "ErrorFrame",
+        "FillBrief",
         "FillEvent",
         "FilledData",
         "Frame",
@@ -65,6 +68,7 @@ def test_the_public_names_are_pinned() -> None:
         "TradeData",
         "decode_batch_answer",
         "decode_order_answer",
+        "envelope_decoder",
         "error_frame",
         "order_body",
         "price_of",
@@ -122,6 +126,38 @@ def test_an_order_brief_is_a_part_of_the_order_result() -> None:
         assert getattr(brief, name) == getattr(record, name), name
     batch = msgspec.json.encode(wire.Envelope(is_success=True, data=[record, record]))
     assert wire.decode_batch_answer(batch).data == [brief, brief]
+
+
+def test_a_fill_brief_is_a_part_of_the_filled_data() -> None:
+    """Each field of `FillBrief` is a field of `FilledData`, and reads the same value from
+    the day's fills as the exchange sends them."""
+    filled = wire.FilledData(
+        date="2026/11/25", branch_no="6460", account="9800001", seq_no="00000000001",
+        order_no="00001", stock_no="2891", buy_sell=Side.SELL, order_type=OrderType.STOCK,
+        filled_no="00000000007", filled_avg_price=Decimal("40.60"), filled_qty=1000,
+        filled_price=Decimal("40.65"), filled_time="09:00:00.123", user_def="A1", filled_ns=9,
+    )  # fmt: skip
+    brief_fields = set(wire.FillBrief.__struct_fields__)
+    assert brief_fields <= set(wire.FilledData.__struct_fields__)
+    raw = msgspec.json.encode(wire.Envelope(is_success=True, data=[filled, filled]))
+    briefs = wire.envelope_decoder(list[wire.FillBrief])(raw).data
+    assert len(briefs) == 2
+    for name in brief_fields:
+        assert getattr(briefs[1], name) == getattr(filled, name), name
+
+
+def test_an_answer_reads_its_data_as_its_kind_or_not_at_all() -> None:
+    """`envelope_decoder(kind)` reads `data` as `kind` in the same pass, and refuses an
+    answer whose data is not of that kind (the caller then reads it as an `Envelope`)."""
+    record = _record()
+    raw = msgspec.json.encode(wire.Envelope(is_success=True, data=[record]))
+    answer = wire.envelope_decoder(list[wire.OrderBrief])(raw)
+    assert answer.is_success
+    assert answer.data[0].order_no == record.order_no
+    assert answer.data[0].status == int(record.status)
+    refusal = msgspec.json.encode(wire.Envelope(is_success=False, message="no", data="x"))
+    with pytest.raises(msgspec.ValidationError):
+        wire.envelope_decoder(list[wire.OrderBrief])(refusal)
 
 
 def test_a_frame_reads_every_frame_the_exchange_sends() -> None:

@@ -16,6 +16,7 @@ went out, or an answer that never came, is `AnswerLost`; 400 and 401 are `Broker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ from tradeburst.rules import TickBand, TickLadder
 from tradeburst.wire import (
     CountedEnvelope,
     Envelope,
+    FillBrief,
     FilledData,
     Frame,
     LimitsAnswer,
@@ -41,6 +43,7 @@ from tradeburst.wire import (
     SymbolInfo,
     decode_batch_answer,
     decode_order_answer,
+    envelope_decoder,
     order_body,
 )
 
@@ -70,7 +73,7 @@ def _state(
     )
 
 
-def _fill(filled: FilledData) -> Fill:
+def _fill(filled: FillBrief | FilledData) -> Fill:
     return Fill(
         order_no=filled.order_no,
         symbol=filled.stock_no,
@@ -276,7 +279,7 @@ class SimBroker:
         return _readable(f"GET {path}", lambda: [_state(result) for result in results])
 
     async def fills(self) -> list[Fill]:
-        return [_fill(f) for f in await self._get("/v1/fills", list[FilledData])]
+        return [_fill(f) for f in await self._get("/v1/fills", list[FillBrief])]
 
     async def working_orders(self) -> list[WorkingOrder]:
         records = await self._get("/v1/orders", list[OrderResult])
@@ -305,8 +308,14 @@ class SimBroker:
         return self._session
 
     async def _get(self, path: str, kind: type[T]) -> T:
-        answer = await self._request("GET", path)
-        envelope = _readable(f"GET {path}", lambda: msgspec.convert(answer, Envelope))
+        raw: bytes = await self._request("GET", path, raw=True)
+        with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+            answer = envelope_decoder(kind)(raw)  # one pass, no dict per record
+            if answer.is_success:
+                data: T = answer.data
+                return data
+        # A refusal, or an answer not of `kind`: read as before, for its message or error.
+        envelope = _readable(f"GET {path}", lambda: msgspec.json.decode(raw, type=Envelope))
         if not envelope.is_success:
             raise BrokerFatal(f"GET {path}: {envelope.message}")
         return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))

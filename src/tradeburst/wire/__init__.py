@@ -8,6 +8,7 @@ generates its OpenAPI description from them, and clients (`tradeburst.brokers`,
 
 from tradeburst.wire._admin import AdminOrder, AdminOrders, AdminStats
 from tradeburst.wire._answers import (
+    Answer,
     BatchAnswer,
     BookLevel,
     BookSnapshot,
@@ -21,6 +22,7 @@ from tradeburst.wire._answers import (
     TimeAnswer,
     decode_batch_answer,
     decode_order_answer,
+    envelope_decoder,
 )
 from tradeburst.wire._batch_changes import (
     BatchCancelBody,
@@ -52,13 +54,14 @@ from tradeburst.wire._orders import (
     price_of,
 )
 from tradeburst.wire._positions import PositionData
-from tradeburst.wire._records import FilledData, OrderBrief, OrderResult
+from tradeburst.wire._records import FillBrief, FilledData, OrderBrief, OrderResult
 
 __all__ = [
     "MAX_BATCH_ORDERS",
     "AdminOrder",
     "AdminOrders",
     "AdminStats",
+    "Answer",
     "BatchAnswer",
     "BatchBody",
     "BatchCancelBody",
@@ -71,6 +74,7 @@ __all__ = [
     "CountedEnvelope",
     "Envelope",
     "ErrorFrame",
+    "FillBrief",
     "FillEvent",
     "FilledData",
     "Frame",
@@ -95,6 +99,7 @@ __all__ = [
     "TradeData",
     "decode_batch_answer",
     "decode_order_answer",
+    "envelope_decoder",
     "error_frame",
     "order_body",
     "price_of",

@@ -8,8 +8,9 @@ answer, into `OrderBrief`s."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -17,6 +18,7 @@ from tradeburst.rules import Phase
 from tradeburst.wire._records import OrderBrief
 
 __all__ = [
+    "Answer",
     "BatchAnswer",
     "BookLevel",
     "BookSnapshot",
@@ -30,7 +32,10 @@ __all__ = [
     "TimeAnswer",
     "decode_batch_answer",
     "decode_order_answer",
+    "envelope_decoder",
 ]
+
+T = TypeVar("T")
 
 
 class Envelope(msgspec.Struct, kw_only=True):
@@ -71,6 +76,27 @@ class BatchAnswer(msgspec.Struct, kw_only=True):
     message: str | None = None
     data: list[OrderBrief]
     counted_ns: int | None = None
+
+
+class Answer(msgspec.Struct, Generic[T], kw_only=True):
+    """An `Envelope` whose `data` is read straight into its type, in the same pass."""
+
+    is_success: bool
+    message: str | None = None
+    data: T
+
+
+_decoders: dict[object, Callable[[bytes], Answer[Any]]] = {}
+
+
+def envelope_decoder(kind: object) -> Callable[[bytes], Answer[Any]]:
+    """The decoder of an `Answer` of `kind`, built once per kind. A large answer (the
+    day's orders or fills) read through a plain `Envelope` first becomes a dict per
+    record, many times the size of its struct."""
+    decoder = _decoders.get(kind)
+    if decoder is None:
+        decoder = _decoders[kind] = msgspec.json.Decoder(Answer[kind]).decode  # type: ignore[valid-type]
+    return decoder
 
 
 # A burst reads hundreds of these: decoders built once, straight into the briefs.

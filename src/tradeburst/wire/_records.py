@@ -1,6 +1,7 @@
 """An order's record as the API carries it: Fubon's `OrderResult` and `FilledData` fields,
 as msgspec structs that are at once the exchange's stored state and the JSON on the wire,
-and `OrderBrief`, the part of an `OrderResult` a client follows its order by.
+and `OrderBrief` and `FillBrief`, the parts of an `OrderResult` and a `FilledData` a client
+follows its orders by.
 
 Prices are `Decimal` (JSON strings), quantities shares, money whole TWD. `received_ns` is
 the exchange's receive stamp (exchange clock, ns since the epoch); Fubon has no such
@@ -25,7 +26,7 @@ from tradeburst.model import (
     TimeInForce,
 )
 
-__all__ = ["FilledData", "OrderBrief", "OrderResult"]
+__all__ = ["FillBrief", "FilledData", "OrderBrief", "OrderResult"]
 
 
 class OrderResult(msgspec.Struct, kw_only=True):
@@ -101,3 +102,18 @@ class OrderBrief(msgspec.Struct, kw_only=True):
     filled_qty: int = 0
     error_message: str | None = None
     last_time: str | None = None
+
+
+class FillBrief(msgspec.Struct, kw_only=True):
+    """The fields of a `FilledData` a client keeps of a fill, named and typed as there (a
+    test pins that): the day's fills, read whole at the end of a run, skip the rest in the
+    same pass."""
+
+    order_no: str
+    stock_no: str
+    buy_sell: Side
+    filled_no: str
+    filled_qty: int
+    filled_price: Decimal
+    user_def: str | None = None
+    filled_ns: int = 0
