@@ -168,6 +168,7 @@ async def _run(
 
     def tagged(run_id: str) -> list[Intent]:
         intents.extend(_intents(rows, run_id))
+        rows.clear()  # the intents hold their orders now; the rows are a tenth of the peak
         broker.prepare([i.order for i in intents])
         return intents
 
@@ -187,6 +188,7 @@ async def _run(
             cancel_on_abort=options.cancel_on_abort, thresholds=options.thresholds,
         )  # fmt: skip
         await session.watch_late_duplicates(result, terms, stop)
+        broker.prepare([])  # nothing more is sent: the bodies go before the fills are read
         if target_broker_ns is not None and rushing is not None:
             await _grade_rush(result, clock, target_broker_ns, rushing)
         await session.finish(result.dispatch)
