@@ -172,6 +172,14 @@ def test_the_hotpath_benchmark_writes_every_path_and_the_bare_core_probe(
     if not any(note.startswith("memory not locked") for note in conditions["notes"]):
         assert conditions["ring_page_faults"] == 0, "locked memory takes no fault in the loop"
     assert "page faults in the ring consumer's measured rounds" in result.output
+    goal = figures["goal"]
+    ring, queue = (
+        figures["tick_to_decision_us"]["ring"],
+        figures["tick_to_decision_us"]["thread_queue"],
+    )
+    assert goal["ring_p99_over_thread_queue_p99"] == ring["p99"] / queue["p99"]
+    assert goal["met"] == (goal["ring_p99_over_thread_queue_p99"] <= 1 / 20 and ring["p50"] <= 1)
+    assert "of the thread queue's" in result.output and "the goal (p99 ≤ 1/20" in result.output
 
 
 def test_log_records_are_one_line_without_a_traceback() -> None:

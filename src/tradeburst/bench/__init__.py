@@ -4,6 +4,7 @@ from tradeburst.bench._engine import EngineSizes, run_engine_bench
 from tradeburst.bench._exchange import run_exchange_bench
 from tradeburst.bench._fubon import FubonBenchError, run_fubon_bench
 from tradeburst.bench._hotpath import run_hotpath_bench
+from tradeburst.bench._hotpath_goal import goal_text as hotpath_goal_text
 from tradeburst.bench._rush import run_rush_bench
 from tradeburst.bench._scale import SCALE_SIZES, run_scale_bench
 from tradeburst.bench._seed_report import decision_tree as seed_decision_tree
@@ -17,6 +18,7 @@ __all__ = [
     "EngineSizes",
     "FubonBenchError",
     "SeedSizes",
+    "hotpath_goal_text",
     "run_engine_bench",
     "run_exchange_bench",
     "run_fubon_bench",

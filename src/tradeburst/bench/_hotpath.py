@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from tradeburst._platform import allowed_cores
 from tradeburst.bench import _hotpath_ends as ends
 from tradeburst.bench._core_noise import CoreCounters, read_core
+from tradeburst.bench._hotpath_goal import ring_goal
 from tradeburst.bench._hotpath_wire import drive_trades, wire_consumer
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.hotpath import Hiccups, RingReader
@@ -110,6 +111,7 @@ async def run_hotpath_bench(
     _note_noise(noise, "wire", before, consumer_cpu)
     notes.extend(n for n in wire.notes if n not in notes)
     figures["tick_to_wire_us"] = percentiles_us(wire.latencies_ns)
+    figures["goal"] = ring_goal(figures["tick_to_decision_us"])
     counts["wire"] = len(wire.latencies_ns)
     figures["conditions"] = {
         "samples": counts,
