@@ -20,11 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _journal_support import in_own_loop, read_journal
+from _journal_support import in_own_loop, read_journal, write_journal
 from tradeburst.engine import Intent, IntentState, JournalError, JournalStore, RunRecord
 from tradeburst.engine._ids import client_order_id
 from tradeburst.engine.journal import GROUP_COMMIT_S, SqliteJournal, open_journal, read_run
-from tradeburst.model import Order
+from tradeburst.model import Fill, Order
 from tradeburst.model._enums import MarketType, OrderType, PriceType, Side, TimeInForce
 
 RUN_ID = "K3F0AB"
@@ -533,3 +533,32 @@ async def test_a_journal_copied_without_its_wal_says_so(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match=missing):
         async with open_journal(copy, "create"):
             pass
+
+
+def test_the_journal_keeps_the_fills_of_its_run_only_and_each_once(tmp_path: Path) -> None:
+    """Of the day's fills, the journal keeps those of its run's orders, each once (a fill
+    seen again, or of another run's order, or without a user_def, is passed over), and
+    says how many were new."""
+    path = tmp_path / "fills.sqlite"
+    ours, other = client_order_id(RUN_ID, 1), client_order_id("Z9Z9Z9", 1)
+
+    def fill(filled_no: str, user_def: str | None) -> Fill:
+        return Fill(
+            order_no="A0001", symbol="2330", side=Side.SELL, quantity=1000,
+            price_twd=Decimal("580.50"), filled_no=filled_no, time_ns=7, user_def=user_def,
+        )  # fmt: skip
+
+    new: list[int] = []
+
+    async def write(journal: JournalStore) -> None:
+        await journal.start_run(_run_record(), _intents())
+        day = [fill("F1", ours), fill("F2", other), fill("F3", None), fill("F4", ours)]
+        new.append(await journal.record_fills(RUN_ID, day))
+        new.append(await journal.record_fills(RUN_ID, [fill("F1", ours), fill("F5", ours)]))
+
+    write_journal(path, write)
+    assert new == [2, 1]
+    kept = read_journal(path).fills
+    assert sorted(f.filled_no for f in kept) == ["F1", "F4", "F5"]
+    assert {f.user_def for f in kept} == {ours}
+    assert kept[0] == fill(kept[0].filled_no, ours)

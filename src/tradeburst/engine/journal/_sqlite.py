@@ -50,6 +50,11 @@ __all__ = ["SqliteJournal", "last_write_ns"]
 T = TypeVar("T")
 
 _UPDATE = f"UPDATE intents SET {', '.join(f'{c} = ?' for c in UPDATED_COLUMNS)} WHERE user_def = ?"
+_INSERT_FILL_OF_RUN = (
+    "INSERT OR IGNORE INTO fills SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+    " WHERE EXISTS (SELECT 1 FROM intents WHERE user_def = ?2 AND run_id = ?9)"
+)
+"""A fill's row (`FILL_COLUMNS`) and a run id: kept if the fill is of one of the run's orders."""
 _INSERT_INTENT = (
     "INSERT INTO intents (user_def, run_id, seq, line, tag, order_json, state, strategy)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -219,17 +224,14 @@ class SqliteJournal(GroupCommittedStore):
         await self._on_writer(write)
 
     async def record_fills(self, run_id: str, fills: Iterable[Fill]) -> int:
-        rows = [fill_row(f) for f in fills]
+        # The day's fills can be as many as the run's orders: each row is made as SQLite
+        # takes it, and the run's own are told apart there, not in a set of every user_def.
+        kept = list(fills)  # frozen `Fill`s, read by the writer's thread
 
         def write(db: sqlite3.Connection) -> int:
-            ours = {r[0] for r in db.execute("SELECT user_def FROM intents WHERE run_id = ?",
-                                             (run_id,))}  # fmt: skip
             before = db.total_changes
             with self._transaction(db):
-                db.executemany(
-                    "INSERT OR IGNORE INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [r for r in rows if r[1] in ours],
-                )
+                db.executemany(_INSERT_FILL_OF_RUN, ((*fill_row(f), run_id) for f in kept))
             return db.total_changes - before
 
         return await self._on_writer(write)
