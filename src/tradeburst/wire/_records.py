@@ -104,10 +104,10 @@ class OrderBrief(msgspec.Struct, kw_only=True):
     last_time: str | None = None
 
 
-class FillBrief(msgspec.Struct, kw_only=True):
+class FillBrief(msgspec.Struct, kw_only=True, gc=False):
     """The fields of a `FilledData` a client keeps of a fill, named and typed as there (a
     test pins that): the day's fills, read whole at the end of a run, skip the rest in the
-    same pass."""
+    same pass. Not tracked by the cyclic collector: it holds no container."""
 
     order_no: str
     stock_no: str
