@@ -92,3 +92,6 @@ class DispatchStats:
     last_resend_wall_ns: int = 0
     """Wall-clock ns of the latest send of an order sent again after the broker did not
     have it: the late-duplicate watch runs one request age from there."""
+    cpu_ns: int = 0
+    """The process's CPU time over the dispatch (every thread, the journal's writer too;
+    a rush's last wait included), for a benchmark to set beside a bare client's."""

@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Coroutine, Iterable
 from typing import Any
@@ -203,11 +204,13 @@ class Dispatcher:
             for intent in self._pending:
                 intent.queued_ns = self.to_wall_ns(due_ns)
             self._unknowns.start(asyncio.get_running_loop().time())
+            cpu_started_ns = time.process_time_ns()
             if start_at_ns is not None and not self._stopping:
                 await self._open_at(start_at_ns)
             else:
                 self.stats.started_ns = mono_ns()
             await self._loop()
+            self.stats.cpu_ns = time.process_time_ns() - cpu_started_ns
         finally:
             self._collector.release()
             for task in list(self._tasks):
