@@ -68,6 +68,7 @@ async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Pa
     per_order = [
         "orders_per_s", "rss_baseline_mb", "rss_peak_mb", "rss_growth_bytes_per_order",
         "reading_us_per_order", "validation_us_per_order", "journaling_us_per_order",
+        "dispatch_cpu_us_per_order", "dispatch_cpu_share",
     ]  # fmt: skip
     for size, row in figures["sizes"].items():
         assert row["orders"] == int(size)
@@ -77,6 +78,7 @@ async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Pa
         assert row["rss_peak_mb"] >= row["rss_baseline_mb"] > 0, row
     across = [
         "orders_per_s_spread", "rss_growth_bytes_per_order_max",
+        "dispatch_cpu_us_per_order_largest_over_smallest",
         "reading_us_per_order_largest_over_smallest",
         "validation_us_per_order_largest_over_smallest",
         "journaling_us_per_order_largest_over_smallest",

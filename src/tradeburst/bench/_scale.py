@@ -2,8 +2,8 @@
 Each size (by default 1,000, 10,000 and 100,000 orders, profile none) is fired at a fresh
 rehearsal exchange in its own process, by a worker in a process of its own
 (`_scale_worker`), so no size inherits another's book, heap or high-water mark. Side by
-side, per size: orders/s, RSS growth per order, and reading, validation and journaling
-time per order; then orders/s's spread across the sizes (goal: within ±20 % of their
+side, per size: orders/s, RSS growth per order, the dispatch's CPU per order (and the
+share of a core it used), and reading, validation and journaling time per order; then orders/s's spread across the sizes (goal: within ±20 % of their
 mean), the largest RSS growth (goal: ≤ 2 kB an order) and each per-order cost at the
 largest size ÷ at the smallest (goal: about 1, a flat cost per order being linear).
 """
@@ -26,6 +26,7 @@ __all__ = ["SCALE_SIZES", "run_scale_bench"]
 
 SCALE_SIZES = (1000, 10_000, 100_000)
 PER_ORDER_COSTS = (
+    "dispatch_cpu_us_per_order",
     "reading_us_per_order",
     "validation_us_per_order",
     "journaling_us_per_order",

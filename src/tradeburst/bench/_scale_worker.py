@@ -4,6 +4,9 @@ the file at the exchange (every limit of profile none off, the run journaled to 
 file in FOLDER) and prints its figures as one JSON object.
 
 - orders/s: the orders ÷ the dispatch's elapsed time, as the summary reports it;
+- the dispatch's CPU: this process's CPU time over the dispatch, per order (flat when the
+  engine's cost per order is), and ÷ the dispatch's elapsed time: the share of a core the
+  engine used (well under 1: it was not what limited the rate);
 - RSS growth: the peak RSS after the run minus the peak before it (imports done, the
   broker connected), per order;
 - reading and validation: `read_orders` and `check_orders` on the same file, timed alone;
@@ -24,6 +27,7 @@ import msgspec
 from tradeburst._platform import peak_rss_kb, run_loop
 from tradeburst.brokers import Instrument, SimBroker
 from tradeburst.engine import (
+    Dispatcher,
     FireOptions,
     Intent,
     IntentState,
@@ -49,7 +53,8 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
         instruments = await broker.instruments()
         before_kb = peak_rss_kb()
         options = FireOptions(journal=folder / "fire.sqlite", again=True, risk=risk)
-        result = await fire(path, broker, options)
+        dispatchers: list[Dispatcher] = []
+        result = await fire(path, broker, options, watch=dispatchers.append)
         after_kb = peak_rss_kb()
     finally:
         await broker.aclose()
@@ -60,9 +65,13 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
     if before_kb is not None and after_kb is not None:
         rss_growth = (after_kb - before_kb) * 1024 / counts.total
     rows, _ = read_orders(path)
+    elapsed_s = result.summary.timing.elapsed_s
+    cpu_s = dispatchers[0].stats.cpu_ns / 1e9
     return {
         "orders": counts.total,
-        "orders_per_s": counts.total / result.summary.timing.elapsed_s,
+        "orders_per_s": counts.total / elapsed_s,
+        "dispatch_cpu_us_per_order": cpu_s * 1e6 / counts.total,
+        "dispatch_cpu_share": cpu_s / elapsed_s,
         "rss_baseline_mb": None if before_kb is None else before_kb / 1024,
         "rss_peak_mb": None if after_kb is None else after_kb / 1024,
         "rss_growth_bytes_per_order": rss_growth,
