@@ -192,7 +192,7 @@ async def _run(
         if target_broker_ns is not None and rushing is not None:
             await _grade_rush(result, clock, target_broker_ns, rushing)
         await session.finish(result.dispatch)
-    schedule = plan(len(rows), profile, terms.max_batch)
+    schedule = plan(len(intents), profile, terms.max_batch)  # one per row, the rows let go
     # Stopped early: the bound of what was sent, not of the file.
     if result.interrupted or result.fatal or result.journal_failure:
         schedule = plan(sum(1 for i in intents if i.attempts), profile, terms.max_batch)
