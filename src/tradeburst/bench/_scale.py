@@ -3,9 +3,10 @@ Each size (by default 1,000, 10,000 and 100,000 orders, profile none) is fired a
 rehearsal exchange in its own process, by a worker in a process of its own
 (`_scale_worker`), so no size inherits another's book, heap or high-water mark. Side by
 side, per size: orders/s, RSS growth per order, the dispatch's CPU per order (and the
-share of a core it used), and reading, validation and journaling time per order; then orders/s's spread across the sizes (goal: within ±20 % of their
-mean), the largest RSS growth (goal: ≤ 2 kB an order) and each per-order cost at the
-largest size ÷ at the smallest (goal: about 1, a flat cost per order being linear).
+share of a core it used), and reading, validation and journaling time per order; then
+orders/s's spread across the sizes (goal: within ±20 % of their mean), the largest RSS
+growth (goal: ≤ 2 kB an order) and each per-order cost at the largest size ÷ at the
+smallest (goal: about 1, a flat cost per order being linear).
 """
 
 from __future__ import annotations

@@ -81,11 +81,16 @@ def orders_digest(rows: Sequence[OrderRow]) -> str:
 def orders_claim(folder: Path, digest: str, account: str, source: str) -> Iterator[None]:
     """This run's claim to send these orders on this account, held while it lasts; refused
     (`InvalidInput`, nothing sent) while another run of this host holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f".sending-{re.sub(r'[^A-Za-z0-9_-]', '_', account)[:40]}-{digest[:24]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        claim = path.open("a+b")
+    except OSError:  # a folder no journal can be written in: opening it says so, unsent
+        yield
+        return
     # Left in place at the end: removing a file others may have open would let two runs
     # lock two different files of one name.
-    with path.open("a+b") as claim:
+    with claim:
         if not try_lock(claim.fileno()):
             reason = (
                 f"another run is sending these same orders on this account now (it holds "
