@@ -289,6 +289,7 @@ class Dispatcher:
             await self._open_raised(start_at_ns)
         finally:
             window.leave()
+            self._broker.end_opening()
         self._opening = self.in_opening = False
         self._collector.release()
 
@@ -297,6 +298,10 @@ class Dispatcher:
         while len(opening) < self._options.concurrency and (taken := self._take_request()):
             opening.append(taken)
         opening = [taken for taken in opening if await self._admitted(taken[0], taken[2])]
+        # Built whole now, so that at the target each only has to be written.
+        await self._broker.prepare_opening(
+            [([i.order for i in intents], request.batch) for intents, request, _ in opening]
+        )
         if not opening:
             await wait_until(start_at_ns, spin_s=self._options.spin_s)
             self.stats.started_ns = mono_ns()
