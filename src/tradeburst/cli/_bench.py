@@ -176,7 +176,7 @@ def rush_bench(
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    seconds = rushes * 2 * (2 if load else 1)
+    seconds = rushes * 3 * 2 * (2 if load else 1)
     console.print(f"measuring {rushes} rushes of each way (about {seconds:.0f} s)…")
     with _sigterm_as_exit():
         figures = run_loop(run_rush_bench(rushes, load=load))
