@@ -69,6 +69,9 @@ log = logging.getLogger(__name__)
 OPENING_LEAD_NS = 50_000_000
 """A rush's opening requests are taken from the throttle this long before the target
 (holding a slot early only makes the throttle stricter)."""
+PRIORITY_LEAD_NS = 200_000_000
+"""The loop's thread is raised this long before a rush's target: asleep, it costs nothing,
+and a wake-up at normal priority can be tens of ms late on a machine busy with other work."""
 OPENING_SENDS_CAP_S = 0.1
 """How long after the target the opening may keep raised priority at most."""
 RATE_BACKOFF_S = (0.05, 1.0)
@@ -274,18 +277,21 @@ class Dispatcher:
     # -- sending --------------------------------------------------------------------------
 
     async def _open_at(self, start_at_ns: int) -> None:
-        """A rush's opening: every request the budget allows at the target is taken ahead.
-        From then until the opening is out the loop's thread runs at raised priority
-        (`_priority`). The first waits for the target in a task of its own, so it leaves the
-        moment the wait ends; each of the others is then started and given the loop until
-        its bytes are out, one after the other (Python 3.11's aiohttp writes a body in a task
-        of its own, which would otherwise queue behind every other request's preparation)."""
-        await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
-        self.in_opening = True
-        window = RaisedWindow(OPENING_LEAD_NS / 1e9 + self._options.spin_s + OPENING_SENDS_CAP_S)
+        """A rush's opening: every request the budget allows at the target is taken ahead,
+        and built whole by the broker. From `PRIORITY_LEAD_NS` before the target until the
+        opening is out the loop's thread runs at raised priority (`_priority`). The first
+        waits for the target in a task of its own, so it leaves the moment the wait ends;
+        each of the others is then started and given the loop until its bytes are out, one
+        after the other (where the broker builds them at the target, as Python 3.11's
+        aiohttp does, each would otherwise queue behind every other one's preparation)."""
+        await wait_until(start_at_ns - PRIORITY_LEAD_NS, spin_s=0.0)
+        window = RaisedWindow(PRIORITY_LEAD_NS / 1e9 + self._options.spin_s + OPENING_SENDS_CAP_S)
         window.enter()
         self.stats.opening_priority = window.outcome
         try:
+            # Raised, a sleep wakes on time however busy the machine is.
+            await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
+            self.in_opening = True
             await self._open_raised(start_at_ns)
         finally:
             window.leave()
