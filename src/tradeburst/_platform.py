@@ -2,8 +2,9 @@
 no signal handler (Windows), the cores a process may run on and SCHED_FIFO (Linux only), a
 process's page faults and peak memory (not on Windows), where shared memory lives, whether
 a file's permission bits mean anything (not on Windows), how a file is locked against other
-processes, the event loop's clock (coarse on Windows before Python 3.13) and how late a
-sleep wakes. Where the platform cannot do
+processes, the event loop's clock (coarse on Windows before Python 3.13), how late a sleep
+wakes, and raising one thread's priority for a few milliseconds (SCHED_FIFO or a lower nice
+value, Linux only). Where the platform cannot do
 something, this module says so in one line, once per process (a warning of the
 `tradeburst.platform` logger), and goes on. What it can detect (a loop without signal
 handlers, no `os.sched_setaffinity`, a coarse clock) it detects; what only the platform's
@@ -19,8 +20,10 @@ import os
 import signal
 import stat
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final, TypeVar
@@ -28,12 +31,15 @@ from typing import Any, Final, TypeVar
 __all__ = [
     "NAME",
     "SLEEP_OVERSHOOT_S",
+    "RaisedThread",
     "allowed_cores",
     "call_on_signals",
     "fifo",
     "page_faults",
     "peak_rss_kb",
     "private_file_problem",
+    "raise_thread",
+    "restore_thread",
     "run_loop",
     "say_once",
     "set_cores",
@@ -164,6 +170,77 @@ def fifo(priority: int) -> tuple[int, int] | str:
 
 def set_policy(policy: tuple[int, int]) -> None:
     os.sched_setscheduler(0, policy[0], os.sched_param(policy[1]))
+
+
+# -- one thread's priority ----------------------------------------------------------------
+
+LOWEST_NICE: Final = -20
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedThread:
+    """A thread whose priority `raise_thread` raised: how, and what to give back."""
+
+    thread_id: int
+    """The kernel's id of the thread (`threading.get_native_id`)."""
+    how: str
+    """What it was given, for a person: `SCHED_FIFO 10` or `nice -20`."""
+    policy: tuple[int, int] | None = None
+    """The scheduling policy and priority it had, when SCHED_FIFO was given."""
+    nice: int | None = None
+    """The nice value it had, when a lower one was given."""
+
+
+def raise_thread(fifo_priority: int) -> RaisedThread | str:
+    """Raise the calling thread, and only it: SCHED_FIFO at `fifo_priority`, or else the
+    lowest nice value it may take (RLIMIT_NICE). What was given, to give back with
+    `restore_thread`, or what was tried and why it was refused. Linux only: elsewhere a
+    nice value belongs to the whole process and real-time policies need an administrator."""
+    if NAME != "linux" or not hasattr(os, "sched_setscheduler"):
+        return f"raised priority for one thread is not available on {NAME}"
+    thread_id = threading.get_native_id()
+    policy = (os.sched_getscheduler(thread_id), os.sched_getparam(thread_id).sched_priority)
+    try:
+        os.sched_setscheduler(thread_id, os.SCHED_FIFO, os.sched_param(fifo_priority))
+    except OSError as exc:
+        fifo_refused = f"SCHED_FIFO refused ({exc.strerror}; needs CAP_SYS_NICE or an rtprio limit)"
+    else:
+        return RaisedThread(thread_id, f"SCHED_FIFO {fifo_priority}", policy=policy)
+    nice = os.getpriority(os.PRIO_PROCESS, thread_id)  # Linux: of this thread alone
+    for lower in sorted({LOWEST_NICE, _lowest_nice_allowed()}):
+        if lower >= nice:
+            continue
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread_id, lower)
+        except OSError:
+            continue
+        return RaisedThread(thread_id, f"nice {lower}", nice=nice)
+    return (
+        f"raised priority not permitted: {fifo_refused}, and no nice value below {nice} "
+        f"(RLIMIT_NICE allows down to {_lowest_nice_allowed()})"
+    )
+
+
+def _lowest_nice_allowed() -> int:
+    """The lowest nice value RLIMIT_NICE lets an unprivileged thread take: 20 - limit."""
+    import resource  # Linux only here
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NICE)
+    if soft == resource.RLIM_INFINITY:
+        return LOWEST_NICE
+    return max(LOWEST_NICE, min(19, 20 - soft))
+
+
+def restore_thread(raised: RaisedThread) -> None:
+    """Give `raised` back what it had; from any thread (lowering is always permitted)."""
+    try:
+        if raised.policy is not None:
+            policy, priority = raised.policy
+            os.sched_setscheduler(raised.thread_id, policy, os.sched_param(priority))
+        if raised.nice is not None:
+            os.setpriority(os.PRIO_PROCESS, raised.thread_id, raised.nice)
+    except ProcessLookupError:  # the thread has ended: nothing is left to give back
+        pass
 
 
 # -- what a process used ------------------------------------------------------------------

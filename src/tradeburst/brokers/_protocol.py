@@ -119,6 +119,16 @@ class Broker(Protocol):
         of the burst; sending works without it, only slower."""
         ...
 
+    async def prepare_opening(self, requests: Sequence[tuple[Sequence[Order], bool]]) -> None:
+        """Build a rush's opening requests (each: its orders, whether a batch) whole, on
+        connections set aside, so that at the target `place`/`place_batch` of those orders
+        only write them; sending works without it, only slower."""
+        ...
+
+    def end_opening(self) -> None:
+        """Give back what `prepare_opening` set aside and was not sent."""
+        ...
+
     async def instruments(self) -> dict[str, Instrument]: ...
 
     async def server_time_ns(self) -> int:

@@ -3,7 +3,8 @@
 One `aiohttp.ClientSession` for the whole run; its `TCPConnector` holds at most
 `connections` keep-alive connections (the broker's connection limit), and `warm` opens them
 all before a burst so no order pays a connection setup. Request bodies are encoded with
-msgspec straight from the model `Order`.
+msgspec straight from the model `Order`. A rush's opening requests are built whole ahead and
+go out as bytes on idle connections of the pool (`prepare_opening`, `_opening.py`).
 
 An order action's answer carries the stamp the exchange's rate limit counted it by; each
 `OrderState` of the answer has it (`counted_ns`), for the engine to free its throttle slot
@@ -20,12 +21,14 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
 
 from tradeburst.brokers._account import Position, WorkingOrder, position_of, working_of
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
+from tradeburst.brokers._opening import OpeningLane, borrow_idle, build_request
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile, Window
 from tradeburst.model import Fill, Order, OrderStatus
@@ -111,6 +114,8 @@ class SimBroker:
         self._limits: LimitsAnswer | None = None
         self._bodies: dict[str, bytes] = {}
         """Encoded order bodies built ahead by `prepare`, by client order id."""
+        self._lanes: dict[tuple[str, tuple[str, ...]], OpeningLane] = {}
+        """A rush's opening requests built ahead, by path and the orders' client ids."""
 
     def __repr__(self) -> str:  # never the key
         return f"SimBroker({self._url!r})"
@@ -151,6 +156,7 @@ class SimBroker:
         )
 
     async def aclose(self) -> None:
+        self.end_opening()
         session, self._session = self._session, None
         if session is not None:
             await session.close()
@@ -229,14 +235,41 @@ class SimBroker:
         body = self._bodies.get(order.user_def) if order.user_def else None
         return body if body is not None else _encode(order_body(order))
 
+    async def prepare_opening(self, requests: Sequence[tuple[Sequence[Order], bool]]) -> None:
+        """Build each of a rush's opening requests (its orders, whether a batch) whole, and
+        set an idle warm connection aside for it, as far as idle connections go."""
+        self.end_opening()
+        session = self._open_session()
+        parts = urlsplit(self._url)
+        for orders, batch in requests:
+            if not orders or not all(o.user_def for o in orders):
+                continue
+            connection = await borrow_idle(session)
+            if connection is None:
+                return
+            path = "/v1/orders/batch" if batch else "/v1/orders"
+            body = self._batch_body(orders) if batch else self._body(orders[0])
+            request = build_request(parts.netloc, parts.path + path, self._headers, body)
+            self._lanes[path, tuple(o.user_def or "" for o in orders)] = OpeningLane(
+                connection, request
+            )
+
+    def end_opening(self) -> None:
+        """Hand back the connections of opening requests that did not go."""
+        lanes, self._lanes = self._lanes, {}
+        for lane in lanes.values():
+            lane.release()
+
     async def place(self, order: Order) -> OrderState:
-        raw = await self._post("/v1/orders", self._body(order))
+        raw = await self._post("/v1/orders", self._body(order), (order,))
         answer = _readable("POST /v1/orders", lambda: decode_order_answer(raw))
         return _state(answer.data, answer.message, answer.counted_ns)
 
+    def _batch_body(self, orders: Sequence[Order]) -> bytes:
+        return b'{"orders":[' + b",".join(self._body(order) for order in orders) + b"]}"
+
     async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
-        body = b'{"orders":[' + b",".join(self._body(order) for order in orders) + b"]}"
-        raw = await self._post("/v1/orders/batch", body)
+        raw = await self._post("/v1/orders/batch", self._batch_body(orders), orders)
         answer = _readable("POST /v1/orders/batch", lambda: decode_batch_answer(raw))
         results = answer.data
         if len(results) != len(orders):
@@ -320,8 +353,21 @@ class SimBroker:
             raise BrokerFatal(f"GET {path}: {envelope.message}")
         return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))
 
-    async def _post(self, path: str, body: bytes) -> bytes:
+    async def _post(self, path: str, body: bytes, orders: Sequence[Order] = ()) -> bytes:
+        lane = self._lanes.pop((path, tuple(o.user_def or "" for o in orders)), None)
+        if lane is not None and lane.usable:
+            return await self._post_on(lane, path)
+        if lane is not None:  # the exchange closed it meanwhile: the pool's way instead
+            lane.release()
         raw: bytes = await self._request("POST", path, body, raw=True)
+        return raw
+
+    async def _post_on(self, lane: OpeningLane, path: str) -> bytes:
+        try:
+            status, payload = await lane.send(self._answer_timeout_s)
+        except (ConnectionError, TimeoutError, ValueError) as exc:
+            raise AnswerLost(f"POST {path}: no answer ({type(exc).__name__}: {exc})") from exc
+        raw: bytes = _answered("POST", path, status, payload, raw=True)
         return raw
 
     async def _request(
@@ -338,22 +384,25 @@ class SimBroker:
             raise NotSent(f"{method} {path}: cannot connect: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise AnswerLost(f"{method} {path}: no answer ({type(exc).__name__})") from exc
-        if status == 200:
-            return (
-                payload
-                if raw
-                else _readable(f"{method} {path}", lambda: msgspec.json.decode(payload))
-            )
-        message = _message_of(payload)
-        if status == 429:
-            if RATE_LIMIT_MESSAGE in message:
-                raise RateLimited(message)
-            raise NotSent(message)  # over the connection limit: nothing was placed
-        if status == 503:
-            raise NotSent(message)
-        if status in (400, 401, 404):
-            raise BrokerFatal(f"{method} {path}: HTTP {status}: {message}")
-        raise AnswerLost(f"{method} {path}: HTTP {status}: {message}")
+        return _answered(method, path, status, payload, raw=raw)
+
+
+def _answered(method: str, path: str, status: int, payload: bytes, *, raw: bool) -> Any:
+    """The answer's body (decoded unless `raw`) for a 200, else the outcome it means."""
+    if status == 200:
+        return (
+            payload if raw else _readable(f"{method} {path}", lambda: msgspec.json.decode(payload))
+        )
+    message = _message_of(payload)
+    if status == 429:
+        if RATE_LIMIT_MESSAGE in message:
+            raise RateLimited(message)
+        raise NotSent(message)  # over the connection limit: nothing was placed
+    if status == 503:
+        raise NotSent(message)
+    if status in (400, 401, 404):
+        raise BrokerFatal(f"{method} {path}: HTTP {status}: {message}")
+    raise AnswerLost(f"{method} {path}: HTTP {status}: {message}")
 
 
 def _refusal_status(data: Any) -> int:

@@ -162,18 +162,24 @@ def throttle_bench(
 def rush_bench(
     json_path: FiguresJson = None,
     rushes: Annotated[int, typer.Option(min=1, max=10_000, help="Rushes per way.")] = 100,
+    load: Annotated[
+        bool, typer.Option("--load", help="Also each rush with a CPU hog on every core.")
+    ] = False,
 ) -> None:
     """How late a rush's first order leaves its target, beside naive sleeps.
 
     p50/p99/max over many rushes, beside a naive asyncio.sleep and time.sleep in the same
-    run.
+    run; with --load, each round again with a CPU hog on every core (fire_error_us_load),
+    and whether the rush's last moments got raised priority.
     """
     from tradeburst.bench import run_rush_bench
 
     json_path = writable(json_path, "--json")
     console = Console(highlight=False)
-    console.print(f"measuring {rushes} rushes of each way (about {rushes * 2:.0f} s)…")
-    figures = run_loop(run_rush_bench(rushes))
+    seconds = rushes * 3 * 2 * (2 if load else 1)
+    console.print(f"measuring {rushes} rushes of each way (about {seconds:.0f} s)…")
+    with _sigterm_as_exit():
+        figures = run_loop(run_rush_bench(rushes, load=load))
     _show_and_keep(console, figures, json_path)
 
 

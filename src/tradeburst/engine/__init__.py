@@ -21,6 +21,7 @@ from tradeburst.engine._orders_file import (
 )
 from tradeburst.engine._outcome import order_counts
 from tradeburst.engine._planner import Plan, PlanStep, plan
+from tradeburst.engine._priority import FIFO_PRIORITY
 from tradeburst.engine._redis_link import RedisLink
 from tradeburst.engine._redis_throttle import RedisThrottle
 from tradeburst.engine._release_rule import Release, default_release
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_JOURNAL_DIR",
     "DEFAULT_MAX_ORDERS",
     "DEFAULT_PRICE_COLLAR_PCT",
+    "FIFO_PRIORITY",
     "MAX_ORDERS_PER_RUN",
     "AccountThrottle",
     "CancelAttempt",

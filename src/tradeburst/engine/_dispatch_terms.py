@@ -87,6 +87,8 @@ class DispatchStats:
     opening_sends_ns: list[int] = field(default_factory=list)
     """Monotonic send stamps of the requests that went out at the start, before the
     throttle or the connection budget made any wait."""
+    opening_priority: str = ""
+    """How a rush's last moments were raised (`SCHED_FIFO 10`, `nice -20`), or why not."""
     sends: list[tuple[int, int]] = field(default_factory=list)
     """(monotonic ns, orders) of each request, for the rate shown against the limit."""
     last_resend_wall_ns: int = 0

@@ -51,6 +51,7 @@ from tradeburst.engine._collector import OffUntilReleased
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
 from tradeburst.engine._planner import Request, next_ready_at, next_request
+from tradeburst.engine._priority import RaisedWindow
 from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
 from tradeburst.engine._release_rule import Release, StampedRelease
 from tradeburst.engine._start import wait_until
@@ -69,6 +70,11 @@ log = logging.getLogger(__name__)
 OPENING_LEAD_NS = 50_000_000
 """A rush's opening requests are taken from the throttle this long before the target
 (holding a slot early only makes the throttle stricter)."""
+PRIORITY_LEAD_NS = 200_000_000
+"""The loop's thread is raised this long before a rush's target: asleep, it costs nothing,
+and a wake-up at normal priority can be tens of ms late on a machine busy with other work."""
+OPENING_SENDS_CAP_S = 0.1
+"""How long after the target the opening may keep raised priority at most."""
 RATE_BACKOFF_S = (0.05, 1.0)
 """First and largest back-off after a rate-limit refusal; it doubles in between."""
 NOT_SENT_BACKOFF_S = (0.02, 2.0)
@@ -274,17 +280,37 @@ class Dispatcher:
     # -- sending --------------------------------------------------------------------------
 
     async def _open_at(self, start_at_ns: int) -> None:
-        """A rush's opening: every request the budget allows at the target is taken ahead.
-        The first waits for the target in a task of its own, so it leaves the moment the
-        wait ends; each of the others is then started and given the loop until its bytes
-        are out, one after the other (Python 3.11's aiohttp writes a body in a task of its
-        own, which would otherwise queue behind every other request's preparation)."""
-        await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
-        self.in_opening = True
+        """A rush's opening: every request the budget allows at the target is taken ahead,
+        and built whole by the broker. From `PRIORITY_LEAD_NS` before the target until the
+        opening is out the loop's thread runs at raised priority (`_priority`). The first
+        waits for the target in a task of its own, so it leaves the moment the wait ends;
+        each of the others is then started and given the loop until its bytes are out, one
+        after the other (where the broker builds them at the target, as Python 3.11's
+        aiohttp does, each would otherwise queue behind every other one's preparation)."""
+        await wait_until(start_at_ns - PRIORITY_LEAD_NS, spin_s=0.0)
+        window = RaisedWindow(PRIORITY_LEAD_NS / 1e9 + self._options.spin_s + OPENING_SENDS_CAP_S)
+        window.enter()
+        self.stats.opening_priority = window.outcome
+        try:
+            # Raised, a sleep wakes on time however busy the machine is.
+            await wait_until(start_at_ns - OPENING_LEAD_NS, spin_s=0.0)
+            self.in_opening = True
+            await self._open_raised(start_at_ns)
+        finally:
+            window.leave()
+            self._broker.end_opening()
+        self._opening = self.in_opening = False
+        self._collector.release()
+
+    async def _open_raised(self, start_at_ns: int) -> None:
         opening: list[tuple[list[Intent], Request, Slots]] = []
         while len(opening) < self._options.concurrency and (taken := self._take_request()):
             opening.append(taken)
         opening = [taken for taken in opening if await self._admitted(taken[0], taken[2])]
+        # Built whole now, so that at the target each only has to be written.
+        await self._broker.prepare_opening(
+            [([i.order for i in intents], request.batch) for intents, request, _ in opening]
+        )
         if not opening:
             await wait_until(start_at_ns, spin_s=self._options.spin_s)
             self.stats.started_ns = mono_ns()
@@ -305,8 +331,6 @@ class Dispatcher:
             self._spawn(self._send(intents, request, slots, opening=True))
             await asyncio.sleep(0)  # the task stamps and builds its request…
             await asyncio.sleep(0)  # …and its body is written
-        self._opening = self.in_opening = False
-        self._collector.release()
 
     async def _send_at(
         self,

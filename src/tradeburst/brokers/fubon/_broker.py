@@ -178,6 +178,12 @@ class FubonBroker:
     def prepare(self, orders: Sequence[Order]) -> None:
         """The SDK's `Order`s are built in the worker, as each call arrives."""
 
+    async def prepare_opening(self, requests: Sequence[tuple[Sequence[Order], bool]]) -> None:
+        """The SDK builds and sends its requests itself: nothing to build ahead here."""
+
+    def end_opening(self) -> None:
+        """Nothing was set aside."""
+
     async def server_time_ns(self) -> int:
         """The SDK has no clock call: the local clock stands in."""
         return time.time_ns()

@@ -1,0 +1,128 @@
+"""A rush's opening requests as pre-built bytes on warm connections: each request of the
+opening (request line, headers, key and JSON body) is built ahead, and one idle keep-alive
+connection of the client's pool is set aside for it, so that at the target sending it costs
+one `write` and no request building. The connection is borrowed, not opened: the broker
+counts connections, and the pool already holds as many as it allows. Its answer is read
+here (status, `Content-Length` body) and the connection handed back to the pool, or closed
+where the answer was lost or the exchange asked to close it. The requests hold the API key:
+they are never logged."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import aiohttp
+
+__all__ = ["OpeningLane", "borrow_idle", "build_request"]
+
+MAX_HEAD = 16_384
+"""An answer whose head is longer than this is not one the exchange sends."""
+
+
+def build_request(authority: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
+    head = f"POST {path} HTTP/1.1\r\nHost: {authority}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+async def borrow_idle(session: aiohttp.ClientSession) -> aiohttp.connector.Connection | None:
+    """One idle keep-alive connection of `session`'s pool, taken out of it (it counts as in
+    use until released), or None where none is idle."""
+    connector: Any = session.connector
+    take: Any = getattr(connector, "_get", None)  # aiohttp's own way to reuse an idle one
+    for key in list(getattr(connector, "_conns", {})) if take is not None else []:
+        connection = await take(key, [])
+        if connection is not None:
+            return connection  # type: ignore[no-any-return]
+    return None
+
+
+class _Answer(asyncio.Protocol):
+    """Reads one HTTP/1.1 answer with a `Content-Length` body off a borrowed transport."""
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future[tuple[int, bytes, bool]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._data = b""
+
+    def data_received(self, data: bytes) -> None:
+        if self.done.done():
+            return
+        self._data += data
+        head, found, rest = self._data.partition(b"\r\n\r\n")
+        if not found:
+            if len(self._data) > MAX_HEAD:
+                self.done.set_exception(ValueError("an answer head past 16 KiB"))
+            return
+        try:
+            status, length, close = _read_head(head)
+        except ValueError as exc:
+            self.done.set_exception(exc)
+            return
+        if len(rest) >= length:
+            self.done.set_result((status, rest[:length], close or len(rest) > length))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_exception(ConnectionError("the connection closed before the answer"))
+
+
+def _read_head(head: bytes) -> tuple[int, int, bool]:
+    lines = head.split(b"\r\n")
+    parts = lines[0].split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        raise ValueError(f"not an HTTP answer: {lines[0][:80]!r}")
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip().lower()
+    if b"content-length" not in fields:
+        raise ValueError("an answer without Content-Length")
+    return int(parts[1]), int(fields[b"content-length"]), fields.get(b"connection") == b"close"
+
+
+class OpeningLane:
+    """One pre-built request and the borrowed connection it goes out on."""
+
+    def __init__(self, connection: aiohttp.connector.Connection, request: bytes) -> None:
+        self._connection = connection
+        self._request = request
+
+    @property
+    def usable(self) -> bool:
+        transport = self._connection.transport
+        return transport is not None and not transport.is_closing()
+
+    def release(self) -> None:
+        """Hand the connection back unused (the request did not go this way)."""
+        self._connection.release()
+
+    async def send(self, timeout_s: float) -> tuple[int, bytes]:
+        """Write the request (at once, before the first await) and read its answer: status
+        and body. Raises `ConnectionError`, `TimeoutError` or `ValueError` once the request
+        has been written and no readable answer came; the connection is then closed."""
+        transport = self._connection.transport
+        assert transport is not None and not transport.is_closing(), "check `usable` first"
+        pool_protocol = transport.get_protocol()
+        answer = _Answer()
+        transport.set_protocol(answer)
+        transport.write(self._request)
+        try:
+            status, body, close = await asyncio.wait_for(answer.done, timeout_s)
+        except BaseException:
+            self._connection.close()
+            raise
+        finally:
+            if not transport.is_closing():
+                transport.set_protocol(pool_protocol)
+        if close:
+            self._connection.close()
+        else:
+            with contextlib.suppress(Exception):  # the pool was closed meanwhile: nothing to keep
+                self._connection.release()
+        return status, body
