@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import time as time_of_day
 from pathlib import Path
 
@@ -119,10 +120,29 @@ async def _burst(
             return FireResult(
                 summary=summary, plan=schedule, profile=profile, dry_run=True, warnings=warnings
             )
-        async with account_throttle(profile, broker.account, options.headroom_s, link) as throttle:
+        async with (
+            account_throttle(profile, broker.account, options.headroom_s, link) as throttle,
+            _orders_of_its_own(source, options, rows, broker) as digest,
+        ):
             terms = await shared_terms(throttle, terms)
             return await _send(source, broker, options, terms, throttle, rows,
-                               target_broker_ns, command, stop, watch, rushing)  # fmt: skip
+                               target_broker_ns, command, stop, watch, rushing, digest)  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def _orders_of_its_own(
+    source: OrderSource, options: FireOptions, rows: list[OrderRow], broker: Broker
+) -> AsyncIterator[str]:
+    """The orders' digest, once they are this run's alone to send: claimed against a twin
+    run still sending, and not sent by a run of today (unless `again`); held to the end."""
+    digest = orders_digest(rows)
+    if options.again:
+        yield digest
+        return
+    folder = _journal_folder(options)
+    with orders_claim(folder, digest, broker.account, source_name(source)):
+        await _refuse_repeat(source, folder, digest, broker)
+        yield digest
 
 
 async def _send(
@@ -137,32 +157,9 @@ async def _send(
     stop: asyncio.Event | None,
     watch: Watch | None,
     rushing: _Rushing | None,
-) -> FireResult:
-    """The run itself, once its throttle is open and its orders are its own to send."""
-    digest = orders_digest(rows)
-    with contextlib.ExitStack() as claimed:
-        if not options.again:
-            folder = _journal_folder(options)
-            claimed.enter_context(orders_claim(folder, digest, broker.account, source_name(source)))
-            await _refuse_repeat(source, folder, digest, broker)
-        return await _run(source, broker, options, terms, throttle, rows, target_broker_ns,
-                          command, stop, watch, rushing, digest)  # fmt: skip
-
-
-async def _run(
-    source: OrderSource,
-    broker: Broker,
-    options: FireOptions,
-    terms: DispatchOptions,
-    throttle: Throttle,
-    rows: list[OrderRow],
-    target_broker_ns: int | None,
-    command: str,
-    stop: asyncio.Event | None,
-    watch: Watch | None,
-    rushing: _Rushing | None,
     digest: str,
 ) -> FireResult:
+    """The run itself, once its throttle is open and its orders are its own to send."""
     profile = throttle.profile
     intents: list[Intent] = []
 
