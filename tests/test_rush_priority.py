@@ -20,7 +20,7 @@ import pytest
 from tradeburst._platform import RaisedThread, raise_thread, restore_thread
 from tradeburst.brokers import OrderState, SimBroker
 from tradeburst.engine import FIFO_PRIORITY, FireOptions, exit_code, rush
-from tradeburst.engine._priority import RaisedWindow
+from tradeburst.engine._priority import SWITCH_VARIABLE, RaisedWindow
 from tradeburst.model import Order
 
 from _engine_support import QUICK_AGE_S, write_orders
@@ -32,6 +32,12 @@ HANG_S = 30.0
 """Only catches a hang: the watchdog's cap is a fraction of a second."""
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads Linux thread policies")
+
+
+@pytest.fixture(autouse=True)
+def raising_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite keeps rushes at normal priority (conftest); these tests are about the raise."""
+    monkeypatch.delenv(SWITCH_VARIABLE, raising=False)
 
 
 def priority_of(thread_id: int) -> tuple[int, int, int]:
@@ -138,6 +144,25 @@ async def test_a_rush_sends_its_opening_raised_and_gives_the_priority_back(
     assert all(is_raised(before, seen) for seen in broker.seen[:opening]), broker.seen
     assert not any(is_raised(before, seen) for seen in broker.seen[opening:]), broker.seen
     assert priority_of(me) == before
+
+
+def test_the_switch_keeps_a_rush_at_normal_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`TRADEBURST_RUSH_PRIORITY=normal`: nothing is raised, and the outcome says why."""
+    raised_or_skip_and_restore()
+    monkeypatch.setenv(SWITCH_VARIABLE, "normal")
+    me = threading.get_native_id()
+    before = priority_of(me)
+    window = RaisedWindow(cap_s=HANG_S)
+    window.enter()
+    try:
+        assert not window.raised and priority_of(me) == before
+        assert window.outcome == f"kept at normal priority by {SWITCH_VARIABLE}=normal"
+    finally:
+        window.leave()
+
+
+def raised_or_skip_and_restore() -> None:
+    restore_thread(raised_or_skip())
 
 
 REFUSED_CHILD = """

@@ -4,18 +4,23 @@ may take), so that a machine busy with other work neither wakes it late nor take
 from it mid-spin. Only that thread and only that long: `leave` gives back what it had, and a
 watchdog thread gives it back anyway after `cap_s`, for a real-time thread that spins is a
 thread nothing else on its core gets past. Where raising is not permitted, one line says
-what was tried, and the rush goes on at normal priority."""
+what was tried, and the rush goes on at normal priority. `TRADEBURST_RUSH_PRIORITY=normal`
+keeps it there: for a machine whose other work must not wait behind a real-time thread (an
+exchange or other rushes on the same two cores, as in the test suite)."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from tradeburst._platform import RaisedThread, raise_thread, restore_thread, say_once
 
-__all__ = ["FIFO_PRIORITY", "RaisedWindow"]
+__all__ = ["FIFO_PRIORITY", "SWITCH_VARIABLE", "RaisedWindow"]
 
 FIFO_PRIORITY = 10
 """Above every normal thread, below the kernel's own real-time threads (50 and up)."""
+SWITCH_VARIABLE = "TRADEBURST_RUSH_PRIORITY"
+"""`normal`: a rush is never raised."""
 
 
 class RaisedWindow:
@@ -35,6 +40,9 @@ class RaisedWindow:
 
     def enter(self) -> None:
         if self.outcome:  # entered once already: a window is not opened twice
+            return
+        if os.environ.get(SWITCH_VARIABLE, "").strip().lower() == "normal":
+            self.outcome = f"kept at normal priority by {SWITCH_VARIABLE}=normal"
             return
         got = raise_thread(FIFO_PRIORITY)
         if isinstance(got, str):
