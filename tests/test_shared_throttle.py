@@ -35,6 +35,8 @@ from _redis_server import RedisServer, free_port
 from _shared_support import assert_within_windows
 from _support import ADMIN, KEY_A
 
+RESTART_ORDERS = 400
+"""Orders of each of the two runs Redis restarts under: 800 take over two Fubon windows."""
 PER_PROCESS = 120
 """Orders per process: three of them need more than one window of the account's budget
 (Fubon: 10 batch calls of 30 a second; Shioaji: 250 orders in 10 s)."""
@@ -150,13 +152,15 @@ async def test_a_redis_restart_mid_run_changes_nothing(
     on; no refusal, every order once."""
     with exchange_process(tmp_path, KEY_A, ADMIN, "--profile", "fubon") as exchange:
         url = await exchange.started()
-        clients = await start_fires(tmp_path, url, redis_url, count=2)
-        await wait_for_placed(session, url, ADMIN, 100, clients[0])
+        # Two windows of the account's budget between them, so neither is done at once.
+        clients = await start_fires(tmp_path, url, redis_url, count=2, orders=RESTART_ORDERS)
+        for client in clients:  # both are sending through Redis, not still starting
+            await wait_for_own_orders(session, url, ADMIN, client, 30)
         redis_server.restart()
         done = await finished(clients)
         records = await placed(session, url, ADMIN)
         stats = await admin_stats(session, url, ADMIN)
-    assert [c.returncode for c in done] == [0, 0], done[0].output[-2000:]
+    assert [c.returncode for c in done] == [0, 0], [c.output[-2000:] for c in done]
     assert stats["rate_limited"] == 0
     user_defs = [i.user_def for n in range(2) for i in journal_of(tmp_path / f"run{n}.sqlite")[1]]
     assert_one_order_per_intent(records, user_defs)
