@@ -17,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import importlib
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +26,6 @@ from typing import Any
 import msgspec
 
 from tradeburst.brokers import Broker, Instrument
-from tradeburst.clock import format_wait
 from tradeburst.engine import (
     MAX_ORDERS_PER_RUN,
     Dispatcher,
@@ -56,10 +53,11 @@ from tradeburst.limits import PROFILES
 from tradeburst.marketdata import Book, Feed, Gap, Trade
 from tradeburst.model import Order
 from tradeburst.strategies._budget import RiskBudget
-from tradeburst.strategies._clock import ExchangeTime, seconds_text
+from tradeburst.strategies._build import StrategyRefused, build_strategy, passed_start, wait_lines
+from tradeburst.strategies._clock import ExchangeTime
 from tradeburst.strategies._config import RunConfig, StrategySpec
 from tradeburst.strategies._fair import FairShare, Lane
-from tradeburst.strategies._kinds import Batches, Twap
+from tradeburst.strategies._kinds import Twap
 from tradeburst.strategies._run_summary import run_summary
 from tradeburst.strategies._stalls import LoopWatch
 from tradeburst.strategies._strategy import OrderRefused, OrderUpdate, Strategy
@@ -177,14 +175,19 @@ class StrategyRunner:
         built: list[tuple[StrategySpec, Strategy]] = []
         for spec in self.config.strategies:
             try:
-                built.append((spec, self._build(spec, problems)))
-            except _Refused as exc:
+                strategy = build_strategy(
+                    spec, self._budget, self._instruments, self.clock, self.config.path, problems
+                )
+                built.append((spec, strategy))
+            except StrategyRefused as exc:
                 problems.append(InputProblem(str(self.config.path), None, str(exc)))
         if problems:
             raise InvalidInput(problems)
         self.clock_offset = await estimate_offset(broker.server_time_ns)
         self.clock.offset_ns = self.clock_offset.offset_ns  # the Twaps hold this clock
-        passed = [self._passed(spec) for spec in self.config.strategies]
+        passed = [
+            passed_start(spec, self.clock, self.config.path) for spec in self.config.strategies
+        ]
         if any(passed):
             raise InvalidInput([p for p in passed if p is not None])
         profile = PROFILES[self.options.profile] if self.options.profile else broker.profile
@@ -205,86 +208,9 @@ class StrategyRunner:
             release=self.options.release or default_release(capabilities),
         )
 
-    def _passed(self, spec: StrategySpec) -> InputProblem | None:
-        """A strategy's `at` that has passed, as a problem: sending at once instead would
-        be sending at a time nobody asked for."""
-        if spec.at is None or self.clock.seconds_until(spec.at) > 0:
-            return None
-        now = seconds_text(self.clock.seconds_of_day())
-        reason = (
-            f"strategy {spec.name!r}: at {spec.at.isoformat()} has passed (exchange time {now})"
-        )
-        return InputProblem(str(self.config.path), None, reason)
-
     def waits(self) -> list[str]:
         """What each strategy that starts later is waiting for, to be said before the run."""
-        lines = []
-        for spec in self.config.strategies:
-            if spec.at is not None:
-                wait_s = self.clock.seconds_until(spec.at)
-                lines.append(
-                    f"strategy {spec.name!r} waiting until {spec.at.isoformat()} exchange time "
-                    f"(in {format_wait(wait_s)})"
-                )
-            elif spec.twap is not None and spec.twap.start is not None:
-                wait_s = self.clock.seconds_until(spec.twap.start)
-                if wait_s > 0:
-                    lines.append(
-                        f"strategy {spec.name!r} waiting until its window opens at "
-                        f"{spec.twap.start.isoformat()} exchange time (in {format_wait(wait_s)})"
-                    )
-        return lines
-
-    def _build(self, spec: StrategySpec, problems: list[InputProblem]) -> Strategy:
-        assert self._budget is not None
-        if spec.kind == "batches":
-            for rows, where in zip(spec.batches, spec.where, strict=True):
-                problems.extend(self._budget.take(rows, where))
-            return Batches(name=spec.name, weight=spec.weight, batches=spec.batches)
-        if spec.kind == "twap":
-            assert spec.twap is not None
-            instrument = self._instruments.get(spec.twap.parent.symbol)
-            if instrument is None:
-                raise _Refused(f"strategy {spec.name!r}: symbol {spec.symbols[0]} is not listed")
-            return Twap(
-                name=spec.name,
-                weight=spec.weight,
-                parent=spec.twap.parent,
-                instrument=instrument,
-                clock=self.clock,
-            )
-        return self._python(spec)
-
-    def _python(self, spec: StrategySpec) -> Strategy:
-        assert spec.target is not None
-        module_name, class_name = spec.target.split(":")
-        folder = str(self.config.path.parent.resolve())
-        if folder not in sys.path:
-            sys.path.insert(0, folder)  # a strategy module lives beside its strategies file
-        where = f"strategy {spec.name!r}: class {spec.target}"
-        try:
-            module = importlib.import_module(module_name)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # user code: a sys.exit(3) would pass for exit code 3
-            raise _Refused(
-                f"{where}: cannot import {module_name} ({type(exc).__name__}: {exc})"
-            ) from None
-        kind = getattr(module, class_name, None)
-        if not isinstance(kind, type) or not issubclass(kind, Strategy):
-            raise _Refused(f"{where}: not a tradeburst.Strategy subclass")
-        try:
-            strategy = kind(name=spec.name, weight=spec.weight, params=spec.params)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            raise _Refused(f"{where}: cannot be built ({type(exc).__name__}: {exc})") from None
-        if spec.symbols:
-            strategy.symbols = spec.symbols
-        unknown = [s for s in strategy.symbols if s not in self._instruments]
-        if unknown:
-            raise _Refused(f"strategy {spec.name!r}: symbols not listed: {unknown}")
-        return strategy
+        return wait_lines(self.config.strategies, self.clock)
 
     # -- running --------------------------------------------------------------------------
 
@@ -574,10 +500,6 @@ def _first(exc: BaseException) -> BaseException:
 
 class StrategyExit(TradeburstError):
     """A strategy's callback raised SystemExit or another BaseException."""
-
-
-class _Refused(Exception):
-    pass
 
 
 def _update(intent: Intent, state: str | None = None) -> OrderUpdate:
