@@ -14,6 +14,7 @@ from pathlib import Path
 from tradeburst.brokers import Instrument
 from tradeburst.clock import format_wait
 from tradeburst.engine import InputProblem
+from tradeburst.errors import TradeburstError
 from tradeburst.strategies._budget import RiskBudget
 from tradeburst.strategies._clock import ExchangeTime, seconds_text
 from tradeburst.strategies._config import StrategySpec
@@ -23,7 +24,7 @@ from tradeburst.strategies._strategy import Strategy
 __all__ = ["StrategyRefused", "build_strategy", "passed_start", "wait_lines"]
 
 
-class StrategyRefused(Exception):
+class StrategyRefused(TradeburstError):
     """A strategy that cannot be built; the message names it and why."""
 
 
