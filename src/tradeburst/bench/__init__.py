@@ -12,6 +12,7 @@ from tradeburst.bench._seed_report import markdown as seed_markdown
 from tradeburst.bench._seed_report import write_png as write_seed_png
 from tradeburst.bench._seed_table import SeedSizes, run_seed_table
 from tradeburst.bench._throttle import run_throttle_bench
+from tradeburst.bench._timeline import run_timeline_bench
 
 __all__ = [
     "SCALE_SIZES",
@@ -27,6 +28,7 @@ __all__ = [
     "run_scale_bench",
     "run_seed_table",
     "run_throttle_bench",
+    "run_timeline_bench",
     "seed_decision_tree",
     "seed_markdown",
     "write_seed_png",

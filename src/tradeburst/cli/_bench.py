@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tradeburst._platform import run_loop
+from tradeburst.cli._bench_timeline import timeline_bench
 from tradeburst.cli._output import figures_text, keep_figures
 from tradeburst.cli._values import writable
 
@@ -424,3 +425,6 @@ def _ring_p99(path: Path | None) -> float | None:
         raise typer.BadParameter(
             f"{path}: not a `bench hotpath` JSON ({exc})", param_hint="--hotpath-json"
         ) from None
+
+
+bench_app.command("timeline")(timeline_bench)
