@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tradeburst.bench._timeline_chain import Call, critical_chain, link_figures, windows
+from tradeburst.bench._timeline_chain import (
+    Call,
+    critical_chain,
+    least_trip_beaten_ms,
+    link_figures,
+    windows,
+)
 from tradeburst.limits import LimitClass, LimitProfile, Window
 
 from _engine_support import run_cli
@@ -76,11 +82,24 @@ def test_windows_show_each_window_from_its_start() -> None:
     assert rows[2]["batch_answered"] == (56.0, 56.0, 1)
 
 
+def test_a_trip_faster_than_any_known_at_the_release_is_measured() -> None:
+    """The margin a run needed: a call whose trip beat, by 3 ms, the least trip known
+    when the slot it reused was released; a slower one needed none."""
+    one_a_second = LimitProfile(
+        name="one-a-second", limits={LimitClass.BATCH: Window(requests=1, seconds=1.0)}
+    )
+    beaten = [_call(0, 3, 10), _call(1010, 0, 10)]  # trips of 8 ms, then 5 ms
+    assert least_trip_beaten_ms(beaten, one_a_second) == pytest.approx(3.0)
+    slower = [_call(0, 0, 10), _call(1010, 3, 10)]  # 5 ms, then 8 ms
+    assert least_trip_beaten_ms(slower, one_a_second) == pytest.approx(-3.0)
+
+
 def test_without_stamps_there_is_no_chain() -> None:
     """A broker whose answers carry no stamp gives no chain to take apart."""
     unstamped = [Call(LimitClass.BATCH, 30, 1.0, 1.01, None)]
     assert critical_chain(unstamped, PROFILE) is None
     assert link_figures(unstamped, PROFILE) == {}
+    assert least_trip_beaten_ms(unstamped, PROFILE) is None
 
 
 async def test_bench_timeline_at_its_smallest_size_writes_every_figure(tmp_path: Path) -> None:
@@ -98,4 +117,5 @@ async def test_bench_timeline_at_its_smallest_size_writes_every_figure(tmp_path:
     chain = result["critical_chain_ms"]
     assert chain["windows"] >= 1
     assert min(chain.values()) >= 0
+    assert isinstance(result["least_trip_beaten_ms"], float)
     assert figures["first_run_windows"][0]["batch_sent"][2] >= 1

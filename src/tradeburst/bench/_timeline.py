@@ -20,7 +20,13 @@ from typing import Any
 
 from tradeburst.bench._engine import orders_file
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
-from tradeburst.bench._timeline_chain import Call, critical_chain, link_figures, windows
+from tradeburst.bench._timeline_chain import (
+    Call,
+    critical_chain,
+    least_trip_beaten_ms,
+    link_figures,
+    windows,
+)
 from tradeburst.brokers import OrderState, SimBroker
 from tradeburst.engine import FireOptions, Release, fire
 from tradeburst.limits import LimitClass
@@ -81,6 +87,7 @@ async def _one_run(
         "lower_bound_s": timing.lower_bound_s,
         "rate_limit_rejections": result.summary.rate_limit_rejections,
         "critical_chain_ms": None if chain is None else dataclasses.asdict(chain),
+        "least_trip_beaten_ms": least_trip_beaten_ms(broker.calls, profile),
         **link_figures(broker.calls, profile),
     }
     window_s = max((w.seconds for w in profile.limits.values()), default=1.0)

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from tradeburst.limits import LimitClass, LimitProfile
 
-__all__ = ["Call", "ChainBreakdown", "critical_chain", "link_figures", "windows"]
+__all__ = [
+    "Call",
+    "ChainBreakdown",
+    "critical_chain",
+    "least_trip_beaten_ms",
+    "link_figures",
+    "windows",
+]
 
 _NAMES = {LimitClass.BATCH: "batch", LimitClass.ORDER: "single"}
 
@@ -127,6 +134,30 @@ def link_figures(calls: Sequence[Call], profile: LimitProfile) -> dict[str, floa
             figures[f"{name}_{what}_ms_p50"] = round(statistics.median(values) * 1e3, 2)
             figures[f"{name}_{what}_ms_p90"] = round(p90 * 1e3, 2)
     return figures
+
+
+def least_trip_beaten_ms(calls: Sequence[Call], profile: LimitProfile) -> float | None:
+    """How far, at most, a call's trip to the count (stamp - send) fell below the least
+    trip known when the slot it reused was released (at that call's answer): what the
+    release rule's margin and the headroom must cover. Only the calls' own trips are
+    known here, not the clock reads' that also seed the engine's least, so this can
+    overstate it, never understate it. None without stamps or reused slots."""
+    trips = {
+        i: c.counted_ns - round(c.sent_s * 1e9)
+        for i, c in enumerate(calls)
+        if c.counted_ns is not None
+    }
+    pred = _predecessors(calls, profile)
+    if not pred:
+        return None
+    answered = sorted(trips, key=lambda i: calls[i].answered_s)
+    least_by_call: dict[int, int] = {}
+    least = None
+    for i in answered:
+        least = trips[i] if least is None else min(least, trips[i])
+        least_by_call[i] = least
+    worst = max(least_by_call[i] - trips[j] for j, i in pred.items())
+    return round(worst / 1e6, 3)
 
 
 def windows(calls: Sequence[Call], window_s: float) -> list[dict[str, object]]:

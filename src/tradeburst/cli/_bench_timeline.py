@@ -51,7 +51,8 @@ def _show(console: Console, figures: dict[str, Any]) -> None:
             f"{chain.get('windows', '?')} windows (ms): start {chain.get('start_ms')}, "
             f"engine waits {chain.get('engine_wait_ms')}, exchange delays "
             f"{chain.get('broker_delay_ms')}, last answer {chain.get('last_answer_ms')}; "
-            f"{_slot_waits(run)}"
+            f"{_slot_waits(run)}; a trip beat the least known by up to "
+            f"{run['least_trip_beaten_ms']} ms"
         )
     console.print("first run, ms from each window's start (first–last):")
     for row in figures["first_run_windows"]:
