@@ -84,7 +84,8 @@ def test_windows_show_each_window_from_its_start() -> None:
 
 def test_a_trip_faster_than_any_known_at_the_release_is_measured() -> None:
     """The margin a run needed: a call whose trip beat, by 3 ms, the least trip known
-    when the slot it reused was released; a slower one needed none."""
+    when the slot it reused was released; a slower one needed none; and none when the
+    clock reads the least starts from were faster still."""
     one_a_second = LimitProfile(
         name="one-a-second", limits={LimitClass.BATCH: Window(requests=1, seconds=1.0)}
     )
@@ -92,6 +93,9 @@ def test_a_trip_faster_than_any_known_at_the_release_is_measured() -> None:
     assert least_trip_beaten_ms(beaten, one_a_second) == pytest.approx(3.0)
     slower = [_call(0, 0, 10), _call(1010, 3, 10)]  # 5 ms, then 8 ms
     assert least_trip_beaten_ms(slower, one_a_second) == pytest.approx(-3.0)
+    # Clock reads before the run that went as fast as 4 ms: the 5 ms trip beat nothing.
+    seed_ns = BROKER_AHEAD_NS + 4 * MS
+    assert least_trip_beaten_ms(beaten, one_a_second, seed_ns) == pytest.approx(-1.0)
 
 
 def test_without_stamps_there_is_no_chain() -> None:

@@ -136,12 +136,14 @@ def link_figures(calls: Sequence[Call], profile: LimitProfile) -> dict[str, floa
     return figures
 
 
-def least_trip_beaten_ms(calls: Sequence[Call], profile: LimitProfile) -> float | None:
+def least_trip_beaten_ms(
+    calls: Sequence[Call], profile: LimitProfile, seed_ns: int | None = None
+) -> float | None:
     """How far, at most, a call's trip to the count (stamp - send) fell below the least
     trip known when the slot it reused was released (at that call's answer): what the
-    release rule's margin and the headroom must cover. Only the calls' own trips are
-    known here, not the clock reads' that also seed the engine's least, so this can
-    overstate it, never understate it. None without stamps or reused slots."""
+    release rule's margin and the headroom must cover. The least starts from `seed_ns`,
+    the clock reads' least (broker time - send) before the run, as the engine's does.
+    None without stamps or reused slots."""
     trips = {
         i: c.counted_ns - round(c.sent_s * 1e9)
         for i, c in enumerate(calls)
@@ -150,10 +152,9 @@ def least_trip_beaten_ms(calls: Sequence[Call], profile: LimitProfile) -> float 
     pred = _predecessors(calls, profile)
     if not pred:
         return None
-    answered = sorted(trips, key=lambda i: calls[i].answered_s)
     least_by_call: dict[int, int] = {}
-    least = None
-    for i in answered:
+    least = seed_ns
+    for i in sorted(trips, key=lambda i: calls[i].answered_s):
         least = trips[i] if least is None else min(least, trips[i])
         least_by_call[i] = least
     worst = max(least_by_call[i] - trips[j] for j, i in pred.items())
