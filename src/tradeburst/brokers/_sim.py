@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -71,7 +72,9 @@ def _state(
         quantity=result.after_qty,
         filled_qty=result.filled_qty,
         message=result.error_message or message,
-        last_time=result.last_time,
+        # The intent keeps it to the end of the run, and a burst's answers share few: the
+        # exchange's clock text changes once a millisecond.
+        last_time=None if result.last_time is None else sys.intern(result.last_time),
         counted_ns=counted_ns,
     )
 

@@ -214,7 +214,8 @@ class _Fields:
         """The row's order and tag; raises `_RowError` or `OrderError` at its first problem."""
         symbol, side, quantity, price, price_type, time_in_force, market, order_type, tag = cells
         order = Order(
-            symbol=symbol,
+            # A burst repeats few symbols: each row keeps the one shared string, not its own.
+            symbol=sys.intern(symbol),
             side=self._side[side],
             quantity=self._quantity[quantity],
             price_twd=self._price[price],
