@@ -56,8 +56,6 @@ lowest p99s in runs taking turns (the README has the figures)."""
 _STAMP_WORD: Final = 2
 """The stamp's word within a slot: after the sequence word and the record number."""
 
-_make = tuple.__new__
-
 
 def ring_bytes(capacity: int) -> int:
     return _HEADER_BYTES + capacity * SLOT_BYTES
@@ -229,8 +227,7 @@ class RingReader(_Mapped):
             record = RECORD.unpack_from(self._buf, (word + 1) * 8)
             if self._words[word] == want:
                 self.next_index = n + 1
-                tick: Tick = _make(Tick, record)
-                return tick
+                return Tick(*record)
         self._skip_lapped()
         return None
 
@@ -255,7 +252,7 @@ class RingReader(_Mapped):
         tick that lands while it runs. With `keep_warm` false the loop only waits
         (`bench hotpath` measures both)."""
         words, buf, mask = self._words, self._buf, self._mask
-        unpack, make, repeat = RECORD.unpack_from, _make, itertools.repeat
+        unpack, make, repeat = RECORD.unpack_from, Tick, itertools.repeat
         clock = time.perf_counter_ns
         ticks = 0
         last: Tick | None = None
@@ -274,7 +271,7 @@ class RingReader(_Mapped):
                 if keep_warm:
                     # The slot before may be torn or rewritten: the result is dropped.
                     before = _HEADER_WORDS + ((n - 1) & mask) * _WORDS_PER_SLOT
-                    make(Tick, unpack(buf, (before + 1) * 8))
+                    make(*unpack(buf, (before + 1) * 8))
                     if warm is not None and last is not None:
                         warm(last)
                 if clock() > deadline_ns or (words[_CLOSED] and words[_PUBLISHED] <= n):
@@ -284,7 +281,7 @@ class RingReader(_Mapped):
                 record = unpack(buf, at)
                 if words[word] == want:
                     self.next_index = n + 1
-                    last = make(Tick, record)
+                    last = make(*record)
                     decide(last)
                     n = self.next_index  # `decide` may have moved the reader on
                     ticks += 1
