@@ -628,6 +628,7 @@ async def test_the_journal_keeps_the_fills_of_the_run(
     assert exit_code(result) == 0
     kept = read_journal(tmp_path / "run.sqlite").fills
     assert sorted(kept, key=lambda f: f.filled_no) == sorted(at_broker, key=lambda f: f.filled_no)
+    assert at_broker and all(type(f.price_twd) is Decimal for f in at_broker)
     assert sum(f.quantity for f in kept if f.side == "Buy") == 4000
     assert sum(f.quantity for f in kept if f.side == "Sell") == 4000
 

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -79,13 +79,13 @@ def _state(
     )
 
 
-def _fill(filled: FillBrief | FilledData) -> Fill:
+def _fill(filled: FillBrief | FilledData, price: Decimal) -> Fill:
     return Fill(
         order_no=filled.order_no,
-        symbol=filled.stock_no,
+        symbol=sys.intern(filled.stock_no),
         side=filled.buy_sell,
         quantity=filled.filled_qty,
-        price_twd=filled.filled_price,
+        price_twd=price,
         filled_no=filled.filled_no,
         time_ns=filled.filled_ns,
         user_def=filled.user_def,
@@ -315,7 +315,9 @@ class SimBroker:
         return _readable(f"GET {path}", lambda: [_state(result) for result in results])
 
     async def fills(self) -> list[Fill]:
-        return [_fill(f) for f in await self._get("/v1/fills", list[FillBrief])]
+        briefs = await self._get("/v1/fills", list[FillBrief])
+        prices: dict[str, Decimal] = {}  # a day's fills repeat few prices: one Decimal each
+        return [_fill(f, prices.get(f.filled_price) or _price(prices, f)) for f in briefs]
 
     async def working_orders(self) -> list[WorkingOrder]:
         records = await self._get("/v1/orders", list[OrderResult])
@@ -334,7 +336,8 @@ class SimBroker:
                 if event.event == "order":
                     yield _state(msgspec.convert(event.data, OrderBrief))
                 elif event.event == "filled":
-                    yield _fill(msgspec.convert(event.data, FilledData))
+                    filled = msgspec.convert(event.data, FilledData)
+                    yield _fill(filled, filled.filled_price)
 
     # -- transport ------------------------------------------------------------------------
 
@@ -412,6 +415,17 @@ def _refusal_status(data: Any) -> int:
     """The status a refused change carries (19, 29, 39), or 90."""
     status = data.get("status") if isinstance(data, dict) else None
     return int(status) if isinstance(status, int) else int(OrderStatus.FAILED)
+
+
+def _price(prices: dict[str, Decimal], filled: FillBrief) -> Decimal:
+    """The fill's price, remembered in `prices`; `AnswerLost` if it is not a price."""
+    text = filled.filled_price
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        raise AnswerLost(f"GET /v1/fills: unreadable answer (price {text[:40]!r})") from None
+    prices[text] = price
+    return price
 
 
 def _readable(what: str, read: Callable[[], T]) -> T:

@@ -105,15 +105,19 @@ class OrderBrief(msgspec.Struct, kw_only=True):
 
 
 class FillBrief(msgspec.Struct, kw_only=True, gc=False):
-    """The fields of a `FilledData` a client keeps of a fill, named and typed as there (a
-    test pins that): the day's fills, read whole at the end of a run, skip the rest in the
-    same pass. Not tracked by the cyclic collector: it holds no container."""
+    """The fields of a `FilledData` a client keeps of a fill, named and typed as there but
+    for the price (a test pins that): the day's fills, read whole at the end of a run, skip
+    the rest in the same pass. Not tracked by the cyclic collector: it holds no container."""
 
     order_no: str
     stock_no: str
     buy_sell: Side
     filled_no: str
     filled_qty: int
-    filled_price: Decimal
+    filled_price: str
+    """The price's text as the answer writes it (a `Decimal` goes on the wire as its text):
+    the client makes one `Decimal` of each distinct price. A `Decimal` a fill would weigh
+    104 bytes against the text's 56, while the whole day's fills and the answer they came
+    in are held at once, the peak of a large run."""
     user_def: str | None = None
     filled_ns: int = 0
