@@ -8,8 +8,9 @@ hold, the profile's rate limit (429, nothing counted against the market), the bo
 checks (400), then the seeded fault, then the market. An ambiguous fault lets the market
 act and the store commit before the answer is lost, which is what makes it ambiguous to
 the client. An answer whose client has gone is dropped by aiohttp, as it would be in
-life. An order action's answer carries the stamp its rate limit counted it by
-(`counted_ns`): read once, after the late fault's hold, and given to the limiter as is.
+life. A request is counted by its rate limit at its arrival stamp (`_gateway.py`), moved to
+the end of the late fault's hold if it was held, and an order action's answer carries that
+stamp (`counted_ns`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from tradeburst.exchange._batch_changes import BatchChanges
 from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
-from tradeburst.exchange._gateway import Gateway, account_of, received_ns_of, stamp_received
+from tradeburst.exchange._gateway import (
+    Gateway,
+    account_of,
+    arrived_of,
+    received_ns_of,
+    stamp_arrived,
+)
 from tradeburst.exchange._holds import Holds
 from tradeburst.exchange._market import Market, Refusal
 from tradeburst.exchange._positions import add_positions_route
@@ -168,12 +175,14 @@ class ExchangeApp:
         orders: int = 1,
         request: web.Request | None = None,
     ) -> None:
-        """Count the request in its account's window, or answer 429; an order action's
-        `request` keeps the stamp it was counted by, for its answer."""
+        """Count the request in its account's window, or answer 429. It is counted by its
+        arrival stamp on the rate clock (now, for a caller without a `request`), and
+        `request` keeps the stamp it was counted by, for an order action's answer."""
         gate = self._gates.get(account.account)
         if gate is None:
             gate = self._gates[account.account] = RateGate(self.profile)
-        counted_ns = self._broker_clock.now_ns()
+        stamp_ns = arrived_of(request).rate_ns if request is not None else None
+        counted_ns = gate.countable(self._broker_clock.now_ns() if stamp_ns is None else stamp_ns)
         refusal = gate.admit(limit_class, counted_ns, orders)
         if refusal is not None:
             self.gateway.stats.rate_limited += 1
@@ -183,7 +192,7 @@ class ExchangeApp:
 
     async def _receive(self, request: web.Request) -> bytes:
         """The body of an order action once the broker has it: read whole, then held
-        if the late fault strikes, and stamped as received when the hold ends."""
+        if the late fault strikes, and stamped as arrived when the hold ends."""
         try:
             raw = await read_body(request, self._body_timeout_s)
         except web.RequestPayloadError as exc:  # e.g. a Content-Encoding it is not in
@@ -191,9 +200,12 @@ class ExchangeApp:
         if raw is None:  # the client left, or stalled, before its body was whole: no request
             raise _Answered(self._abort(request))
         if self.faults.late():
-            if not await self.holds.hold(self.faults.rates.late_ms / 1000):
+            landed = await self.holds.hold_until_landed(
+                self.faults.rates.late_ms / 1000, self.gateway.arrival_clock.now
+            )
+            if landed is None:
                 raise _Answered(self._abort(request))  # stopping: it never reached the market
-            stamp_received(request, self.market.clock.now_ns())
+            stamp_arrived(request, landed)
         return raw
 
     @staticmethod
@@ -429,7 +441,7 @@ class ExchangeApp:
 
     async def orders(self, request: web.Request) -> web.StreamResponse:
         account = account_of(request)
-        self._gate(account, LimitClass.QUERY)
+        self._gate(account, LimitClass.QUERY, request=request)
         self.market.sync()
         user_def = request.query.get("user_def")
         return json_response(
@@ -438,7 +450,7 @@ class ExchangeApp:
 
     async def fills(self, request: web.Request) -> web.StreamResponse:
         account = account_of(request)
-        self._gate(account, LimitClass.QUERY)
+        self._gate(account, LimitClass.QUERY, request=request)
         return json_response(Envelope(is_success=True, data=self.market.fills_of(account)))
 
     # -- streams --------------------------------------------------------------------------

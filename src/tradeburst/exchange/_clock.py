@@ -29,6 +29,10 @@ class Clock(Protocol):
         """Return once exchange time has reached `target_ns`."""
         ...
 
+    def moved_in_ns(self, real_ns: int) -> int:
+        """How far this clock moves while `real_ns` of real time pass."""
+        ...
+
 
 class SessionClock:
     """Real time, or a day started at `start` (Asia/Taipei, today) running `speed` times
@@ -58,6 +62,9 @@ class SessionClock:
             elapsed = int(elapsed * self.speed)
         return self._origin_ns + elapsed
 
+    def moved_in_ns(self, real_ns: int) -> int:
+        return real_ns if self.speed == 1.0 else int(real_ns * self.speed)
+
     async def sleep_until(self, target_ns: int) -> None:
         while (left_ns := target_ns - self.now_ns()) > 0:  # noqa: ASYNC110 - waiting for a time
             await asyncio.sleep(left_ns / self.speed / _NS)
@@ -72,6 +79,9 @@ class ManualClock:
 
     def now_ns(self) -> int:
         return self._now_ns
+
+    def moved_in_ns(self, real_ns: int) -> int:
+        return 0  # it moves only when told to
 
     def advance(self, delta: timedelta) -> None:
         self._now_ns += span_ns(delta)

@@ -3,7 +3,8 @@ without using them (slowloris): each source address may hold at most so many con
 (more are closed at once), and a new connection must finish its first request's headers
 within a time limit (else it is closed). aiohttp bounds the headers of later requests on a
 kept-alive connection itself (its keep-alive timeout), and the body read is bounded where
-bodies are read (`_body.py`); nothing here reads or changes a byte of the traffic.
+bodies are read (`_body.py`); nothing here reads or changes a byte of the traffic. The guard
+is also where each chunk's arrival is noted (`_arrival.py`), before aiohttp parses it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from tradeburst.exchange._arrival import ArrivalClock, ConnectionArrivals
 
 __all__ = [
     "BODY_TIMEOUT_S",
@@ -73,9 +76,10 @@ class _Door:
 class _Guard(asyncio.Protocol):
     """Stands in front of aiohttp's protocol for one connection, passing everything on."""
 
-    def __init__(self, inner: asyncio.Protocol, door: _Door) -> None:
+    def __init__(self, inner: asyncio.Protocol, door: _Door, clock: ArrivalClock) -> None:
         self._inner = inner
         self._door = door
+        self.arrivals = ConnectionArrivals(clock)
         self._source: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tail = b""
@@ -93,6 +97,7 @@ class _Guard(asyncio.Protocol):
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        self.arrivals.chunk()
         if self._timer is not None:
             seen = self._tail + data
             if _HEADERS_END in seen:
@@ -123,11 +128,19 @@ class _Guard(asyncio.Protocol):
 class GuardedSite(web.BaseSite):
     """A TCP site like aiohttp's `TCPSite`, each connection behind a `_Guard`."""
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, limits: DoorLimits) -> None:
+    def __init__(
+        self,
+        runner: web.BaseRunner,
+        host: str,
+        port: int,
+        limits: DoorLimits,
+        arrival_clock: ArrivalClock,
+    ) -> None:
         super().__init__(runner)
         self._host = host
         self._port = port
         self.door = _Door(limits)
+        self._arrival_clock = arrival_clock
 
     @property
     def name(self) -> str:
@@ -139,6 +152,7 @@ class GuardedSite(web.BaseSite):
         assert server is not None
         factory: Callable[[], Any] = server
         door = self.door
+        clock = self._arrival_clock
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: _Guard(factory(), door), self._host, self._port, reuse_address=True
+            lambda: _Guard(factory(), door, clock), self._host, self._port, reuse_address=True
         )

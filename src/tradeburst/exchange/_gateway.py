@@ -1,6 +1,12 @@
 """The broker's front door, as aiohttp middleware: who is calling (bearer key), how many
 connections they hold, the network they cross (latency, jitter, connection setup delay)
-and the receive stamp; and every error turned into the JSON envelope.
+and the stamps; and every error turned into the JSON envelope.
+
+A request is stamped at its arrival on the socket (`_arrival.py`) plus the modelled inbound
+trip, the moment it would have reached the broker over that network, whatever the
+exchange's own queue did meanwhile: the receive stamp on the session clock (time priority)
+and, on the rate windows' clock, the stamp the rate limit counts it by. The request waits
+until that moment before it is handled (at once, if the queue took longer).
 
 One account's connections are tracked by transport; a transport that has closed no longer
 counts, so a client that reconnects is not locked out by its own past.
@@ -17,18 +23,28 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from tradeburst.clock import mono_ns
 from tradeburst.exchange._accounts import Account, KeyRing
 from tradeburst.exchange._api import error_response
+from tradeburst.exchange._arrival import Arrival, ArrivalClock, arrival_of
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE
 
-__all__ = ["Gateway", "NetworkModel", "Stats", "account_of", "received_ns_of", "stamp_received"]
+__all__ = [
+    "Gateway",
+    "NetworkModel",
+    "Stats",
+    "account_of",
+    "arrived_of",
+    "received_ns_of",
+    "stamp_arrived",
+]
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ACCOUNT = "tradeburst.account"
-RECEIVED_NS = "tradeburst.received_ns"
+ARRIVED = "tradeburst.arrived"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,10 +82,13 @@ class Gateway:
         network: NetworkModel,
         connection_limit: int | None,
         rng: random.Random,
+        arrival_clock: ArrivalClock | None = None,
     ) -> None:
+        """`clock` is the session clock; `arrival_clock` reads it and the rate windows'
+        clock at once (by default the session clock is both)."""
         self._keys = keys
         self._admin_key = KeyRing([admin_key])
-        self._clock = clock
+        self.arrival_clock = arrival_clock or ArrivalClock(clock, clock)
         self._network = network
         self._network_delays = bool(
             network.latency_ms or network.jitter_ms or network.connect_delay_ms
@@ -89,10 +108,11 @@ class Gateway:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.stats.requests += 1
+        arrival = arrival_of(request, self.arrival_clock)
         try:
             if self._network_delays:
-                await self._sleep_ms(self._inbound_ms(request.transport))
-            stamp_received(request, self._clock.now_ns())
+                arrival = await self._cross(arrival, self._inbound_ms(request.transport))
+            stamp_arrived(request, arrival)
             refusal = self._authorize(request)
             if refusal is not None:
                 return refusal
@@ -102,6 +122,13 @@ class Gateway:
         if self._network_delays and not isinstance(response, web.WebSocketResponse):
             await self._sleep_ms(self._one_way_ms(1.0 - self._network.inbound_share))
         return response
+
+    async def _cross(self, arrival: Arrival, inbound_ms: float) -> Arrival:
+        """`arrival` moved on by the inbound trip, once the trip has passed."""
+        trip_ns = round(inbound_ms * 1_000_000)
+        landed = self.arrival_clock.later(arrival, trip_ns)
+        await self._sleep_ms((landed.mono_ns - mono_ns()) / 1_000_000)
+        return landed
 
     def _inbound_ms(self, transport: asyncio.BaseTransport | None) -> float:
         """One way of the trip, plus the setup delay on a connection's first request."""
@@ -164,11 +191,17 @@ def account_of(request: web.Request) -> Account:
     return account
 
 
+def arrived_of(request: web.Request) -> Arrival:
+    arrived: Arrival = request[ARRIVED]
+    return arrived
+
+
 def received_ns_of(request: web.Request) -> int:
-    received_ns: int = request[RECEIVED_NS]
-    return received_ns
+    """When the request reached the broker (session clock): its time priority."""
+    return arrived_of(request).session_ns
 
 
-def stamp_received(request: web.Request, received_ns: int) -> None:
-    """When the request reached the broker (exchange clock): its time priority."""
-    request[RECEIVED_NS] = received_ns
+def stamp_arrived(request: web.Request, arrived: Arrival) -> None:
+    """When the request reached the broker, on each clock: its receive stamp (time
+    priority) and the stamp its rate limit counts it by."""
+    request[ARRIVED] = arrived

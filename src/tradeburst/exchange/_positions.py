@@ -40,7 +40,7 @@ def positions_of(fills: list[FilledData]) -> dict[str, Holding]:
 def add_positions_route(exchange: ExchangeApp, app: web.Application) -> None:
     async def positions(request: web.Request) -> web.StreamResponse:
         account = account_of(request)
-        exchange._gate(account, LimitClass.QUERY)
+        exchange._gate(account, LimitClass.QUERY, request=request)
         exchange.market.sync()
         data = []
         for symbol, holding in positions_of(exchange.market.fills_of(account)).items():

@@ -24,6 +24,7 @@ from tradeburst._platform import shm_path
 from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import KeyRing, new_key
 from tradeburst.exchange._app import ExchangeApp
+from tradeburst.exchange._arrival import ArrivalClock
 from tradeburst.exchange._clock import Clock, SessionClock
 from tradeburst.exchange._door import DoorLimits, GuardedSite
 from tradeburst.exchange._faults import FaultInjector, FaultRates
@@ -126,6 +127,7 @@ class Exchange:
     async def start(self) -> None:
         """Open the store, restore today's book, serve, and start the background work."""
         self._store = store = self._open_store()
+        arrival_clock = ArrivalClock(self.clock, self.broker_clock)
         self.api = ExchangeApp(
             market=self.market,
             store=store,
@@ -136,6 +138,7 @@ class Exchange:
                 network=self.config.network,
                 connection_limit=self.profile.connections,
                 rng=random.Random(self.seed + 1),
+                arrival_clock=arrival_clock,
             ),
             profile=self.profile,
             broker_clock=self.broker_clock,
@@ -160,7 +163,7 @@ class Exchange:
         await self._runner.setup()
         try:
             self._site = GuardedSite(
-                self._runner, self.config.host, self.config.port, self.config.door
+                self._runner, self.config.host, self.config.port, self.config.door, arrival_clock
             )
             await self._site.start()
         except OSError:
