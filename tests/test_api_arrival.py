@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import pytest
 
+from tradeburst._platform import NAME
 from tradeburst.clock import epoch_ns
 from tradeburst.exchange import Exchange, NetworkModel
 
@@ -239,3 +242,24 @@ async def test_an_order_stamped_before_the_open_but_handled_after_the_auction_tr
     assert fills["AUCB"]["filled_price"] == "40.00"
     assert fills["LATEB"]["filled_price"] == "40.50"  # the resting 40.50 sell, on arrival
     assert fills["LATEB"]["filled_ns"] == auction_ns
+
+
+@pytest.mark.skipif(NAME != "linux", reason="only Linux's kernel says when bytes came")
+async def test_bytes_that_waited_while_the_loop_was_busy_are_stamped_when_they_came(
+    start_exchange: StartExchange, session: aiohttp.ClientSession
+) -> None:
+    """A request whose bytes sat in the kernel while the exchange's event loop was busy
+    (here: blocked by the test, which shares it) is stamped when they came, as the kernel
+    says, not when the loop read them; and never before they were sent."""
+    exchange = await start_exchange()
+    body = _body(user_def="BUSY1")
+    reader, writer = await _connect(exchange)
+    sent_ns = exchange.clock.now_ns()
+    writer.write(_head(exchange, body) + body)
+    await writer.drain()
+    time.sleep(0.2)  # noqa: ASYNC251 - keeping the loop busy is the point
+    read_after_ns = exchange.clock.now_ns()
+    assert (await _answer(reader))[0] == 200
+    await _leave(writer)
+    stamp_ns = (await _received_ns(Api(session, exchange.url, ADMIN)))["BUSY1"]
+    assert sent_ns <= stamp_ns < read_after_ns

@@ -3,8 +3,9 @@ no signal handler (Windows), the cores a process may run on and SCHED_FIFO (Linu
 process's page faults and peak memory (not on Windows), where shared memory lives, whether
 a file's permission bits mean anything (not on Windows), how a file is locked against other
 processes, the event loop's clock (coarse on Windows before Python 3.13), how late a sleep
-wakes, and raising one thread's priority for a few milliseconds (SCHED_FIFO or a lower nice
-value, Linux only). Where the platform cannot do
+wakes, raising one thread's priority for a few milliseconds (SCHED_FIFO or a lower nice
+value, Linux only), and how long ago the kernel received a TCP socket's last bytes (Linux's
+`TCP_INFO`, at the kernel tick's resolution). Where the platform cannot do
 something, this module says so in one line, once per process (a warning of the
 `tradeburst.platform` logger), and goes on. What it can detect (a loop without signal
 handlers, no `os.sched_setaffinity`, a coarse clock) it detects; what only the platform's
@@ -18,7 +19,9 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import stat
+import struct
 import sys
 import threading
 import time
@@ -35,10 +38,12 @@ __all__ = [
     "allowed_cores",
     "call_on_signals",
     "fifo",
+    "kernel_tick_ns",
     "page_faults",
     "peak_rss_kb",
     "private_file_problem",
     "raise_thread",
+    "received_ms_ago",
     "restore_thread",
     "run_loop",
     "say_once",
@@ -348,3 +353,43 @@ def _fine_clock_loop() -> asyncio.AbstractEventLoop:
     # run that much early.
     loop._clock_resolution = time.get_clock_info("perf_counter").resolution  # type: ignore[attr-defined]
     return loop
+
+
+# -- when a socket's bytes came ----------------------------------------------------------
+
+_TCP_INFO_BYTES: Final = 56
+_LAST_DATA_RECV_AT: Final = 52
+"""Offset of `tcpi_last_data_recv` (u32, ms) in Linux's `struct tcp_info`, stable since 2.6."""
+_CLOCK_MONOTONIC_COARSE: Final = 6
+"""Linux's clock id; its resolution is the kernel's tick (`1/CONFIG_HZ`)."""
+
+
+def received_ms_ago(sock: Any) -> int | None:
+    """How long ago the kernel received the last bytes on the TCP socket `sock`, in ms at
+    the kernel tick's resolution (`kernel_tick_ns`); None where the platform does not say
+    (said once: a socket's bytes then count as arriving when they are read)."""
+    tcp_info = getattr(socket, "TCP_INFO", None)
+    if NAME != "linux" or tcp_info is None:
+        say_once(
+            "tcp_info",
+            "this platform does not say when a socket's bytes arrived: the exchange stamps "
+            "a request when its event loop reads it, late by whatever kept the loop busy",
+        )
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, tcp_info, _TCP_INFO_BYTES)
+    except OSError:
+        return None
+    if len(info) < _TCP_INFO_BYTES:
+        return None
+    ago_ms: int = struct.unpack_from("=I", info, _LAST_DATA_RECV_AT)[0]
+    return ago_ms
+
+
+def kernel_tick_ns() -> int:
+    """The resolution of `received_ms_ago`: the kernel's tick on Linux (4 ms at 250 Hz),
+    10 ms (the coarsest Linux tick) where it cannot be read."""
+    try:
+        return max(1, round(time.clock_getres(_CLOCK_MONOTONIC_COARSE) * 1e9))
+    except (OSError, AttributeError):
+        return 10_000_000

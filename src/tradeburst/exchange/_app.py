@@ -277,7 +277,9 @@ class ExchangeApp:
         return json_response(self._openapi())
 
     async def time(self, request: web.Request) -> web.StreamResponse:
-        return json_response(TimeAnswer(exchange_time_ns=self.market.clock.now_ns()))
+        # Its own arrival stamp, taken where an order's is: a client that sets its clock
+        # offset and shortest trip from these reads finds the order stamps consistent.
+        return json_response(TimeAnswer(exchange_time_ns=received_ns_of(request)))
 
     async def limits(self, request: web.Request) -> web.StreamResponse:
         profile = self.profile

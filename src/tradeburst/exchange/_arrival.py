@@ -10,6 +10,13 @@ body read to its end; clients do not pipeline, and a request that was already qu
 another (one that does) gets the latest chunk received before its claim, the one that
 brought its bytes. A request on a socket without a guard is stamped when claimed.
 
+A chunk is read when the event loop gets to its socket, which is late by whatever kept the
+loop busy meanwhile (the 09:00 auction, a batch of orders before it). Where the kernel says
+how long ago it received the socket's last bytes (`_platform.received_ms_ago`, Linux), the
+arrival is moved back by that, less one kernel tick (its resolution), so that it is never
+earlier than the bytes came and at most a tick later; and never before the connection's
+previous read, which those bytes followed.
+
 An `Arrival` holds one instant on each clock that needs it: the machine's monotonic clock
 (how long the request has waited), the session clock (time priority, records) and the rate
 windows' clock (`Exchange.broker_clock`), all read at once.
@@ -17,19 +24,18 @@ windows' clock (`Exchange.broker_clock`), all read at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aiohttp import web
 
+from tradeburst._platform import kernel_tick_ns, received_ms_ago
 from tradeburst.clock import mono_ns
 from tradeburst.exchange._clock import Clock
 
 __all__ = ["Arrival", "ArrivalClock", "ConnectionArrivals", "arrival_of"]
 
 
-@dataclass(frozen=True, slots=True)
-class Arrival:
+class Arrival(NamedTuple):  # a tuple: one is made for every chunk received
     mono_ns: int
     """The machine's monotonic clock (`tradeburst.clock.mono_ns`)."""
     session_ns: int
@@ -44,6 +50,8 @@ class ArrivalClock:
     def __init__(self, session: Clock, rate: Clock) -> None:
         self._session = session
         self._rate = rate
+        self.tick_ns = kernel_tick_ns()
+        """The resolution of the kernel's word on when bytes came."""
 
     def now(self) -> Arrival:
         session_ns = self._session.now_ns()
@@ -67,21 +75,39 @@ class ConnectionArrivals:
     """One connection's arrivals: `chunk` for every chunk received, `claim` once per
     request as its handling begins."""
 
-    __slots__ = ("_body", "_clock", "_latest", "_opening")
+    __slots__ = ("_body", "_clock", "_latest", "_opening", "_read", "_socket")
 
-    def __init__(self, clock: ArrivalClock) -> None:
+    def __init__(self, clock: ArrivalClock, sock: Any = None) -> None:
+        """`sock` is the connection's socket, to ask the kernel when its bytes came."""
         self._clock = clock
+        self._socket = sock
         self._opening: Arrival | None = None
         """The first chunk received since the last claim, once that request's body ended."""
         self._latest: Arrival | None = None
+        self._read: Arrival | None = None
+        """When the previous chunk was read: the bytes read now came after it."""
         self._body: _Body | None = None
         """The body of the request claimed last; chunks before its end are its own."""
 
     def chunk(self) -> None:
         """A chunk came in (call before it is parsed, so the claimed body is not yet fed)."""
-        self._latest = arrival = self._clock.now()
+        read = self._clock.now()
+        self._latest = arrival = self._came(read)
+        self._read = read
         if self._opening is None and (self._body is None or self._body.is_eof()):
             self._opening = arrival
+
+    def _came(self, read: Arrival) -> Arrival:
+        """When the chunk read at `read` reached the socket, as near as the kernel says."""
+        ago_ms = received_ms_ago(self._socket) if self._socket is not None else None
+        if not ago_ms:
+            return read
+        back_ns = ago_ms * 1_000_000 - self._clock.tick_ns
+        if back_ns <= 0:
+            return read
+        came = self._clock.later(read, -back_ns)
+        previous = self._read
+        return previous if previous is not None and came.mono_ns < previous.mono_ns else came
 
     def claim(self, body: _Body) -> Arrival:
         """The arrival of the request whose handling begins now, with `body` its body."""

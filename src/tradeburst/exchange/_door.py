@@ -79,7 +79,8 @@ class _Guard(asyncio.Protocol):
     def __init__(self, inner: asyncio.Protocol, door: _Door, clock: ArrivalClock) -> None:
         self._inner = inner
         self._door = door
-        self.arrivals = ConnectionArrivals(clock)
+        self._arrival_clock = clock
+        self.arrivals: ConnectionArrivals | None = None
         self._source: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tail = b""
@@ -92,12 +93,14 @@ class _Guard(asyncio.Protocol):
             transport.abort()
             return
         self._source = source
+        self.arrivals = ConnectionArrivals(self._arrival_clock, transport.get_extra_info("socket"))
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self._door.limits.header_timeout_s, transport.abort)
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
-        self.arrivals.chunk()
+        if self.arrivals is not None:
+            self.arrivals.chunk()
         if self._timer is not None:
             seen = self._tail + data
             if _HEADERS_END in seen:

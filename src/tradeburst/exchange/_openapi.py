@@ -111,7 +111,12 @@ _MARKET_DATA = (
 def _information_paths() -> dict[str, Any]:
     """The clock, the limits, the symbols and the quotes."""
     return {
-        "/v1/time": {"get": _operation("The exchange clock", _ref("TimeAnswer"))},
+        "/v1/time": {
+            "get": _operation(
+                "The exchange clock, as this request's arrival stamp (taken as an order's is)",
+                _ref("TimeAnswer"),
+            )
+        },
         "/v1/limits": {
             "get": _operation(
                 "The broker limits enforced on each account", _enveloped(_ref("LimitsAnswer"))
@@ -238,7 +243,7 @@ def _admin_paths() -> dict[str, Any]:
     return {
         "/v1/admin/orders": {
             "get": _operation(
-                "Every accepted order of every account, with receive stamps (admin key)",
+                "Every accepted order of every account, with its arrival stamp (admin key)",
                 _ref("AdminOrders"),
             )
         },

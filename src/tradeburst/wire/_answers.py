@@ -45,11 +45,14 @@ class Envelope(msgspec.Struct, kw_only=True):
 
 
 COUNTED_NS = (
-    "The receive stamp the exchange's rate limiter counted this request by (the time it"
-    " admitted it into the window), in nanoseconds since the Unix epoch on the exchange's"
+    "The stamp the exchange's rate limiter counted this request by: its arrival, when the"
+    " first byte of the request reached the exchange's socket, plus the modelled inbound"
+    " network trip (or, for a request the late fault held, the end of its hold), not when the"
+    " exchange got round to handling it. Nanoseconds since the Unix epoch on the exchange's"
     " clock (the one GET /v1/time reads), truncated to the resolution /v1/limits gives"
-    " (counted_resolution_ns). Null when the exchange does not stamp (its session clock"
-    " runs at another speed than its rate windows)."
+    " (counted_resolution_ns). The windows are judged by these stamps. Null when the"
+    " exchange does not stamp (its session clock runs at another speed than its rate"
+    " windows)."
 )
 
 

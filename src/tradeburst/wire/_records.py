@@ -4,7 +4,8 @@ and `OrderBrief` and `FillBrief`, the parts of an `OrderResult` and a `FilledDat
 follows its orders by.
 
 Prices are `Decimal` (JSON strings), quantities shares, money whole TWD. `received_ns` is
-the exchange's receive stamp (exchange clock, ns since the epoch); Fubon has no such
+the exchange's receive stamp (exchange clock, ns since the epoch: when the request's first
+byte reached its socket, plus the modelled inbound trip); Fubon has no such
 field, the admin API and the rush report need it. `queue_seq` (also ours) numbers the
 order's entries into its book; a reprice enters it again, so a restart can rebuild the
 queues in their true time priority.
