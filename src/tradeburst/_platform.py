@@ -4,8 +4,8 @@ process's page faults and peak memory (not on Windows), where shared memory live
 a file's permission bits mean anything (not on Windows), how a file is locked against other
 processes, the event loop's clock (coarse on Windows before Python 3.13), how late a sleep
 wakes, raising one thread's priority for a few milliseconds (SCHED_FIFO or a lower nice
-value, Linux only), and how long ago the kernel received a TCP socket's last bytes (Linux's
-`TCP_INFO`, at the kernel tick's resolution). Where the platform cannot do
+value, Linux only), and how long a TCP socket's last bytes waited in the kernel (Linux's
+`TCP_INFO`, to within two of its ticks). Where the platform cannot do
 something, this module says so in one line, once per process (a warning of the
 `tradeburst.platform` logger), and goes on. What it can detect (a loop without signal
 handlers, no `os.sched_setaffinity`, a coarse clock) it detects; what only the platform's
@@ -36,14 +36,13 @@ __all__ = [
     "SLEEP_OVERSHOOT_S",
     "RaisedThread",
     "allowed_cores",
+    "bytes_waited_ns",
     "call_on_signals",
     "fifo",
-    "kernel_tick_ns",
     "page_faults",
     "peak_rss_kb",
     "private_file_problem",
     "raise_thread",
-    "received_ms_ago",
     "restore_thread",
     "run_loop",
     "say_once",
@@ -361,15 +360,27 @@ _TCP_INFO_BYTES: Final = 56
 _LAST_DATA_RECV_AT: Final = 52
 """Offset of `tcpi_last_data_recv` (u32, ms) in Linux's `struct tcp_info`, stable since 2.6."""
 _CLOCK_MONOTONIC_COARSE: Final = 6
-"""Linux's clock id; its resolution is the kernel's tick (`1/CONFIG_HZ`)."""
+"""Linux's clock id: CLOCK_MONOTONIC as of the kernel's last tick, its resolution the tick."""
 
 
-def received_ms_ago(sock: Any) -> int | None:
-    """How long ago the kernel received the last bytes on the TCP socket `sock`, in ms at
-    the kernel tick's resolution (`kernel_tick_ns`); None where the platform does not say
-    (said once: a socket's bytes then count as arriving when they are read)."""
+def _kernel_tick_ns() -> int:
+    try:
+        return max(1, round(time.clock_getres(_CLOCK_MONOTONIC_COARSE) * 1e9))
+    except (OSError, AttributeError):
+        return 0
+
+
+_TICK_NS: Final = _kernel_tick_ns() if NAME == "linux" else 0
+
+
+def bytes_waited_ns(sock: Any) -> int | None:
+    """How long, at least, the last bytes the TCP socket `sock` received have waited in the
+    kernel. Linux says how long ago they came in whole ticks of its clock (`TCP_INFO`), one
+    tick more than they waited at most; less that tick, it is never more than they waited
+    and less by under two ticks (8 ms at 250 Hz). None where the platform does not say
+    (said once)."""
     tcp_info = getattr(socket, "TCP_INFO", None)
-    if NAME != "linux" or tcp_info is None:
+    if tcp_info is None or not _TICK_NS:
         say_once(
             "tcp_info",
             "this platform does not say when a socket's bytes arrived: the exchange stamps "
@@ -383,13 +394,4 @@ def received_ms_ago(sock: Any) -> int | None:
     if len(info) < _TCP_INFO_BYTES:
         return None
     ago_ms: int = struct.unpack_from("=I", info, _LAST_DATA_RECV_AT)[0]
-    return ago_ms
-
-
-def kernel_tick_ns() -> int:
-    """The resolution of `received_ms_ago`: the kernel's tick on Linux (4 ms at 250 Hz),
-    10 ms (the coarsest Linux tick) where it cannot be read."""
-    try:
-        return max(1, round(time.clock_getres(_CLOCK_MONOTONIC_COARSE) * 1e9))
-    except (OSError, AttributeError):
-        return 10_000_000
+    return max(0, ago_ms * 1_000_000 - _TICK_NS)

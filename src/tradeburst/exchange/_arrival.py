@@ -12,10 +12,10 @@ brought its bytes. A request on a socket without a guard is stamped when claimed
 
 A chunk is read when the event loop gets to its socket, which is late by whatever kept the
 loop busy meanwhile (the 09:00 auction, a batch of orders before it). Where the kernel says
-how long ago it received the socket's last bytes (`_platform.received_ms_ago`, Linux), the
-arrival is moved back by that, less one kernel tick (its resolution), so that it is never
-earlier than the bytes came and at most a tick later; and never before the connection's
-previous read, which those bytes followed.
+how long the socket's last bytes have waited (`_platform.bytes_waited_ns`, Linux: never
+more, and less by under two kernel ticks), the arrival is moved back by that: never
+earlier than the bytes came; and never before the connection's previous read, which those
+bytes followed.
 
 An `Arrival` holds one instant on each clock that needs it: the machine's monotonic clock
 (how long the request has waited), the session clock (time priority, records) and the rate
@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, Protocol
 
 from aiohttp import web
 
-from tradeburst._platform import kernel_tick_ns, received_ms_ago
+from tradeburst._platform import bytes_waited_ns
 from tradeburst.clock import mono_ns
 from tradeburst.exchange._clock import Clock
 
@@ -50,8 +50,6 @@ class ArrivalClock:
     def __init__(self, session: Clock, rate: Clock) -> None:
         self._session = session
         self._rate = rate
-        self.tick_ns = kernel_tick_ns()
-        """The resolution of the kernel's word on when bytes came."""
 
     def now(self) -> Arrival:
         session_ns = self._session.now_ns()
@@ -99,13 +97,10 @@ class ConnectionArrivals:
 
     def _came(self, read: Arrival) -> Arrival:
         """When the chunk read at `read` reached the socket, as near as the kernel says."""
-        ago_ms = received_ms_ago(self._socket) if self._socket is not None else None
-        if not ago_ms:
+        waited_ns = bytes_waited_ns(self._socket) if self._socket is not None else None
+        if not waited_ns:
             return read
-        back_ns = ago_ms * 1_000_000 - self._clock.tick_ns
-        if back_ns <= 0:
-            return read
-        came = self._clock.later(read, -back_ns)
+        came = self._clock.later(read, -waited_ns)
         previous = self._read
         return previous if previous is not None and came.mono_ns < previous.mono_ns else came
 
