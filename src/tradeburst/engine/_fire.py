@@ -22,6 +22,7 @@ import msgspec
 
 from tradeburst.brokers import Broker
 from tradeburst.clock import mono_ns, wall_ns
+from tradeburst.engine._collector import frozen_for_the_run
 from tradeburst.engine._dispatch_terms import DispatchOptions
 from tradeburst.engine._hours import closed_market_warnings
 from tradeburst.engine._ids import MAX_ORDERS_PER_RUN, client_order_id
@@ -176,14 +177,17 @@ async def _send(
     async with new_run(
         broker, throttle, journal=options.journal, record=record, intents=tagged
     ) as session:
-        clock = await session.warm(terms.concurrency)
-        if target_broker_ns is not None:
-            assert rushing is not None
-            clock, terms = await _hold(session, terms, clock, target_broker_ns, rushing, stop)
-        result = await session.dispatch(
-            command, intents, terms, clock=clock, stop=stop, watch=watch,
-            cancel_on_abort=options.cancel_on_abort, thresholds=options.thresholds,
-        )  # fmt: skip
+        # Its full collection now, not in a rush's last moments before the target, nor
+        # between its two clock estimates (their interval tells the broker clock's rate).
+        with frozen_for_the_run():
+            clock = await session.warm(terms.concurrency)
+            if target_broker_ns is not None:
+                assert rushing is not None
+                clock, terms = await _hold(session, terms, clock, target_broker_ns, rushing, stop)
+            result = await session.dispatch(
+                command, intents, terms, clock=clock, stop=stop, watch=watch,
+                cancel_on_abort=options.cancel_on_abort, thresholds=options.thresholds,
+            )  # fmt: skip
         await session.watch_late_duplicates(result, terms, stop)
         broker.prepare([])  # nothing more is sent: the bodies go before the fills are read
         if target_broker_ns is not None and rushing is not None:
