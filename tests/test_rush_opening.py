@@ -3,7 +3,8 @@ exchange: the opening requests go out that way (on connections the pool already 
 the broker's connection limit is kept), each order is placed once and none before the
 target; when the exchange places an opening order and loses its answer, the order is asked
 about by its `user_def` and found, never sent again; a stop once the opening is built sends
-none of it. Nothing here asserts how fast."""
+none of it; the built requests are written in one step of the loop. Nothing here asserts
+how fast."""
 
 from __future__ import annotations
 
@@ -109,6 +110,62 @@ async def test_a_lost_answer_at_the_prebuilt_opening_is_found_never_resent(
     assert_once_each(records, intents)
     assert all(i.state is IntentState.ACCEPTED and i.by_query for i in intents)
     assert all(i.resent == 0 for i in intents)
+
+
+class StepCountingBroker(SimBroker):
+    """The real client, counting the loop's steps from the moment the opening is built,
+    and noting at which step each opening request is written."""
+
+    def __init__(self, url: str, key: str) -> None:
+        super().__init__(url, key)
+        self.steps = 0
+        self.writes: list[tuple[int, bool]] = []
+        self._counting = False
+
+    async def prepare_opening(self, requests: Sequence[tuple[Sequence[Order], bool]]) -> None:
+        await super().prepare_opening(requests)
+        self._counting = True
+        asyncio.get_running_loop().call_soon(self._step)
+
+    def _step(self) -> None:
+        self.steps += 1
+        if self._counting:
+            asyncio.get_running_loop().call_soon(self._step)
+
+    def write_opening(self, index: int) -> bool:
+        went = super().write_opening(index)
+        self.writes.append((self.steps, went))
+        return went
+
+    def end_opening(self) -> None:
+        self._counting = False
+        super().end_opening()
+
+
+async def test_the_prebuilt_opening_is_written_in_one_step_of_the_loop(
+    start_exchange: StartExchange, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Every opening request is written before the loop runs anything else (no answer,
+    journal commit or task in between), and each order is still placed once."""
+    exchange = await start_exchange(profile="fubon", clock=clock_before())
+    source = write_orders(tmp_path / "orders.csv", ORDERS)
+    options = FireOptions(
+        max_request_age_s=QUICK_AGE_S, journal=tmp_path / "run.sqlite", max_batch=BATCH
+    )
+    async with StepCountingBroker(exchange.url, KEY_A) as broker:
+        result = await rush(source, broker, options, TARGET)
+
+    assert exit_code(result) == 0
+    assert result.dispatch is not None
+    opening = len(result.dispatch.opening_sends_ns)
+    assert opening > 1
+    assert len(broker.writes) == opening
+    assert all(went for _, went in broker.writes), broker.writes
+    assert len({step for step, _ in broker.writes}) == 1, broker.writes
+    assert broker.writes[0][0] > 0  # the loop did step while the rush waited
+    records = await placed(session, exchange.url, ADMIN)
+    intents, _ = journal_run(tmp_path / "run.sqlite")
+    assert_once_each(records, intents)
 
 
 class StopOnceBuilt(SimBroker):

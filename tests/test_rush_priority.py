@@ -12,16 +12,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tradeburst._platform import RaisedThread, raise_thread, restore_thread
-from tradeburst.brokers import OrderState, SimBroker
+from tradeburst.brokers import SimBroker
 from tradeburst.engine import FIFO_PRIORITY, FireOptions, exit_code, rush
 from tradeburst.engine._priority import SWITCH_VARIABLE, RaisedWindow
-from tradeburst.model import Order
 
 from _engine_support import QUICK_AGE_S, write_orders
 from _rush_support import TARGET, clock_before
@@ -109,19 +108,25 @@ def test_the_watchdog_gives_the_priority_back_past_its_cap() -> None:
 
 
 class WatchedBroker(SimBroker):
-    """The real client, noting the loop thread's priority as each request goes."""
+    """The real client, noting the loop thread's priority as each order request goes:
+    written pre-built at the target, or sent through the pool."""
 
     def __init__(self, url: str, key: str) -> None:
         super().__init__(url, key)
         self.seen: list[tuple[int, int, int]] = []
 
-    async def place(self, order: Order) -> OrderState:
-        self.seen.append(priority_of(threading.get_native_id()))
-        return await super().place(order)
+    def write_opening(self, index: int) -> bool:
+        went = super().write_opening(index)
+        if went:
+            self.seen.append(priority_of(threading.get_native_id()))
+        return went
 
-    async def place_batch(self, orders: Sequence[Order]) -> list[OrderState]:
-        self.seen.append(priority_of(threading.get_native_id()))
-        return await super().place_batch(orders)
+    async def _request(
+        self, method: str, path: str, body: bytes | None = None, *, raw: bool = False
+    ) -> Any:
+        if method == "POST":
+            self.seen.append(priority_of(threading.get_native_id()))
+        return await super()._request(method, path, body, raw=raw)
 
 
 async def test_a_rush_sends_its_opening_raised_and_gives_the_priority_back(

@@ -87,39 +87,52 @@ def _read_head(head: bytes) -> tuple[int, int, bool]:
 
 
 class OpeningLane:
-    """One pre-built request and the borrowed connection it goes out on."""
+    """One pre-built request and the borrowed connection it goes out on: `write` it (no
+    await), then read its `answer`."""
 
     def __init__(self, connection: aiohttp.connector.Connection, request: bytes) -> None:
+        pool_protocol = connection.protocol
+        assert pool_protocol is not None, "a borrowed connection is open"
         self._connection = connection
+        self._pool_protocol = pool_protocol
         self._request = request
-
-    @property
-    def usable(self) -> bool:
-        transport = self._connection.transport
-        return transport is not None and not transport.is_closing()
+        self._answer = _Answer()  # made ahead: a write at the target costs no more than it must
+        self._written = False
 
     def release(self) -> None:
         """Hand the connection back unused (the request did not go this way)."""
         self._connection.release()
 
-    async def send(self, timeout_s: float) -> tuple[int, bytes]:
-        """Write the request (at once, before the first await) and read its answer: status
-        and body. Raises `ConnectionError`, `TimeoutError` or `ValueError` once the request
-        has been written and no readable answer came; the connection is then closed."""
+    def write(self) -> bool:
+        """Write the request if its connection is still open; whether it went. Its answer
+        is read from then on, until `answer` takes it."""
         transport = self._connection.transport
-        assert transport is not None and not transport.is_closing(), "check `usable` first"
-        pool_protocol = transport.get_protocol()
-        answer = _Answer()
-        transport.set_protocol(answer)
+        if transport is None or transport.is_closing():
+            return False
+        assert not self._written, "written already"
+        transport.set_protocol(self._answer)
         transport.write(self._request)
+        self._written = True
+        return True
+
+    def abandon(self) -> None:
+        """Close the connection of a written request whose answer no one will read."""
+        self._connection.close()
+
+    async def answer(self, timeout_s: float) -> tuple[int, bytes]:
+        """The written request's answer: status and body. Raises `ConnectionError`,
+        `TimeoutError` or `ValueError` where no readable answer came; the connection is
+        then closed."""
+        assert self._written, "write first"
+        transport = self._connection.transport
         try:
-            status, body, close = await asyncio.wait_for(answer.done, timeout_s)
+            status, body, close = await asyncio.wait_for(self._answer.done, timeout_s)
         except BaseException:
             self._connection.close()
             raise
         finally:
-            if not transport.is_closing():
-                transport.set_protocol(pool_protocol)
+            if transport is not None and not transport.is_closing():
+                transport.set_protocol(self._pool_protocol)
         if close:
             self._connection.close()
         else:

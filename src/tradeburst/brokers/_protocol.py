@@ -125,6 +125,13 @@ class Broker(Protocol):
         only write them; sending works without it, only slower."""
         ...
 
+    def write_opening(self, index: int) -> bool:
+        """Write the `index`th request given to `prepare_opening`, as it built it, in this
+        call (no await, so that the whole opening can leave back to back); whether it
+        went. `place`/`place_batch` of the same orders then only read its answer. False
+        where none was built or it can no longer go: those orders go the usual way."""
+        ...
+
     def end_opening(self) -> None:
         """Give back what `prepare_opening` set aside and was not sent."""
         ...

@@ -4,7 +4,8 @@ One `aiohttp.ClientSession` for the whole run; its `TCPConnector` holds at most
 `connections` keep-alive connections (the broker's connection limit), and `warm` opens them
 all before a burst so no order pays a connection setup. Request bodies are encoded with
 msgspec straight from the model `Order`. A rush's opening requests are built whole ahead and
-go out as bytes on idle connections of the pool (`prepare_opening`, `_opening.py`).
+go out as bytes on idle connections of the pool (`prepare_opening`, `_opening.py`), written
+back to back at the target by `write_opening`, their answers read by `place`/`place_batch`.
 
 An order action's answer carries the stamp the exchange's rate limit counted it by; each
 `OrderState` of the answer has it (`counted_ns`), for the engine to free its throttle slot
@@ -119,6 +120,10 @@ class SimBroker:
         """Encoded order bodies built ahead by `prepare`, by client order id."""
         self._lanes: dict[tuple[str, tuple[str, ...]], OpeningLane] = {}
         """A rush's opening requests built ahead, by path and the orders' client ids."""
+        self._lane_order: list[tuple[tuple[str, tuple[str, ...]], OpeningLane] | None] = []
+        """The same, by their place among the requests `prepare_opening` was given."""
+        self._written: dict[tuple[str, tuple[str, ...]], OpeningLane] = {}
+        """Those of them written (`write_opening`), their answers not yet taken."""
 
     def __repr__(self) -> str:  # never the key
         return f"SimBroker({self._url!r})"
@@ -160,6 +165,9 @@ class SimBroker:
 
     async def aclose(self) -> None:
         self.end_opening()
+        written, self._written = self._written, {}
+        for lane in written.values():
+            lane.abandon()
         session, self._session = self._session, None
         if session is not None:
             await session.close()
@@ -245,21 +253,38 @@ class SimBroker:
         session = self._open_session()
         parts = urlsplit(self._url)
         for orders, batch in requests:
-            if not orders or not all(o.user_def for o in orders):
-                continue
-            connection = await borrow_idle(session)
+            connection = None
+            if orders and all(o.user_def for o in orders):
+                connection = await borrow_idle(session)
             if connection is None:
-                return
+                self._lane_order.append(None)
+                continue
             path = "/v1/orders/batch" if batch else "/v1/orders"
             body = self._batch_body(orders) if batch else self._body(orders[0])
             request = build_request(parts.netloc, parts.path + path, self._headers, body)
-            self._lanes[path, tuple(o.user_def or "" for o in orders)] = OpeningLane(
-                connection, request
-            )
+            key = _lane_key(path, orders)
+            self._lanes[key] = lane = OpeningLane(connection, request)
+            self._lane_order.append((key, lane))
+
+    def write_opening(self, index: int) -> bool:
+        """Write the `index`th request given to `prepare_opening`, in this call, if it was
+        built and its connection is still open; whether it went. `place`/`place_batch` of
+        the same orders then read its answer."""
+        built = self._lane_order[index] if index < len(self._lane_order) else None
+        if built is None:
+            return False
+        key, lane = built
+        if self._lanes.pop(key, None) is not lane:  # sent the usual way meanwhile
+            return False
+        if not lane.write():  # the exchange closed it meanwhile: the pool's way instead
+            lane.release()
+            return False
+        self._written[key] = lane
+        return True
 
     def end_opening(self) -> None:
         """Hand back the connections of opening requests that did not go."""
-        lanes, self._lanes = self._lanes, {}
+        lanes, self._lanes, self._lane_order = self._lanes, {}, []
         for lane in lanes.values():
             lane.release()
 
@@ -360,8 +385,12 @@ class SimBroker:
         return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))
 
     async def _post(self, path: str, body: bytes, orders: Sequence[Order] = ()) -> bytes:
-        lane = self._lanes.pop((path, tuple(o.user_def or "" for o in orders)), None)
-        if lane is not None and lane.usable:
+        key = _lane_key(path, orders)
+        written = self._written.pop(key, None)
+        if written is not None:
+            return await self._post_on(written, path)
+        lane = self._lanes.pop(key, None)
+        if lane is not None and lane.write():
             return await self._post_on(lane, path)
         if lane is not None:  # the exchange closed it meanwhile: the pool's way instead
             lane.release()
@@ -369,8 +398,9 @@ class SimBroker:
         return raw
 
     async def _post_on(self, lane: OpeningLane, path: str) -> bytes:
+        """The answer to the request written on `lane`."""
         try:
-            status, payload = await lane.send(self._answer_timeout_s)
+            status, payload = await lane.answer(self._answer_timeout_s)
         except (ConnectionError, TimeoutError, ValueError) as exc:
             raise AnswerLost(f"POST {path}: no answer ({type(exc).__name__}: {exc})") from exc
         raw: bytes = _answered("POST", path, status, payload, raw=True)
@@ -391,6 +421,10 @@ class SimBroker:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise AnswerLost(f"{method} {path}: no answer ({type(exc).__name__})") from exc
         return _answered(method, path, status, payload, raw=raw)
+
+
+def _lane_key(path: str, orders: Sequence[Order]) -> tuple[str, tuple[str, ...]]:
+    return path, tuple(o.user_def or "" for o in orders)
 
 
 def _answered(method: str, path: str, status: int, payload: bytes, *, raw: bool) -> Any:

@@ -50,6 +50,7 @@ from tradeburst.clock import mono_ns, wall_ns
 from tradeburst.engine._collector import OffUntilReleased
 from tradeburst.engine._dispatch_terms import DispatchOptions, DispatchStats
 from tradeburst.engine._intents import Intent, IntentState
+from tradeburst.engine._opening_burst import write_opening
 from tradeburst.engine._planner import Request, next_ready_at, next_request
 from tradeburst.engine._priority import RaisedWindow
 from tradeburst.engine._reconcile import apply_answer, pair_answers, refused_for_rate
@@ -282,11 +283,11 @@ class Dispatcher:
     async def _open_at(self, start_at_ns: int) -> None:
         """A rush's opening: every request the budget allows at the target is taken ahead,
         and built whole by the broker. From `PRIORITY_LEAD_NS` before the target until the
-        opening is out the loop's thread runs at raised priority (`_priority`). The first
-        waits for the target in a task of its own, so it leaves the moment the wait ends;
-        each of the others is then started and given the loop until its bytes are out, one
-        after the other (where the broker builds them at the target, as Python 3.11's
-        aiohttp does, each would otherwise queue behind every other one's preparation)."""
+        opening is out the loop's thread runs at raised priority (`_priority`). At the
+        target the built requests leave back to back (`_opening_burst`); those the broker
+        could not build ahead follow one at a time, each given the loop until its bytes are
+        out (where the broker builds them at the target, as Python 3.11's aiohttp does,
+        each would otherwise queue behind every other one's preparation)."""
         await wait_until(start_at_ns - PRIORITY_LEAD_NS, spin_s=0.0)
         window = RaisedWindow(PRIORITY_LEAD_NS / 1e9 + self._options.spin_s + OPENING_SENDS_CAP_S)
         window.enter()
@@ -311,19 +312,18 @@ class Dispatcher:
         await self._broker.prepare_opening(
             [([i.order for i in intents], request.batch) for intents, request, _ in opening]
         )
-        if not opening:
-            await wait_until(start_at_ns, spin_s=self._options.spin_s)
-            self.stats.started_ns = mono_ns()
-        else:
-            first_out = asyncio.get_running_loop().create_future()
-            self._spawn(self._send_at(start_at_ns, *opening[0], first_out))
-            if not await first_out:  # Ctrl-C during the wait: nothing goes
-                for intents, _, slots in reversed(opening[1:]):
-                    slots.release()
-                    self._requeue(intents)
-                opening = []
-            await asyncio.sleep(0)  # the first one's body is written
-        for intents, request, slots in opening[1:]:
+        await wait_until(start_at_ns, spin_s=self._options.spin_s)
+        self.stats.started_ns = mono_ns()
+        if self._stopping:  # Ctrl-C during the wait: nothing goes
+            for intents, _, slots in reversed(opening):
+                slots.release()
+                self._requeue(intents)
+            return
+        burst = write_opening(self._broker, opening, self._throttle.now)
+        for (intents, request, slots), sent_ns, sent_at in burst.written:
+            self._count_sent(intents, sent_ns, opening=True)
+            self._spawn(self._answered(intents, request, slots, sent_ns, sent_at))
+        for intents, request, slots in burst.unwritten:
             if self._stopping:  # Ctrl-C during the opening: the rest stays unsent
                 slots.release()
                 self._requeue(intents)
@@ -331,24 +331,6 @@ class Dispatcher:
             self._spawn(self._send(intents, request, slots, opening=True))
             await asyncio.sleep(0)  # the task stamps and builds its request…
             await asyncio.sleep(0)  # …and its body is written
-
-    async def _send_at(
-        self,
-        start_at_ns: int,
-        intents: list[Intent],
-        request: Request,
-        slots: Slots,
-        went: asyncio.Future[bool],
-    ) -> None:
-        """Send at `start_at_ns`, not before; tell `went` whether it went."""
-        await wait_until(start_at_ns, spin_s=self._options.spin_s)
-        self.stats.started_ns = mono_ns()
-        if self._stopping:
-            slots.release()
-            self._requeue(intents)
-            went.set_result(False)
-            return
-        await self._send(intents, request, slots, opening=True, went=went)
 
     def _take_request(self) -> tuple[list[Intent], Request, Slots] | None:
         """The next request the throttle lets go now, with its intents and slots."""
@@ -393,23 +375,17 @@ class Dispatcher:
         )
 
     async def _send(
-        self,
-        intents: list[Intent],
-        request: Request,
-        slots: Slots,
-        *,
-        opening: bool,
-        went: asyncio.Future[bool] | None = None,
+        self, intents: list[Intent], request: Request, slots: Slots, *, opening: bool
     ) -> None:
         if not await self._admitted(intents, slots):
-            if went is not None:
-                went.set_result(False)
             return
-        stats = self.stats
         sent_ns = mono_ns()
         sent_at = self._throttle.now()
-        if went is not None:  # after the stamp: waking its waiter costs a dozen µs here
-            went.set_result(True)  # the waiter runs after this step, which writes the request
+        self._count_sent(intents, sent_ns, opening=opening)
+        await self._answered(intents, request, slots, sent_ns, sent_at)
+
+    def _count_sent(self, intents: list[Intent], sent_ns: int, *, opening: bool) -> None:
+        stats = self.stats
         if opening:
             stats.opening_sends_ns.append(sent_ns)
         stats.first_send_ns = stats.first_send_ns or sent_ns
@@ -417,6 +393,13 @@ class Dispatcher:
         stats.sent += len(intents)
         stats.sends.append((sent_ns, len(intents)))
         self._mark_sent(intents, sent_ns)
+
+    async def _answered(
+        self, intents: list[Intent], request: Request, slots: Slots, sent_ns: int, sent_at: float
+    ) -> None:
+        """The answer to a request sent at `sent_ns` (`sent_at` on the throttle's clock),
+        awaited and settled."""
+        stats = self.stats
         held_while_it_may_land = False
         counted_from: float | None = None  # from a broker stamp, if earlier than the answer
         try:

@@ -181,6 +181,10 @@ class FubonBroker:
     async def prepare_opening(self, requests: Sequence[tuple[Sequence[Order], bool]]) -> None:
         """The SDK builds and sends its requests itself: nothing to build ahead here."""
 
+    def write_opening(self, index: int) -> bool:
+        """Nothing was built ahead: the SDK sends each request itself."""
+        return False
+
     def end_opening(self) -> None:
         """Nothing was set aside."""
 
