@@ -102,6 +102,25 @@ async def test_when_every_read_votes_the_slow_ones_skew_the_offset() -> None:
     assert clock.error_ns >= half_late_ns
 
 
+async def test_an_estimate_is_of_the_moment_its_voting_reads_were_taken() -> None:
+    """Its `read_at_ns` is among its reads, not at their end: two estimates' drift is
+    measured between those moments."""
+    moments: list[tuple[int, int]] = []
+
+    async def read() -> int:
+        before = time.time_ns()
+        if len(moments) >= 3:  # the last reads are slow: they do not vote
+            await asyncio.sleep(LATE_S)
+        moments.append((before, time.time_ns()))
+        return time.time_ns() + TRUE_OFFSET_NS
+
+    clock = await estimate_offset(read, reads=6, keep=3)
+    assert clock.read_at_ns is not None
+    assert moments[0][0] - 1 * MS <= clock.read_at_ns
+    # Each read's midpoint is half its trip before its end; the last is a slow one.
+    assert clock.read_at_ns <= moments[-1][1] - int(LATE_S * 1e9) // 2
+
+
 @pytest.mark.parametrize(("reads", "keep"), [(0, 0), (4, 0), (4, 5), (-1, 1)])
 async def test_the_offset_needs_one_to_reads_voters(reads: int, keep: int) -> None:
     async def never() -> int:

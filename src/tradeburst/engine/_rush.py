@@ -103,7 +103,11 @@ async def hold(
         reason = exc if isinstance(exc, BrokerError) else "it would have run past the target"
         log.warning("the final clock estimate failed (%s); keeping the first one", reason)
         return clock
-    _refuse_other_rates(first, final, wall_ns() - first_local_ns)
+    if first.read_at_ns is not None and final.read_at_ns is not None:
+        between_ns = final.read_at_ns - first.read_at_ns
+    else:
+        between_ns = wall_ns() - first_local_ns
+    _refuse_other_rates(first, final, between_ns)
     return final
 
 

@@ -41,6 +41,9 @@ class ClockOffset:
     """The least (broker time read - `mono_ns()` when its read was sent) of all reads: the
     broker's clock less the monotonic clock, plus the shortest one-way trip to the
     broker's clock; None when not measured."""
+    read_at_ns: int | None = None
+    """The local wall time the estimate is of: the mean midpoint of the reads that voted
+    (what two estimates' drift is measured over); None when not measured."""
 
     def to_broker_ns(self, local_wall_ns: int) -> int:
         return local_wall_ns + self.offset_ns
@@ -58,22 +61,24 @@ async def estimate_offset(
     """Read the broker's clock `reads` times; the median offset of the `keep` fastest."""
     if reads < 1 or not 1 <= keep <= reads:
         raise ValueError("need 1 <= keep <= reads")
-    samples: list[tuple[int, int]] = []  # (round trip, offset), both ns
+    samples: list[tuple[int, int, int]] = []  # (round trip, offset, local midpoint), all ns
     send_to_stamp_ns: int | None = None
     for _ in range(reads):
         sent_ns = mono_ns()
         before = wall_ns()
         broker_ns = await read_broker_ns()
         after = wall_ns()
-        samples.append((after - before, broker_ns - (before + after) // 2))
+        midpoint = (before + after) // 2
+        samples.append((after - before, broker_ns - midpoint, midpoint))
         trip_ns = broker_ns - sent_ns
         send_to_stamp_ns = trip_ns if send_to_stamp_ns is None else min(send_to_stamp_ns, trip_ns)
     samples.sort()
     fastest = samples[:keep]
     return ClockOffset(
-        offset_ns=int(statistics.median(offset for _, offset in fastest)),
+        offset_ns=int(statistics.median(offset for _, offset, _ in fastest)),
         rtt_ns=fastest[0][0],
         error_ns=fastest[-1][0] // 2,
         reads=reads,
         send_to_stamp_ns=send_to_stamp_ns,
+        read_at_ns=sum(midpoint for _, _, midpoint in fastest) // keep,
     )
