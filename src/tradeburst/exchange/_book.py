@@ -23,14 +23,17 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import msgspec
+
 from tradeburst.model import Side, TimeInForce
 
 __all__ = ["AuctionResult", "Book", "BookOrder", "Trade"]
 
 
-@dataclass(slots=True, kw_only=True, eq=False)
-class BookOrder:
-    """The part of an order the book needs; `remaining` falls as the order fills."""
+class BookOrder(msgspec.Struct, kw_only=True, eq=False, gc=False):
+    """The part of an order the book needs; `remaining` falls as the order fills. Equal
+    only to itself (a queue removes this very order); a struct, not a dataclass, because
+    one is made per order and a struct is built several times faster."""
 
     order_id: int
     side: Side
@@ -41,8 +44,7 @@ class BookOrder:
     entered_pre_open: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+class Trade(msgspec.Struct, frozen=True, gc=False):
     buy_id: int
     sell_id: int
     price_cents: int
@@ -142,6 +144,9 @@ class Book:
         self._bids = _Side(is_bid=True)
         self._asks = _Side(is_bid=False)
         self._orders: dict[int, BookOrder] = {}
+        self.met_cents: tuple[int | None, int | None] = (None, None)
+        """The best bid and ask the last trades met: standing when the order that made
+        them came in, or when the auction that made them began."""
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -192,6 +197,10 @@ class Book:
         ):
             return []
         trades = self._sweep(order, contra)
+        if trades:
+            # The other side's best was the first trade's price; this side's still stands.
+            own, met = self._side(order.side).best(), trades[0].price_cents
+            self.met_cents = (own, met) if order.side is Side.BUY else (met, own)
         if order.remaining and order.time_in_force is TimeInForce.ROD:
             if order.is_market:
                 order.price_cents = self._converted_price(order.side)
@@ -233,6 +242,7 @@ class Book:
         if price is None:
             return AuctionResult(price_cents=None, volume=0, reranked=self._still_in(shuffled))
         trades: list[Trade] = []
+        self.met_cents = (self._bids.best(), self._asks.best())
         left = volume
         while left:
             bid_price, ask_price = self._bids.best(), self._asks.best()
