@@ -11,40 +11,58 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from tradeburst.exchange._symbols import Symbol
-from tradeburst.model import MarketType, Order, PriceType, Side
+from tradeburst.model import MarketType, Order, PriceType, Side, TimeInForce
 from tradeburst.rules import Phase, order_type_problem, quantity_problem, to_cents
 
 __all__ = ["EntryCheck", "entry_problem", "price_problem"]
 
 
 class EntryCheck:
-    """`entry_problem` over a fixed set of symbols, remembering valid limit prices. What
-    it keeps is bounded by the symbols' daily bands: only prices on the ladder inside the
-    band are kept, at most about a thousand a symbol."""
+    """`entry_problem` over a fixed set of symbols, remembering what it found valid: each
+    symbol's limit prices and the whole-lot quantities. What it keeps is bounded by the
+    symbols' daily bands (only prices on the ladder inside the band, at most about a
+    thousand a symbol) and by the largest order (499 quantities)."""
 
     def __init__(self, symbols: Mapping[str, Symbol]) -> None:
         self._symbols = symbols
         self._valid_cents: dict[str, dict[Decimal, int]] = {code: {} for code in symbols}
+        self._valid_lots: set[int] = set()
+        """Quantities found valid on the regular board."""
 
     def problem(self, order: Order, phase: Phase) -> tuple[str | None, int]:
         """`entry_problem` of `order` for its symbol, if listed."""
         valid = self._valid_cents.get(order.symbol)
         price = order.price_twd  # a limit order's is finite (an `Order` checks): hashable
-        if valid is None or price is None or order.price_type is not PriceType.LIMIT:
+        if valid is None or price is None or order.price_type is not _LIMIT:
             return entry_problem(self._symbols.get(order.symbol), order, phase)
         cents = valid.get(price)
         if cents is None:
             problem, cents = entry_problem(self._symbols[order.symbol], order, phase)
             if problem is None:
                 valid[price] = cents
+                self._valid_lots.add(order.quantity)
             return problem, cents
         # The checks of `entry_problem` before the price, in its order.
-        if order.market_type is not MarketType.COMMON:
+        if order.market_type is not _COMMON:
             return _market_type_problem(order.market_type), 0
-        problem = quantity_problem(order.quantity, order.market_type)
-        if problem is None:
-            problem = order_type_problem(phase, PriceType.LIMIT, order.time_in_force)
+        if order.quantity not in self._valid_lots:
+            problem = quantity_problem(order.quantity, _COMMON)
+            if problem is not None:
+                return problem, 0
+            self._valid_lots.add(order.quantity)
+        problem = _LIMIT_ORDER_PROBLEMS[phase, order.time_in_force]
         return (problem, 0) if problem is not None else (None, cents)
+
+
+_LIMIT = PriceType.LIMIT
+_COMMON = MarketType.COMMON
+"""Module constants: on Python 3.11 an enum member read goes through the metaclass's
+attribute hook, several times the cost of a global, and every order reads these."""
+
+_LIMIT_ORDER_PROBLEMS = {
+    (phase, tif): order_type_problem(phase, _LIMIT, tif) for phase in Phase for tif in TimeInForce
+}
+"""`order_type_problem` of a limit order, for each phase and time in force, made once."""
 
 
 def _market_type_problem(market_type: MarketType) -> str:

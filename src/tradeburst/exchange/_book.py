@@ -29,6 +29,12 @@ from tradeburst.model import Side, TimeInForce
 
 __all__ = ["AuctionResult", "Book", "BookOrder", "Trade"]
 
+# Read for every order, as module constants: on Python 3.11 `Side.BUY` goes through the
+# enum metaclass's attribute hook, several times the cost of a global.
+_BUY = Side.BUY
+_ROD = TimeInForce.ROD
+_FOK = TimeInForce.FOK
+
 
 class BookOrder(msgspec.Struct, kw_only=True, eq=False, gc=False):
     """The part of an order the book needs; `remaining` falls as the order fills. Equal
@@ -190,9 +196,10 @@ class Book:
 
         IOC drops what does not fill at once; FOK fills completely or not at all.
         """
-        contra = self._side(order.side.opposite)
+        is_buy = order.side is _BUY
+        contra = self._asks if is_buy else self._bids
         if (
-            order.time_in_force is TimeInForce.FOK
+            order.time_in_force is _FOK
             and contra.quantity_at_or_better(order.price_cents) < order.remaining
         ):
             return []
@@ -200,8 +207,8 @@ class Book:
         if trades:
             # The other side's best was the first trade's price; this side's still stands.
             own, met = self._side(order.side).best(), trades[0].price_cents
-            self.met_cents = (own, met) if order.side is Side.BUY else (met, own)
-        if order.remaining and order.time_in_force is TimeInForce.ROD:
+            self.met_cents = (own, met) if is_buy else (met, own)
+        if order.remaining and order.time_in_force is _ROD:
             if order.is_market:
                 order.price_cents = self._converted_price(order.side)
             self.rest(order)
@@ -265,11 +272,11 @@ class Book:
     # -- internals ----------------------------------------------------------------------
 
     def _side(self, side: Side) -> _Side:
-        return self._bids if side is Side.BUY else self._asks
+        return self._bids if side is _BUY else self._asks
 
     def _sweep(self, order: BookOrder, contra: _Side) -> list[Trade]:
         trades: list[Trade] = []
-        is_buy = order.side is Side.BUY
+        is_buy = order.side is _BUY
         while order.remaining:
             best = contra.best()
             if best is None or (best > order.price_cents if is_buy else best < order.price_cents):

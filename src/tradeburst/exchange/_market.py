@@ -47,6 +47,16 @@ __all__ = ["Market", "Refusal", "order_no_text"]
 
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+# Enum members and properties read for every order, as module constants: on Python 3.11
+# `PriceType.LIMIT` goes through the enum metaclass's attribute hook, several times the
+# cost of a global, and an order reads a dozen.
+_LIMIT = PriceType.LIMIT
+_MARKET = PriceType.MARKET
+_ACCEPTED = OrderStatus.ACCEPTED
+_SENT_TO_BACKEND = OrderStatus.SENT_TO_BACKEND
+_NEW = FunctionType.NEW
+_IS_CALL = {phase: phase.is_call for phase in Phase}
+
 
 def order_no_text(number: int) -> str:
     """Fubon-style 5-character order number (base 36) for the day's `number`-th order."""
@@ -226,9 +236,9 @@ class Market:
         record.order_no = order_no = order_no_text(self._next_order)
         self._next_order += 1
         self._by_order_no[order_no] = seq
-        record.status = OrderStatus.ACCEPTED
+        record.status = _ACCEPTED
         price_type = order.price_type
-        if price_type is not PriceType.LIMIT and price_type is not PriceType.MARKET:
+        if price_type is not _LIMIT and price_type is not _MARKET:
             record.after_price = price_of_cents(price_cents)
         self._changed(record)
         book_order = BookOrder(
@@ -237,7 +247,7 @@ class Market:
             price_cents=price_cents,
             remaining=order.quantity,
             time_in_force=order.time_in_force,
-            is_market=price_type is PriceType.MARKET,
+            is_market=price_type is _MARKET,
         )
         self._enter(self.books[order.symbol], book_order, record, phase)
         return record
@@ -431,7 +441,7 @@ class Market:
         now_ns = self.clock.now_ns()  # one reading: the record's date and time agree
         day = self.schedule.day_of(now_ns)
         record = OrderResult(
-            function_type=FunctionType.NEW,
+            function_type=_NEW,
             date=day.date_text,
             seq_no=f"{seq:011d}",
             branch_no=account.branch_no,
@@ -445,7 +455,7 @@ class Market:
             quantity=order.quantity,
             time_in_force=order.time_in_force,
             order_type=order.order_type,
-            status=OrderStatus.SENT_TO_BACKEND,
+            status=_SENT_TO_BACKEND,
             after_price_type=order.price_type,
             after_price=order.price_twd,
             after_qty=order.quantity,
@@ -473,7 +483,7 @@ class Market:
         the request's phase."""
         record.queue_seq = self._next_queue
         self._next_queue += 1
-        if phase.is_call:
+        if _IS_CALL[phase]:
             book_order.entered_pre_open = phase is Phase.PRE_OPEN
             book.rest(book_order)
         else:
