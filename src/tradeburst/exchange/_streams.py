@@ -197,10 +197,12 @@ class MarketDataFeed(MarketListener):
         self._publish("trades", symbol, data)
 
     def book_changed(self, symbol: str) -> None:
-        if self._subscribers.get(("books", symbol)):
-            self._publish("books", symbol, self._book_snapshot(symbol))
-        else:
-            self._seq[("books", symbol)] += 1
+        key = ("books", symbol)
+        subscribers = self._subscribers.get(key)
+        self._seq[key] += 1
+        if subscribers:
+            data = self._last[key] = self._book_snapshot(symbol)
+            self._send(key, data, subscribers)
 
     def _publish(self, channel: str, symbol: str, data: Any) -> None:
         key = (channel, symbol)
