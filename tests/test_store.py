@@ -100,10 +100,18 @@ async def test_the_log_is_checkpointed_into_the_database_file_by_a_worker(
     (SQLite's own, which synced inside a commit, is off): the file alone then holds it."""
     monkeypatch.setattr("tradeburst.exchange._store.CHECKPOINT_BYTES", 1)
     store = Store(tmp_path / "x.db")
+    checkpointed = threading.Event()
+    real_checkpoint = store._run_checkpoint
+
+    def noted_checkpoint() -> None:
+        real_checkpoint()
+        checkpointed.set()
+
+    # Noted by the worker itself: it may finish, and the store forget it, before the
+    # commit's answer has come back here.
+    monkeypatch.setattr(store, "_run_checkpoint", noted_checkpoint)
     await _commit_records(store, range(1, 11))
-    checkpoint = store._checkpoint
-    assert checkpoint is not None
-    await checkpoint
+    assert await asyncio.to_thread(checkpointed.wait, 60)  # bounded: catches a hang only
     shutil.copy(tmp_path / "x.db", tmp_path / "copy.db")  # without its -wal file
     copy = sqlite3.connect(tmp_path / "copy.db")
     assert copy.execute("SELECT count(*) FROM orders").fetchone() == (10,)
