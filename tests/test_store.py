@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tradeburst.clock import TAIPEI
@@ -31,7 +32,7 @@ from tradeburst.model import (
     Side,
     TimeInForce,
 )
-from tradeburst.wire import OrderResult
+from tradeburst.wire import FilledData, OrderResult
 
 
 def _record(seq: int) -> OrderResult:
@@ -99,10 +100,18 @@ async def test_the_log_is_checkpointed_into_the_database_file_by_a_worker(
     (SQLite's own, which synced inside a commit, is off): the file alone then holds it."""
     monkeypatch.setattr("tradeburst.exchange._store.CHECKPOINT_BYTES", 1)
     store = Store(tmp_path / "x.db")
+    checkpointed = threading.Event()
+    real_checkpoint = store._run_checkpoint
+
+    def noted_checkpoint() -> None:
+        real_checkpoint()
+        checkpointed.set()
+
+    # Noted by the worker itself: it may finish, and the store forget it, before the
+    # commit's answer has come back here.
+    monkeypatch.setattr(store, "_run_checkpoint", noted_checkpoint)
     await _commit_records(store, range(1, 11))
-    checkpoint = store._checkpoint
-    assert checkpoint is not None
-    await checkpoint
+    assert await asyncio.to_thread(checkpointed.wait, 60)  # bounded: catches a hang only
     shutil.copy(tmp_path / "x.db", tmp_path / "copy.db")  # without its -wal file
     copy = sqlite3.connect(tmp_path / "copy.db")
     assert copy.execute("SELECT count(*) FROM orders").fetchone() == (10,)
@@ -138,6 +147,68 @@ async def test_a_commit_due_during_a_checkpoint_waits_for_it_and_is_kept(
     store.close()
     reopened = Store(tmp_path / "x.db")
     assert sorted(int(r.seq_no) for r in reopened.load()[0]) == list(range(1, 13))
+    reopened.close()
+
+
+_LAYOUT_BEFORE = """
+CREATE TABLE orders (seq INTEGER PRIMARY KEY, account TEXT NOT NULL, user_def TEXT,
+    order_no TEXT, status INTEGER NOT NULL, received_ns INTEGER NOT NULL, body BLOB NOT NULL);
+CREATE TABLE fills (filled_no TEXT PRIMARY KEY, account TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE market (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+def _fill(seq: int, filled_no: int) -> FilledData:
+    return FilledData(
+        date="2026/11/25",
+        branch_no="6460",
+        account="9800001",
+        seq_no=f"{seq:011d}",
+        order_no=f"{seq:05d}",
+        stock_no="2891",
+        buy_sell=Side.BUY,
+        order_type=OrderType.STOCK,
+        filled_no=f"{filled_no:011d}",
+        filled_avg_price=Decimal("40.6000"),
+        filled_qty=1000,
+        filled_price=Decimal("40.60"),
+        filled_time="09:00:00.000",
+    )
+
+
+async def test_a_database_in_the_earlier_layout_is_moved_and_keeps_everything(
+    tmp_path: Path,
+) -> None:
+    """A file written before records were keyed by number alone (each order's fields in
+    columns too, fills keyed by text) opens with every order and fill, takes new ones,
+    and keeps them all across a restart."""
+    db = tmp_path / "x.db"
+    before = sqlite3.connect(db)
+    before.executescript(_LAYOUT_BEFORE)
+    encode = msgspec.msgpack.encode
+    with before:
+        before.executemany(
+            "INSERT INTO orders VALUES (?,?,?,?,?,?,?)",
+            [(seq, "9800001", None, f"{seq:05d}", 10, 0, encode(_record(seq))) for seq in (1, 2)],
+        )
+        before.execute(
+            "INSERT INTO fills VALUES (?,?,?)", ("00000000001", "9800001", encode(_fill(1, 1)))
+        )
+        before.execute("INSERT INTO market VALUES ('synced_ns', 7)")
+    before.close()
+    store = Store(db)
+    records, fills = store.load()
+    assert sorted(r.seq_no for r in records) == [f"{seq:011d}" for seq in (1, 2)]
+    assert [f.filled_no for f in fills] == ["00000000001"]
+    assert store.synced_ns() == 7
+    store.order_changed(_record(3))
+    store.filled(_fill(3, 2))
+    await store.committed()
+    store.close()
+    reopened = Store(db)
+    records, fills = reopened.load()
+    assert sorted(int(r.seq_no) for r in records) == [1, 2, 3]
+    assert sorted(f.filled_no for f in fills) == ["00000000001", "00000000002"]
     reopened.close()
 
 

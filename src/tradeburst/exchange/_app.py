@@ -370,8 +370,9 @@ class ExchangeApp:
     def place_checked(
         self, account: Account, checked: list[tuple[Order, str | None]], received_ns: int
     ) -> Envelope:
-        """Place a checked batch, in order, and the envelope that answers it."""
-        records = [self.market.place(account, order, received_ns) for order, _ in checked]
+        """Place a checked batch, in order and under one phase, and the envelope that
+        answers it."""
+        records = self.market.place_batch(account, [order for order, _ in checked], received_ns)
         warnings = [f"orders[{i}]: {w}" for i, (_, w) in enumerate(checked) if w]
         return Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
 

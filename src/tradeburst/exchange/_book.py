@@ -23,14 +23,23 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import msgspec
+
 from tradeburst.model import Side, TimeInForce
 
 __all__ = ["AuctionResult", "Book", "BookOrder", "Trade"]
 
+# Read for every order, as module constants: on Python 3.11 `Side.BUY` goes through the
+# enum metaclass's attribute hook, several times the cost of a global.
+_BUY = Side.BUY
+_ROD = TimeInForce.ROD
+_FOK = TimeInForce.FOK
 
-@dataclass(slots=True, kw_only=True, eq=False)
-class BookOrder:
-    """The part of an order the book needs; `remaining` falls as the order fills."""
+
+class BookOrder(msgspec.Struct, kw_only=True, eq=False, gc=False):
+    """The part of an order the book needs; `remaining` falls as the order fills. Equal
+    only to itself (a queue removes this very order); a struct, not a dataclass, because
+    one is made per order and a struct is built several times faster."""
 
     order_id: int
     side: Side
@@ -41,8 +50,7 @@ class BookOrder:
     entered_pre_open: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+class Trade(msgspec.Struct, frozen=True, gc=False):
     buy_id: int
     sell_id: int
     price_cents: int
@@ -142,6 +150,9 @@ class Book:
         self._bids = _Side(is_bid=True)
         self._asks = _Side(is_bid=False)
         self._orders: dict[int, BookOrder] = {}
+        self.met_cents: tuple[int | None, int | None] = (None, None)
+        """The best bid and ask the last trades met: standing when the order that made
+        them came in, or when the auction that made them began."""
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -185,14 +196,19 @@ class Book:
 
         IOC drops what does not fill at once; FOK fills completely or not at all.
         """
-        contra = self._side(order.side.opposite)
+        is_buy = order.side is _BUY
+        contra = self._asks if is_buy else self._bids
         if (
-            order.time_in_force is TimeInForce.FOK
+            order.time_in_force is _FOK
             and contra.quantity_at_or_better(order.price_cents) < order.remaining
         ):
             return []
         trades = self._sweep(order, contra)
-        if order.remaining and order.time_in_force is TimeInForce.ROD:
+        if trades:
+            # The other side's best was the first trade's price; this side's still stands.
+            own, met = self._side(order.side).best(), trades[0].price_cents
+            self.met_cents = (own, met) if is_buy else (met, own)
+        if order.remaining and order.time_in_force is _ROD:
             if order.is_market:
                 order.price_cents = self._converted_price(order.side)
             self.rest(order)
@@ -233,6 +249,7 @@ class Book:
         if price is None:
             return AuctionResult(price_cents=None, volume=0, reranked=self._still_in(shuffled))
         trades: list[Trade] = []
+        self.met_cents = (self._bids.best(), self._asks.best())
         left = volume
         while left:
             bid_price, ask_price = self._bids.best(), self._asks.best()
@@ -255,11 +272,11 @@ class Book:
     # -- internals ----------------------------------------------------------------------
 
     def _side(self, side: Side) -> _Side:
-        return self._bids if side is Side.BUY else self._asks
+        return self._bids if side is _BUY else self._asks
 
     def _sweep(self, order: BookOrder, contra: _Side) -> list[Trade]:
         trades: list[Trade] = []
-        is_buy = order.side is Side.BUY
+        is_buy = order.side is _BUY
         while order.remaining:
             best = contra.best()
             if best is None or (best > order.price_cents if is_buy else best < order.price_cents):

@@ -5,25 +5,30 @@ what they use; `Listeners` hands each event only to those that override it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradeburst.wire import FilledData, OrderResult
 
 __all__ = ["Listeners", "MarketListener", "TradePrint"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TradePrint:
-    """One trade as the market prints it; `volume` is the symbol's day volume after it,
-    `flag` marks auction prints (`isOpen`, `isClose`)."""
+class TradePrint(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One trade as the market prints it; `price` is `price_cents` as a `Decimal`,
+    `volume` is the symbol's day volume after it, `flag` marks auction prints (`isOpen`,
+    `isClose`), `bid_cents` and `ask_cents` the best prices it met (standing when its
+    order came in, or before its auction ran). A struct: one is made per trade."""
 
     symbol: str
     price: Decimal
+    price_cents: int
     quantity: int
     volume: int
     time_ns: int
     flag: str | None
+    bid_cents: int | None = None
+    ask_cents: int | None = None
 
 
 class MarketListener:

@@ -20,11 +20,12 @@ from decimal import Decimal
 
 from tradeburst.errors import TradeburstError
 from tradeburst.exchange._accounts import Account
-from tradeburst.exchange._admission import entry_problem, price_problem
+from tradeburst.exchange._admission import EntryCheck, price_problem
 from tradeburst.exchange._book import Book, BookOrder, Trade
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._events import Listeners, TradePrint
 from tradeburst.exchange._fill_records import fill_record
+from tradeburst.exchange._prices import price_of_cents
 from tradeburst.exchange._schedule import Change, Schedule
 from tradeburst.exchange._symbols import Symbol
 from tradeburst.model import (
@@ -45,6 +46,16 @@ from tradeburst.wire import FilledData, OrderResult
 __all__ = ["Market", "Refusal", "order_no_text"]
 
 _BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+# Enum members and properties read for every order, as module constants: on Python 3.11
+# `PriceType.LIMIT` goes through the enum metaclass's attribute hook, several times the
+# cost of a global, and an order reads a dozen.
+_LIMIT = PriceType.LIMIT
+_MARKET = PriceType.MARKET
+_ACCEPTED = OrderStatus.ACCEPTED
+_SENT_TO_BACKEND = OrderStatus.SENT_TO_BACKEND
+_NEW = FunctionType.NEW
+_IS_CALL = {phase: phase.is_call for phase in Phase}
 
 
 def order_no_text(number: int) -> str:
@@ -83,6 +94,7 @@ class Market:
         self.listeners = Listeners()
         self._rng = rng or random.Random()
         self.books = {code: self._new_book(symbol) for code, symbol in symbols.items()}
+        self._entry = EntryCheck(symbols)
         self._records: dict[int, OrderResult] = {}
         self._by_order_no: dict[str, int] = {}
         self._by_account: dict[str, list[OrderResult]] = defaultdict(list)
@@ -200,9 +212,20 @@ class Market:
     def place(self, account: Account, order: Order, received_ns: int) -> OrderResult:
         """Accept or reject one order; an accepted order is matched at once if it can be."""
         self.sync()
+        return self._place(account, order, received_ns, self.phase())
+
+    def place_batch(
+        self, account: Account, orders: Iterable[Order], received_ns: int
+    ) -> list[OrderResult]:
+        """Place the orders of one batch request, in order, under one phase: the request is
+        one step, so a phase change that comes due meanwhile runs after it, not inside it."""
+        self.sync()
         phase = self.phase()
-        problem, price_cents = entry_problem(self.symbols.get(order.symbol), order, phase)
-        record = self._new_record(account, order, received_ns)
+        return [self._place(account, order, received_ns, phase) for order in orders]
+
+    def _place(self, account: Account, order: Order, received_ns: int, phase: Phase) -> OrderResult:
+        problem, price_cents = self._entry.problem(order, phase)
+        seq, record = self._new_record(account, order, received_ns)
         if problem is not None:
             record.status = OrderStatus.FAILED
             record.function_type = FunctionType.FAILED
@@ -210,21 +233,21 @@ class Market:
             record.error_message = problem
             self._changed(record)
             return record
-        record.order_no = order_no_text(self._next_order)
+        record.order_no = order_no = order_no_text(self._next_order)
         self._next_order += 1
-        self._by_order_no[record.order_no] = int(record.seq_no)
-        record.status = OrderStatus.ACCEPTED
-        record.function_type = FunctionType.NEW
-        if order.price_type is not PriceType.LIMIT and order.price_type is not PriceType.MARKET:
-            record.after_price = from_cents(price_cents)
+        self._by_order_no[order_no] = seq
+        record.status = _ACCEPTED
+        price_type = order.price_type
+        if price_type is not _LIMIT and price_type is not _MARKET:
+            record.after_price = price_of_cents(price_cents)
         self._changed(record)
         book_order = BookOrder(
-            order_id=int(record.seq_no),
+            order_id=seq,
             side=order.side,
             price_cents=price_cents,
             remaining=order.quantity,
             time_in_force=order.time_in_force,
-            is_market=order.price_type is PriceType.MARKET,
+            is_market=price_type is _MARKET,
         )
         self._enter(self.books[order.symbol], book_order, record, phase)
         return record
@@ -408,13 +431,17 @@ class Market:
             self._text = self.schedule.day_of(moment_ns).clock_text(moment_ns)
         return self._text
 
-    def _new_record(self, account: Account, order: Order, received_ns: int) -> OrderResult:
+    def _new_record(
+        self, account: Account, order: Order, received_ns: int
+    ) -> tuple[int, OrderResult]:
+        """A new order's sequence number and record, as sent to the backend (a new order:
+        the function type is `NEW` until it is refused)."""
         seq = self._next_seq
         self._next_seq += 1
         now_ns = self.clock.now_ns()  # one reading: the record's date and time agree
         day = self.schedule.day_of(now_ns)
         record = OrderResult(
-            function_type=FunctionType.NEW,
+            function_type=_NEW,
             date=day.date_text,
             seq_no=f"{seq:011d}",
             branch_no=account.branch_no,
@@ -428,7 +455,7 @@ class Market:
             quantity=order.quantity,
             time_in_force=order.time_in_force,
             order_type=order.order_type,
-            status=OrderStatus.SENT_TO_BACKEND,
+            status=_SENT_TO_BACKEND,
             after_price_type=order.price_type,
             after_price=order.price_twd,
             after_qty=order.quantity,
@@ -438,7 +465,7 @@ class Market:
         )
         self._records[seq] = record
         self._by_account[account.account].append(record)
-        return record
+        return seq, record
 
     def _owned(self, account: Account, order_no: str) -> OrderResult:
         seq = self._by_order_no.get(order_no)
@@ -456,7 +483,7 @@ class Market:
         the request's phase."""
         record.queue_seq = self._next_queue
         self._next_queue += 1
-        if phase.is_call:
+        if _IS_CALL[phase]:
             book_order.entered_pre_open = phase is Phase.PRE_OPEN
             book.rest(book_order)
         else:
@@ -465,7 +492,7 @@ class Market:
                 self._finish_unfilled(record)
             elif book_order.is_market and book_order.order_id in book:
                 # It rests at its converted reference price; the record keeps it.
-                record.after_price = from_cents(book_order.price_cents)
+                record.after_price = price_of_cents(book_order.price_cents)
                 self._changed(record)
         self._book_changed(book)
 
@@ -484,15 +511,18 @@ class Market:
         now_ns = self.clock.now_ns()
         now_text = self._time_text(now_ns)
         symbol = book.symbol
-        records = self._fills
+        fills_of = self._fills
+        records = self._records
         listeners = self.listeners
+        volume = self._volume[symbol]
+        bid_cents, ask_cents = book.met_cents
         for trade in trades:
             price_cents = trade.price_cents
-            price = from_cents(price_cents)
+            price = price_of_cents(price_cents)
             quantity = trade.quantity
-            volume = self._volume[symbol] = self._volume[symbol] + quantity
+            volume += quantity
             for order_id in (trade.buy_id, trade.sell_id):
-                record = self._records[order_id]
+                record = records[order_id]
                 filled_no = f"{self._next_fill:011d}"
                 self._next_fill += 1
                 fill = fill_record(
@@ -500,16 +530,20 @@ class Market:
                 )
                 for order_changed in listeners.order_changed:
                     order_changed(record)
-                records[record.account].append(fill)
+                fills_of[record.account].append(fill)
                 for filled in listeners.filled:
                     filled(fill)
+            self._volume[symbol] = volume
             print_ = TradePrint(
                 symbol=symbol,
                 price=price,
+                price_cents=price_cents,
                 quantity=quantity,
                 volume=volume,
                 time_ns=now_ns,
                 flag=flag,
+                bid_cents=bid_cents,
+                ask_cents=ask_cents,
             )
             for traded in listeners.traded:
                 traded(print_)

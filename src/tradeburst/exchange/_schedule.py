@@ -2,7 +2,10 @@
 which phase it is now, and hands out, in order and once each, the phase changes that have
 come due since it was last asked: the opening auction at 09:00, the start of the closing
 call at 13:25, the closing auction at 13:30, and a new day at midnight. The market decides
-what each change does; the schedule only keeps time."""
+what each change does; the schedule only keeps time.
+
+Both are asked on every request, so each answer is kept for as long as it holds: the phase
+until the next boundary of the day, and "nothing is due" until the next change."""
 
 from __future__ import annotations
 
@@ -12,7 +15,14 @@ from datetime import date
 
 from tradeburst.clock import ExchangeDay
 from tradeburst.exchange._clock import Clock
-from tradeburst.rules import CLOSE_AUCTION, CLOSING_CALL_START, OPEN, Phase, phase_at
+from tradeburst.rules import (
+    CLOSE_AUCTION,
+    CLOSING_CALL_START,
+    OPEN,
+    PRE_OPEN_START,
+    Phase,
+    phase_at,
+)
 
 __all__ = ["Change", "Schedule"]
 
@@ -25,6 +35,7 @@ class Change(enum.Enum):
 
 
 _DAYTIME_CHANGES = (Change.OPENING_AUCTION, Change.CLOSING_CALL, Change.CLOSING_AUCTION)
+_PHASE_BOUNDARIES = (PRE_OPEN_START, OPEN, CLOSING_CALL_START, CLOSE_AUCTION)
 
 
 class Schedule:
@@ -35,6 +46,10 @@ class Schedule:
         self._calendar = ExchangeDay.containing(self._synced_ns)
         self.day: date = self._calendar.date
         """The trading day the changes handed out so far have brought the market to."""
+        self._quiet_until_ns = self._synced_ns
+        """Before this, no change comes due after `_synced_ns`."""
+        self._phase_span = (0, 0, Phase.CLOSED)
+        """(from, until, phase): the phase of every moment in [from, until)."""
 
     def day_of(self, moment_ns: int) -> ExchangeDay:
         """The calendar day of `moment_ns`, kept while time stays in it."""
@@ -57,14 +72,28 @@ class Schedule:
         return self._phase_at(self._synced_ns)
 
     def _phase_at(self, moment_ns: int) -> Phase:
+        start_ns, until_ns, phase = self._phase_span
+        if start_ns <= moment_ns < until_ns:
+            return phase
         if self.always_open:
-            return Phase.CONTINUOUS
-        return phase_at(self.day_of(moment_ns).time_of_day(moment_ns))
+            phase = Phase.CONTINUOUS
+            self._phase_span = (-(2**63), 2**63, phase)
+            return phase
+        day = self.day_of(moment_ns)
+        bounds = [day.start_ns, *(day.at(when) for when in _PHASE_BOUNDARIES), day.end_ns]
+        start_ns = max(bound for bound in bounds if bound <= moment_ns)
+        until_ns = min(bound for bound in bounds if bound > moment_ns)
+        phase = phase_at(day.time_of_day(moment_ns))
+        self._phase_span = (start_ns, until_ns, phase)
+        return phase
 
     def due(self) -> Iterator[Change]:
         """Every change between the last call and now, in order; none if always open."""
         now_ns = self.clock.now_ns()
         if self.always_open or now_ns <= self._synced_ns:
+            return
+        if now_ns < self._quiet_until_ns:
+            self._synced_ns = now_ns
             return
         while (day_end_ns := self.day_of(self._synced_ns).end_ns) <= now_ns:
             yield from self._daytime_changes(self._synced_ns, day_end_ns - 1)
@@ -73,6 +102,11 @@ class Schedule:
             yield Change.NEW_DAY
         yield from self._daytime_changes(self._synced_ns, now_ns)
         self._synced_ns = now_ns
+        day = self.day_of(now_ns)
+        self._quiet_until_ns = min(
+            [at for change in _DAYTIME_CHANGES if (at := day.at(change.value)) > now_ns]
+            + [day.end_ns]
+        )
 
     def _daytime_changes(self, after_ns: int, until_ns: int) -> Iterator[Change]:
         day = self.day_of(until_ns)
@@ -96,4 +130,5 @@ class Schedule:
         so a restart runs what passed while the exchange was down. True if the opening
         auction of that day is still to come."""
         self._synced_ns = min(self._synced_ns, moment_ns)
+        self._quiet_until_ns = self._synced_ns  # work out what is due afresh
         return self._synced_ns < self.day_of(self._synced_ns).at(OPEN)

@@ -49,25 +49,25 @@ class StoreInUse(TradeburstError, sqlite3.OperationalError):
 
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    seq INTEGER PRIMARY KEY,
-    account TEXT NOT NULL,
-    user_def TEXT,
-    order_no TEXT,
-    status INTEGER NOT NULL,
-    received_ns INTEGER NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS fills (
-    filled_no TEXT PRIMARY KEY,
-    account TEXT NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS market (
-    key TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
+CREATE TABLE IF NOT EXISTS orders (seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS fills (filled_no INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS market (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+"""Each record whole in `body` (msgpack, by field name), keyed by its number: the rowid,
+so a row costs one b-tree and no index. Nothing reads the records by another column."""
+
+_OLD_LAYOUT = """
+ALTER TABLE orders RENAME TO orders_before;
+ALTER TABLE fills RENAME TO fills_before;
+CREATE TABLE orders (seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE fills (filled_no INTEGER PRIMARY KEY, body BLOB NOT NULL);
+INSERT INTO orders SELECT seq, body FROM orders_before;
+INSERT INTO fills SELECT CAST(filled_no AS INTEGER), body FROM fills_before;
+DROP TABLE orders_before;
+DROP TABLE fills_before;
+"""
+"""A database written before that layout (orders with their account, tag, number, status
+and stamp in columns too; fills keyed by their number as text) moved into it, once."""
 
 
 class Store(MarketListener):
@@ -84,6 +84,9 @@ class Store(MarketListener):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA wal_autocheckpoint=0")  # ours, off the answers' path
             self._db.execute("BEGIN EXCLUSIVE")  # takes the lock now, and keeps it
+            columns = self._db.execute("SELECT count(*) FROM pragma_table_info('orders')")
+            if columns.fetchone()[0] > 2:
+                self._db.executescript(f"BEGIN; {_OLD_LAYOUT} COMMIT;")  # whole, or not at all
             self._db.executescript(_SCHEMA)  # commits, still holding the lock
         except sqlite3.OperationalError as exc:
             self._db.close()
@@ -179,19 +182,15 @@ class Store(MarketListener):
 
     def _write(self) -> None:
         encode = self._encoder.encode
-        orders = [
-            (int(r.seq_no), r.account, r.user_def, r.order_no, int(r.status), r.received_ns, body)
-            for r in self._dirty.values()
-            for body in (encode(r),)
-        ]
-        fills = [(f.filled_no, f.account, encode(f)) for f in self._new_fills]
-        self._written_bytes += sum(len(row[-1]) for row in orders) + sum(
-            len(row[-1]) for row in fills
+        orders = [(int(r.seq_no), encode(r)) for r in self._dirty.values()]
+        fills = [(int(f.filled_no), encode(f)) for f in self._new_fills]
+        self._written_bytes += sum(len(body) for _, body in orders) + sum(
+            len(body) for _, body in fills
         )
         with self._lock, self._db:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?)", orders)
-            self._db.executemany("INSERT OR REPLACE INTO fills VALUES (?, ?, ?)", fills)
+            self._db.executemany("INSERT OR REPLACE INTO orders VALUES (?, ?)", orders)
+            self._db.executemany("INSERT OR REPLACE INTO fills VALUES (?, ?)", fills)
             if self._synced_ns is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO market VALUES ('synced_ns', ?)", (self._synced_ns,)

@@ -94,18 +94,16 @@ class AccountStreams(MarketListener):
         return lambda: self._subscribers[account].discard(subscriber)
 
     def order_changed(self, record: OrderResult) -> None:
-        seq = self._next(record.account)
-        if self._subscribers.get(record.account):
-            self._hold(record.account, OrderEvent(seq=seq, data=record))
+        account = record.account
+        self._seq[account] = seq = self._seq[account] + 1
+        if self._subscribers.get(account):
+            self._hold(account, OrderEvent(seq=seq, data=record))
 
     def filled(self, fill: FilledData) -> None:
-        seq = self._next(fill.account)
-        if self._subscribers.get(fill.account):
-            self._hold(fill.account, FillEvent(seq=seq, data=fill))
-
-    def _next(self, account: str) -> int:
-        self._seq[account] += 1
-        return self._seq[account]
+        account = fill.account
+        self._seq[account] = seq = self._seq[account] + 1
+        if self._subscribers.get(account):
+            self._hold(account, FillEvent(seq=seq, data=fill))
 
     def _hold(self, account: str, event: OrderEvent | FillEvent) -> None:
         # Encoded now: the record is the market's live object and may change before release.
@@ -161,6 +159,8 @@ class MarketDataFeed(MarketListener):
         key = (channel, symbol)
         self._subscribers[key].add(subscriber)
         snapshot = self._book_snapshot(symbol) if channel == "books" else self._last.get(key)
+        if isinstance(snapshot, TradePrint):
+            snapshot = _trade_data(snapshot)
         frame = ChannelSnapshot(
             channel=channel, symbol=symbol, epoch=self._epoch, seq=self._seq[key], data=snapshot
         )
@@ -182,16 +182,14 @@ class MarketDataFeed(MarketListener):
             subscribers.discard(subscriber)
 
     def traded(self, print_: TradePrint) -> None:
-        data = TradeData(
-            symbol=print_.symbol,
-            price=print_.price,
-            size=print_.quantity,
-            volume=print_.volume,
-            time=print_.time_ns // 1000,
-            opening=print_.flag == "isOpen",
-            closing=print_.flag == "isClose",
-        )
-        self._publish("trades", print_.symbol, data)
+        # The print itself is kept as the last trade, and made into the message only when
+        # someone reads it: most prints have no subscriber.
+        key = ("trades", print_.symbol)
+        self._seq[key] += 1
+        self._last[key] = print_
+        subscribers = self._subscribers.get(key)
+        if subscribers:
+            self._send(key, _trade_data(print_), subscribers)
 
     def trial(self, symbol: str, price: Decimal, volume: int, time_ns: int) -> None:
         """A trial match before an auction: what it would trade now."""
@@ -199,10 +197,12 @@ class MarketDataFeed(MarketListener):
         self._publish("trades", symbol, data)
 
     def book_changed(self, symbol: str) -> None:
-        if self._subscribers.get(("books", symbol)):
-            self._publish("books", symbol, self._book_snapshot(symbol))
-        else:
-            self._seq[("books", symbol)] += 1
+        key = ("books", symbol)
+        subscribers = self._subscribers.get(key)
+        self._seq[key] += 1
+        if subscribers:
+            data = self._last[key] = self._book_snapshot(symbol)
+            self._send(key, data, subscribers)
 
     def _publish(self, channel: str, symbol: str, data: Any) -> None:
         key = (channel, symbol)
@@ -210,11 +210,27 @@ class MarketDataFeed(MarketListener):
         self._last[key] = data
         subscribers = self._subscribers.get(key)
         if subscribers:
-            message = _encode(
-                ChannelUpdate(channel=channel, symbol=symbol, seq=self._seq[key], data=data)
-            )
-            for subscriber in subscribers:
-                subscriber.push(message)
+            self._send(key, data, subscribers)
+
+    def _send(self, key: tuple[str, str], data: Any, subscribers: set[Subscriber]) -> None:
+        channel, symbol = key
+        message = _encode(
+            ChannelUpdate(channel=channel, symbol=symbol, seq=self._seq[key], data=data)
+        )
+        for subscriber in subscribers:
+            subscriber.push(message)
+
+
+def _trade_data(print_: TradePrint) -> TradeData:
+    return TradeData(
+        symbol=print_.symbol,
+        price=print_.price,
+        size=print_.quantity,
+        volume=print_.volume,
+        time=print_.time_ns // 1000,
+        opening=print_.flag == "isOpen",
+        closing=print_.flag == "isClose",
+    )
 
 
 def _error(subscriber: Subscriber, message: str) -> None:

@@ -6,7 +6,11 @@ its end.
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 from tradeburst.clock import exchange_datetime
+from tradeburst.exchange._prices import price_of_cents
 from tradeburst.exchange.fugle._shapes import EXCHANGE, MARKET, SECURITY_TYPE, Candle
 from tradeburst.exchange.fugle._tape import MINUTE_NS, Bar, SymbolDay
 from tradeburst.exchange.fugle._views import round_cents
@@ -26,12 +30,14 @@ def _candle(bar: Bar, symbol: str | None = None) -> Candle:
         exchange=EXCHANGE if named else None,
         market=MARKET if named else None,
         date=exchange_datetime(bar.start_ns).isoformat(timespec="milliseconds"),
-        open=bar.open,
-        high=bar.high,
-        low=bar.low,
-        close=bar.close,
+        open=price_of_cents(bar.open_cents),
+        high=price_of_cents(bar.high_cents),
+        low=price_of_cents(bar.low_cents),
+        close=price_of_cents(bar.close_cents),
         volume=bar.lots,
-        average=round_cents(bar.day_value_twd / (bar.day_lots * BOARD_LOT_SHARES)),
+        average=round_cents(
+            Decimal(bar.day_value_cents).scaleb(-2) / (bar.day_lots * BOARD_LOT_SHARES)
+        ),
     )
 
 
@@ -49,21 +55,12 @@ def candles(day: SymbolDay, minutes: int) -> list[Candle]:
         start_ns = bar.start_ns // width_ns * width_ns
         into = merged.get(start_ns)
         if into is None:
-            merged[start_ns] = Bar(
-                start_ns=start_ns,
-                open=bar.open,
-                high=bar.high,
-                low=bar.low,
-                close=bar.close,
-                lots=bar.lots,
-                day_value_twd=bar.day_value_twd,
-                day_lots=bar.day_lots,
-            )
+            merged[start_ns] = dataclasses.replace(bar, start_ns=start_ns)
             continue
-        into.high = max(into.high, bar.high)
-        into.low = min(into.low, bar.low)
-        into.close = bar.close
+        into.high_cents = max(into.high_cents, bar.high_cents)
+        into.low_cents = min(into.low_cents, bar.low_cents)
+        into.close_cents = bar.close_cents
         into.lots += bar.lots
-        into.day_value_twd = bar.day_value_twd
+        into.day_value_cents = bar.day_value_cents
         into.day_lots = bar.day_lots
     return [_candle(bar) for bar in merged.values()]

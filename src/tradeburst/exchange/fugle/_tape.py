@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
+
 from tradeburst.exchange._events import MarketListener, TradePrint
 from tradeburst.exchange._market import Market
-from tradeburst.rules import BOARD_LOT_SHARES, from_cents
+from tradeburst.exchange._prices import price_of_cents
+from tradeburst.rules import BOARD_LOT_SHARES, to_cents
 
 __all__ = ["MAX_KEPT_TRADES", "MAX_KEPT_TRIALS", "Bar", "SymbolDay", "Tape", "Tick"]
 
@@ -27,13 +30,14 @@ MAX_KEPT_TRIALS = 1_000
 MINUTE_NS = 60_000_000_000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Tick:
-    """A print or a trial match; `size` and `volume` (the day's, after it) in lots."""
+class Tick(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A print or a trial match; `size` and `volume` (the day's, after it) in lots,
+    `price` is `price_cents` as a `Decimal`. A struct: one is made per trade."""
 
     bid: Decimal | None
     ask: Decimal | None
     price: Decimal
+    price_cents: int
     size: int
     volume: int
     time_us: int
@@ -44,36 +48,44 @@ class Tick:
 
 @dataclass(slots=True, kw_only=True)
 class Bar:
-    """One minute of prints; `value_twd` and `volume` are the day's totals at its end."""
+    """One minute of prints, prices in integer cents; `day_value_cents` (cents times
+    shares) and `day_lots` are the day's totals at its end."""
 
     start_ns: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
+    open_cents: int
+    high_cents: int
+    low_cents: int
+    close_cents: int
     lots: int
-    day_value_twd: Decimal
+    day_value_cents: int
     day_lots: int
+
+
+def _price(cents: int | None) -> Decimal | None:
+    return price_of_cents(cents) if cents is not None else None
 
 
 @dataclass(slots=True)
 class SymbolDay:
+    """Kept in integer cents as the trades come (one `Tick` per print is all that is
+    built); the `Decimal` totals are made when a view reads them."""
+
     trades: deque[Tick] = field(default_factory=lambda: deque(maxlen=MAX_KEPT_TRADES))
     trials: deque[Tick] = field(default_factory=lambda: deque(maxlen=MAX_KEPT_TRIALS))
     first: Tick | None = None
     high: Tick | None = None
     low: Tick | None = None
-    value_twd: Decimal = Decimal(0)
+    value_cents: int = 0
+    """The day's traded value: price in cents times shares, summed."""
     lots: int = 0
     lots_at_bid: int = 0
     lots_at_ask: int = 0
     transactions: int = 0
     serial: int = 0
     closed: bool = False
-    at_price: dict[Decimal, list[int]] = field(default_factory=dict)
-    """price -> [lots, lots at the bid, lots at the ask]"""
+    lots_at_cents: dict[int, list[int]] = field(default_factory=dict)
+    """price in cents -> [lots, lots at the bid, lots at the ask]"""
     bars: dict[int, Bar] = field(default_factory=dict)
-    best_cents: tuple[int | None, int | None] = (None, None)
 
     @property
     def last(self) -> Tick | None:
@@ -83,78 +95,86 @@ class SymbolDay:
     def last_trial(self) -> Tick | None:
         return self.trials[-1] if self.trials else None
 
-    def best(self) -> tuple[Decimal | None, Decimal | None]:
-        bid, ask = self.best_cents
-        return (
-            from_cents(bid) if bid is not None else None,
-            from_cents(ask) if ask is not None else None,
-        )
+    @property
+    def value_twd(self) -> Decimal:
+        """The day's traded value in TWD, exact to the cent (0 before the first print)."""
+        return Decimal(self.value_cents).scaleb(-2) if self.transactions else Decimal(0)
 
     def record(self, print_: TradePrint) -> Tick:
-        bid, ask = self.best()
+        bid, ask = print_.bid_cents, print_.ask_cents
+        cents = print_.price_cents
         lots = print_.quantity // BOARD_LOT_SHARES
         self.serial += 1
         self.lots += lots
         self.transactions += 1
-        self.value_twd += print_.price * print_.quantity
-        side = self.at_price.get(print_.price)
+        self.value_cents += cents * print_.quantity
+        side = self.lots_at_cents.get(cents)
         if side is None:
-            side = self.at_price[print_.price] = [0, 0, 0]
+            side = self.lots_at_cents[cents] = [0, 0, 0]
         side[0] += lots
-        if print_.flag is None and ask is not None and print_.price >= ask:
+        if print_.flag is None and ask is not None and cents >= ask:
             self.lots_at_ask += lots
             side[2] += lots
-        elif print_.flag is None and bid is not None and print_.price <= bid:
+        elif print_.flag is None and bid is not None and cents <= bid:
             self.lots_at_bid += lots
             side[1] += lots
         tick = Tick(
-            bid=bid,
-            ask=ask,
+            bid=_price(bid),
+            ask=_price(ask),
             price=print_.price,
+            price_cents=cents,
             size=lots,
             volume=self.lots,
             time_us=print_.time_ns // 1000,
             serial=self.serial,
             flag=print_.flag,
         )
-        self.first = self.first or tick
-        if self.high is None or tick.price > self.high.price:
+        if self.first is None:
+            self.first = tick
+        if self.high is None or cents > self.high.price_cents:
             self.high = tick
-        if self.low is None or tick.price < self.low.price:
+        if self.low is None or cents < self.low.price_cents:
             self.low = tick
-        self.closed = self.closed or print_.flag == "isClose"
+        if print_.flag == "isClose":
+            self.closed = True
         self.trades.append(tick)
-        self._bar(print_.time_ns, tick)
+        self._bar(print_.time_ns, cents, lots)
         return tick
 
-    def _bar(self, time_ns: int, tick: Tick) -> None:
+    def _bar(self, time_ns: int, cents: int, lots: int) -> None:
         start_ns = time_ns // MINUTE_NS * MINUTE_NS
         bar = self.bars.get(start_ns)
         if bar is None:
             self.bars[start_ns] = bar = Bar(
                 start_ns=start_ns,
-                open=tick.price,
-                high=tick.price,
-                low=tick.price,
-                close=tick.price,
+                open_cents=cents,
+                high_cents=cents,
+                low_cents=cents,
+                close_cents=cents,
                 lots=0,
-                day_value_twd=self.value_twd,
-                day_lots=self.lots,
+                day_value_cents=0,
+                day_lots=0,
             )
-        bar.high = max(bar.high, tick.price)
-        bar.low = min(bar.low, tick.price)
-        bar.close = tick.price
-        bar.lots += tick.size
-        bar.day_value_twd = self.value_twd
+        elif cents > bar.high_cents:
+            bar.high_cents = cents
+        elif cents < bar.low_cents:
+            bar.low_cents = cents
+        bar.close_cents = cents
+        bar.lots += lots
+        bar.day_value_cents = self.value_cents
         bar.day_lots = self.lots
 
-    def trial(self, price: Decimal, shares: int, time_ns: int) -> Tick:
-        bid, ask = self.best()
+    def trial(
+        self, price: Decimal, shares: int, time_ns: int, best_cents: tuple[int | None, int | None]
+    ) -> Tick:
+        """A trial match, met by the book's best bid and ask `best_cents` now."""
+        bid, ask = best_cents
         self.serial += 1
         tick = Tick(
-            bid=bid,
-            ask=ask,
+            bid=_price(bid),
+            ask=_price(ask),
             price=price,
+            price_cents=to_cents(price),
             size=shares // BOARD_LOT_SHARES,
             volume=self.lots,
             time_us=time_ns // 1000,
@@ -189,23 +209,17 @@ class Tape(MarketListener):
         day = self._days.get(symbol)
         if day is None:
             day = self._days[symbol] = SymbolDay()
-            self._read_best(symbol, day)
         return day
 
-    def _read_best(self, symbol: str, day: SymbolDay) -> None:
-        book = self._market.books[symbol]
-        day.best_cents = (book.best_bid(), book.best_ask())
-
     def traded(self, print_: TradePrint) -> None:
-        tick = self.of(print_.symbol).record(print_)
-        self._on_tick(print_.symbol, tick)
+        symbol = print_.symbol
+        self._on_tick(symbol, self.of(symbol).record(print_))
 
     def book_changed(self, symbol: str) -> None:
-        # Read after the prints it follows: they met the best prices standing before it.
-        self._read_best(symbol, self.of(symbol))
         self._on_book(symbol)
 
     def trial(self, symbol: str, price: Decimal, shares: int, time_ns: int) -> None:
         """A trial match the exchange published (call phases)."""
-        tick = self.of(symbol).trial(price, shares, time_ns)
+        book = self._market.books[symbol]
+        tick = self.of(symbol).trial(price, shares, time_ns, (book.best_bid(), book.best_ask()))
         self._on_tick(symbol, tick)

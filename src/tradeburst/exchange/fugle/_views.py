@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypedDict
 
 from tradeburst.exchange._market import Market
+from tradeburst.exchange._prices import price_of_cents
 from tradeburst.exchange.fugle._shapes import (
     EXCHANGE,
     MARKET,
@@ -205,6 +206,8 @@ def quote(market: Market, symbol: str, day: SymbolDay) -> QuotePayload:
 def volumes(day: SymbolDay) -> list[VolumeAtPrice]:
     """Volume at each traded price, highest price first."""
     return [
-        VolumeAtPrice(price=price, volume=lots, volume_at_bid=at_bid, volume_at_ask=at_ask)
-        for price, (lots, at_bid, at_ask) in sorted(day.at_price.items(), reverse=True)
+        VolumeAtPrice(
+            price=price_of_cents(cents), volume=lots, volume_at_bid=at_bid, volume_at_ask=at_ask
+        )
+        for cents, (lots, at_bid, at_ask) in sorted(day.lots_at_cents.items(), reverse=True)
     ]
