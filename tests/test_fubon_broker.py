@@ -50,6 +50,7 @@ from _engine_support import (
     wait_for_placed,
     write_orders,
 )
+from _rush_support import CLI_LEAD_S
 from _support import ADMIN, KEY_A, StartExchange
 
 TESTS = Path(__file__).parent
@@ -626,7 +627,7 @@ async def test_run_and_rush_take_broker_fubon(
     assert ran.returncode == 0, ran.output
     source = write_orders(tmp_path / "rush.csv", 4)
     # The SDK has no clock call: the adapter's broker time is ours.
-    soon = datetime.fromtimestamp(time.time() + 10, TAIPEI).time()  # after the login
+    soon = datetime.fromtimestamp(time.time() + CLI_LEAD_S, TAIPEI).time()  # after the login
     rushed = await run_fubon_cli(
         env, "rush", str(source), "--at", soon.isoformat(), "--broker", "fubon",
         "--journal", "rush.sqlite", cwd=tmp_path,
