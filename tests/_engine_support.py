@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -136,13 +137,31 @@ class Background:
     async def start(self, *args: str, cwd: Path) -> None:
         with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
             self.process = await asyncio.create_subprocess_exec(
-                *cli_args(*args), cwd=cwd, env=cli_env(), stdout=stdout, stderr=stderr
-            )
+                *cli_args(*args), cwd=cwd, env={**cli_env(), "PYTHONFAULTHANDLER": "1"},
+                stdout=stdout, stderr=stderr,
+            )  # fmt: skip
 
     async def wait(self) -> Completed:
+        """Its exit code and output; a process still running after `CLI_TIMEOUT_S` is
+        aborted (its threads' stacks written to its stderr), then killed, and its output
+        shown, so that a hang says where it hung."""
         assert self.process is not None
-        async with asyncio.timeout(CLI_TIMEOUT_S):
-            returncode = await self.process.wait()
+        try:
+            async with asyncio.timeout(CLI_TIMEOUT_S):
+                returncode = await self.process.wait()
+        except TimeoutError:
+            if hasattr(signal, "SIGABRT"):  # faulthandler writes every thread's stack first
+                self.process.send_signal(signal.SIGABRT)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.process.wait(), 10)
+            if self.process.returncode is None:
+                self.process.kill()
+            await self.process.wait()
+            raise AssertionError(
+                f"still running after {CLI_TIMEOUT_S:.0f} s; killed. stdout (last 2,000):\n"
+                f"{self.stdout_path.read_text(errors='replace')[-2000:]}\nstderr:\n"
+                f"{self.stderr_path.read_text(errors='replace')[-12000:]}"
+            ) from None
         return Completed(
             returncode,
             self.stdout_path.read_text(errors="replace"),
