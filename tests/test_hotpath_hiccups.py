@@ -70,8 +70,8 @@ def test_probes_join_into_one_over_their_summed_time() -> None:
 def test_a_real_probe_keeps_only_pauses_over_its_threshold_and_restores_the_process() -> None:
     affinity = os.sched_getaffinity(0)
     hiccups = measure_hiccups(0.05, realtime=False, threshold_ns=2_000)
-    assert hiccups.seconds == 0.05
+    assert hiccups.seconds >= 0.05  # a pause over the end makes it longer, and counts
     assert all(pause > 2_000 for pause in hiccups.pauses_ns)
-    assert 0 <= hiccups.lost_fraction < 1
+    assert 0 <= hiccups.lost_fraction <= 1
     assert os.sched_getaffinity(0) == affinity
     assert gc.isenabled()

@@ -26,6 +26,7 @@ class Hiccups:
     pause over the threshold."""
 
     seconds: float
+    """How long it spun: at least what was asked, more when a pause ran past the end."""
     pauses_ns: tuple[int, ...]
     """Every pause longer than `threshold_ns`, in the order they came."""
     threshold_ns: int = DEFAULT_THRESHOLD_NS
@@ -84,21 +85,23 @@ def measure_hiccups(
     keeping the pauses longer than `threshold_ns`."""
     tuning = tune(cpu=cpu, realtime=realtime)
     try:
-        pauses = _spin(int(seconds * 1e9), threshold_ns)
+        pauses, spun_ns = _spin(int(seconds * 1e9), threshold_ns)
     finally:
         restore(tuning)
-    return Hiccups(seconds, tuple(pauses), threshold_ns)
+    return Hiccups(spun_ns / 1e9, tuple(pauses), threshold_ns)
 
 
-def _spin(duration_ns: int, threshold_ns: int) -> list[int]:
+def _spin(duration_ns: int, threshold_ns: int) -> tuple[list[int], int]:
+    """The pauses, and how long the spin took: a pause that starts just before the end
+    runs past it, and counts in full, so the time it lost is always within the time."""
     clock = time.perf_counter_ns
     pauses: list[int] = []
     keep = pauses.append
-    previous = clock()
+    start = previous = clock()
     end = previous + duration_ns
     while previous < end:
         now = clock()
         if now - previous > threshold_ns:
             keep(now - previous)
         previous = now
-    return pauses
+    return pauses, previous - start
