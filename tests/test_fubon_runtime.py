@@ -31,7 +31,7 @@ from tradeburst.model import OrderStatus
 from _engine_support import OPEN_CLOCK, QUICK_AGE_S, per_user_def, placed, write_orders
 from _support import ADMIN, KEY_A, StartExchange
 
-FAST = Deadlines(login_s=10, order_s=2, query_s=3)
+FAST = Deadlines(login_s=60, order_s=2, query_s=3)
 
 
 @pytest.fixture
