@@ -26,6 +26,7 @@ from tradeburst.hotpath import (
     Tick,
     build_order_request,
 )
+from tradeburst.hotpath._ring import _LOOK_EVERY
 
 from _ring_producer import fields, is_whole, serve
 
@@ -281,6 +282,29 @@ def test_a_backlog_of_ticks_does_not_keep_the_loop_past_its_deadline() -> None:
             stopped=lambda: False,
         )
     assert 0 < decided < 1000
+
+
+def test_a_deadline_already_past_ends_a_backlog_at_the_first_look() -> None:
+    """The loop looks at the clock at every `_LOOK_EVERY`th decision, not after each: with
+    the deadline gone and a thousand records waiting, it decides exactly that many, in
+    order, and leaves the rest for the next call."""
+    with RingReader.create(ring_name(), 1024) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(1000):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        seen: list[int] = []
+        decided = reader.spin(
+            lambda tick: seen.append(tick.number),
+            limit=sys.maxsize,
+            deadline_ns=time.perf_counter_ns() - 1,
+            stopped=lambda: False,
+        )
+        assert decided == _LOOK_EVERY
+        assert seen == list(range(_LOOK_EVERY))
+        assert reader.next_index == _LOOK_EVERY
+        following = reader.poll()
+        assert following is not None and following.number == _LOOK_EVERY
 
 
 def test_a_report_counts_only_what_its_own_run_missed() -> None:
