@@ -26,6 +26,7 @@ from tradeburst.hotpath import (
     Tick,
     build_order_request,
 )
+from tradeburst.hotpath._ring import _LOOK_EVERY
 
 from _ring_producer import fields, is_whole, serve
 
@@ -281,6 +282,54 @@ def test_a_backlog_of_ticks_does_not_keep_the_loop_past_its_deadline() -> None:
             stopped=lambda: False,
         )
     assert 0 < decided < 1000
+
+
+def test_a_deadline_already_past_ends_a_backlog_at_the_first_look() -> None:
+    """The loop looks at the clock at every `_LOOK_EVERY`th decision, not after each: with
+    the deadline gone and a thousand records waiting, it decides exactly that many, in
+    order, and leaves the rest for the next call."""
+    with RingReader.create(ring_name(), 1024) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(1000):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        seen: list[int] = []
+        decided = reader.spin(
+            lambda tick: seen.append(tick.number),
+            limit=sys.maxsize,
+            deadline_ns=time.perf_counter_ns() - 1,
+            stopped=lambda: False,
+        )
+        assert decided == _LOOK_EVERY
+        assert seen == list(range(_LOOK_EVERY))
+        assert reader.next_index == _LOOK_EVERY
+        following = reader.poll()
+        assert following is not None and following.number == _LOOK_EVERY
+
+
+@settings(max_examples=30, deadline=None)
+@given(records=st.integers(min_value=0, max_value=100))
+def test_loops_cut_short_by_their_deadline_see_each_record_once_in_order(records: int) -> None:
+    """Spins that each end at their first look at a past deadline, one after another, take
+    the records `_LOOK_EVERY` (or what is left) at a time: none lost, none seen twice."""
+    with RingReader.create(ring_name(), 128) as reader:
+        writer = RingWriter.attach(reader.name)
+        for number in range(records):
+            writer.publish(Kind.SYNTHETIC, b"2330", number, number)
+        writer.release()
+        seen: list[int] = []
+        while True:
+            decided = reader.spin(
+                lambda tick: seen.append(tick.number),
+                limit=sys.maxsize,
+                deadline_ns=time.perf_counter_ns() - 1,
+                stopped=lambda: False,
+            )
+            assert decided == min(_LOOK_EVERY, records - len(seen) + decided)
+            if not decided:
+                break
+    assert seen == list(range(records))
+    assert reader.missed == 0
 
 
 def test_a_report_counts_only_what_its_own_run_missed() -> None:

@@ -53,6 +53,8 @@ CHECK_EVERY: Final = 512
 also warm the decision path. A tick that lands during a look waits for it (about half a
 µs), and a path looked at too seldom goes cold: of 128, 256, 512 and 1024, this gave the
 lowest p99s in runs taking turns (the README has the figures)."""
+_LOOK_EVERY: Final = 16
+"""Decisions in a row between looks at the clock in a backlog of ticks."""
 _STAMP_WORD: Final = 2
 """The stamp's word within a slot: after the sequence word and the record number."""
 
@@ -243,7 +245,8 @@ class RingReader(_Mapped):
     ) -> int:
         """Busy-poll, calling `decide` with each whole record, until `limit` records were
         decided on or missed, `stopped()` is true after a decision, `deadline_ns` (on the
-        `perf_counter_ns` clock) passes, or the ring is closed and read to its end; how
+        `perf_counter_ns` clock) passes (looked at while waiting and at every
+        `_LOOK_EVERY`th decision), or the ring is closed and read to its end; how
         many records were decided on. Each overrun is logged with what it lost. While
         waiting, `warm` is called every `CHECK_EVERY` spins with the last tick decided on
         (never before the first), tens of thousands of times a second: it must run the
@@ -285,9 +288,11 @@ class RingReader(_Mapped):
                     decide(last)
                     n = self.next_index  # `decide` may have moved the reader on
                     ticks += 1
-                    # After the decision, not before: a backlog of ticks must not keep
-                    # the loop past its deadline.
-                    if stopped() or clock() > deadline_ns:
+                    # After the decision, not before, and at every `_LOOK_EVERY`th one
+                    # (waiting looks on its own): a backlog of ticks must not keep the
+                    # loop past its deadline, and a clock read after every decision
+                    # would delay a tick that follows close behind.
+                    if stopped() or (not ticks % _LOOK_EVERY and clock() > deadline_ns):
                         break
                     continue
             skipped = self._skip_lapped()
