@@ -6,7 +6,8 @@ thin layer that decodes the body, applies the broker's limits and faults, asks t
 (`_request_steps.py`, with the order the broker's behaviour comes in), the order actions
 (`_order_routes.py`, and `_batch_changes.py` for the batch changes), the information and
 account queries (`_info_routes.py`, and `_positions.py`), and the streams
-(`_stream_routes.py`). The gateway's middleware (`_gateway.py`) runs before each.
+(`_stream_routes.py`). The gateway's middleware (`_gateway.py`), the only one, runs
+around each: it stamps, authorizes, answers `Answered` and awaits the store's commit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["ExchangeApp"]
 
 class ExchangeApp(OrderRoutes, InfoRoutes, StreamRoutes):
     def build(self) -> web.Application:
-        self.app = app = web.Application(middlewares=[self.gateway.middleware, self._answered])
+        self.app = app = web.Application(middlewares=[self.gateway.middleware])
         app.router.add_get("/openapi.json", self.openapi)
         app.router.add_get("/v1/time", self.time)
         app.router.add_get("/v1/limits", self.limits)

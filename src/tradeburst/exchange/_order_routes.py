@@ -12,14 +12,15 @@ from typing import Any
 from aiohttp import web
 
 from tradeburst.exchange._accounts import Account
-from tradeburst.exchange._api import error_response, fubon_user_def
+from tradeburst.exchange._api import Answered, error_response, fubon_user_def
 from tradeburst.exchange._gateway import account_of, received_ns_of
 from tradeburst.exchange._market import Refusal
 from tradeburst.exchange._profiles import LimitClass
-from tradeburst.exchange._request_steps import Answered, RequestSteps
+from tradeburst.exchange._request_steps import RequestSteps
 from tradeburst.model import Order, OrderError, OrderStatus, PriceType
 from tradeburst.wire import (
     BatchBody,
+    CountedEnvelope,
     Envelope,
     ModifyPriceBody,
     ModifyQuantityBody,
@@ -29,6 +30,8 @@ from tradeburst.wire import (
 )
 
 __all__ = ["OrderRoutes"]
+
+_FAILED = OrderStatus.FAILED  # an enum member read per order: a global is cheaper
 
 
 def _not_found(account: Account, order_no: str) -> web.Response:
@@ -44,10 +47,11 @@ class OrderRoutes(RequestSteps):
         order, warning = self._to_order(body)
         fault = self._fault_before(request)
         record = self.market.place(account, order, received_ns_of(request))
-        if record.status is OrderStatus.FAILED:
-            envelope = Envelope(is_success=False, message=record.error_message, data=record)
+        # Counted from the start: the answer fills in its stamp rather than copying it.
+        if record.status is _FAILED:
+            envelope = CountedEnvelope(is_success=False, message=record.error_message, data=record)
         else:
-            envelope = Envelope(is_success=True, message=warning, data=record)
+            envelope = CountedEnvelope(is_success=True, message=warning, data=record)
         return await self._answer(request, fault, envelope)
 
     async def place_batch(self, request: web.Request) -> web.StreamResponse:
@@ -63,7 +67,7 @@ class OrderRoutes(RequestSteps):
     def check_batch(self, body: BatchBody) -> list[tuple[Order, str | None]]:
         """Every order of a decoded batch as a model order with its warning; the first
         bad one answers 400 naming its index, and nothing is placed."""
-        return [self._to_order(item, f"orders[{i}]") for i, item in enumerate(body.orders)]
+        return [self._to_order(item, i) for i, item in enumerate(body.orders)]
 
     def place_checked(
         self, account: Account, checked: list[tuple[Order, str | None]], received_ns: int
@@ -72,7 +76,7 @@ class OrderRoutes(RequestSteps):
         answers it."""
         records = self.market.place_batch(account, [order for order, _ in checked], received_ns)
         warnings = [f"orders[{i}]: {w}" for i, (_, w) in enumerate(checked) if w]
-        return Envelope(is_success=True, message="; ".join(warnings) or None, data=records)
+        return CountedEnvelope(is_success=True, message="; ".join(warnings) or None, data=records)
 
     async def cancel(self, request: web.Request) -> web.StreamResponse:
         return await self._change(
@@ -129,11 +133,12 @@ class OrderRoutes(RequestSteps):
         return await self._answer(request, fault, envelope)
 
     @staticmethod
-    def _to_order(body: PlaceOrderBody, where: str = "") -> tuple[Order, str | None]:
-        """The model order and the SDK's user_def warning, if any."""
+    def _to_order(body: PlaceOrderBody, index: int | None = None) -> tuple[Order, str | None]:
+        """The model order and the SDK's user_def warning, if any; `index`: its place in
+        a batch, named in the refusal."""
         user_def, warning = fubon_user_def(body.user_def)
         try:
             return body.to_order(user_def), warning
         except OrderError as exc:
-            prefix = f"{where}: " if where else ""
+            prefix = f"orders[{index}]: " if index is not None else ""
             raise Answered(error_response(400, f"invalid order: {prefix}{exc}")) from None

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tradeburst.exchange._accounts import Account
-from tradeburst.exchange._api import error_response, json_response
+from tradeburst.exchange._api import Answered, error_response, json_response
 from tradeburst.exchange._body import BodyError, decode_body, read_body
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._faults import Fault, FaultInjector
@@ -34,19 +34,12 @@ from tradeburst.exchange._streams import AccountStreams, MarketDataFeed
 from tradeburst.rules import from_cents
 from tradeburst.wire import BookLevel, BookSnapshot, CountedEnvelope, Envelope
 
-__all__ = ["Answered", "RequestSteps"]
+__all__ = ["RequestSteps"]
 
 T = TypeVar("T")
 
 _COUNTED_NS = "tradeburst.counted_ns"
 """Where a request keeps the stamp its rate limit counted it by, for its answer."""
-
-
-class Answered(Exception):
-    """Raised inside a handler to answer at once with `response`."""
-
-    def __init__(self, response: web.StreamResponse) -> None:
-        self.response = response
 
 
 class RequestSteps:
@@ -81,19 +74,10 @@ class RequestSteps:
         self.feed = MarketDataFeed(self.book_snapshot, epoch)
         market.listeners.extend([store, self.streams, self.feed])
         store.after_flush.append(self.streams.release)
+        # Whatever a request changed (an order, or an auction its lazy phase change ran)
+        # is stored before its answer goes out.
+        gateway.before_answer = store.committed
         self._sockets: set[web.WebSocketResponse] = set()
-
-    @web.middleware
-    async def _answered(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """Answer `Answered` at once; and whatever a request changed (an order, or an
-        auction its lazy phase change ran) is stored before the answer goes out."""
-        try:
-            response: web.StreamResponse = await handler(request)
-        except Answered as answered:
-            response = answered.response
-        finally:
-            await self.store.committed()
-        return response
 
     def _gate(
         self,
@@ -176,6 +160,11 @@ class RequestSteps:
     def _counted_envelope(self, request: web.Request, envelope: Envelope) -> CountedEnvelope:
         counted_ns = request.get(_COUNTED_NS)
         report = self._counted
+        if isinstance(envelope, CountedEnvelope):
+            envelope.counted_ns = (
+                None if counted_ns is None or report is None else report.report(counted_ns)
+            )
+            return envelope
         return CountedEnvelope(
             is_success=envelope.is_success,
             message=envelope.message,
