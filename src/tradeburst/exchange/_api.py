@@ -18,7 +18,7 @@ from aiohttp import web
 from tradeburst.model import USER_DEF_MAX_LEN, is_valid_user_def
 from tradeburst.wire import Envelope
 
-__all__ = ["error_response", "fubon_user_def", "json_response"]
+__all__ = ["Answered", "error_response", "fubon_user_def", "json_response"]
 
 
 def fubon_user_def(raw: str | None) -> tuple[str | None, str | None]:
@@ -36,6 +36,13 @@ def fubon_user_def(raw: str | None) -> tuple[str | None, str | None]:
         None,
         f"[委託單資訊] 自訂欄位包含無效字元[{raw}]，已清空該欄位；請使用英數字 (a-z, A-Z, 0-9)",
     )
+
+
+class Answered(Exception):
+    """Raised inside a handler to answer at once with `response`."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        self.response = response
 
 
 _encode = msgspec.json.Encoder().encode

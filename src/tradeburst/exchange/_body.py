@@ -11,19 +11,22 @@ and None only when the client left before it did.
 Decoding takes JSON only, declared as such (`Content-Type: application/json`, else 415),
 and UTF-8 only, checked before the JSON decoder sees it (msgspec raises a bare
 `UnicodeDecodeError` on invalid UTF-8 inside a string, which once made a 500). Every
-refusal is a `BodyError` carrying its HTTP status and what is wrong.
+refusal is a `BodyError` carrying its HTTP status and what is wrong. The JSON is decoded by
+one `BodyDecoder` per type (`_lenient.py`), which checks the string patterns itself and
+refuses exactly as msgspec's strict decoder does, at a fraction of its cost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
 from aiohttp.streams import StreamReader
 
 from tradeburst.errors import TradeburstError
+from tradeburst.exchange._lenient import BodyDecoder
 
 __all__ = ["MAX_BODY_BYTES", "BodyError", "decode_body", "read_body"]
 
@@ -99,12 +102,19 @@ def decode_body(raw: bytes, content_type: str | None, kind: type[T]) -> T:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BodyError(400, f"invalid body: not UTF-8 at byte {exc.start}") from None
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        decoder = _DECODERS[kind] = BodyDecoder(kind)
     try:
-        return msgspec.json.decode(raw, type=kind)
+        return decoder.decode(raw)  # type: ignore[no-any-return]
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise BodyError(400, f"invalid body: {exc}") from None
     except RecursionError:
         raise BodyError(400, "invalid body: nested too deeply") from None
+
+
+_DECODERS: dict[type[Any], BodyDecoder[Any]] = {}
+"""A decoder per body type, built once: the routes' few types."""
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -1,6 +1,8 @@
 """The broker's front door, as aiohttp middleware: who is calling (bearer key), how many
 connections they hold, the network they cross (latency, jitter, connection setup delay)
-and the stamps; and every error turned into the JSON envelope.
+and the stamps; every error turned into the JSON envelope, a handler's `Answered` answered,
+and `before_answer` (the store's commit) awaited before any answer of a handler goes out.
+It is the exchange's only middleware: each one more costs every request a layer of calls.
 
 A request is stamped at its arrival on the socket (`_arrival.py`) plus the modelled inbound
 trip, the moment it would have reached the broker over that network, whatever the
@@ -25,7 +27,7 @@ from aiohttp import web
 
 from tradeburst.clock import mono_ns
 from tradeburst.exchange._accounts import Account, KeyRing
-from tradeburst.exchange._api import error_response
+from tradeburst.exchange._api import Answered, error_response
 from tradeburst.exchange._arrival import Arrival, ArrivalClock, arrival_of
 from tradeburst.exchange._clock import Clock
 from tradeburst.exchange._profiles import CONNECTION_LIMIT_MESSAGE
@@ -99,6 +101,8 @@ class Gateway:
         self._seen: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
         self._connections: dict[str, weakref.WeakSet[asyncio.BaseTransport]] = {}
         self.stats = Stats()
+        self.before_answer: Callable[[], Awaitable[None]] | None = None
+        """Awaited once a request's handler is done, before its answer goes out."""
 
     def account_for(self, key: str) -> Account | None:
         """The account an API key opens, if any (for protocols that carry the key
@@ -116,7 +120,13 @@ class Gateway:
             refusal = self._authorize(request)
             if refusal is not None:
                 return refusal
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except Answered as answered:
+                response = answered.response
+            finally:
+                if self.before_answer is not None:
+                    await self.before_answer()
         except web.HTTPException as exc:
             response = error_response(exc.status, exc.reason)
         if self._network_delays and not isinstance(response, web.WebSocketResponse):

@@ -62,7 +62,7 @@ class RateGate:
     def admit(self, limit_class: LimitClass, stamp_ns: int, orders: int = 1) -> str | None:
         """None if the request stamped `stamp_ns` (from `countable`) passes, else the
         refusal message."""
-        if any(start <= stamp_ns < end for start, end in self._suspensions):
+        if self._suspensions and any(start <= stamp_ns < end for start, end in self._suspensions):
             return f"{RATE_LIMIT_MESSAGE} (account suspended after a breach)"
         charges = [(limit_class, 1)]
         if limit_class is LimitClass.BATCH and self.profile.batch_counts_orders:
@@ -107,7 +107,8 @@ class RateGate:
             old = bisect_right(stamps, edge_ns - self._widths_ns[cls])
             if old > len(stamps) // 2:  # in bulk, so that dropping stays cheap
                 del stamps[:old]
-        self._suspensions = [(s, e) for s, e in self._suspensions if e > edge_ns]
+        if self._suspensions:
+            self._suspensions = [(s, e) for s, e in self._suspensions if e > edge_ns]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -105,7 +105,8 @@ class Store(MarketListener):
         self._lock = threading.Lock()
         """Held by whoever uses the connection: a write, or the checkpoint's thread."""
         self._checkpoint: asyncio.Future[None] | None = None
-        self._commit: asyncio.Future[None] | None = None
+        self._commit: list[asyncio.Future[None]] | None = None
+        """Who waits for the commit of this round, once one is due."""
         self.after_flush: list[Callable[[], None]] = []
         """Called once everything changed so far is committed (events held until then)."""
 
@@ -125,24 +126,32 @@ class Store(MarketListener):
         """Return once every change made so far is committed."""
         if not self._dirty and not self._new_fills and self._synced_ns is None:
             return
+        loop = asyncio.get_running_loop()
         if self._commit is None:
-            loop = asyncio.get_running_loop()
-            self._commit = loop.create_future()
+            self._commit = []
             if self._checkpoint is None:
                 loop.call_soon(self._commit_round)
             else:  # the round's commit comes once the checkpoint is done
                 self._checkpoint.add_done_callback(lambda _: self._commit_round())
-        await asyncio.shield(self._commit)
+        # A future of its own: a waiter cancelled cancels nothing the others wait for,
+        # without `asyncio.shield`'s extra callback round for every request.
+        waiter = loop.create_future()
+        self._commit.append(waiter)
+        await waiter
 
     def _commit_round(self) -> None:
-        commit, self._commit = self._commit, None
-        assert commit is not None
+        waiters, self._commit = self._commit, None
+        assert waiters is not None
         try:
             self.flush()
         except Exception as exc:
-            commit.set_exception(exc)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
         else:
-            commit.set_result(None)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     def _checkpoint_if_due(self) -> None:
         """Checkpoint in a worker thread once enough is written (inline with no loop)."""
