@@ -31,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final, TypeVar
 
+from tradeburst._bounded_run import run as bounded_run
+
 __all__ = [
     "NAME",
     "SLEEP_OVERSHOOT_S",
@@ -335,14 +337,14 @@ def try_lock(fd: int) -> bool:
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(main)` on a loop whose clock (`loop.time`, which the throttle's windows,
-    the timers and every deadline read) has sub-millisecond resolution: where
-    `time.monotonic` is coarse (Windows before Python 3.13 ticks every 15.6 ms) the loop
-    reads `time.perf_counter` instead."""
+    """`asyncio.run(main)`, with an end bounded in time (`tradeburst._bounded_run`), on a
+    loop whose clock (`loop.time`, which the throttle's windows, the timers and every
+    deadline read) has sub-millisecond resolution: where `time.monotonic` is coarse
+    (Windows before Python 3.13 ticks every 15.6 ms) the loop reads `time.perf_counter`
+    instead."""
     if time.get_clock_info("monotonic").resolution <= COARSE_S:
-        return asyncio.run(main)
-    with asyncio.Runner(loop_factory=_fine_clock_loop) as runner:
-        return runner.run(main)
+        return bounded_run(main)
+    return bounded_run(main, loop_factory=_fine_clock_loop)
 
 
 def _fine_clock_loop() -> asyncio.AbstractEventLoop:
