@@ -68,17 +68,23 @@ async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Pa
     per_order = [
         "orders_per_s", "rss_baseline_mb", "rss_peak_mb", "rss_growth_bytes_per_order",
         "reading_us_per_order", "validation_us_per_order", "journaling_us_per_order",
-        "dispatch_cpu_us_per_order", "dispatch_cpu_share",
+        "reading_cpu_us_per_order", "validation_cpu_us_per_order", "journaling_cpu_us_per_order",
+        "fire_cpu_us_per_order", "dispatch_cpu_us_per_order", "dispatch_cpu_share",
     ]  # fmt: skip
     for size, row in figures["sizes"].items():
         assert row["orders"] == int(size)
         for key in per_order:
             assert math.isfinite(row[key]) and row[key] >= 0, (size, key, row[key])
         assert row["orders_per_s"] > 0 and row["journaling_us_per_order"] > 0, row
+        assert row["fire_cpu_us_per_order"] > row["dispatch_cpu_us_per_order"] > 0, row
         assert row["rss_peak_mb"] >= row["rss_baseline_mb"] > 0, row
+        assert len(row["load_average"]) == 2, row
     across = [
-        "orders_per_s_spread", "rss_growth_bytes_per_order_max",
+        "orders_per_s_spread", "fire_cpu_per_order_spread", "rss_growth_bytes_per_order_max",
+        "fire_cpu_us_per_order_largest_over_smallest",
         "dispatch_cpu_us_per_order_largest_over_smallest",
+        "validation_cpu_us_per_order_largest_over_smallest",
+        "journaling_cpu_us_per_order_largest_over_smallest",
         "reading_us_per_order_largest_over_smallest",
         "validation_us_per_order_largest_over_smallest",
         "journaling_us_per_order_largest_over_smallest",

@@ -2,11 +2,13 @@
 Each size (by default 1,000, 10,000 and 100,000 orders, profile none) is fired at a fresh
 rehearsal exchange in its own process, by a worker in a process of its own
 (`_scale_worker`), so no size inherits another's book, heap or high-water mark. Side by
-side, per size: orders/s, RSS growth per order, the dispatch's CPU per order (and the
-share of a core it used), and reading, validation and journaling time per order; then
-orders/s's spread across the sizes (goal: within ±20 % of their mean), the largest RSS
-growth (goal: ≤ 2 kB an order) and each per-order cost at the largest size ÷ at the
-smallest (goal: about 1, a flat cost per order being linear).
+side, per size: orders/s, the engine's CPU per order (the whole fire, and the dispatch
+alone with the share of a core it used), RSS growth per order, reading, validation and
+journaling per order (elapsed and CPU), and the load average; then orders/s's spread
+across the sizes (goal: within ±20 % of their mean) beside the same spread of the CPU per
+order (which a shared machine's load barely moves), the largest RSS growth (goal: ≤ 2 kB
+an order) and each per-order cost at the largest size ÷ at the smallest (goal: about 1, a
+flat cost per order being linear).
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ __all__ = ["SCALE_SIZES", "run_scale_bench"]
 
 SCALE_SIZES = (1000, 10_000, 100_000)
 PER_ORDER_COSTS = (
+    "fire_cpu_us_per_order",
     "dispatch_cpu_us_per_order",
     "reading_us_per_order",
+    "reading_cpu_us_per_order",
     "validation_us_per_order",
+    "validation_cpu_us_per_order",
     "journaling_us_per_order",
+    "journaling_cpu_us_per_order",
 )
 
 _FROM_A_SMALL_PARENT = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
@@ -80,6 +86,9 @@ async def run_scale_bench(sizes: tuple[int, ...] = SCALE_SIZES) -> dict[str, Any
     return {
         "sizes": per_size,
         "orders_per_s_spread": _spread([r["orders_per_s"] for r in rows]),
+        # The same spread of the engine's CPU per order, which the machine's load moves
+        # far less: flat here and spread in orders/s is the machine's doing.
+        "fire_cpu_per_order_spread": _spread([r["fire_cpu_us_per_order"] for r in rows]),
         "rss_growth_bytes_per_order_max": max(
             (
                 r["rss_growth_bytes_per_order"]

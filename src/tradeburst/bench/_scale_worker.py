@@ -4,19 +4,24 @@ the file at the exchange (every limit of profile none off, the run journaled to 
 file in FOLDER) and prints its figures as one JSON object.
 
 - orders/s: the orders ÷ the dispatch's elapsed time, as the summary reports it;
-- the dispatch's CPU: this process's CPU time over the dispatch, per order (flat when the
-  engine's cost per order is), and ÷ the dispatch's elapsed time: the share of a core the
-  engine used (well under 1: it was not what limited the rate);
+- CPU per order, which a shared machine's load does not move as it moves orders/s: the
+  whole `fire` (reading, checking, journaling, sending, the fills read at the end: the
+  engine process's CPU time, every thread), and the dispatch alone (sending), per order;
+  the dispatch's CPU ÷ its elapsed time is the share of a core the engine used (well under
+  1: it was not what limited the rate);
 - RSS growth: the peak RSS after the run minus the peak before it (imports done, the
   broker connected), per order;
-- reading and validation: `read_orders` and `check_orders` on the same file, timed alone;
+- reading and validation: `read_orders` and `check_orders` on the same file, timed alone,
+  elapsed and CPU;
 - journaling: the same orders started durably in a fresh journal, each answer recorded and
   group-committed a thousand at a time (a burst's answers arrive in groups), the run
-  finished, timed alone.
+  finished, timed alone, elapsed and CPU (the journal's writer thread included);
+- the machine's 1-minute load average before and after, to read the rates by.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -54,7 +59,9 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
         before_kb = peak_rss_kb()
         options = FireOptions(journal=folder / "fire.sqlite", again=True, risk=risk)
         dispatchers: list[Dispatcher] = []
+        fire_cpu_started_ns = time.process_time_ns()
         result = await fire(path, broker, options, watch=dispatchers.append)
+        fire_cpu_s = (time.process_time_ns() - fire_cpu_started_ns) / 1e9
         after_kb = peak_rss_kb()
     finally:
         await broker.aclose()
@@ -70,33 +77,37 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
     return {
         "orders": counts.total,
         "orders_per_s": counts.total / elapsed_s,
+        "fire_cpu_us_per_order": fire_cpu_s * 1e6 / counts.total,
         "dispatch_cpu_us_per_order": cpu_s * 1e6 / counts.total,
         "dispatch_cpu_share": cpu_s / elapsed_s,
         "rss_baseline_mb": None if before_kb is None else before_kb / 1024,
         "rss_peak_mb": None if after_kb is None else after_kb / 1024,
         "rss_growth_bytes_per_order": rss_growth,
         **_checking_us(path, instruments, risk),
-        "journaling_us_per_order": await _journaling_s(rows, folder) * 1e6 / len(rows),
+        **await _journaling_us(rows, folder),
     }
 
 
 def _checking_us(
     path: Path, instruments: dict[str, Instrument], risk: RiskLimits
 ) -> dict[str, float]:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     rows, _ = read_orders(path)
-    read = time.perf_counter()
+    read, cpu_read = time.perf_counter(), time.process_time()
     problems = check_orders(rows, instruments, risk, str(path))
-    checked = time.perf_counter()
+    checked, cpu_checked = time.perf_counter(), time.process_time()
     if problems:
         raise SystemExit(f"{path}: {problems[0]}")
+    count = len(rows)
     return {
-        "reading_us_per_order": (read - started) * 1e6 / len(rows),
-        "validation_us_per_order": (checked - read) * 1e6 / len(rows),
+        "reading_us_per_order": (read - started) * 1e6 / count,
+        "reading_cpu_us_per_order": (cpu_read - cpu_started) * 1e6 / count,
+        "validation_us_per_order": (checked - read) * 1e6 / count,
+        "validation_cpu_us_per_order": (cpu_checked - cpu_read) * 1e6 / count,
     }
 
 
-async def _journaling_s(rows: list[OrderRow], folder: Path) -> float:
+async def _journaling_us(rows: list[OrderRow], folder: Path) -> dict[str, float]:
     run_id = "SCALE0"
     intents = [
         Intent(seq=seq, line=row.line, tag=row.tag,
@@ -109,7 +120,7 @@ async def _journaling_s(rows: list[OrderRow], folder: Path) -> float:
     )  # fmt: skip
     journal = await SqliteJournal.open(folder / "timed.sqlite", "create")
     try:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await journal.start_run(record, intents)
         for index, intent in enumerate(intents, 1):
             intent.state, intent.order_no, intent.attempts = IntentState.ACCEPTED, str(index), 1
@@ -119,14 +130,27 @@ async def _journaling_s(rows: list[OrderRow], folder: Path) -> float:
                 await journal.flush()
         await journal.flush()
         await journal.finish_run(run_id, time.time_ns())
-        return time.perf_counter() - started
+        elapsed_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     finally:
         await journal.aclose()
+    return {
+        "journaling_us_per_order": elapsed_s * 1e6 / len(rows),
+        "journaling_cpu_us_per_order": cpu_s * 1e6 / len(rows),
+    }
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on Windows
+        return None
 
 
 def main(argv: list[str]) -> None:
     url, key, path, folder = argv
+    load_before = _load_average()
     figures = run_loop(_measure(url, key, Path(path), Path(folder)))
+    figures["load_average"] = [load_before, _load_average()]
     sys.stdout.write(msgspec.json.encode(figures).decode() + "\n")
 
 
