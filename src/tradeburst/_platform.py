@@ -44,6 +44,7 @@ __all__ = [
     "page_faults",
     "peak_rss_kb",
     "private_file_problem",
+    "process_cpu_s",
     "raise_thread",
     "restore_thread",
     "run_loop",
@@ -270,6 +271,21 @@ def peak_rss_kb(*, children: bool = False) -> int | None:
         return None
     usage = resource.getrusage(resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF)
     return usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes there
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """The CPU time process `pid` has used so far, every thread, user and system, to the
+    kernel's tick (10 ms at 100 Hz); None where another process's cannot be read (Linux's
+    `/proc` alone is read here)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            stat_text = stat_file.read()
+        fields = stat_text[stat_text.rindex(b")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime: the stat's 14th and 15th
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        say_once("process cpu", f"cannot read another process's CPU time on {NAME}")
+        return None
 
 
 def shm_path(name: str) -> str:

@@ -1,14 +1,17 @@
 """One size of `bench engine --scale`, in a process of its own so that its peak RSS is its
-own: run as `python -m tradeburst.bench._scale_worker URL KEY ORDERS.csv FOLDER`, it fires
-the file at the exchange (every limit of profile none off, the run journaled to a SQLite
-file in FOLDER) and prints its figures as one JSON object.
+own: run as `python -m tradeburst.bench._scale_worker URL KEY ORDERS.csv FOLDER [PID]`, it
+fires the file at the exchange (every limit of profile none off, the run journaled to a
+SQLite file in FOLDER) and prints its figures as one JSON object.
 
 - orders/s: the orders ÷ the dispatch's elapsed time, as the summary reports it;
 - CPU per order, which a shared machine's load does not move as it moves orders/s: the
   whole `fire` (reading, checking, journaling, sending, the fills read at the end: the
   engine process's CPU time, every thread), and the dispatch alone (sending), per order;
   the dispatch's CPU ÷ its elapsed time is the share of a core the engine used (well under
-  1: it was not what limited the rate);
+  1: it was not what limited the rate); and the exchange's (process PID) over the same
+  fire, to the kernel's tick; and both sampled through the dispatch, so that the CPU per
+  order of the run's last fifth ÷ its first fifth says whether a process's cost per order
+  grows as the run goes on (the question a size's mean cannot answer on a shared machine);
 - RSS growth: the peak RSS after the run minus the peak before it (imports done, the
   broker connected), per order;
 - reading and validation: `read_orders` and `check_orders` on the same file, timed alone,
@@ -21,15 +24,17 @@ file in FOLDER) and prints its figures as one JSON object.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from tradeburst._platform import peak_rss_kb, run_loop
+from tradeburst._platform import peak_rss_kb, process_cpu_s, run_loop
 from tradeburst.brokers import Instrument, SimBroker
 from tradeburst.engine import (
     Dispatcher,
@@ -47,10 +52,13 @@ from tradeburst.engine import (
 from tradeburst.engine.journal import SqliteJournal
 
 ANSWERS_PER_GROUP = 1000
+SAMPLE_S = 0.1
 MAX_ORDERS = 1_000_000
 
 
-async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, Any]:
+async def _measure(
+    url: str, key: str, path: Path, folder: Path, exchange_pid: int | None
+) -> dict[str, Any]:
     risk = RiskLimits(max_orders=MAX_ORDERS)  # the file is not read before the baseline
     broker = SimBroker(url, key)
     try:
@@ -59,9 +67,16 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
         before_kb = peak_rss_kb()
         options = FireOptions(journal=folder / "fire.sqlite", again=True, risk=risk)
         dispatchers: list[Dispatcher] = []
+        exchange_cpu = _exchange_cpu_s(exchange_pid)
         fire_cpu_started_ns = time.process_time_ns()
-        result = await fire(path, broker, options, watch=dispatchers.append)
+        samples: list[_Sample] = []
+        sampler = asyncio.create_task(_sample(dispatchers, exchange_pid, samples))
+        try:
+            result = await fire(path, broker, options, watch=dispatchers.append)
+        finally:
+            sampler.cancel()
         fire_cpu_s = (time.process_time_ns() - fire_cpu_started_ns) / 1e9
+        exchange_cpu_after = _exchange_cpu_s(exchange_pid)
         after_kb = peak_rss_kb()
     finally:
         await broker.aclose()
@@ -78,8 +93,12 @@ async def _measure(url: str, key: str, path: Path, folder: Path) -> dict[str, An
         "orders": counts.total,
         "orders_per_s": counts.total / elapsed_s,
         "fire_cpu_us_per_order": fire_cpu_s * 1e6 / counts.total,
+        "exchange_cpu_us_per_order": None
+        if exchange_cpu is None or exchange_cpu_after is None
+        else (exchange_cpu_after - exchange_cpu) * 1e6 / counts.total,
         "dispatch_cpu_us_per_order": cpu_s * 1e6 / counts.total,
         "dispatch_cpu_share": cpu_s / elapsed_s,
+        **_growth_within_run(samples),
         "rss_baseline_mb": None if before_kb is None else before_kb / 1024,
         "rss_peak_mb": None if after_kb is None else after_kb / 1024,
         "rss_growth_bytes_per_order": rss_growth,
@@ -139,6 +158,59 @@ async def _journaling_us(rows: list[OrderRow], folder: Path) -> dict[str, float]
     }
 
 
+_Sample = tuple[int, float, float | None]
+"""Orders answered so far, this process's CPU seconds, the exchange's."""
+
+
+async def _sample(
+    dispatchers: list[Dispatcher], exchange_pid: int | None, samples: list[_Sample]
+) -> None:
+    """Every `SAMPLE_S` through the dispatch: how many orders are answered, and the CPU
+    time of both processes."""
+    while True:
+        if dispatchers:
+            answered = len(dispatchers[0].stats.latencies_ns)
+            samples.append((answered, time.process_time(), _exchange_cpu_s(exchange_pid)))
+        await asyncio.sleep(SAMPLE_S)
+
+
+def _growth_within_run(samples: Sequence[_Sample]) -> dict[str, float | None]:
+    """CPU per order over the last fifth of the answered orders ÷ over the first fifth, for
+    the engine and the exchange: above 1 where a process's cost per order grows with what
+    the run has built up (its heap, its tables, the exchange's book), whatever the load,
+    which both fifths meet alike only on average. None where the run was too short to
+    sample (under a second or so)."""
+    total = samples[-1][0] if samples else 0
+    # The dispatch alone: what runs after its last answer (the day's fills read, the run
+    # finished) is no order's cost.
+    samples = samples[: next((i + 1 for i, s in enumerate(samples) if s[0] == total), 0)]
+    first = [s for s in samples if 0 < s[0] <= total // 5]
+    last = [s for s in samples if s[0] >= total - total // 5]
+    growth: dict[str, float | None] = {}
+    for name, index in (("engine", 1), ("exchange", 2)):
+        early = _per_order(first, index)
+        late = _per_order(last, index)
+        growth[f"{name}_cpu_last_fifth_over_first"] = (
+            late / early if early and late is not None else None
+        )
+    return growth
+
+
+def _per_order(samples: Sequence[_Sample], index: int) -> float | None:
+    """CPU seconds per order answered from the first of `samples` to the last."""
+    if len(samples) < 2:
+        return None
+    start, end = samples[0], samples[-1]
+    cpu_start, cpu_end = start[index], end[index]
+    if cpu_start is None or cpu_end is None or end[0] <= start[0]:
+        return None
+    return (cpu_end - cpu_start) / (end[0] - start[0])
+
+
+def _exchange_cpu_s(pid: int | None) -> float | None:
+    return None if pid is None else process_cpu_s(pid)
+
+
 def _load_average() -> float | None:
     try:
         return os.getloadavg()[0]
@@ -147,9 +219,10 @@ def _load_average() -> float | None:
 
 
 def main(argv: list[str]) -> None:
-    url, key, path, folder = argv
+    url, key, path, folder, *pid = argv
     load_before = _load_average()
-    figures = run_loop(_measure(url, key, Path(path), Path(folder)))
+    exchange_pid = int(pid[0]) if pid else None
+    figures = run_loop(_measure(url, key, Path(path), Path(folder), exchange_pid))
     figures["load_average"] = [load_before, _load_average()]
     sys.stdout.write(msgspec.json.encode(figures).decode() + "\n")
 
