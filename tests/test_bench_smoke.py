@@ -122,6 +122,7 @@ def test_bench_engine_scale_growth_compares_the_last_fifth_with_the_first() -> N
     read, and a run too short to sample, read None."""
     samples = [(orders, orders * (1e-6 if orders <= 50 else 2e-6) - 50e-6 * (orders > 50), None)
                for orders in range(0, 101, 10)]  # fmt: skip
+    samples.append((100, 1.0, None))  # after the last answer: the run's end, left out
     growth = _growth_within_run(samples)
     assert growth["engine_cpu_last_fifth_over_first"] == pytest.approx(2.0)
     assert growth["exchange_cpu_last_fifth_over_first"] is None

@@ -181,10 +181,10 @@ def _growth_within_run(samples: Sequence[_Sample]) -> dict[str, float | None]:
     which both fifths meet alike only on average. None where the run was too short to
     sample (under a second or so)."""
     total = samples[-1][0] if samples else 0
-    # The dispatch alone: what runs after its last answer (the day's fills read, the run
-    # finished) is no order's cost.
-    samples = samples[: next((i + 1 for i, s in enumerate(samples) if s[0] == total), 0)]
-    first = [s for s in samples if 0 < s[0] <= total // 5]
+    # Within the dispatch alone: the interval that holds its last answer also holds what
+    # follows it (the journal's last write, the day's fills read), no order's cost.
+    samples = [s for s in samples if 0 < s[0] < total]
+    first = [s for s in samples if s[0] <= total // 5]
     last = [s for s in samples if s[0] >= total - total // 5]
     growth: dict[str, float | None] = {}
     for name, index in (("engine", 1), ("exchange", 2)):
