@@ -134,10 +134,16 @@ class Background:
         self.stderr_path = directory / f"{name}.stderr"
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, *args: str, cwd: Path) -> None:
+    async def start(self, *args: str, cwd: Path, sigint_ignored: bool = False) -> None:
+        """Start it; with `sigint_ignored`, with Ctrl-C ignored from its first instruction,
+        as a shell starts a background job (`&`) and as every process of a test run
+        started that way inherits it."""
+        command = cli_args(*args)
+        if sigint_ignored:
+            command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
         with self.stdout_path.open("wb") as stdout, self.stderr_path.open("wb") as stderr:
             self.process = await asyncio.create_subprocess_exec(
-                *cli_args(*args), cwd=cwd, env={**cli_env(), "PYTHONFAULTHANDLER": "1"},
+                *command, cwd=cwd, env={**cli_env(), "PYTHONFAULTHANDLER": "1"},
                 stdout=stdout, stderr=stderr,
             )  # fmt: skip
 

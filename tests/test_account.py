@@ -209,6 +209,27 @@ async def test_account_watch_refreshes_from_the_account_stream(
     assert done.returncode == 0, done.output
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+async def test_account_watch_stops_on_a_signal_even_with_ctrl_c_ignored(
+    exchange: Exchange, tmp_path: Path, signum: int
+) -> None:
+    """Started with Ctrl-C ignored (a shell's background job; a test run started so passes
+    it on), `--watch` still ends on SIGINT, and on SIGTERM: exit 0, its last figures
+    printed, and no word of the stream ending by itself."""
+    job = Background(tmp_path, "watch")
+    await job.start("account", "--url", exchange.url, "--api-key", KEY_A, "--watch",
+                    "--json", "-", cwd=tmp_path, sigint_ignored=True)  # fmt: skip
+    try:
+        await _line_where(job, lambda f: True)
+        job.signal(signum)
+        done = await job.wait()
+    finally:
+        job.stop()
+    assert done.returncode == 0, done.output
+    assert json.loads(done.stdout.splitlines()[-1])["positions"] == []
+    assert "the account stream" not in done.stderr, done.stderr
+
+
 async def _line_where(job: Background, wanted: Any) -> dict[str, Any]:
     """The first JSON line `job` printed that `wanted` accepts."""
     async with asyncio.timeout(CLI_TIMEOUT_S):

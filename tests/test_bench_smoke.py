@@ -9,6 +9,10 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tradeburst.bench._scale_worker import _growth_within_run
+
 from _engine_support import run_cli
 
 SMALL_ENGINE = (
@@ -68,17 +72,26 @@ async def test_bench_engine_scale_at_tiny_sizes_writes_every_figure(tmp_path: Pa
     per_order = [
         "orders_per_s", "rss_baseline_mb", "rss_peak_mb", "rss_growth_bytes_per_order",
         "reading_us_per_order", "validation_us_per_order", "journaling_us_per_order",
-        "dispatch_cpu_us_per_order", "dispatch_cpu_share",
+        "reading_cpu_us_per_order", "validation_cpu_us_per_order", "journaling_cpu_us_per_order",
+        "fire_cpu_us_per_order", "dispatch_cpu_us_per_order", "dispatch_cpu_share",
+        "exchange_cpu_us_per_order",
     ]  # fmt: skip
     for size, row in figures["sizes"].items():
         assert row["orders"] == int(size)
         for key in per_order:
             assert math.isfinite(row[key]) and row[key] >= 0, (size, key, row[key])
         assert row["orders_per_s"] > 0 and row["journaling_us_per_order"] > 0, row
+        assert row["fire_cpu_us_per_order"] > row["dispatch_cpu_us_per_order"] > 0, row
         assert row["rss_peak_mb"] >= row["rss_baseline_mb"] > 0, row
+        assert len(row["load_average"]) == 2, row
+        for key in ("engine_cpu_last_fifth_over_first", "exchange_cpu_last_fifth_over_first"):
+            assert row[key] is None or row[key] > 0, (key, row)  # None: too short to sample
     across = [
-        "orders_per_s_spread", "rss_growth_bytes_per_order_max",
+        "orders_per_s_spread", "fire_cpu_per_order_spread", "rss_growth_bytes_per_order_max",
+        "fire_cpu_us_per_order_largest_over_smallest",
         "dispatch_cpu_us_per_order_largest_over_smallest",
+        "validation_cpu_us_per_order_largest_over_smallest",
+        "journaling_cpu_us_per_order_largest_over_smallest",
         "reading_us_per_order_largest_over_smallest",
         "validation_us_per_order_largest_over_smallest",
         "journaling_us_per_order_largest_over_smallest",
@@ -102,3 +115,15 @@ async def test_bench_rush_of_one_rush_writes_every_figure(tmp_path: Path) -> Non
         assert set(row) == {"p50", "p99", "max"}, way
         assert all(math.isfinite(value) for value in row.values()), (way, row)
         assert row["p50"] <= row["p99"] <= row["max"], (way, row)
+
+
+def test_bench_engine_scale_growth_compares_the_last_fifth_with_the_first() -> None:
+    """CPU per order twice as dear late in the run reads 2; an exchange whose CPU cannot be
+    read, and a run too short to sample, read None."""
+    samples = [(orders, orders * (1e-6 if orders <= 50 else 2e-6) - 50e-6 * (orders > 50), None)
+               for orders in range(0, 101, 10)]  # fmt: skip
+    samples.append((100, 1.0, None))  # after the last answer: the run's end, left out
+    growth = _growth_within_run(samples)
+    assert growth["engine_cpu_last_fifth_over_first"] == pytest.approx(2.0)
+    assert growth["exchange_cpu_last_fifth_over_first"] is None
+    assert set(_growth_within_run(samples[:1]).values()) == {None}

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final, TypeVar
 
+from tradeburst._bounded_run import run as bounded_run
+
 __all__ = [
     "NAME",
     "SLEEP_OVERSHOOT_S",
@@ -42,6 +44,7 @@ __all__ = [
     "page_faults",
     "peak_rss_kb",
     "private_file_problem",
+    "process_cpu_s",
     "raise_thread",
     "restore_thread",
     "run_loop",
@@ -270,6 +273,21 @@ def peak_rss_kb(*, children: bool = False) -> int | None:
     return usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss  # bytes there
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """The CPU time process `pid` has used so far, every thread, user and system, to the
+    kernel's tick (10 ms at 100 Hz); None where another process's cannot be read (Linux's
+    `/proc` alone is read here)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            stat_text = stat_file.read()
+        fields = stat_text[stat_text.rindex(b")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime: the stat's 14th and 15th
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        say_once("process cpu", f"cannot read another process's CPU time on {NAME}")
+        return None
+
+
 def shm_path(name: str) -> str:
     """Where a named shared-memory segment can be seen, for a person to remove it."""
     return f"/dev/shm/{name}" if NAME == "linux" else f"the shared-memory segment {name}"
@@ -335,14 +353,14 @@ def try_lock(fd: int) -> bool:
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(main)` on a loop whose clock (`loop.time`, which the throttle's windows,
-    the timers and every deadline read) has sub-millisecond resolution: where
-    `time.monotonic` is coarse (Windows before Python 3.13 ticks every 15.6 ms) the loop
-    reads `time.perf_counter` instead."""
+    """`asyncio.run(main)`, with an end bounded in time (`tradeburst._bounded_run`), on a
+    loop whose clock (`loop.time`, which the throttle's windows, the timers and every
+    deadline read) has sub-millisecond resolution: where `time.monotonic` is coarse
+    (Windows before Python 3.13 ticks every 15.6 ms) the loop reads `time.perf_counter`
+    instead."""
     if time.get_clock_info("monotonic").resolution <= COARSE_S:
-        return asyncio.run(main)
-    with asyncio.Runner(loop_factory=_fine_clock_loop) as runner:
-        return runner.run(main)
+        return bounded_run(main)
+    return bounded_run(main, loop_factory=_fine_clock_loop)
 
 
 def _fine_clock_loop() -> asyncio.AbstractEventLoop:

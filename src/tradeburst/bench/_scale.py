@@ -2,35 +2,47 @@
 Each size (by default 1,000, 10,000 and 100,000 orders, profile none) is fired at a fresh
 rehearsal exchange in its own process, by a worker in a process of its own
 (`_scale_worker`), so no size inherits another's book, heap or high-water mark. Side by
-side, per size: orders/s, RSS growth per order, the dispatch's CPU per order (and the
-share of a core it used), and reading, validation and journaling time per order; then
-orders/s's spread across the sizes (goal: within ±20 % of their mean), the largest RSS
-growth (goal: ≤ 2 kB an order) and each per-order cost at the largest size ÷ at the
-smallest (goal: about 1, a flat cost per order being linear).
+side, per size: orders/s, the engine's CPU per order (the whole fire, and the dispatch
+alone with the share of a core it used) and the exchange's over the same fire, RSS growth
+per order, reading, validation and
+journaling per order (elapsed and CPU), and the load average; then orders/s's spread
+across the sizes (goal: within ±20 % of their mean) beside the same spread of the CPU per
+order (which a shared machine's load barely moves), the largest RSS growth (goal: ≤ 2 kB
+an order) and each per-order cost at the largest size ÷ at the smallest (goal: about 1, a
+flat cost per order being linear).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
+from tradeburst.bench._servers import BENCH_KEY, exchange_server
 from tradeburst.brokers import SimBroker
 from tradeburst.demo import sample_orders, write_orders_csv
 
 __all__ = ["SCALE_SIZES", "run_scale_bench"]
 
+START_TIMEOUT_S = 30.0
+
 SCALE_SIZES = (1000, 10_000, 100_000)
 PER_ORDER_COSTS = (
+    "fire_cpu_us_per_order",
+    "exchange_cpu_us_per_order",
     "dispatch_cpu_us_per_order",
     "reading_us_per_order",
+    "reading_cpu_us_per_order",
     "validation_us_per_order",
+    "validation_cpu_us_per_order",
     "journaling_us_per_order",
+    "journaling_cpu_us_per_order",
 )
 
 _FROM_A_SMALL_PARENT = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
@@ -39,15 +51,38 @@ worker, forked from this one (holding a size's orders), would start at this one'
 Forked from a fresh small interpreter, it starts at that one's."""
 
 
+@contextlib.asynccontextmanager
+async def _exchange() -> AsyncIterator[tuple[str, int]]:
+    """A fresh exchange of profile none in its own process: its URL and its process id (the
+    worker reads the exchange's CPU time over the fire by it)."""
+    process = await asyncio.create_subprocess_exec(
+        *exchange_server("none"), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        line = ""
+        while "listening on " not in line:
+            read = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_S)
+            if not read:
+                raise RuntimeError("the exchange exited before it served")
+            line = read.decode()
+        yield line.split("listening on ", 1)[1].split()[0], process.pid
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+
+
 async def _one_size(count: int, folder: Path) -> dict[str, Any]:
-    async with serving(exchange_server("none")) as url:
+    async with _exchange() as (url, exchange_pid):
         async with SimBroker(url, BENCH_KEY) as broker:
             instruments = list((await broker.instruments()).values())
         path = write_orders_csv(sample_orders(instruments, count, seed=count), folder / "o.csv")
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _FROM_A_SMALL_PARENT,
             sys.executable, "-m", "tradeburst.bench._scale_worker",
-            url, BENCH_KEY, str(path), str(folder),
+            url, BENCH_KEY, str(path), str(folder), str(exchange_pid),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await process.communicate()
@@ -80,6 +115,9 @@ async def run_scale_bench(sizes: tuple[int, ...] = SCALE_SIZES) -> dict[str, Any
     return {
         "sizes": per_size,
         "orders_per_s_spread": _spread([r["orders_per_s"] for r in rows]),
+        # The same spread of the engine's CPU per order, which the machine's load moves
+        # far less: flat here and spread in orders/s is the machine's doing.
+        "fire_cpu_per_order_spread": _spread([r["fire_cpu_us_per_order"] for r in rows]),
         "rss_growth_bytes_per_order_max": max(
             (
                 r["rss_growth_bytes_per_order"]

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._bounded_run import cancel_within
 from tradeburst._platform import run_loop
 from tradeburst.brokers import Broker, BrokerError, SimBroker
 from tradeburst.cli._brokers import (
@@ -194,12 +195,19 @@ def _poll_s(feed: str | None, poll_interval_ms: float | None) -> float | None:
 
 
 def _until_done(run: Run, error: Console) -> RunResult:
-    """`run` in one event loop, Ctrl-C or SIGTERM setting its stop event; the errors a user
-    can cause become a message and exit 2."""
+    """`run` in one event loop, Ctrl-C or SIGTERM setting its stop event (a second one
+    stops waiting: exit 130); the errors a user can cause become a message and exit 2."""
 
     async def main() -> RunResult:
         stop = asyncio.Event()
-        on_stop_signals(stop.set)
+        current = asyncio.current_task()
+
+        def interrupt() -> None:
+            if stop.is_set() and current is not None:
+                cancel_within(current)
+            stop.set()
+
+        on_stop_signals(interrupt)
         return await run(stop)
 
     try:
@@ -215,7 +223,7 @@ def _until_done(run: Run, error: Console) -> RunResult:
     except ThrottleLost as exc:
         error.print(f"[red]{escape(str(exc))}[/]", emoji=False)
         raise typer.Exit(4) from None
-    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C during a Fubon login
+    except (KeyboardInterrupt, asyncio.CancelledError):  # a second Ctrl-C, or one in a login
         raise typer.Exit(130) from None
 
 

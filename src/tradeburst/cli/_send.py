@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tradeburst._bounded_run import cancel_within
 from tradeburst._platform import run_loop
 from tradeburst.brokers import Broker, BrokerError
 from tradeburst.cli._brokers import connect_unless_stopped
@@ -129,7 +130,7 @@ async def _main(
 
     def interrupt() -> None:
         if stop.is_set() and current is not None:
-            current.cancel()  # a second Ctrl-C or SIGTERM: stop waiting for answers
+            cancel_within(current)  # a second Ctrl-C or SIGTERM: stop waiting for answers
         else:
             out.print("[yellow]stopping: no new orders; waiting for answers…[/]")
             stop.set()
