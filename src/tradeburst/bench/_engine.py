@@ -259,12 +259,14 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
         "overhead_every_round_meets_goal": min(ratios) >= OVERHEAD_GOAL,
         "engine_orders_per_s": statistics.median(engine),
         "bare_orders_per_s": statistics.median(bare),
+        "engine_orders_per_s_per_round": [round(r) for r in engine],
+        "bare_orders_per_s_per_round": [round(r) for r in bare],
         # What each client spent of the CPU an order, per round: where the machine leaves
         # the client less than a core, this is what the ratio follows.
         "engine_cpu_us_per_order_per_round": [round(c, 1) for c in engine_cpu],
         "bare_cpu_us_per_order_per_round": [round(c, 1) for c in bare_cpu],
         # Cores busy on average through each run: the neighbours' (`others`), the host's
-        # steal, and ours (client and exchange). A low round whose engine run met more of
+        # steal, the client's and the exchange's. A low round whose engine run met more of
         # the neighbours than its bare run is the machine's, not the engine's.
         "overhead_machine_cores_per_round": machine if any(machine) else None,
     }
@@ -273,6 +275,8 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
 def _note_machine(
     into: dict[str, dict[str, float]], contender: str, before: MachineReading | None
 ) -> None:
+    """The machine through one contender's run, its setup included (for the engine: the
+    broker's connection, the clock reads, the journal)."""
     after = read_machine()
     if before is not None and after is not None:
         into[contender] = after.cores_since(before)

@@ -1,9 +1,9 @@
 """What else the machine ran while one of `bench engine`'s overhead runs was measured: the
-cores its other processes kept busy, and the host's steal, beside the cores this process
-and its children (the exchange) used. On a shared machine a round's ratio moves with
-these: a run that met a burst of the neighbours' work is slower whoever ran it, and these
-figures say which run of a round met one. From /proc (Linux); elsewhere nothing is
-reported."""
+cores its other processes kept busy and the host's steal, beside the cores this process
+(the client) and its children (the exchange) used. On a shared machine a round's ratio
+moves with these: a run that met a burst of the neighbours' work is slower whoever ran
+it, and these figures say which run of a round met one. From /proc (Linux); elsewhere
+nothing is reported."""
 
 from __future__ import annotations
 
@@ -21,23 +21,27 @@ _PROC = Path("/proc")
 @dataclass(frozen=True, slots=True)
 class MachineReading:
     """Clock ticks of CPU time so far: the machine's busy time over every core, the
-    host's steal, and ours (this process and its children), at `at_s` (monotonic)."""
+    host's steal, this process's and its children's, at `at_s` (monotonic)."""
 
     at_s: float
     busy_ticks: int
     steal_ticks: int
-    ours_ticks: int
+    client_ticks: int
+    children_ticks: int
 
     def cores_since(self, before: MachineReading) -> dict[str, float]:
         """Cores kept busy on average between `before` and this reading: by other
-        processes (`others`), taken by the host (`steal`), and by us (`ours`)."""
+        processes (`others`), taken by the host (`steal`), by this process (`client`)
+        and by its children (`exchange`)."""
         seconds = max(self.at_s - before.at_s, 1e-9) * _TICKS_PER_S
-        ours = self.ours_ticks - before.ours_ticks
-        others = self.busy_ticks - before.busy_ticks - ours
+        client = self.client_ticks - before.client_ticks
+        exchange = self.children_ticks - before.children_ticks
+        others = self.busy_ticks - before.busy_ticks - client - exchange
         return {
             "others": round(max(others, 0) / seconds, 2),
             "steal": round((self.steal_ticks - before.steal_ticks) / seconds, 2),
-            "ours": round(ours / seconds, 2),
+            "client": round(client / seconds, 2),
+            "exchange": round(exchange / seconds, 2),
         }
 
 
@@ -45,7 +49,8 @@ def read_machine() -> MachineReading | None:
     """None where /proc cannot be read."""
     try:
         fields = [int(x) for x in (_PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
-        ours = _process_ticks(os.getpid()) + sum(map(_process_ticks, _children(os.getpid())))
+        client = _process_ticks(os.getpid())
+        children = sum(map(_process_ticks, _children(os.getpid())))
     except (OSError, ValueError, IndexError):
         return None
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
@@ -53,7 +58,8 @@ def read_machine() -> MachineReading | None:
         at_s=time.monotonic(),
         busy_ticks=user + nice + system + irq + softirq,
         steal_ticks=steal,
-        ours_ticks=ours,
+        client_ticks=client,
+        children_ticks=children,
     )
 
 
