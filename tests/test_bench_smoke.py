@@ -56,6 +56,11 @@ async def test_bench_engine_at_its_smallest_sizes_writes_every_figure(tmp_path: 
     assert figures["overhead_every_round_meets_goal"] == (figures["overhead_ratio_min"] >= 0.9)
     for key in ("engine_cpu_us_per_order_per_round", "bare_cpu_us_per_order_per_round"):
         assert len(figures[key]) == 1 and figures[key][0] > 0, (key, figures[key])
+    (machine,) = figures["overhead_machine_cores_per_round"]  # /proc is read on Linux
+    assert set(machine) == {"engine", "bare"}, machine
+    for cores in machine.values():
+        assert set(cores) == {"others", "steal", "client", "exchange"}
+        assert min(cores.values()) >= 0 and cores["client"] > 0, cores
     assert figures["memory_orders"] == 10
     assert figures["threads_failed_orders"] == 0
     assert figures["rate_limit_rejections"] == 0  # the engine's throttle never trips

@@ -13,7 +13,8 @@ beside its reference from the same run. The exchange runs in its own process.
   a bare aiohttp loop with the same connections and the same order bodies, in each of six
   rounds of the two back to back, taking turns at going first (the exchange's book grows
   as they run): every round's ratio, their median and lowest (goal: ≥ 0.9 in every round),
-  and each client's CPU µs an order in each round (the engine's over its dispatch);
+  each client's CPU µs an order in each round (the engine's over its dispatch), and the
+  cores the machine's other processes kept busy during each run (`_engine_neighbours`);
 - memory: peak RSS of `tradeburst fire` with 10,000 orders in flight at once against an
   exchange that answers after 2 s, beside a client with one thread per order;
 - efficiency at 30 and 80 ms of latency, slots released from the answer beside slots
@@ -36,6 +37,7 @@ import aiohttp
 import msgspec
 
 from tradeburst.bench._engine_latency import latency_efficiency
+from tradeburst.bench._engine_neighbours import MachineReading, read_machine
 from tradeburst.bench._servers import BENCH_KEY, exchange_server, serving
 from tradeburst.brokers import SimBroker
 from tradeburst.demo import sample_orders, write_orders_csv
@@ -217,17 +219,21 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
     bare: list[float] = []
     engine_cpu: list[float] = []
     bare_cpu: list[float] = []
+    machine: list[dict[str, dict[str, float]]] = []
     async with serving(exchange_server("none")) as url:
         for round_no in range(rounds):
             path, bodies = await _orders(url, orders, folder, f"over{round_no}")
             for index, body in enumerate(bodies):  # tagged like the engine's, 10 characters
                 body["user_def"] = f"BARE{round_no:02d}{index:04d}"
+            machine.append({})
             # The book grows with every run: take turns at going first.
             for contender in ("bare", "engine") if round_no % 2 == 0 else ("engine", "bare"):
+                before = read_machine()
                 if contender == "bare":
                     rate, cpu_us = await _bare_loop(url, bodies, OVERHEAD_CONCURRENCY)
                     bare.append(rate)
                     bare_cpu.append(cpu_us)
+                    _note_machine(machine[-1], contender, before)
                     continue
                 dispatchers: list[Dispatcher] = []
                 result = await fire_bench(
@@ -241,6 +247,7 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
                 )
                 engine.append(orders / result.summary.timing.elapsed_s)
                 engine_cpu.append(dispatchers[0].stats.cpu_ns / 1000 / orders)
+                _note_machine(machine[-1], contender, before)
     ratios = [e / b for e, b in zip(engine, bare, strict=True)]
     return {
         # Each round's two runs go back to back, so their ratio cancels the drift of a
@@ -252,11 +259,27 @@ async def _overhead(folder: Path, orders: int, rounds: int) -> dict[str, Any]:
         "overhead_every_round_meets_goal": min(ratios) >= OVERHEAD_GOAL,
         "engine_orders_per_s": statistics.median(engine),
         "bare_orders_per_s": statistics.median(bare),
+        "engine_orders_per_s_per_round": [round(r) for r in engine],
+        "bare_orders_per_s_per_round": [round(r) for r in bare],
         # What each client spent of the CPU an order, per round: where the machine leaves
         # the client less than a core, this is what the ratio follows.
         "engine_cpu_us_per_order_per_round": [round(c, 1) for c in engine_cpu],
         "bare_cpu_us_per_order_per_round": [round(c, 1) for c in bare_cpu],
+        # Cores busy on average through each run: the neighbours' (`others`), the host's
+        # steal, the client's and the exchange's. A low round whose engine run met more of
+        # the neighbours than its bare run is the machine's, not the engine's.
+        "overhead_machine_cores_per_round": machine if any(machine) else None,
     }
+
+
+def _note_machine(
+    into: dict[str, dict[str, float]], contender: str, before: MachineReading | None
+) -> None:
+    """The machine through one contender's run, its setup included (for the engine: the
+    broker's connection, the clock reads, the journal)."""
+    after = read_machine()
+    if before is not None and after is not None:
+        into[contender] = after.cores_since(before)
 
 
 async def _peak_rss_mb(*command: str) -> tuple[float, str]:

@@ -6,6 +6,8 @@ all before a burst so no order pays a connection setup. Request bodies are encod
 msgspec straight from the model `Order`. A rush's opening requests are built whole ahead and
 go out as bytes on idle connections of the pool (`prepare_opening`, `_opening.py`), written
 back to back at the target by `write_opening`, their answers read by `place`/`place_batch`.
+Every other POST goes the same way, built as it is sent, on a connection of the pool that
+is idle at that moment (`_prebuilt_posts.py`); through aiohttp where none is.
 
 An order action's answer carries the stamp the exchange's rate limit counted it by; each
 `OrderState` of the answer has it (`counted_ns`), for the engine to free its throttle slot
@@ -31,6 +33,7 @@ import msgspec
 from tradeburst.brokers._account import Position, WorkingOrder, position_of, working_of
 from tradeburst.brokers._errors import AnswerLost, BrokerFatal, NotSent, RateLimited
 from tradeburst.brokers._opening import OpeningLane, borrow_idle, build_request
+from tradeburst.brokers._prebuilt_posts import PrebuiltPosts
 from tradeburst.brokers._protocol import Capabilities, Instrument, OrderState
 from tradeburst.limits import RATE_LIMIT_MESSAGE, LimitClass, LimitProfile, Window
 from tradeburst.model import Fill, Order, OrderStatus
@@ -124,6 +127,7 @@ class SimBroker:
         """The same, by their place among the requests `prepare_opening` was given."""
         self._written: dict[tuple[str, tuple[str, ...]], OpeningLane] = {}
         """Those of them written (`write_opening`), their answers not yet taken."""
+        self._prebuilt = PrebuiltPosts(self._url, self._headers)
 
     def __repr__(self) -> str:  # never the key
         return f"SimBroker({self._url!r})"
@@ -385,20 +389,28 @@ class SimBroker:
         return _readable(f"GET {path}", lambda: msgspec.convert(envelope.data, kind))
 
     async def _post(self, path: str, body: bytes, orders: Sequence[Order] = ()) -> bytes:
-        key = _lane_key(path, orders)
-        written = self._written.pop(key, None)
-        if written is not None:
-            return await self._post_on(written, path)
-        lane = self._lanes.pop(key, None)
-        if lane is not None and lane.write():
-            return await self._post_on(lane, path)
-        if lane is not None:  # the exchange closed it meanwhile: the pool's way instead
-            lane.release()
+        if self._written or self._lanes:  # a rush's opening, built ahead
+            key = _lane_key(path, orders)
+            written = self._written.pop(key, None)
+            if written is not None:
+                return await self._post_on(written, path)
+            lane = self._lanes.pop(key, None)
+            if lane is not None and lane.write():
+                return await self._post_on(lane, path)
+            if lane is not None:  # the exchange closed it meanwhile: the pool's way instead
+                lane.release()
+        prebuilt = await self._prebuilt.write(self._open_session(), path, body)
+        if prebuilt is not None:
+            return await self._answer_on(prebuilt, path)
         raw: bytes = await self._request("POST", path, body, raw=True)
         return raw
 
     async def _post_on(self, lane: OpeningLane, path: str) -> bytes:
-        """The answer to the request written on `lane`."""
+        """The answer to the opening's request written on `lane`."""
+        return await self._answer_on(lane, path)
+
+    async def _answer_on(self, lane: OpeningLane, path: str) -> bytes:
+        """The answer to the request written on `lane`; `AnswerLost` where none came."""
         try:
             status, payload = await lane.answer(self._answer_timeout_s)
         except (ConnectionError, TimeoutError, ValueError) as exc:
