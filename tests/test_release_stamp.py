@@ -175,7 +175,7 @@ def test_the_release_follows_the_least_trip() -> None:
     assert rule.release_at(5.000, 5.003, broker + 5_030 * MS) == 5.003
     assert rule.release_at(6.000, 6.020, None) == 6.020
     # Started from the clock reads' least trip, the first stamp cannot set it higher.
-    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 2 * MS, margin_ns=0)
+    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 2 * MS, margin_ns=0, lowest_kept=1)
     assert seeded.release_at(1.000, 1.030, broker + 1_020 * MS) == pytest.approx(1.018)
 
 
@@ -195,6 +195,10 @@ def test_the_release_adds_the_spread_of_the_lowest_trips() -> None:
     assert rule.release_at(4.000, 4.050, broker + 4_010 * MS) == pytest.approx(4.001)
     # A trip above the kept ones changes nothing but its own distance from the least.
     assert rule.release_at(5.000, 5.050, broker + 5_030 * MS) == pytest.approx(5.021)
-    # The clock reads' least lowers the least but is no trip of the stamps: no spread.
-    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 8 * MS, margin_ns=0)
-    assert seeded.release_at(1.000, 1.050, broker + 1_010 * MS) == pytest.approx(1.002)
+    # The clock reads' least lowers the least; until as many trips as kept are seen, how
+    # far they are from it is spread too (the first trips queue, and a stamp may lie).
+    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 8 * MS, margin_ns=0, lowest_kept=3)
+    assert seeded.release_at(1.000, 1.050, broker + 1_010 * MS) == pytest.approx(1.004)
+    assert seeded.release_at(2.000, 2.050, broker + 2_009 * MS) == pytest.approx(2.003)
+    # Three trips seen (9, 10, 12): their own spread, 3 ms, and the least is still 8 ms.
+    assert seeded.release_at(3.000, 3.050, broker + 3_012 * MS) == pytest.approx(3.007)

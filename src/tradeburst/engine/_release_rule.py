@@ -22,7 +22,12 @@ above the shortest trip for the first 56 requests of a run beside two CPU hogs).
 spread of the lowest trips seen is added too: the gap between the least and the
 `LOWEST_KEPT`-th least, which is wide while few trips are seen or the machine is loaded,
 and shrinks to nothing over a long quiet run (with uniform jitter, the least overshoots
-the shortest trip by more than that gap with odds of 2^-(LOWEST_KEPT - 1)). The result is
+the shortest trip by more than that gap with odds of 2^-(LOWEST_KEPT - 1)). Until that
+many trips are seen, the seed is among them: the first requests of a run leave in a
+burst and their trips queue (7-8 ms above the shortest, traced under load), and a stamp
+that lies by a few ms moves the trips but not the clock reads, so the seed may sit that
+far above the shortest trip to come (a 4 ms lie left 1.45 ms of a first window's 4 ms of
+margin and headroom); their disagreement is how little is known yet. The result is
 never before the send (the request's own stamp is among those seen) and never after the
 answer.
 
@@ -95,6 +100,12 @@ class StampedRelease:
         if len(lowest) < self._kept or trip_ns < lowest[-1]:
             bisect.insort(lowest, trip_ns)
             del lowest[self._kept :]
-        least = lowest[0] if self._seed_ns is None else min(self._seed_ns, lowest[0])
-        spread_ns = lowest[-1] - lowest[0]
+        seed = self._seed_ns
+        least = lowest[0] if seed is None else min(seed, lowest[0])
+        if seed is not None and len(lowest) < self._kept:
+            # Few trips yet, queued behind each other, and the stamps may lie where the
+            # clock reads do not: how far the two disagree is how little is known.
+            spread_ns = max(lowest[-1], seed) - least
+        else:
+            spread_ns = lowest[-1] - lowest[0]
         return min(answered_at, sent_at + (trip_ns - least + self._slack_ns + spread_ns) / 1e9)
