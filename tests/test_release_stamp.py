@@ -159,8 +159,9 @@ async def test_answers_carry_the_stamp_the_limit_counted_by(tmp_path: Path) -> N
 
 def test_the_release_follows_the_least_trip() -> None:
     """The slot counts from its stamp less the least (stamp - send) seen, plus the
-    resolution and the margin; never later than the answer, never before the send."""
-    rule = StampedRelease(resolution_ns=MS, margin_ns=MS)
+    resolution and the margin; never later than the answer, never before the send. (One
+    lowest trip kept: no spread on top, see the next test.)"""
+    rule = StampedRelease(resolution_ns=MS, margin_ns=MS, lowest_kept=1)
     broker = 5 * 3600 * 10**9  # the broker's clock is hours ahead of ours
     # First request: 10 ms on the way, answered 20 ms after it left.
     first = rule.release_at(1.000, 1.020, broker + 1_010 * MS)
@@ -174,5 +175,30 @@ def test_the_release_follows_the_least_trip() -> None:
     assert rule.release_at(5.000, 5.003, broker + 5_030 * MS) == 5.003
     assert rule.release_at(6.000, 6.020, None) == 6.020
     # Started from the clock reads' least trip, the first stamp cannot set it higher.
-    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 2 * MS, margin_ns=0)
+    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 2 * MS, margin_ns=0, lowest_kept=1)
     assert seeded.release_at(1.000, 1.030, broker + 1_020 * MS) == pytest.approx(1.018)
+
+
+def test_the_release_adds_the_spread_of_the_lowest_trips() -> None:
+    """The least of a few trips may sit above the shortest trip to come (jitter, a loaded
+    machine): the gap between the least and the highest of the lowest trips kept is added,
+    wide while few trips are seen and scattered, narrow once the lowest ones agree."""
+    rule = StampedRelease(resolution_ns=0, margin_ns=0, lowest_kept=3)
+    broker = 5 * 3600 * 10**9
+    # One trip: no spread yet.
+    assert rule.release_at(1.000, 1.050, broker + 1_010 * MS) == pytest.approx(1.000)
+    # 14 ms beside 10 ms: 4 ms above the least, and a spread of 4 ms more.
+    assert rule.release_at(2.000, 2.050, broker + 2_014 * MS) == pytest.approx(2.008)
+    # Lowest 10, 11, 14: the spread is still 4 ms.
+    assert rule.release_at(3.000, 3.050, broker + 3_011 * MS) == pytest.approx(3.005)
+    # Lowest 10, 10, 11 (14 is no longer kept): the spread narrows to 1 ms.
+    assert rule.release_at(4.000, 4.050, broker + 4_010 * MS) == pytest.approx(4.001)
+    # A trip above the kept ones changes nothing but its own distance from the least.
+    assert rule.release_at(5.000, 5.050, broker + 5_030 * MS) == pytest.approx(5.021)
+    # The clock reads' least lowers the least; until as many trips as kept are seen, how
+    # far they are from it is spread too (the first trips queue, and a stamp may lie).
+    seeded = StampedRelease(resolution_ns=0, least_ns=broker + 8 * MS, margin_ns=0, lowest_kept=3)
+    assert seeded.release_at(1.000, 1.050, broker + 1_010 * MS) == pytest.approx(1.004)
+    assert seeded.release_at(2.000, 2.050, broker + 2_009 * MS) == pytest.approx(2.003)
+    # Three trips seen (9, 10, 12): their own spread, 3 ms, and the least is still 8 ms.
+    assert seeded.release_at(3.000, 3.050, broker + 3_012 * MS) == pytest.approx(3.007)
