@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from tradeburst.errors import TradeburstError
 from tradeburst.model import USER_DEF_MAX_LEN, is_valid_user_def
 from tradeburst.wire import Envelope
 
@@ -38,8 +39,8 @@ def fubon_user_def(raw: str | None) -> tuple[str | None, str | None]:
     )
 
 
-class Answered(Exception):
-    """Raised inside a handler to answer at once with `response`."""
+class Answered(TradeburstError):
+    """Raised inside a handler to answer at once with `response` (the gateway answers it)."""
 
     def __init__(self, response: web.StreamResponse) -> None:
         self.response = response
