@@ -20,6 +20,7 @@ import pytest
 
 from tradeburst.brokers import NotSent, RateLimited, SimBroker
 from tradeburst.brokers._opening import OpeningLane
+from tradeburst.brokers._prebuilt_posts import CACHED_HEADS, PrebuiltPosts
 from tradeburst.engine import FireOptions, IntentState, exit_code, fire
 from tradeburst.exchange import FaultRates
 from tradeburst.model import Order, OrderStatus, Side
@@ -191,3 +192,14 @@ async def test_more_orders_at_once_than_connections_wait_for_the_pool(
     assert stats["connections_refused"] == 0
     records = await placed(session, exchange.url, ADMIN)
     assert sorted(r["user_def"] for r in records) == [f"C{i:04d}" for i in range(30)]
+
+
+def test_the_heads_kept_are_bounded_whatever_the_paths() -> None:
+    """A cancel's path names its order: a long run's cancels must not grow the cache."""
+    posts = PrebuiltPosts("http://127.0.0.1:1", {"Authorization": "Bearer k"})
+    first = posts.request("/v1/orders", b"{}")
+    for n in range(1_000):
+        request = posts.request(f"/v1/orders/{n:06d}/cancel", b"{}")
+        assert request.startswith(f"POST /v1/orders/{n:06d}/cancel HTTP/1.1\r\n".encode())
+    assert len(posts._heads) == CACHED_HEADS
+    assert posts.request("/v1/orders", b"{}") == first

@@ -19,6 +19,10 @@ from tradeburst.brokers._opening import OpeningLane, borrow_idle, complete_reque
 
 __all__ = ["PrebuiltPosts"]
 
+CACHED_HEADS = 8
+"""Request heads kept: the order and batch paths come first and stay; a cancel's or a
+change's path names its order, so it is built each time rather than kept forever."""
+
 
 class PrebuiltPosts:
     """POSTs to the exchange at `url` with `headers` (the API key among them: the built
@@ -35,7 +39,8 @@ class PrebuiltPosts:
         head = self._heads.get(path)
         if head is None:
             head = request_head(self._authority, self._base_path + path, self._headers)
-            self._heads[path] = head
+            if len(self._heads) < CACHED_HEADS:
+                self._heads[path] = head
         return complete_request(head, body)
 
     async def write(
